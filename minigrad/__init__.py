@@ -1,0 +1,37 @@
+"""minigrad: a small deep-learning framework with reverse-mode autograd, written to be read.
+
+The public names follow PyTorch's: ``import minigrad as mg`` and ``mg.tensor``,
+``mg.no_grad``, ``mg.nn.Conv2d``, ``mg.optim.Adam`` mean what they mean there.
+"""
+from .tensor import Tensor  # first: the ops modules build on it
+
+from . import autograd, cuda, dtypes, ops  # noqa: E402
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
+                       get_default_device, initial_seed, linspace, manual_seed, ones, ones_like,
+                       rand, rand_like, randint, randint_like, randn, randn_like, randperm,
+                       set_default_device, tensor, zeros, zeros_like)
+from .dtypes import (bool, double, float, float16, float32, float64, get_default_dtype, int32,
+                     int64, long, set_default_dtype, uint8)
+from .gradcheck import GradcheckError, gradcheck, gradcheck_module, gradgradcheck
+from .ops import (abs, amax, amin, argmax, argmin, cat, clamp, exp, flatten, log, log_softmax,
+                  logsumexp, matmul, max, maximum, mean, min, minimum, permute, relu, reshape,
+                  sigmoid, softmax, sqrt, squeeze, stack, std, sum, tanh, transpose, unsqueeze,
+                  var, where)
+
+clip = clamp
+__version__ = "0.1.0"
+
+
+def is_tensor(obj: object) -> "builtins.bool":  # noqa: F821
+    return isinstance(obj, Tensor)
+
+
+def __getattr__(name: str):
+    """Load the layers above the core (nn, optim, data, viz) on first use."""
+    import importlib
+    if name in ("nn", "optim", "data", "viz", "training"):
+        return importlib.import_module(f".{name}", __name__)
+    if name in ("save", "load"):
+        return getattr(importlib.import_module(".serialization", __name__), name)
+    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")

@@ -1,0 +1,71 @@
+"""Reverse-mode automatic differentiation: ``Function``, ``backward``, ``grad`` and grad modes."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from .engine import run_backward
+from .function import Function
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+
+__all__ = ["Function", "backward", "grad", "no_grad", "enable_grad", "is_grad_enabled",
+           "set_grad_enabled"]
+
+
+def _as_list(x: Any) -> list:
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _initial_grads(outputs: list, grad_outputs: list | None, op: str) -> list:
+    """The seed gradients: ones for scalars, otherwise they must be given."""
+    from ..tensor import Tensor
+    grads = []
+    for i, out in enumerate(outputs):
+        g = grad_outputs[i] if grad_outputs is not None else None
+        if not out.requires_grad:
+            raise RuntimeError(f"{op}: output {i} (shape {tuple(out.shape)}) does not require grad "
+                               "and has no grad_fn; did you compute it under no_grad or from "
+                               "tensors without requires_grad=True?")
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError(
+                    f"{op}: grad can be implicitly created only for scalar outputs, but output {i} "
+                    f"has shape {tuple(out.shape)}; pass gradient= with that shape "
+                    "(or reduce it, e.g. loss.sum())")
+            g = Tensor._make(out.xp.ones(out.shape, dtype=out.dtype), out.device)
+        elif not isinstance(g, Tensor):
+            g = Tensor(g, dtype=out.dtype, device=out.device)
+        elif g.shape != out.shape:
+            raise RuntimeError(f"{op}: gradient of shape {tuple(g.shape)} does not match output "
+                               f"shape {tuple(out.shape)}")
+        elif g.device != out.device:
+            raise RuntimeError(f"{op}: gradient is on {g.device} but the output is on {out.device}")
+        grads.append(g)
+    return grads
+
+
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False) -> None:
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of every leaf they depend on."""
+    outputs = _as_list(tensors)
+    grads = _initial_grads(outputs, None if grad_tensors is None else _as_list(grad_tensors),
+                           "backward")
+    if retain_graph is None:
+        retain_graph = create_graph
+    run_backward(outputs, grads, retain_graph, create_graph)
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool = False) -> tuple:
+    """Return d(outputs)/d(inputs) without touching any ``.grad``."""
+    outputs = _as_list(outputs)
+    inputs = _as_list(inputs)
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"autograd.grad: input {i} (shape {tuple(t.shape)}) does not "
+                               "require grad")
+    grads = _initial_grads(outputs, None if grad_outputs is None else _as_list(grad_outputs),
+                           "autograd.grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    return run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs,
+                        allow_unused=allow_unused)

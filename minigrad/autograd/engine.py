@@ -1,0 +1,173 @@
+"""Reverse-mode differentiation: walk the graph once, consumers before producers.
+
+The order is a depth-first post-order computed with an explicit stack, so a
+graph of any depth (a 10,000-op chain) backpropagates without recursion.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from .grad_mode import enable_grad, no_grad
+
+
+def topological_order(roots: Sequence[Any]) -> list:
+    """Every node reachable from ``roots``, each listed before the nodes it consumes."""
+    post, visited = [], set()
+    stack = [(node, False) for node in roots]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            post.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for edge in node.parents:
+            if edge is not None and edge[0] is not None and edge[0] not in visited:
+                stack.append((edge[0], False))
+    post.reverse()
+    return post
+
+
+def run_backward(outputs: Sequence[Any], grad_outputs: Sequence[Any], retain_graph: bool,
+                 create_graph: bool, inputs: Sequence[Any] | None = None,
+                 allow_unused: bool = False) -> tuple | None:
+    """Send ``grad_outputs`` back from ``outputs``.
+
+    With ``inputs=None`` gradients accumulate into every leaf's ``.grad``
+    (``Tensor.backward``). Otherwise nothing is accumulated and the gradients
+    of ``inputs`` are returned (``autograd.grad``).
+    """
+    captured: dict[int, Any] = {}
+    targets: dict[Any, int] | None = None
+    if inputs is not None:
+        targets = {}
+        for i, t in enumerate(inputs):
+            key = (t.grad_fn, t._output_nr) if t.grad_fn is not None else id(t)
+            targets[key] = i
+
+    pending: dict[Any, list] = {}
+    roots = []
+    for out, g in zip(outputs, grad_outputs):
+        if out.grad_fn is None:
+            _deliver_to_leaf(out, g, create_graph, targets, captured)
+            continue
+        slots = pending.setdefault(out.grad_fn, [None] * out.grad_fn.n_outputs)
+        slots[out._output_nr] = g if slots[out._output_nr] is None else slots[out._output_nr] + g
+        roots.append(out.grad_fn)
+
+    mode = enable_grad() if create_graph else no_grad()
+    with mode:
+        for node in topological_order(roots):
+            grads = pending.pop(node, None)
+            if grads is None:
+                continue
+            if node.freed:
+                node.saved_tensors  # raises the clear "second time" error
+            if create_graph and node.once_differentiable:
+                raise RuntimeError(
+                    f"{node.name}: its backward works on raw arrays and cannot be differentiated "
+                    "again (create_graph=True). Use ops without once_differentiable for "
+                    "higher-order gradients.")
+            grads = _run_hooks(node, grads)
+            if targets:
+                for nr, g in enumerate(grads):
+                    if (node, nr) in targets:
+                        captured[targets[(node, nr)]] = g
+            input_grads = _call_backward(node, grads)
+            if not retain_graph:
+                node._saved = ()
+                node.freed = True
+            for edge, g in zip(node.parents, input_grads):
+                if edge is None or g is None:
+                    continue
+                parent, where = edge
+                if parent is None:
+                    _deliver_to_leaf(where, g, create_graph, targets, captured)
+                else:
+                    slots = pending.setdefault(parent, [None] * parent.n_outputs)
+                    slots[where] = g if slots[where] is None else slots[where] + g
+
+    if inputs is None:
+        return None
+    result = []
+    for i, t in enumerate(inputs):
+        if i not in captured and not allow_unused:
+            raise RuntimeError(
+                f"autograd.grad: input {i} (shape {tuple(t.shape)}) was not used to compute the "
+                "outputs; pass allow_unused=True to get None for it.")
+        result.append(captured.get(i))
+    return tuple(result)
+
+
+def _run_hooks(node: Any, grads: list) -> list:
+    """Apply ``register_hook`` functions of non-leaf outputs; a hook may replace the gradient."""
+    if not node.hooks:
+        return grads
+    grads = list(grads)
+    for nr, hooks in node.hooks.items():
+        for hook in hooks:
+            if grads[nr] is not None:
+                new = hook(grads[nr])
+                if new is not None:
+                    grads[nr] = new
+    return grads
+
+
+def _call_backward(node: Any, grads: list) -> tuple:
+    """Call the op's backward with a zero gradient for unused outputs; check what comes back."""
+    from ..tensor import Tensor
+
+    if any(g is None for g in grads):
+        from .. import creation
+        grads = [creation.zeros(shape, dtype=dtype, device=_device_of(grads))
+                 if g is None else g for g, (shape, dtype) in zip(grads, node.output_meta)]
+    result = type(node).backward(node, *grads)
+    if not isinstance(result, tuple):
+        result = (result,)
+    if len(result) < len(node.parents):
+        result = result + (None,) * (len(node.parents) - len(result))
+    checked = []
+    for i, (edge, g) in enumerate(zip(node.parents, result)):
+        if edge is None or g is None:
+            checked.append(None)
+            continue
+        if not isinstance(g, Tensor):
+            g = Tensor._make(g, grads[0].device)
+        expected = edge[1].shape if edge[0] is None else edge[0].output_meta[edge[1]][0]
+        if g.shape != expected:
+            raise RuntimeError(
+                f"{node.name}.backward returned a gradient of shape {tuple(g.shape)} for input {i}, "
+                f"which has shape {tuple(expected)}")
+        checked.append(g)
+    return tuple(checked)
+
+
+def _device_of(grads: list) -> str:
+    for g in grads:
+        if g is not None:
+            return g.device
+    return "cpu"
+
+
+def _deliver_to_leaf(leaf: Any, g: Any, create_graph: bool, targets: dict | None,
+                     captured: dict) -> None:
+    """Run the leaf's hooks, then capture (autograd.grad) or accumulate into ``.grad``."""
+    for hook in leaf._hooks or ():
+        new = hook(g)
+        if new is not None:
+            g = new
+    if targets is not None:
+        i = targets.get(id(leaf))
+        if i is not None:
+            captured[i] = g if i not in captured else captured[i] + g
+        return
+    if g.dtype != leaf.dtype:
+        g = g.to(leaf.dtype)
+    if leaf.grad is None:
+        leaf.grad = g if create_graph else g.detach().clone()
+    elif create_graph or leaf.grad.requires_grad:
+        leaf.grad = leaf.grad + g
+    else:
+        leaf.grad.array += g.array

@@ -1,0 +1,136 @@
+"""``Function``: one differentiable operation, its forward and its backward side by side.
+
+Built-in ops and users' own layers are written the same way::
+
+    class Square(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad
+
+    y = Square.apply(x)
+
+``forward`` receives Tensors and runs with recording off. It may return a Tensor
+or a backend array (built-in ops compute on ``x.array`` for speed). ``backward``
+receives and returns Tensors; because it is written with tensor ops it can
+itself be differentiated (``create_graph=True``). An op whose backward works on
+raw arrays sets ``once_differentiable = True`` and refuses double backward.
+The Function instance is the ``ctx`` and also the graph node (``grad_fn``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .grad_mode import is_grad_enabled, no_grad
+
+
+class Function:
+    """Base class of every differentiable operation (see the module docstring)."""
+
+    once_differentiable = False
+
+    __slots__ = ("needs_input_grad", "parents", "_saved", "freed", "hooks", "n_outputs",
+                 "output_meta", "__dict__", "__weakref__")
+
+    def __init__(self) -> None:
+        self.needs_input_grad: tuple = ()
+        self.parents: tuple = ()
+        self._saved: tuple = ()
+        self.freed = False
+        self.hooks: dict | None = None
+        self.n_outputs = 1
+        self.output_meta: tuple = ()
+
+    # --- what forward hands to backward ---------------------------------------
+    def save_for_backward(self, *tensors: Any) -> None:
+        """Keep these (inputs or other tensors) for backward; freed after backward."""
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self.freed:
+            raise RuntimeError(
+                f"{self.name}: trying to backward through the graph a second time, but its saved "
+                "tensors were freed after the first backward. Pass retain_graph=True to the first "
+                "backward() if you need to call it again.")
+        return self._saved
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name}Backward>"
+
+    # --- the two halves an op defines -----------------------------------------
+    @staticmethod
+    def forward(ctx: "Function", *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx: "Function", *grads: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define backward(ctx, *grads)")
+
+    # --- running it --------------------------------------------------------------
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Run forward and, if any input needs a gradient, record this node in the graph."""
+        from ..tensor import Tensor
+
+        ctx = cls()
+        device = None
+        needs = []
+        for a in args:
+            if isinstance(a, Tensor):
+                if device is None:
+                    device = a.device
+                elif a.device != device:
+                    raise RuntimeError(
+                        f"{ctx.name}: expected all tensors on the same device, got {device} and "
+                        f"{a.device}. Move them with .to('{device}') or .to('{a.device}').")
+                needs.append(a.requires_grad)
+            else:
+                needs.append(False)
+        ctx.needs_input_grad = tuple(needs)
+        record = is_grad_enabled() and any(needs)
+
+        with no_grad():
+            raw = cls.forward(ctx, *args, **kwargs)
+
+        single = not isinstance(raw, tuple)
+        outputs = tuple(_as_output(o, device) for o in ((raw,) if single else raw))
+        if record:
+            ctx.parents = tuple(_edge(a) if need else None for a, need in zip(args, needs))
+            ctx.n_outputs = len(outputs)
+            ctx.output_meta = tuple((o.shape, o.dtype) for o in outputs)
+            for i, o in enumerate(outputs):
+                if o.dtype.kind == "f":
+                    o.requires_grad = True
+                    o.grad_fn = ctx
+                    o._output_nr = i
+        return outputs[0] if single else outputs
+
+
+def _as_output(obj: Any, device: str | None) -> Any:
+    """Wrap a backend array returned by forward as a Tensor (Tensors pass through)."""
+    from ..tensor import Tensor
+
+    if isinstance(obj, Tensor):
+        if obj.grad_fn is not None or obj.requires_grad:
+            obj = obj.detach()
+        return obj
+    if obj is None:
+        return None
+    return Tensor._make(obj, device or "cpu")
+
+
+def _edge(tensor: Any) -> tuple:
+    """Where a gradient for ``tensor`` goes: its producing node, or the leaf itself."""
+    if tensor.grad_fn is not None:
+        return (tensor.grad_fn, tensor._output_nr)
+    return (None, tensor)

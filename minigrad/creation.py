@@ -1,0 +1,267 @@
+"""Making tensors: from data, filled, ranges and random, on the default or a given device."""
+from __future__ import annotations
+
+import builtins
+from typing import Any, Sequence
+
+from . import dtypes
+from .backend import get_backend, initial_seed, normalize_device, seed_all
+from .tensor import Tensor
+
+_default_device = "cpu"
+
+
+def set_default_device(device: Any) -> None:
+    """Where creation functions put tensors when no ``device=`` is given."""
+    global _default_device
+    name = normalize_device(device)
+    get_backend(name)  # fail now, clearly, if the device cannot be used
+    _default_device = name
+
+
+def get_default_device() -> str:
+    return _default_device
+
+
+def manual_seed(seed: int) -> None:
+    """Make every random draw (init, dropout, shuffling, augmentation) repeatable."""
+    seed_all(seed)
+
+
+def _device(device: Any) -> str:
+    return _default_device if device is None else normalize_device(device)
+
+
+_backend = get_backend
+
+
+def _shape(size: Sequence) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    return tuple(builtins.int(s) for s in size)
+
+
+def _to_array(data: Any, dtype: Any, device: str) -> Any:
+    """Turn Python data, a NumPy/CuPy array or a Tensor into an array on ``device``."""
+    backend = get_backend(device)
+    if isinstance(data, Tensor):
+        data = data.array if data.device == device else data.backend.to_numpy(data.array)
+    if dtype is not None:
+        dtype = dtypes.as_dtype(dtype)
+    elif not hasattr(data, "dtype"):
+        dtype = _infer_dtype(data)
+    array = backend.asarray(data, dtype=dtype)
+    if array.dtype == dtypes.float16 and dtype is None:
+        pass
+    elif array.dtype.kind not in "fiub":
+        raise TypeError(f"tensor: cannot make a tensor from data of dtype {array.dtype}")
+    return array
+
+
+def _infer_dtype(data: Any) -> Any:
+    """Python floats become the default float dtype (float32), ints int64, bools bool."""
+    kinds = set()
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, builtins.bool):
+            kinds.add("b")
+        elif isinstance(item, builtins.int):
+            kinds.add("i")
+        elif isinstance(item, builtins.float):
+            kinds.add("f")
+        elif isinstance(item, Tensor):
+            kinds.add(item.dtype.kind)
+        elif hasattr(item, "dtype"):
+            return None
+        else:
+            raise TypeError(f"tensor: cannot make a tensor from {type(item).__name__}")
+    if "f" in kinds or not kinds:
+        return dtypes.get_default_dtype()
+    if "i" in kinds:
+        return dtypes.int64
+    return dtypes.bool
+
+
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data``."""
+    if isinstance(data, Tensor):
+        data = data.detach().clone()
+    return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """Like ``tensor`` but shares memory with a same-device, same-dtype array."""
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == dtypes.as_dtype(dtype)) and \
+            (device is None or normalize_device(device) == data.device):
+        return data
+    return Tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array: Any) -> Tensor:
+    """A CPU tensor sharing memory with a NumPy array."""
+    return Tensor._make(array, "cpu")
+
+
+def _filled(shape: tuple, value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+    device = _device(device)
+    if dtype is None:
+        dtype = dtypes.get_default_dtype() if isinstance(value, builtins.float) else (
+            dtypes.bool if isinstance(value, builtins.bool) else dtypes.int64)
+    array = get_backend(device).xp.full(shape, value, dtype=dtypes.as_dtype(dtype))
+    out = Tensor._make(array, device)
+    if requires_grad:
+        out.requires_grad = True
+    return out
+
+
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _filled(_shape(size), 0.0, dtype, device, requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _filled(_shape(size), 1.0, dtype, device, requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full(size: Sequence, fill_value: Any, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    return _filled(_shape((size,)), fill_value, dtype, device, requires_grad)
+
+
+def _like(t: Tensor, dtype: Any, device: Any) -> tuple:
+    return (t.dtype if dtype is None else dtype), (t.device if device is None else device)
+
+
+def zeros_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    dtype, device = _like(t, dtype, device)
+    return zeros(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    dtype, device = _like(t, dtype, device)
+    return ones(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def empty_like(t: Tensor, dtype: Any = None, device: Any = None) -> Tensor:
+    return zeros_like(t, dtype=dtype, device=device)
+
+
+def full_like(t: Tensor, fill_value: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    dtype, device = _like(t, dtype, device)
+    return full(t.shape, fill_value, dtype=dtype, device=device)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Like Python's range; floats in any argument give the default float dtype."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        is_float = any(isinstance(v, builtins.float) for v in (start, end, step))
+        dtype = dtypes.get_default_dtype() if is_float else dtypes.int64
+    device = _device(device)
+    array = get_backend(device).xp.arange(start, end, step, dtype=dtypes.as_dtype(dtype))
+    out = Tensor._make(array, device)
+    if requires_grad:
+        out.requires_grad = True
+    return out
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None) -> Tensor:
+    device = _device(device)
+    dtype = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    return Tensor._make(get_backend(device).xp.linspace(start, end, steps, dtype=dtype), device)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
+    device = _device(device)
+    dtype = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    out = Tensor._make(get_backend(device).xp.eye(n, m, dtype=dtype), device)
+    if requires_grad:
+        out.requires_grad = True
+    return out
+
+
+# --- random ------------------------------------------------------------------------
+def _float_dtype(dtype: Any) -> Any:
+    dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
+    if not dtypes.is_floating(dtype):
+        raise TypeError(f"random floats need a floating dtype, got {dtype}")
+    return dtype
+
+
+def _uniform_array(shape: tuple, dtype: Any, device: str, low: float = 0.0, high: float = 1.0) -> Any:
+    dtype = _float_dtype(dtype)
+    draw_dtype = dtype if dtype in (dtypes.float32, dtypes.float64) else dtypes.float32
+    array = _backend(device).rng.random(shape, dtype=draw_dtype)
+    if low != 0.0 or high != 1.0:
+        array = array * (high - low) + low
+    return array.astype(dtype, copy=False)
+
+
+def _normal_array(shape: tuple, dtype: Any, device: str, mean: float = 0.0, std: float = 1.0) -> Any:
+    dtype = _float_dtype(dtype)
+    draw_dtype = dtype if dtype in (dtypes.float32, dtypes.float64) else dtypes.float32
+    array = _backend(device).rng.standard_normal(shape, dtype=draw_dtype)
+    if mean != 0.0 or std != 1.0:
+        array = array * std + mean
+    return array.astype(dtype, copy=False)
+
+
+def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform on [0, 1)."""
+    device = _device(device)
+    out = Tensor._make(_uniform_array(_shape(size), dtype, device), device)
+    if requires_grad:
+        out.requires_grad = True
+    return out
+
+
+def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal."""
+    device = _device(device)
+    out = Tensor._make(_normal_array(_shape(size), dtype, device), device)
+    if requires_grad:
+        out.requires_grad = True
+    return out
+
+
+def randint(low: int, high: int | None = None, size: Sequence = (), dtype: Any = None,
+            device: Any = None) -> Tensor:
+    """Integers in [low, high)."""
+    if high is None:
+        low, high = 0, low
+    device = _device(device)
+    dtype = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
+    array = _backend(device).rng.integers(low, high, size=tuple(size), dtype=dtypes.int64)
+    return Tensor._make(array.astype(dtype, copy=False), device)
+
+
+def randperm(n: int, dtype: Any = None, device: Any = None) -> Tensor:
+    """A random permutation of 0..n-1."""
+    device = _device(device)
+    array = _backend(device).rng.permutation(n)
+    return Tensor._make(array.astype(dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)), device)
+
+
+def rand_like(t: Tensor, dtype: Any = None, device: Any = None) -> Tensor:
+    dtype, device = _like(t, dtype, device)
+    return rand(t.shape, dtype=dtype, device=device)
+
+
+def randn_like(t: Tensor, dtype: Any = None, device: Any = None) -> Tensor:
+    dtype, device = _like(t, dtype, device)
+    return randn(t.shape, dtype=dtype, device=device)
+
+
+def randint_like(t: Tensor, low: int, high: int | None = None, dtype: Any = None,
+                 device: Any = None) -> Tensor:
+    dtype, device = _like(t, dtype, device)
+    return randint(low, high, t.shape, dtype=dtype, device=device)

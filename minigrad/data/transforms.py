@@ -1,0 +1,434 @@
+"""Preprocessing and augmentation that work on whole batches, on the batch's device.
+
+Every transform takes a batch Tensor, ``N x H x W`` (as MNIST stores it) or
+``N x C x H x W``, and returns a new one. Random transforms draw one set of
+parameters per sample, all at once, and resample the batch with a single
+gather: there is no Python loop over samples, and the same code runs on NumPy
+and CuPy because it only ever calls the backend's ``xp``.
+
+Randomness comes from ``generator`` when one is passed (``DataLoader`` does,
+when it is seeded), otherwise from the device's generator, which
+``mg.manual_seed`` resets.
+
+Order matters as in torchvision: geometric transforms fill uncovered pixels
+with ``fill`` (0 = black on raw uint8 images), so put them before ``Normalize``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from typing import Any, Callable, Optional, Union
+
+Number = Union[int, float]
+
+
+def _backend(device: str):
+    from ..backend import get_backend
+
+    return get_backend(device)
+
+
+def _wrap(array: Any, device: str):
+    import minigrad as mg
+
+    return mg.tensor(array, device=device)
+
+
+def _check_batch(x: Any, who: str, dims: tuple = (3, 4)) -> None:
+    if not (hasattr(x, "array") and hasattr(x, "device")):
+        raise TypeError(f"{who}: expected a batch Tensor, got {type(x).__name__}")
+    if x.ndim not in dims:
+        raise ValueError(
+            f"{who}: expected a batch of shape N x H x W or N x C x H x W, got shape {tuple(x.shape)}"
+        )
+
+
+def _uniform(rng: Any, xp: Any, n: int, lo: float, hi: float) -> Any:
+    """``n`` float32 draws from [lo, hi); built from ``random`` so NumPy and CuPy agree."""
+    return (lo + (hi - lo) * rng.random(n)).astype(xp.float32)
+
+
+def _randint(rng: Any, xp: Any, high: Any, n: int) -> Any:
+    """``n`` int64 draws from [0, high) (``high`` may be per sample)."""
+    return xp.minimum(xp.floor(rng.random(n) * high), high - 1).astype(xp.int64)
+
+
+class Transform:
+    """Base class: a callable on a batch Tensor that may use a random generator."""
+
+    def __call__(self, x: Any, generator: Any = None) -> Any:
+        _check_batch(x, type(self).__name__)
+        rng = generator if generator is not None else _backend(x.device).rng
+        return self.apply(x, rng)
+
+    def apply(self, x: Any, rng: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        return f"{type(self).__name__}({fields})"
+
+
+class Compose:
+    """Apply transforms in order (a plain callable that is not a ``Transform`` gets just the batch)."""
+
+    def __init__(self, transforms: Sequence[Callable]) -> None:
+        transforms = list(transforms)
+        for i, t in enumerate(transforms):
+            if not callable(t):
+                raise TypeError(f"Compose: item {i} ({type(t).__name__}) is not callable")
+        self.transforms = transforms
+
+    def __call__(self, x: Any, generator: Any = None) -> Any:
+        for t in self.transforms:
+            x = t(x, generator=generator) if isinstance(t, (Transform, Compose)) else t(x)
+        return x
+
+    def __repr__(self) -> str:
+        inner = "".join(f"\n    {t!r}," for t in self.transforms)
+        return f"Compose([{inner}\n])"
+
+
+class ToFloat(Transform):
+    """uint8 images in [0, 255] to float32 in [0, 1], with a channel axis (N x 1 x H x W for MNIST)."""
+
+    def apply(self, x: Any, rng: Any) -> Any:
+        xp = _backend(x.device).xp
+        a = x.array
+        if a.dtype == xp.uint8:
+            a = a.astype(xp.float32) * (1.0 / 255.0)
+        elif a.dtype.kind != "f":
+            raise TypeError(f"ToFloat: expected uint8 or floating images, got {a.dtype}")
+        if a.ndim == 3:
+            a = a[:, None]
+        return _wrap(a, x.device)
+
+
+class Normalize(Transform):
+    """``(x - mean) / std`` per channel; uint8 input is first scaled to [0, 1] float32.
+
+    MNIST's usual constants are ``Normalize((0.1307,), (0.3081,))``.
+    """
+
+    def __init__(self, mean: Union[Number, Sequence[Number]], std: Union[Number, Sequence[Number]]) -> None:
+        self.mean = tuple(float(m) for m in (mean if isinstance(mean, Sequence) else [mean]))
+        self.std = tuple(float(s) for s in (std if isinstance(std, Sequence) else [std]))
+        if len(self.mean) != len(self.std) or not self.mean:
+            raise ValueError(f"Normalize: mean {self.mean} and std {self.std} must have the same nonzero length")
+        if any(s == 0 for s in self.std):
+            raise ValueError(f"Normalize: std {self.std} contains a zero (division by zero)")
+        self._to_float = ToFloat()
+
+    def apply(self, x: Any, rng: Any) -> Any:
+        x = self._to_float.apply(x, rng)
+        xp = _backend(x.device).xp
+        a = x.array
+        c = a.shape[1]
+        if len(self.mean) not in (1, c):
+            raise ValueError(f"Normalize: {len(self.mean)} means/stds for a batch with {c} channels {tuple(a.shape)}")
+        mean = xp.asarray(self.mean, dtype=a.dtype).reshape(1, -1, 1, 1)
+        inv_std = (1.0 / xp.asarray(self.std, dtype=xp.float64)).astype(a.dtype).reshape(1, -1, 1, 1)
+        return _wrap((a - mean) * inv_std, x.device)
+
+
+# ---------------------------------------------------------------------------
+# Geometry helpers: a 4-D view and one-gather resampling
+# ---------------------------------------------------------------------------
+
+
+def _to_nchw(a: Any) -> tuple[Any, bool]:
+    return (a[:, None], True) if a.ndim == 3 else (a, False)
+
+
+def _gather_pixels(xp: Any, flat: Any, idx: Any) -> Any:
+    """``flat`` is N x C x P, ``idx`` is N x K (positions in P): one fancy index -> N x C x K."""
+    n, c = flat.shape[0], flat.shape[1]
+    return flat[xp.arange(n)[:, None, None], xp.arange(c)[None, :, None], idx[:, None, :]]
+
+
+def _finish(xp: Any, out: Any, dtype: Any) -> Any:
+    """Back to the input dtype; integer images are rounded and clipped, not wrapped."""
+    if dtype.kind in "ui":
+        info = xp.iinfo(dtype)
+        out = xp.clip(xp.rint(out), info.min, info.max)
+    return out.astype(dtype, copy=False)
+
+
+def _pair(value: Any, name: str, who: str, symmetric: bool = False) -> Optional[tuple[float, float]]:
+    if value is None:
+        return None
+    if isinstance(value, numbers.Number):
+        if not symmetric:
+            raise TypeError(f"{who}: {name} must be a pair, got {value!r}")
+        if value < 0:
+            raise ValueError(f"{who}: {name} as a single number must be >= 0, got {value}")
+        return (-float(value), float(value))
+    value = tuple(float(v) for v in value)
+    if len(value) != 2 or value[0] > value[1]:
+        raise ValueError(f"{who}: {name} must be (min, max) with min <= max, got {value}")
+    return value
+
+
+class RandomAffine(Transform):
+    """Random rotation, translation, scaling and shear, one draw per sample (torchvision's arguments).
+
+    ``degrees``: d or (min, max), counter-clockwise as displayed. ``translate``:
+    (a, b), fractions of width and height. ``scale``: (min, max). ``shear``: s,
+    (min, max) along x, or (xmin, xmax, ymin, ymax), in degrees.
+    ``interpolation``: 'nearest' (default, as in torchvision) or 'bilinear'.
+    Pixels that come from outside the image take ``fill``.
+    """
+
+    def __init__(
+        self,
+        degrees: Union[Number, Sequence[Number]],
+        translate: Optional[Sequence[Number]] = None,
+        scale: Optional[Sequence[Number]] = None,
+        shear: Optional[Union[Number, Sequence[Number]]] = None,
+        interpolation: str = "nearest",
+        fill: Number = 0,
+    ) -> None:
+        who = "RandomAffine"
+        self.degrees = _pair(degrees, "degrees", who, symmetric=True)
+        if translate is not None:
+            translate = tuple(float(t) for t in translate)
+            if len(translate) != 2 or not all(0.0 <= t <= 1.0 for t in translate):
+                raise ValueError(f"{who}: translate must be two fractions in [0, 1], got {translate}")
+        self.translate = translate
+        self.scale = _pair(scale, "scale", who)
+        if self.scale is not None and self.scale[0] <= 0:
+            raise ValueError(f"{who}: scale must be positive, got {self.scale}")
+        if shear is None:
+            self.shear = None
+        elif isinstance(shear, numbers.Number):
+            self.shear = _pair(shear, "shear", who, symmetric=True) + (0.0, 0.0)
+        else:
+            shear = tuple(float(s) for s in shear)
+            if len(shear) == 2:
+                shear = shear + (0.0, 0.0)
+            if len(shear) != 4 or shear[0] > shear[1] or shear[2] > shear[3]:
+                raise ValueError(f"{who}: shear must be s, (min, max) or (xmin, xmax, ymin, ymax), got {shear}")
+            self.shear = shear
+        if interpolation not in ("nearest", "bilinear"):
+            raise ValueError(f"{who}: interpolation must be 'nearest' or 'bilinear', got {interpolation!r}")
+        self.interpolation = interpolation
+        self.fill = float(fill)
+
+    def _inverse_matrices(self, xp: Any, rng: Any, n: int, h: int, w: int) -> tuple:
+        """Per-sample inverse 2x2 maps and translations, as float32 vectors of length n."""
+        u = lambda lo, hi: _uniform(rng, xp, n, lo, hi)  # noqa: E731
+        zero = xp.zeros(n, dtype=xp.float32)
+        theta = u(*self.degrees) * (math.pi / 180.0)
+        s = u(*self.scale) if self.scale is not None else zero + 1.0
+        tx = u(-self.translate[0] * w, self.translate[0] * w) if self.translate else zero
+        ty = u(-self.translate[1] * h, self.translate[1] * h) if self.translate else zero
+        if self.shear is not None:
+            kx = xp.tan(u(self.shear[0], self.shear[1]) * (math.pi / 180.0))
+            ky = xp.tan(u(self.shear[2], self.shear[3]) * (math.pi / 180.0))
+        else:
+            kx = ky = zero
+        cos, sin = xp.cos(theta), xp.sin(theta)
+        # Forward map M = R(theta) @ [[1, kx], [ky, 1]] * s, with y pointing down,
+        # so R = [[cos, sin], [-sin, cos]] turns counter-clockwise on screen.
+        m00 = s * (cos + sin * ky)
+        m01 = s * (cos * kx + sin)
+        m10 = s * (-sin + cos * ky)
+        m11 = s * (-sin * kx + cos)
+        det = m00 * m11 - m01 * m10
+        if bool(xp.any(xp.abs(det) < 1e-6)):
+            raise ValueError("RandomAffine: drew a singular transform; reduce shear (|shear| must stay below 45 degrees)")
+        inv = (m11 / det, -m01 / det, -m10 / det, m00 / det)
+        return inv, tx, ty
+
+    def apply(self, x: Any, rng: Any) -> Any:
+        xp = _backend(x.device).xp
+        a, squeeze = _to_nchw(x.array)
+        n, c, h, w = a.shape
+        if n == 0:
+            return x
+        (i00, i01, i10, i11), tx, ty = self._inverse_matrices(xp, rng, n, h, w)
+        cx, cy = (w - 1) / 2.0, (h - 1) / 2.0
+        ys, xs = xp.meshgrid(xp.arange(h, dtype=xp.float32), xp.arange(w, dtype=xp.float32), indexing="ij")
+        dx = xs.reshape(1, -1) - cx - tx[:, None]  # N x HW, output pixel relative to centre and shift
+        dy = ys.reshape(1, -1) - cy - ty[:, None]
+        sx = cx + i00[:, None] * dx + i01[:, None] * dy  # where each output pixel comes from
+        sy = cy + i10[:, None] * dx + i11[:, None] * dy
+        # A one-pixel border of `fill` around the image; clipping source coordinates
+        # into it makes everything outside the image read `fill`, with no masks.
+        padded = xp.pad(a, ((0, 0), (0, 0), (1, 1), (1, 1)), mode="constant", constant_values=self.fill)
+        wp = w + 2
+        flat = padded.reshape(n, c, (h + 2) * wp)
+        if self.interpolation == "nearest":
+            ix = xp.clip(xp.rint(sx), -1, w).astype(xp.int64) + 1
+            iy = xp.clip(xp.rint(sy), -1, h).astype(xp.int64) + 1
+            out = _gather_pixels(xp, flat, iy * wp + ix)
+        else:
+            sx = xp.clip(sx, -1, w)
+            sy = xp.clip(sy, -1, h)
+            x0, y0 = xp.floor(sx), xp.floor(sy)
+            fx, fy = (sx - x0)[:, None, :], (sy - y0)[:, None, :]
+            x0 = x0.astype(xp.int64) + 1
+            y0 = y0.astype(xp.int64) + 1
+            x1 = xp.minimum(x0 + 1, w + 1)
+            y1 = xp.minimum(y0 + 1, h + 1)
+            corners = xp.concatenate([y0 * wp + x0, y0 * wp + x1, y1 * wp + x0, y1 * wp + x1], axis=1)
+            v = _gather_pixels(xp, flat, corners).astype(xp.float32, copy=False)
+            v00, v01, v10, v11 = (v[:, :, k * h * w : (k + 1) * h * w] for k in range(4))
+            top = v00 + (v01 - v00) * fx
+            bottom = v10 + (v11 - v10) * fx
+            out = _finish(xp, top + (bottom - top) * fy, a.dtype)
+        out = out.reshape(n, c, h, w)
+        return _wrap(out[:, 0] if squeeze else out, x.device)
+
+
+def _padding4(padding: Any, who: str) -> tuple[int, int, int, int]:
+    """torchvision's padding forms -> (left, top, right, bottom)."""
+    if isinstance(padding, numbers.Integral):
+        p = (int(padding),) * 4
+    else:
+        p = tuple(int(v) for v in padding)
+        if len(p) == 2:
+            p = (p[0], p[1], p[0], p[1])
+        if len(p) != 4:
+            raise ValueError(f"{who}: padding must be an int or 2 or 4 ints, got {padding!r}")
+    if any(v < 0 for v in p):
+        raise ValueError(f"{who}: padding must be non-negative, got {padding!r}")
+    return p
+
+
+class RandomCrop(Transform):
+    """Crop a random ``size`` window from each (optionally padded) image, with one gather."""
+
+    _MODES = ("constant", "edge", "reflect", "symmetric")
+
+    def __init__(
+        self,
+        size: Union[int, Sequence[int]],
+        padding: Optional[Union[int, Sequence[int]]] = None,
+        pad_if_needed: bool = False,
+        fill: Number = 0,
+        padding_mode: str = "constant",
+    ) -> None:
+        size = (int(size), int(size)) if isinstance(size, numbers.Integral) else tuple(int(s) for s in size)
+        if len(size) != 2 or min(size) < 1:
+            raise ValueError(f"RandomCrop: size must be a positive int or (h, w), got {size}")
+        if padding_mode not in self._MODES:
+            raise ValueError(f"RandomCrop: padding_mode must be one of {self._MODES}, got {padding_mode!r}")
+        self.size = size
+        self.padding = _padding4(padding, "RandomCrop") if padding is not None else (0, 0, 0, 0)
+        self.pad_if_needed = bool(pad_if_needed)
+        self.fill = fill
+        self.padding_mode = padding_mode
+
+    def apply(self, x: Any, rng: Any) -> Any:
+        xp = _backend(x.device).xp
+        a, squeeze = _to_nchw(x.array)
+        left, top, right, bottom = self.padding
+        th, tw = self.size
+        h, w = a.shape[2] + top + bottom, a.shape[3] + left + right
+        if self.pad_if_needed:
+            extra_w, extra_h = max(0, tw - w), max(0, th - h)
+            left, right, top, bottom = left + extra_w, right + extra_w, top + extra_h, bottom + extra_h
+            h, w = h + 2 * extra_h, w + 2 * extra_w
+        if th > h or tw > w:
+            raise ValueError(
+                f"RandomCrop: crop size {self.size} is larger than the padded image {(h, w)} "
+                f"(batch shape {tuple(x.shape)}); pass padding= or pad_if_needed=True"
+            )
+        if left or right or top or bottom:
+            widths = ((0, 0), (0, 0), (top, bottom), (left, right))
+            if self.padding_mode == "constant":
+                a = xp.pad(a, widths, mode="constant", constant_values=self.fill)
+            else:
+                a = xp.pad(a, widths, mode=self.padding_mode)
+        n, c = a.shape[:2]
+        y0 = _randint(rng, xp, h - th + 1, n)
+        x0 = _randint(rng, xp, w - tw + 1, n)
+        rows = y0[:, None] + xp.arange(th)[None, :]
+        cols = x0[:, None] + xp.arange(tw)[None, :]
+        idx = (rows[:, :, None] * w + cols[:, None, :]).reshape(n, th * tw)
+        out = _gather_pixels(xp, a.reshape(n, c, h * w), idx).reshape(n, c, th, tw)
+        return _wrap(out[:, 0] if squeeze else out, x.device)
+
+
+class RandomHorizontalFlip(Transform):
+    """Mirror each image left-right with probability ``p``."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"RandomHorizontalFlip: p must be in [0, 1], got {p}")
+        self.p = float(p)
+
+    def apply(self, x: Any, rng: Any) -> Any:
+        xp = _backend(x.device).xp
+        a = x.array
+        flip = (rng.random(a.shape[0]) < self.p).reshape((-1,) + (1,) * (a.ndim - 1))
+        return _wrap(xp.where(flip, a[..., ::-1], a), x.device)
+
+
+class RandomErasing(Transform):
+    """Blank a random rectangle in each image with probability ``p`` (torchvision's rule:
+    up to ten tries for a box of relative area ``scale`` and aspect ``ratio`` that fits,
+    else leave the image alone). ``value``: a number, one per channel, or 'random'."""
+
+    _TRIES = 10
+
+    def __init__(
+        self,
+        p: float = 0.5,
+        scale: Sequence[float] = (0.02, 0.33),
+        ratio: Sequence[float] = (0.3, 3.3),
+        value: Union[Number, Sequence[Number], str] = 0,
+    ) -> None:
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"RandomErasing: p must be in [0, 1], got {p}")
+        self.scale = _pair(scale, "scale", "RandomErasing")
+        self.ratio = _pair(ratio, "ratio", "RandomErasing")
+        if self.scale[0] < 0 or self.scale[1] > 1:
+            raise ValueError(f"RandomErasing: scale must lie in [0, 1], got {self.scale}")
+        if self.ratio[0] <= 0:
+            raise ValueError(f"RandomErasing: ratio must be positive, got {self.ratio}")
+        if isinstance(value, str) and value != "random":
+            raise ValueError(f"RandomErasing: value must be a number, a sequence or 'random', got {value!r}")
+        self.p = float(p)
+        self.value = value
+
+    def apply(self, x: Any, rng: Any) -> Any:
+        xp = _backend(x.device).xp
+        a, squeeze = _to_nchw(x.array)
+        n, c, h, w = a.shape
+        if n == 0:
+            return x
+        k = self._TRIES
+        area = (h * w) * (self.scale[0] + (self.scale[1] - self.scale[0]) * rng.random((n, k)))
+        log_r = math.log(self.ratio[0]) + (math.log(self.ratio[1]) - math.log(self.ratio[0])) * rng.random((n, k))
+        aspect = xp.exp(log_r)
+        bh = xp.rint(xp.sqrt(area * aspect)).astype(xp.int64)
+        bw = xp.rint(xp.sqrt(area / aspect)).astype(xp.int64)
+        fits = (bh < h) & (bw < w) & (bh > 0) & (bw > 0)
+        first = xp.argmax(fits, axis=1)  # the first try that fits, as torchvision takes it
+        rows = xp.arange(n)
+        bh, bw = bh[rows, first], bw[rows, first]
+        erase = fits.any(axis=1) & (rng.random(n) < self.p)
+        top = _randint(rng, xp, h - bh + 1, n)
+        left = _randint(rng, xp, w - bw + 1, n)
+        yy = xp.arange(h)[None, :, None]
+        xx = xp.arange(w)[None, None, :]
+        mask = (
+            (yy >= top[:, None, None]) & (yy < (top + bh)[:, None, None])
+            & (xx >= left[:, None, None]) & (xx < (left + bw)[:, None, None])
+            & erase[:, None, None]
+        )[:, None]  # N x 1 x H x W
+        if isinstance(self.value, str):
+            if a.dtype.kind != "f":
+                raise TypeError(f"RandomErasing: value='random' needs floating images, got {a.dtype}")
+            fill = rng.standard_normal(a.shape).astype(a.dtype)
+        else:
+            vals = self.value if isinstance(self.value, Sequence) else [self.value]
+            if len(vals) not in (1, c):
+                raise ValueError(f"RandomErasing: {len(vals)} fill values for {c} channels")
+            fill = _finish(xp, xp.asarray(vals, dtype=xp.float64), a.dtype).reshape(1, -1, 1, 1)
+        out = xp.where(mask, fill, a)
+        return _wrap(out[:, 0] if squeeze else out, x.device)

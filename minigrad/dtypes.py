@@ -1,0 +1,84 @@
+"""Data types and PyTorch's promotion rules.
+
+NumPy 2 promotes int64 + float32 to float64; PyTorch keeps float32. A float32
+model must stay float32 end to end, so binary ops ask ``result_type`` here
+instead of letting the array library decide.
+"""
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+
+float32 = np.dtype("float32")
+float64 = np.dtype("float64")
+float16 = np.dtype("float16")
+int64 = np.dtype("int64")
+int32 = np.dtype("int32")
+uint8 = np.dtype("uint8")
+bool = np.dtype("bool")  # noqa: A001 - PyTorch's name
+long = int64
+float = float32  # noqa: A001
+double = float64
+
+_default_float = float32
+_ALIASES = {"float32": float32, "float": float32, "float64": float64, "double": float64,
+            "float16": float16, "half": float16, "int64": int64, "long": int64, "int32": int32,
+            "int": int32, "uint8": uint8, "bool": bool}
+
+
+def as_dtype(dtype: Any) -> np.dtype:
+    """Accept mg.float32, 'float32', numpy dtypes and Python's float/int/bool."""
+    if isinstance(dtype, str) and dtype in _ALIASES:
+        return _ALIASES[dtype]
+    if dtype is builtins.float:
+        return _default_float
+    if dtype is builtins.int:
+        return int64
+    try:
+        result = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"unknown dtype {dtype!r}") from exc
+    if result.kind not in "fiub":
+        raise TypeError(f"dtype {result} is not supported (use float32, float64, int64, uint8 or bool)")
+    return result
+
+
+def is_floating(dtype: np.dtype) -> bool:
+    """Whether values of this dtype can carry gradients."""
+    return dtype.kind == "f"
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype given to tensors made from Python floats (float32 unless changed)."""
+    return _default_float
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Change the default floating dtype, e.g. to float64 for gradient checks."""
+    global _default_float
+    dtype = as_dtype(dtype)
+    if not is_floating(dtype):
+        raise TypeError(f"set_default_dtype expects a floating dtype, got {dtype}")
+    _default_float = dtype
+
+
+def result_type(a: np.dtype, b: np.dtype) -> np.dtype:
+    """PyTorch's promotion between two tensors: floats win over integers at their own width."""
+    if a == b:
+        return a
+    if is_floating(a) and not is_floating(b):
+        return a
+    if is_floating(b) and not is_floating(a):
+        return b
+    return np.promote_types(a, b)
+
+
+def scalar_result_type(tensor_dtype: np.dtype, scalar: Any) -> np.dtype:
+    """A Python scalar is 'weak': it adopts the tensor's dtype unless it is a float meeting ints."""
+    if isinstance(scalar, builtins.float) and not is_floating(tensor_dtype):
+        return _default_float
+    if isinstance(scalar, int) and not isinstance(scalar, builtins.bool) and tensor_dtype == bool:
+        return int64
+    return tensor_dtype

@@ -1,0 +1,19 @@
+"""Differentiable operations, one family per file.
+
+- ``elementwise``: + - * / **, exp, log, sqrt, abs, tanh, sigmoid, relu, clamp, where, ...
+- ``reduction``: sum, mean, var, std, max, min, argmax, logsumexp
+- ``shape``: reshape, permute, expand, indexing, cat, stack, pad, dtype/device moves
+- ``linalg``: matmul
+- ``softmax``: softmax, log_softmax
+"""
+from .elementwise import (abs, add, clamp, div, eq, exp, ge, gt, isfinite, isnan, le, leaky_relu,
+                          log, logical_and, logical_not, logical_or, lt, maximum, minimum, mul, ne,
+                          neg, pow, relu, sigmoid, sign, sqrt, sub, tanh, where)
+from .linalg import matmul
+from .reduction import (all, amax, amin, any, argmax, argmin, logsumexp, max, mean, min, std, sum,
+                        var)
+from .shape import (cat, expand, flatten, getitem, pad, permute, reshape, squeeze, stack,
+                    transpose, unsqueeze)
+from .softmax import log_softmax, softmax
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,349 @@
+"""Ops that move values without changing them: reshape, permute, expand, indexing,
+cat/stack, pad, and the dtype/device conversions.
+
+Each backward is the inverse movement (reshape back, permute back, sum over the
+expanded axes, scatter-add into zeros), so each supports double backward.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..autograd.function import Function
+from ..backend import get_backend
+from ..tensor import Tensor
+from .broadcast import sum_to_shape
+
+
+# --- reshaping ------------------------------------------------------------------------
+def _resolve_shape(shape: Sequence, numel: int, op: str, old: tuple) -> tuple:
+    shape = tuple(int(s) for s in shape)
+    if shape.count(-1) > 1:
+        raise ValueError(f"{op}: only one dimension can be -1, got {shape}")
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise ValueError(f"{op}: shape {shape} is invalid for a tensor of shape {old} "
+                             f"({numel} elements)")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise ValueError(f"{op}: shape {shape} is invalid for a tensor of shape {old} "
+                         f"({numel} elements)")
+    return shape
+
+
+class Reshape(Function):
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.array.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape), None
+
+
+class Permute(Function):
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return x.array.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        inverse = [0] * len(ctx.dims)
+        for i, d in enumerate(ctx.dims):
+            inverse[d] = i
+        return grad.permute(*inverse), None
+
+
+class Expand(Function):
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.xp.broadcast_to(x.array, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return sum_to_shape(grad, ctx.shape), None
+
+
+def _shape_args(shape: tuple) -> tuple:
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+
+
+def reshape(x: Tensor, *shape: Any) -> Tensor:
+    shape = _resolve_shape(_shape_args(shape), x.numel(), "reshape", tuple(x.shape))
+    if shape == x.shape:
+        return x
+    return Reshape.apply(x, shape)
+
+
+def permute(x: Tensor, *dims: Any) -> Tensor:
+    dims = _shape_args(dims)
+    if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+        raise ValueError(f"permute: dims {tuple(dims)} are not a permutation of the "
+                         f"{x.ndim} dimensions of a tensor of shape {tuple(x.shape)}")
+    return Permute.apply(x, tuple(d % x.ndim for d in dims))
+
+
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    dims = list(range(x.ndim))
+    for d in (dim0, dim1):
+        if not -x.ndim <= d < x.ndim:
+            raise IndexError(f"transpose: dim {d} is out of range for shape {tuple(x.shape)}")
+    dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+    return Permute.apply(x, tuple(dims))
+
+
+def expand(x: Tensor, *shape: Any) -> Tensor:
+    shape = _shape_args(shape)
+    lead = len(shape) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: cannot expand shape {tuple(x.shape)} to fewer dimensions {shape}")
+    target = []
+    for i, s in enumerate(shape):
+        old = x.shape[i - lead] if i >= lead else 1
+        s = old if s == -1 else s
+        if old != 1 and old != s:
+            raise ValueError(f"expand: cannot expand shape {tuple(x.shape)} to {tuple(shape)}")
+        target.append(s)
+    target = tuple(target)
+    return x if target == x.shape else Expand.apply(x, target)
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    if x.ndim == 0:
+        return reshape(x, 1)
+    start, end = start_dim % x.ndim, end_dim % x.ndim
+    size = 1
+    for s in x.shape[start:end + 1]:
+        size *= s
+    return reshape(x, x.shape[:start] + (size,) + x.shape[end + 1:])
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    if not -x.ndim - 1 <= dim <= x.ndim:
+        raise IndexError(f"unsqueeze: dim {dim} is out of range for shape {tuple(x.shape)}")
+    dim = dim % (x.ndim + 1)
+    return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
+
+
+def squeeze(x: Tensor, dim: Any = None) -> Tensor:
+    if dim is None:
+        dims = {i for i, s in enumerate(x.shape) if s == 1}
+    else:
+        dims = {d % max(x.ndim, 1) for d in ((dim,) if isinstance(dim, int) else dim)}
+        dims = {d for d in dims if x.shape[d] == 1}
+    return reshape(x, tuple(s for i, s in enumerate(x.shape) if i not in dims))
+
+
+# --- indexing -----------------------------------------------------------------------------
+def _index_arrays(index: Any, x: Tensor) -> Any:
+    """Tensor indices become arrays on ``x``'s device; integer arrays are bounds-checked
+    (CuPy would otherwise wrap out-of-range indices silently)."""
+    items = index if isinstance(index, tuple) else (index,)
+    out, axis = [], 0
+    n_specified = sum(1 for i in items if i is not None and i is not Ellipsis and
+                      not (isinstance(i, Tensor) and i.dtype.kind == "b"))
+    for item in items:
+        if isinstance(item, (list,)):
+            item = Tensor(item, device=x.device)
+        if isinstance(item, Tensor):
+            if item.device != x.device:
+                raise RuntimeError(f"index: indices on {item.device} cannot index a tensor on "
+                                   f"{x.device}")
+            if item.dtype.kind not in "iub":
+                raise IndexError(f"index: tensors used as indices must be integer or bool, got "
+                                 f"{item.dtype}")
+            if item.dtype.kind == "b":
+                size = x.shape[axis:axis + item.ndim]
+                if tuple(item.shape) != tuple(size):
+                    raise IndexError(f"index: boolean mask of shape {tuple(item.shape)} does not "
+                                     f"match the indexed dimensions {tuple(size)} of shape "
+                                     f"{tuple(x.shape)}")
+                axis += item.ndim
+            else:
+                _check_bounds(item, x, axis)
+                axis += 1
+            out.append(item.array)
+        elif item is Ellipsis:
+            axis += x.ndim - n_specified
+            out.append(item)
+        elif item is None:
+            out.append(item)
+        else:
+            if isinstance(item, int):
+                if axis >= x.ndim or not -x.shape[axis] <= item < x.shape[axis]:
+                    raise IndexError(f"index: index {item} is out of range for dimension {axis} "
+                                     f"of a tensor of shape {tuple(x.shape)}")
+            elif not isinstance(item, slice):
+                raise IndexError(f"index: unsupported index of type {type(item).__name__}")
+            axis += 1
+            out.append(item)
+    if axis > x.ndim:
+        raise IndexError(f"index: too many indices ({axis}) for a tensor of shape {tuple(x.shape)}")
+    return tuple(out)
+
+
+def _check_bounds(item: Tensor, x: Tensor, axis: int) -> None:
+    if axis >= x.ndim:
+        raise IndexError(f"index: too many indices for a tensor of shape {tuple(x.shape)}")
+    size = x.shape[axis]
+    if item.numel() and bool(((item.array < -size) | (item.array >= size)).any()):
+        bad = item.to_numpy()
+        bad = bad[(bad < -size) | (bad >= size)][0]
+        raise IndexError(f"index: index {int(bad)} is out of range for dimension {axis} with "
+                         f"size {size} (tensor of shape {tuple(x.shape)})")
+
+
+class GetItem(Function):
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.shape, ctx.index = x.shape, index
+        return x.array[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return IndexAdd.apply(grad, ctx.shape, ctx.index), None
+
+
+class IndexAdd(Function):
+    """Scatter ``values`` into zeros of ``shape`` at ``index``; repeated indices add up."""
+
+    @staticmethod
+    def forward(ctx, values, shape, index):
+        ctx.index = index
+        out = values.xp.zeros(shape, dtype=values.dtype)
+        if _is_basic(index):
+            out[index] = values.array
+        else:
+            values.backend.scatter_add(out, index, values.array)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return GetItem.apply(grad, ctx.index), None, None
+
+
+def _is_basic(index: tuple) -> bool:
+    """Slices, ints, None and Ellipsis select each element at most once."""
+    return all(i is None or i is Ellipsis or isinstance(i, (int, slice)) for i in index)
+
+
+def getitem(x: Tensor, index: Any) -> Tensor:
+    return GetItem.apply(x, _index_arrays(index, x))
+
+
+# --- joining and padding --------------------------------------------------------------------
+class Cat(Function):
+    @staticmethod
+    def forward(ctx, dim, *tensors):
+        ctx.dim = dim
+        ctx.sizes = [t.shape[dim] for t in tensors]
+        return tensors[0].xp.concatenate([t.array for t in tensors], axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grads, start = [None], 0
+        for size, need in zip(ctx.sizes, ctx.needs_input_grad[1:]):
+            index = (slice(None),) * ctx.dim + (slice(start, start + size),)
+            grads.append(grad[index] if need else None)
+            start += size
+        return tuple(grads)
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dimension."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    first = tensors[0]
+    if not -first.ndim <= dim < first.ndim:
+        raise IndexError(f"cat: dim {dim} is out of range for shape {tuple(first.shape)}")
+    dim %= first.ndim
+    from .elementwise import operands
+    for t in tensors[1:]:
+        if t.ndim != first.ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, first.shape))
+                                       if i != dim):
+            raise ValueError(f"cat: shapes {tuple(first.shape)} and {tuple(t.shape)} do not match "
+                             f"outside dimension {dim}")
+    dtype = first.dtype
+    for t in tensors[1:]:
+        dtype = operands(Tensor._make(first.xp.zeros((), dtype), first.device),
+                         Tensor._make(t.xp.zeros((), t.dtype), t.device), "cat")[0].dtype
+    tensors = [t.to(dtype) for t in tensors]
+    return Cat.apply(dim, *tensors)
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new dimension."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: expected a non-empty list of tensors")
+    for t in tensors[1:]:
+        if t.shape != tensors[0].shape:
+            raise ValueError(f"stack: all tensors must have the same shape, got "
+                             f"{tuple(tensors[0].shape)} and {tuple(t.shape)}")
+    return cat([unsqueeze(t, dim) for t in tensors], dim)
+
+
+class Pad(Function):
+    @staticmethod
+    def forward(ctx, x, widths, value):
+        ctx.slices = tuple(slice(lo, lo + s) for (lo, _), s in zip(widths, x.shape))
+        return x.xp.pad(x.array, widths, constant_values=value)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.slices], None, None
+
+
+def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
+    """PyTorch's F.pad: ``pad`` lists (before, after) pairs starting from the last dimension."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad: mode {mode!r} is not supported (only 'constant')")
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"pad: padding {tuple(pad)} must be pairs for at most {x.ndim} dimensions")
+    if any(p < 0 for p in pad):
+        raise ValueError(f"pad: negative padding {tuple(pad)} is not supported")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    return Pad.apply(x, tuple(widths), value)
+
+
+# --- dtype and device -------------------------------------------------------------------------
+class Cast(Function):
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.dtype = x.dtype
+        return x.array.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (grad.to(ctx.dtype) if ctx.dtype.kind == "f" else None), None
+
+
+class ToDevice(Function):
+    @staticmethod
+    def forward(ctx, x, device):
+        ctx.device = x.device
+        host = x.backend.to_numpy(x.array)
+        return Tensor._make(get_backend(device).asarray(host), device)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.to(ctx.device), None
+
+
+class Clone(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.array.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad

@@ -1,0 +1,398 @@
+"""``Tensor``: a backend array plus what autograd needs to know about it.
+
+The math lives in ``minigrad/ops``; the methods here only forward to it, so a
+reader looking for ``exp``'s backward opens ``ops/elementwise.py``.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+from . import dtypes
+from .backend import backend_of_array, get_backend, normalize_device
+
+
+class Tensor:
+    """An n-dimensional array on a device, optionally recording how it was made."""
+
+    __slots__ = ("array", "device", "_requires_grad", "grad", "grad_fn", "_output_nr", "_hooks",
+                 "__weakref__")
+    __array_priority__ = 1000  # NumPy scalars defer to Tensor's operators
+
+    def __init__(self, data: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False):
+        from .creation import _to_array
+        self.device = normalize_device(device) if device is not None else _default_device_for(data)
+        self.array = _to_array(data, dtype, self.device)
+        self._requires_grad = False
+        self.grad: Tensor | None = None
+        self.grad_fn = None
+        self._output_nr = 0
+        self._hooks = None
+        if requires_grad:
+            self.requires_grad = True
+
+    @classmethod
+    def _make(cls, array: Any, device: str) -> "Tensor":
+        """Wrap an existing backend array without copying or checking (the fast path for ops)."""
+        t = object.__new__(cls)
+        t.array = array
+        t.device = device
+        t._requires_grad = False
+        t.grad = None
+        t.grad_fn = None
+        t._output_nr = 0
+        t._hooks = None
+        return t
+
+    # --- autograd state ----------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if value and self.array.dtype.kind != "f":
+            raise RuntimeError(
+                f"requires_grad: only floating-point tensors can require gradients, got a "
+                f"{self.array.dtype} tensor of shape {tuple(self.shape)}. Convert it with .float().")
+        if not value and self.grad_fn is not None:
+            raise RuntimeError("requires_grad: a non-leaf tensor's flag cannot be turned off; "
+                               "use .detach() instead")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set ``requires_grad`` in place and return self (PyTorch's spelling)."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors the user made; only leaves accumulate ``.grad``."""
+        return self.grad_fn is None
+
+    def backward(self, gradient: "Tensor | None" = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+        Gradients add up across calls: call ``zero_grad`` (or set ``.grad = None``)
+        between steps.
+        """
+        from .autograd import backward
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+
+    def register_hook(self, hook: Callable[["Tensor"], "Tensor | None"]) -> Callable[[], None]:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that does not "
+                               "require grad")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            if self.grad_fn.hooks is None:
+                self.grad_fn.hooks = {}
+            hooks = self.grad_fn.hooks.setdefault(self._output_nr, [])
+        hooks.append(hook)
+        return lambda: hooks.remove(hook)
+
+    def detach(self) -> "Tensor":
+        """The same data, cut off from the graph."""
+        return Tensor._make(self.array, self.device)
+
+    def detach_(self) -> "Tensor":
+        """Cut this tensor off from the graph in place."""
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self) -> "Tensor":
+        """A detached tensor sharing this one's memory (as in PyTorch)."""
+        return self.detach()
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: expected a Tensor, got {type(value).__name__}")
+        if value.device != self.device:
+            raise RuntimeError(f"data: cannot assign a {value.device} tensor to a {self.device} tensor")
+        self.array = value.array
+
+    # --- metadata ------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return self.array.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.array.ndim
+
+    @property
+    def dtype(self) -> Any:
+        return self.array.dtype
+
+    @property
+    def backend(self) -> Any:
+        return get_backend(self.device)
+
+    @property
+    def xp(self) -> Any:
+        """The array namespace (numpy or cupy) of this tensor's device."""
+        return get_backend(self.device).xp
+
+    def size(self, dim: int | None = None) -> Any:
+        return self.shape if dim is None else self.shape[dim]
+
+    def dim(self) -> int:
+        return self.ndim
+
+    def numel(self) -> int:
+        return int(self.array.size)
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        return (self[i] for i in range(len(self)))
+
+    def __repr__(self) -> str:
+        body = repr(self.to_numpy()).replace("array(", "tensor(", 1)
+        extras = []
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if extras:
+            body = body[:-1] + ", " + ", ".join(extras) + ")"
+        return body
+
+    # --- leaving minigrad ------------------------------------------------------------
+    def to_numpy(self) -> Any:
+        return self.backend.to_numpy(self.array)
+
+    def numpy(self) -> Any:
+        """A NumPy array on the host (copies from the GPU; refuses tensors that need grad)."""
+        if self.requires_grad:
+            raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; "
+                               "use tensor.detach().numpy()")
+        return self.to_numpy()
+
+    def item(self) -> Any:
+        if self.numel() != 1:
+            raise ValueError(f"item: only one-element tensors can be converted, got shape "
+                             f"{tuple(self.shape)}")
+        return self.to_numpy().reshape(()).item()
+
+    def tolist(self) -> Any:
+        return self.to_numpy().tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError(f"bool: the truth value of a tensor with {self.numel()} elements "
+                               "is ambiguous; use .any() or .all()")
+        return bool(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in "iu" or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    # --- devices and dtypes ---------------------------------------------------------
+    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> "Tensor":
+        """``to('cuda')``, ``to(mg.float64)``, ``to('cpu', mg.float32)``: differentiable."""
+        for a in args:
+            if isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda") or _is_device_name(a):
+                device = a
+            else:
+                dtype = a
+        from .ops import shape as _shape
+        out = self
+        if device is not None and normalize_device(device) != self.device:
+            out = _shape.ToDevice.apply(out, normalize_device(device))
+        if dtype is not None and dtypes.as_dtype(dtype) != out.dtype:
+            out = _shape.Cast.apply(out, dtypes.as_dtype(dtype))
+        return out
+
+    def cpu(self) -> "Tensor":
+        return self.to("cpu")
+
+    def cuda(self) -> "Tensor":
+        return self.to("cuda")
+
+    def float(self) -> "Tensor":
+        return self.to(dtypes.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(dtypes.float64)
+
+    def long(self) -> "Tensor":
+        return self.to(dtypes.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(dtypes.int32)
+
+    def bool(self) -> "Tensor":
+        return self.to(dtypes.bool)
+
+    def type_as(self, other: "Tensor") -> "Tensor":
+        return self.to(other.dtype)
+
+    def clone(self) -> "Tensor":
+        from .ops import shape as _shape
+        return _shape.Clone.apply(self)
+
+    def contiguous(self) -> "Tensor":
+        return self
+
+    # --- in-place helpers (no autograd; for optimizers, init and buffers) -------------
+    def _check_inplace(self, op: str) -> None:
+        from .autograd.grad_mode import is_grad_enabled
+        if is_grad_enabled() and self.requires_grad and self.is_leaf:
+            raise RuntimeError(f"{op}: a leaf tensor that requires grad cannot be modified in "
+                               "place; wrap the update in `with minigrad.no_grad():`")
+
+    def _value_array(self, value: Any) -> Any:
+        if isinstance(value, Tensor):
+            if value.device != self.device:
+                raise RuntimeError(f"copy_: cannot copy a {value.device} tensor into a "
+                                   f"{self.device} tensor")
+            return value.array
+        return value
+
+    def zero_(self) -> "Tensor":
+        self._check_inplace("zero_")
+        self.array[...] = 0
+        return self
+
+    def fill_(self, value: Any) -> "Tensor":
+        self._check_inplace("fill_")
+        self.array[...] = self._value_array(value)
+        return self
+
+    def copy_(self, src: "Tensor") -> "Tensor":
+        """Copy ``src`` (broadcast, cast) into this tensor's memory."""
+        self._check_inplace("copy_")
+        src_array = self._value_array(src)
+        try:
+            self.array[...] = src_array
+        except ValueError as exc:
+            raise ValueError(f"copy_: cannot copy shape {tuple(getattr(src_array, 'shape', ()))} "
+                             f"into shape {tuple(self.shape)}") from exc
+        return self
+
+    def add_(self, other: Any, alpha: float = 1.0) -> "Tensor":
+        self._check_inplace("add_")
+        other = self._value_array(other)
+        self.array += other if alpha == 1 else alpha * other
+        return self
+
+    def sub_(self, other: Any, alpha: float = 1.0) -> "Tensor":
+        return self.add_(other, alpha=-alpha)
+
+    def mul_(self, other: Any) -> "Tensor":
+        self._check_inplace("mul_")
+        self.array *= self._value_array(other)
+        return self
+
+    def div_(self, other: Any) -> "Tensor":
+        self._check_inplace("div_")
+        self.array /= self._value_array(other)
+        return self
+
+    def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":  # noqa: A002
+        self._check_inplace("clamp_")
+        self.xp.clip(self.array, min, max, out=self.array)
+        return self
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> "Tensor":
+        from .creation import _uniform_array
+        return self.copy_(Tensor._make(_uniform_array(self.shape, self.dtype, self.device, a, b),
+                                       self.device))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> "Tensor":
+        from .creation import _normal_array
+        return self.copy_(Tensor._make(_normal_array(self.shape, self.dtype, self.device, mean, std),
+                                       self.device))
+
+
+def _is_device_name(obj: Any) -> bool:
+    try:
+        normalize_device(obj)
+        return isinstance(obj, str)
+    except ValueError:
+        return False
+
+
+def _default_device_for(data: Any) -> str:
+    """A tensor made from a device array stays on that device; everything else gets the default."""
+    if isinstance(data, Tensor):
+        return data.device
+    if hasattr(data, "__cuda_array_interface__") or type(data).__module__.startswith("cupy"):
+        return backend_of_array(data).name
+    from .creation import get_default_device
+    return get_default_device()
+
+
+# --- math: each method forwards to the op that defines it in minigrad/ops ----------------------
+from . import ops  # noqa: E402  (ops import Tensor, so they come after it)
+
+
+def _binary(fn: Callable, reflected: bool = False) -> Callable:
+    if reflected:
+        return lambda self, other: fn(other, self)
+    return lambda self, other: fn(self, other)
+
+
+Tensor.__add__ = _binary(ops.add)
+Tensor.__radd__ = _binary(ops.add, reflected=True)
+Tensor.__sub__ = _binary(ops.sub)
+Tensor.__rsub__ = _binary(ops.sub, reflected=True)
+Tensor.__mul__ = _binary(ops.mul)
+Tensor.__rmul__ = _binary(ops.mul, reflected=True)
+Tensor.__truediv__ = _binary(ops.div)
+Tensor.__rtruediv__ = _binary(ops.div, reflected=True)
+Tensor.__pow__ = _binary(ops.pow)
+Tensor.__rpow__ = _binary(ops.pow, reflected=True)
+Tensor.__matmul__ = _binary(ops.matmul)
+Tensor.__rmatmul__ = _binary(ops.matmul, reflected=True)
+Tensor.__neg__ = ops.neg
+Tensor.__abs__ = ops.abs
+Tensor.__getitem__ = ops.getitem
+Tensor.__eq__ = _binary(ops.eq)
+Tensor.__ne__ = _binary(ops.ne)
+Tensor.__lt__ = _binary(ops.lt)
+Tensor.__le__ = _binary(ops.le)
+Tensor.__gt__ = _binary(ops.gt)
+Tensor.__ge__ = _binary(ops.ge)
+Tensor.__and__ = _binary(ops.logical_and)
+Tensor.__or__ = _binary(ops.logical_or)
+Tensor.__invert__ = ops.logical_not
+
+for _name in ("add", "sub", "mul", "div", "pow", "matmul", "neg", "exp", "log", "sqrt", "abs",
+              "tanh", "sigmoid", "relu", "clamp", "maximum", "minimum", "sign", "eq", "ne", "lt",
+              "le", "gt", "ge", "isnan", "isfinite", "logical_not",
+              "sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin",
+              "logsumexp", "all", "any", "softmax", "log_softmax",
+              "reshape", "permute", "transpose", "expand", "flatten", "unsqueeze", "squeeze"):
+    setattr(Tensor, _name, getattr(ops, _name))
+Tensor.clip = ops.clamp
+Tensor.view = ops.reshape
+Tensor.T = property(lambda self: ops.permute(self, *reversed(range(self.ndim))))
+Tensor.mT = property(lambda self: ops.transpose(self, -2, -1))
+Tensor.expand_as = lambda self, other: ops.expand(self, other.shape)
+Tensor.view_as = lambda self, other: ops.reshape(self, other.shape)
+Tensor.reshape_as = Tensor.view_as
+del _name
