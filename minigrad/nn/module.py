@@ -1,0 +1,498 @@
+"""``Module``: the base class of every layer and model.
+
+A module owns three ordered registries, filled by plain attribute assignment:
+parameters (``Parameter`` values), buffers (tensors registered with
+``register_buffer``, e.g. BatchNorm's running statistics) and submodules
+(``Module`` values). Everything else (iteration, ``state_dict``, ``to``,
+``train``/``eval``, ``repr``) walks those registries, in registration order,
+so that names and order match PyTorch's and weights can be exchanged by name.
+"""
+from __future__ import annotations
+
+import itertools
+from collections import OrderedDict, namedtuple
+from typing import Any, Callable, Iterator, Mapping
+
+from .. import dtypes
+from ..autograd.grad_mode import no_grad
+from ..backend import normalize_device
+from ..tensor import Tensor
+from .parameter import Parameter
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+_hook_ids = itertools.count()
+
+
+class RemovableHandle:
+    """What ``register_forward_hook`` returns: ``handle.remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: dict, hook_id: int):
+        self._hooks = hooks
+        self.id = hook_id
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self) -> "RemovableHandle":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+
+def _check_name(kind: str, name: Any) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+    if name == "":
+        raise KeyError(f'{kind} name can\'t be empty string ""')
+    if "." in name:
+        raise KeyError(f'{kind} name can\'t contain ".", got {name!r}')
+
+
+class Module:
+    """Base class of layers: subclasses set attributes in ``__init__`` and define ``forward``."""
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+
+    # --- running ----------------------------------------------------------------------
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
+                                  '"forward" function')
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run pre-hooks, ``forward`` and forward hooks (hooks are how activations get inspected)."""
+        if "_forward_pre_hooks" not in self.__dict__:
+            raise RuntimeError(f"{type(self).__name__}: Module.__init__() was not called; call "
+                               "super().__init__() first in your __init__")
+        for hook in list(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, args)`` before ``forward``; a non-None result replaces ``args``."""
+        hook_id = next(_hook_ids)
+        self._forward_pre_hooks[hook_id] = hook
+        return RemovableHandle(self._forward_pre_hooks, hook_id)
+
+    def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after ``forward``; a non-None result replaces it."""
+        hook_id = next(_hook_ids)
+        self._forward_hooks[hook_id] = hook
+        return RemovableHandle(self._forward_hooks, hook_id)
+
+    # --- registration -----------------------------------------------------------------------
+    def _require_init(self, what: str) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"cannot assign {what} before Module.__init__() call "
+                                 f"(in {type(self).__name__}; call super().__init__() first)")
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` under ``name`` (None reserves the name, e.g. ``bias=False``)."""
+        self._require_init("parameters")
+        _check_name("parameter", name)
+        if hasattr(self, name) and name not in self._parameters:
+            raise KeyError(f"attribute {name!r} already exists")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
+                            f"{name!r} (minigrad.nn.Parameter or None required)")
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Register state that is saved and moved with the module but is not trained."""
+        self._require_init("buffers")
+        _check_name("buffer", name)
+        if hasattr(self, name) and name not in self._buffers:
+            raise KeyError(f"attribute {name!r} already exists")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer {name!r} "
+                            "(minigrad.Tensor or None required)")
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
+            self._non_persistent_buffers.add(name)
+
+    def add_module(self, name: str, module: "Module | None") -> None:
+        """Register a submodule under ``name`` (its parameters get the prefix ``name.``)."""
+        self._require_init("child modules")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        _check_name("module", name)
+        if hasattr(self, name) and name not in self._modules:
+            raise KeyError(f"attribute {name!r} already exists")
+        self._modules[name] = module
+
+    register_module = add_module
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        params = self.__dict__.get("_parameters")
+        if isinstance(value, Parameter):
+            self._require_init("parameters")
+            self._forget(name)
+            self.register_parameter(name, value)
+        elif params is not None and name in params:
+            if value is not None:
+                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter {name!r} "
+                                "(minigrad.nn.Parameter or None expected)")
+            params[name] = None
+        elif isinstance(value, Module):
+            self._require_init("child modules")
+            self._forget(name)
+            self._modules[name] = value
+        elif params is not None and name in self._modules:
+            if value is not None:
+                raise TypeError(f"cannot assign '{type(value).__name__}' as child module {name!r} "
+                                "(minigrad.nn.Module or None expected)")
+            self._modules[name] = None
+        elif params is not None and name in self._buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer {name!r} "
+                                "(minigrad.Tensor or None expected)")
+            self._buffers[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def _forget(self, name: str) -> None:
+        """Drop ``name`` from every registry and the instance dict before re-registering it."""
+        self.__dict__.pop(name, None)
+        for registry in (self._parameters, self._buffers, self._modules):
+            registry.pop(name, None)
+        self._non_persistent_buffers.discard(name)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when normal lookup fails: look in the registries.
+        d = self.__dict__
+        for registry in ("_parameters", "_buffers", "_modules"):
+            if registry in d and name in d[registry]:
+                return d[registry][name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        for registry in (self._parameters, self._buffers, self._modules):
+            if name in registry:
+                del registry[name]
+                self._non_persistent_buffers.discard(name)
+                return
+        object.__delattr__(self, name)
+
+    def __dir__(self) -> list:
+        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers)
+                      | set(self._modules))
+
+    # --- walking the tree ---------------------------------------------------------------------
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, "Module"]]:
+        """This module and every descendant, depth first, each shared module once."""
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is None:
+                continue
+            yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name,
+                                           remove_duplicate)
+
+    def modules(self) -> Iterator["Module"]:
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self) -> Iterator[tuple[str, "Module"]]:
+        seen = set()
+        for name, child in self._modules.items():
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
+                yield name, child
+
+    def children(self) -> Iterator["Module"]:
+        for _, child in self.named_children():
+            yield child
+
+    def _named_members(self, registry: str, prefix: str, recurse: bool,
+                       remove_duplicate: bool) -> Iterator[tuple[str, Tensor]]:
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) \
+            if recurse else [(prefix, self)]
+        seen = set()
+        for module_prefix, module in modules:
+            for name, value in getattr(module, registry).items():
+                if value is None:
+                    continue
+                if remove_duplicate:
+                    if id(value) in seen:
+                        continue
+                    seen.add(id(value))
+                yield (f"{module_prefix}.{name}" if module_prefix else name), value
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter) pairs in registration order; shared weights appear once."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every learnable tensor, in a fixed order (what an optimizer is given)."""
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def get_submodule(self, target: str) -> "Module":
+        """The descendant at a dotted path such as ``'features.1'``."""
+        module = self
+        if target == "":
+            return module
+        for item in target.split("."):
+            if item not in module._modules or module._modules[item] is None:
+                raise AttributeError(f"{type(module).__name__} has no submodule {item!r} "
+                                     f"(looking up {target!r})")
+            module = module._modules[item]
+        return module
+
+    def apply(self, fn: Callable[["Module"], Any]) -> "Module":
+        """Call ``fn`` on every submodule, then on self (e.g. a custom weight init)."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    # --- modes and gradients ----------------------------------------------------------------
+    def train(self, mode: bool = True) -> "Module":
+        """Set training mode here and in every submodule (Dropout and BatchNorm read it)."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"train: training mode is expected to be a bool, got "
+                             f"{type(mode).__name__}")
+        self.training = mode
+        for child in self.children():
+            child.train(mode)
+        return self
+
+    def eval(self) -> "Module":
+        """Inference mode: Dropout becomes identity and BatchNorm uses running statistics."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        """Freeze (False) or unfreeze every parameter, e.g. for fine-tuning."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear gradients, which otherwise accumulate across ``backward()`` calls."""
+        for p in self.parameters():
+            if p.grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            else:
+                grad = p.grad.detach() if p.grad.grad_fn is not None else p.grad
+                grad.requires_grad = False
+                with no_grad():
+                    grad.zero_()
+                p.grad = grad
+
+    # --- devices and dtypes -----------------------------------------------------------------
+    def _apply(self, fn: Callable[[Tensor], Tensor]) -> "Module":
+        """Convert every parameter, gradient and buffer with ``fn``, keeping the objects.
+
+        Parameters are updated in place (their identity is kept) so an optimizer built
+        before ``to()`` still holds the right tensors.
+        """
+        for module in self.modules():
+            for p in module._parameters.values():
+                if p is None:
+                    continue
+                with no_grad():
+                    new = fn(p)
+                    p.array, p.device = new.array, new.device
+                    if p.grad is not None:
+                        g = fn(p.grad)
+                        p.grad = Tensor._make(g.array, g.device)
+            for b in module._buffers.values():
+                if b is None:
+                    continue
+                with no_grad():
+                    new = fn(b)
+                    b.array, b.device = new.array, new.device
+        return self
+
+    def to(self, *args: Any, device: Any = None, dtype: Any = None,
+           non_blocking: bool = False) -> "Module":
+        """``to('cuda')``, ``to(mg.float64)``, ``to('cpu', mg.float32)``: moves every tensor.
+
+        A dtype applies to floating-point parameters and buffers only, so integer
+        buffers such as ``num_batches_tracked`` stay int64.
+        """
+        for a in args:
+            if isinstance(a, Tensor):
+                device, dtype = a.device, a.dtype
+            elif isinstance(a, str) and _is_device(a):
+                device = a
+            else:
+                dtype = a
+        if device is not None:
+            device = normalize_device(device)
+        if dtype is not None:
+            dtype = dtypes.as_dtype(dtype)
+            if not dtypes.is_floating(dtype):
+                raise TypeError(f"{type(self).__name__}.to only accepts floating point dtypes, "
+                                f"but got desired dtype={dtype}")
+
+        def convert(t: Tensor) -> Tensor:
+            out = t
+            if device is not None and out.device != device:
+                out = out.to(device)
+            if dtype is not None and dtypes.is_floating(out.dtype) and out.dtype != dtype:
+                out = out.to(dtype)
+            return out
+
+        return self._apply(convert)
+
+    def cpu(self) -> "Module":
+        return self.to("cpu")
+
+    def cuda(self, device: Any = None) -> "Module":
+        return self.to("cuda")
+
+    def float(self) -> "Module":
+        return self.to(dtypes.float32)
+
+    def double(self) -> "Module":
+        return self.to(dtypes.float64)
+
+    # --- state_dict ---------------------------------------------------------------------------
+    def _state_items(self, prefix: str = "") -> Iterator[tuple[str, Tensor, "Module"]]:
+        """(key, tensor, owner) for every saved tensor: parameters, then persistent buffers,
+        then each child's, recursively; the key order of PyTorch's state_dict."""
+        for name, p in self._parameters.items():
+            if p is not None:
+                yield prefix + name, p, self
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent_buffers:
+                yield prefix + name, b, self
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child._state_items(prefix + name + ".")
+
+    def state_dict(self, destination: dict | None = None, prefix: str = "",
+                   keep_vars: bool = False) -> "OrderedDict[str, Tensor]":
+        """Every parameter and persistent buffer by dotted name (``'features.0.weight'``).
+
+        Values are detached tensors sharing memory with the module, as in PyTorch;
+        copy them (or save them) if the module keeps training.
+        """
+        if destination is None:
+            destination = OrderedDict()
+        for key, t, _ in self._state_items(prefix):
+            destination[key] = t if keep_vars else t.detach()
+        return destination
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
+                        assign: bool = False) -> IncompatibleKeys:
+        """Copy tensors in by name; every problem is reported at once and nothing is changed.
+
+        With ``strict=True`` missing and unexpected keys are errors; a shape mismatch
+        is always an error. The error lists every offending key, so one run is
+        enough to see what a checkpoint and a model disagree on.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict: expected a dict of tensors, got "
+                            f"{type(state_dict).__name__}")
+        own = list(self._state_items())
+        own_keys = {key for key, _, _ in own}
+        missing = [key for key, _, _ in own if key not in state_dict]
+        unexpected = [key for key in state_dict if key not in own_keys]
+        problems, plan = [], []
+        for key, target, _ in own:
+            if key not in state_dict:
+                continue
+            value = state_dict[key]
+            if not isinstance(value, Tensor):
+                if not hasattr(value, "shape") and not isinstance(value, (int, float, list)):
+                    problems.append(f'value for "{key}" is a {type(value).__name__}, expected a '
+                                    "tensor")
+                    continue
+                value = Tensor(value, device=target.device)
+            if tuple(value.shape) != tuple(target.shape):
+                problems.append(f"size mismatch for {key}: copying a param with shape "
+                                f"{tuple(value.shape)} from checkpoint, the shape in current "
+                                f"model is {tuple(target.shape)}.")
+                continue
+            plan.append((target, value))
+        if strict:
+            if unexpected:
+                problems.insert(0, "Unexpected key(s) in state_dict: "
+                                + ", ".join(f'"{k}"' for k in unexpected) + ".")
+            if missing:
+                problems.insert(0, "Missing key(s) in state_dict: "
+                                + ", ".join(f'"{k}"' for k in missing) + ".")
+        if problems:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(problems))
+        with no_grad():
+            for target, value in plan:
+                if value.device != target.device:
+                    value = value.to(target.device)
+                if assign:
+                    target.array = value.array.astype(target.dtype, copy=False) \
+                        if value.dtype != target.dtype and dtypes.is_floating(target.dtype) \
+                        else value.array
+                else:
+                    target.array[...] = value.array
+        return IncompatibleKeys(missing, unexpected)
+
+    # --- repr ---------------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The part inside the parentheses of this module's repr (e.g. ``in_features=4``)."""
+        return ""
+
+    def _get_name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        lines = []
+        extra = self.extra_repr()
+        if extra:
+            lines.extend(extra.split("\n"))
+        for name, child in self._modules.items():
+            child_repr = repr(child).replace("\n", "\n  ")
+            lines.append(f"({name}): {child_repr}")
+        main = self._get_name() + "("
+        if lines:
+            if len(lines) == 1 and not self._modules:
+                main += lines[0]
+            else:
+                main += "\n  " + "\n  ".join(lines) + "\n"
+        return main + ")"
+
+
+def _is_device(name: str) -> bool:
+    try:
+        normalize_device(name)
+        return True
+    except ValueError:
+        return False
