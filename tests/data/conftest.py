@@ -50,6 +50,17 @@ def write_idx(path: Path, array: np.ndarray, gz: bool = True, **kw) -> Path:
     return path
 
 
+@pytest.fixture(name="idx_bytes")
+def _idx_bytes_fixture():
+    """The IDX encoder, for tests that build their own (possibly broken) files."""
+    return idx_bytes
+
+
+@pytest.fixture(name="write_idx")
+def _write_idx_fixture():
+    return write_idx
+
+
 @pytest.fixture(scope="session")
 def data_home() -> Path:
     if DATA_HOME is None:

@@ -10,15 +10,12 @@ import pytest
 
 from minigrad.data.idx import IDXError, parse_idx, read_bytes, read_idx, sha256_hex
 
-from .conftest import idx_bytes, write_idx
-
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64])
 @pytest.mark.parametrize("gz", [True, False])
-def test_roundtrip_every_type_code(tmp_path, dtype, gz):
-    a = (np.arange(2 * 3 * 4) - 7).astype(dtype).reshape(2, 3, 4)
-    if dtype == np.uint8:
-        a = np.arange(24, dtype=np.uint8).reshape(2, 3, 4)
+def test_roundtrip_every_type_code(tmp_path, dtype, gz, write_idx):
+    values = np.arange(24) if dtype == np.uint8 else np.arange(24) - 7.5 * (np.dtype(dtype).kind == "f") - 7
+    a = values.astype(dtype).reshape(2, 3, 4)
     p = write_idx(tmp_path / "x.idx", a, gz=gz)
     out = read_idx(p)
     assert out.shape == (2, 3, 4)
@@ -28,20 +25,20 @@ def test_roundtrip_every_type_code(tmp_path, dtype, gz):
     out[0, 0, 0] = 1  # we own a writable copy
 
 
-def test_gzip_detected_by_content_not_name(tmp_path):
+def test_gzip_detected_by_content_not_name(tmp_path, idx_bytes):
     a = np.arange(10, dtype=np.uint8)
     p = tmp_path / "labels-without-gz-suffix"
     p.write_bytes(gzip.compress(idx_bytes(a)))
     np.testing.assert_array_equal(read_idx(p), a)
 
 
-def test_wrong_magic(tmp_path):
+def test_wrong_magic(tmp_path, write_idx):
     p = write_idx(tmp_path / "bad-magic.gz", np.zeros(4, np.uint8), magic=b"\x12\x34\x08\x01")
     with pytest.raises(IDXError, match=r"bad-magic\.gz.*wrong magic number 0x12340801"):
         read_idx(p)
 
 
-def test_unknown_type_code(tmp_path):
+def test_unknown_type_code(tmp_path, write_idx):
     p = write_idx(tmp_path / "code.gz", np.zeros(4, np.uint8), code=0x0A)
     with pytest.raises(IDXError, match=r"code\.gz.*unknown IDX type code 0x0a"):
         read_idx(p)
@@ -63,7 +60,7 @@ def test_truncated_dimension_list():
 
 
 @pytest.mark.parametrize("gz", [True, False])
-def test_truncated_payload(tmp_path, gz):
+def test_truncated_payload(tmp_path, gz, idx_bytes):
     raw = idx_bytes(np.zeros((5, 28, 28), np.uint8))
     p = tmp_path / "images.idx"
     cut = raw[:-100]
@@ -76,13 +73,13 @@ def test_truncated_payload(tmp_path, gz):
     assert f"file has {len(cut)} bytes" in msg
 
 
-def test_trailing_bytes():
+def test_trailing_bytes(idx_bytes):
     raw = idx_bytes(np.zeros(3, np.int32)) + b"junk"
     with pytest.raises(IDXError, match="f: 4 unexpected trailing bytes"):
         parse_idx(raw, "f")
 
 
-def test_truncated_gzip_stream(tmp_path):
+def test_truncated_gzip_stream(tmp_path, idx_bytes):
     data = gzip.compress(idx_bytes(np.arange(1000, dtype=np.int32)))
     p = tmp_path / "cut.gz"
     p.write_bytes(data[: len(data) // 2])
@@ -90,7 +87,7 @@ def test_truncated_gzip_stream(tmp_path):
         read_idx(p)
 
 
-def test_corrupt_gzip_stream(tmp_path):
+def test_corrupt_gzip_stream(tmp_path, idx_bytes):
     data = bytearray(gzip.compress(idx_bytes(np.arange(1000, dtype=np.int32))))
     data[-6] ^= 0xFF  # inside the CRC/length trailer
     p = tmp_path / "flip.gz"
@@ -110,7 +107,7 @@ def test_idx_error_is_a_value_error():
     assert issubclass(IDXError, ValueError)
 
 
-def test_sha256_of_decompressed_content(tmp_path):
+def test_sha256_of_decompressed_content(tmp_path, idx_bytes):
     raw = idx_bytes(np.arange(7, dtype=np.uint8))
     a = tmp_path / "a.gz"
     b = tmp_path / "b.gz"
