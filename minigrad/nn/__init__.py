@@ -1,3 +1,19 @@
-"""``minigrad.nn``: layers, losses and initialisation, with PyTorch's names and defaults."""
+"""``minigrad.nn``: layers, losses and initialisation, with PyTorch's names and defaults.
+
+``Module`` and ``Parameter`` are the base; layers live one concept per file
+(``linear.py``, ``activation.py``, ``loss.py``, ...); ``functional`` has each
+layer's computation as a function and ``init`` the weight initialisers.
+"""
+from . import functional, init, utils  # noqa: F401
+from .activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .containers import Flatten, Identity, ModuleList, Sequential
+from .dropout import Dropout
+from .linear import Linear
+from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module
 from .parameter import Parameter
+
+__all__ = ["Module", "Parameter", "Sequential", "ModuleList", "Identity", "Flatten", "Linear",
+           "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Dropout",
+           "CrossEntropyLoss", "NLLLoss", "MSELoss", "BCEWithLogitsLoss", "functional", "init",
+           "utils"]

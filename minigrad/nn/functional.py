@@ -1,0 +1,107 @@
+"""``minigrad.nn.functional`` (``F``): every layer's computation as a plain function.
+
+Layers hold parameters and state; these functions take them as arguments, so
+``F.linear(x, w, b)`` computes what ``nn.Linear`` does with its own ``w`` and ``b``.
+The math lives in ``minigrad/ops`` (losses in ``ops/loss.py``) or in the layer's
+own file (``linear``, ``dropout``); this module gathers the names PyTorch uses.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any, Sequence
+
+from .. import dtypes, ops
+from ..ops.loss import (binary_cross_entropy_with_logits, cross_entropy, mse_loss,  # noqa: F401
+                        nll_loss)
+from ..tensor import Tensor
+from .dropout import dropout  # noqa: F401
+from .linear import linear  # noqa: F401
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """max(x, 0); ``inplace`` is accepted for compatibility and returns a new tensor."""
+    return ops.relu(input)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01,  # noqa: A002
+               inplace: bool = False) -> Tensor:
+    """x where x > 0, else negative_slope * x."""
+    return ops.leaky_relu(input, float(negative_slope))
+
+
+def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    return ops.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:  # noqa: A002
+    return ops.tanh(input)
+
+
+def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    """PyTorch's legacy choice when no ``dim`` is given: 0 for 0-, 1- and 3-D inputs, else 1."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to "
+                  "include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, dtype: Any = None,  # noqa: A002
+            _stacklevel: int = 3) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``dim``; ``dtype`` casts the input first (as in PyTorch)."""
+    if dim is None:
+        dim = _softmax_dim("softmax", input.ndim, _stacklevel)
+    if dtype is not None:
+        input = input.to(dtypes.as_dtype(dtype))
+    return ops.softmax(input, dim)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None,  # noqa: A002
+                _stacklevel: int = 3) -> Tensor:
+    """log(softmax(x)) along ``dim``, without forming softmax (stable for large scores)."""
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
+    if dtype is not None:
+        input = input.to(dtypes.as_dtype(dtype))
+    return ops.log_softmax(input, dim)
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
+    """Merge dims ``start_dim..end_dim`` into one (``nn.Flatten`` uses start_dim=1)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"flatten: expected a Tensor, got {type(input).__name__}")
+    n = max(input.ndim, 1)
+    for name, d in (("start_dim", start_dim), ("end_dim", end_dim)):
+        if not -n <= d < n:
+            raise IndexError(f"flatten: {name}={d} is out of range for an input of shape "
+                             f"{tuple(input.shape)} (expected a dim in [{-n}, {n - 1}])")
+    start, end = start_dim % n, end_dim % n
+    if start > end:
+        raise ValueError(f"flatten: start_dim={start_dim} comes after end_dim={end_dim} for an "
+                         f"input of shape {tuple(input.shape)}")
+    return ops.flatten(input, start, end)
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
+        value: float | None = None) -> Tensor:
+    """Constant padding; ``pad`` lists (before, after) pairs from the last dimension backwards."""
+    return ops.pad(input, pad, mode, 0.0 if value is None else value)
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Class indices (int64) to one-hot rows (int64), as ``F.one_hot``."""
+    if not isinstance(tensor, Tensor) or tensor.dtype.kind not in "iu":
+        raise TypeError("one_hot: expected an integer (int64) tensor of class indices, got "
+                        f"{getattr(tensor, 'dtype', type(tensor).__name__)}")
+    xp = tensor.xp
+    if num_classes == -1:
+        num_classes = int(tensor.array.max()) + 1 if tensor.numel() else 0
+    if tensor.numel() and (bool((tensor.array < 0).any()) or
+                           bool((tensor.array >= num_classes).any())):
+        raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got min "
+                         f"{int(tensor.array.min())} and max {int(tensor.array.max())}")
+    out = xp.expand_dims(tensor.array, -1) == xp.arange(num_classes)
+    return Tensor._make(out.astype(dtypes.int64), tensor.device)
+
+
+__all__ = ["linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
+           "dropout", "cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy_with_logits",
+           "flatten", "pad", "one_hot"]

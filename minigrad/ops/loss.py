@@ -1,0 +1,359 @@
+"""Loss functions: cross_entropy, nll_loss, mse_loss, binary_cross_entropy_with_logits.
+
+``cross_entropy`` is one fused op (log-softmax + NLL + label smoothing), because
+it ends almost every classifier's step. Class-index and class-probability targets
+are both turned into one coefficient array ``a`` shaped like the input, so that
+
+    loss_i = -sum_c a[i, c] * log_softmax(x)[i, c]
+    d loss_i / d x[i] = softmax(x)[i] * sum_c a[i, c] - a[i]
+
+The first-order backward reuses the softmax saved by forward; under
+``create_graph=True`` it rebuilds it from tensor ops, so double backward works.
+``nll_loss`` is linear in its input and uses the same coefficients. The two
+elementwise losses are compositions of tensor ops.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import dtypes
+from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
+from ..tensor import Tensor
+from .softmax import LogSoftmax, Softmax
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def check_reduction(reduction: str, op: str) -> None:
+    """Refuse a misspelt reduction up front instead of silently picking one."""
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{op}: reduction={reduction!r} is not valid; use 'none', 'mean' or 'sum'")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+# --- class coefficients (arrays) ------------------------------------------------------------
+def _class_shape(ndim: int, n_classes: int) -> tuple:
+    """Shape that broadcasts a per-class vector along axis 1 of an (N, C, d1, ...) array."""
+    return (1, n_classes) + (1,) * (ndim - 2)
+
+
+def _index_coefficients(x: Tensor, target: Any, weight: Any, ignore_index: int,
+                        smoothing: float) -> tuple:
+    """``a`` for integer targets, and the 'mean' denominator: the summed weight of kept targets."""
+    xp, dtype, shape = x.xp, x.dtype, x.shape
+    n_classes = shape[1]
+    valid = target != ignore_index
+    safe = xp.where(valid, target, 0)
+    classes = xp.arange(n_classes).reshape(_class_shape(len(shape), n_classes))
+    onehot = xp.expand_dims(safe, 1) == classes
+    if weight is None:
+        kept = valid.astype(dtype)
+        a = (onehot & xp.expand_dims(valid, 1)).astype(dtype)
+        if smoothing:
+            a = a * (1.0 - smoothing) + xp.expand_dims(kept, 1) * (smoothing / n_classes)
+        return a, kept.sum(dtype=dtype)
+    kept = weight[safe] * valid.astype(dtype)
+    a = onehot.astype(dtype) * xp.expand_dims(kept, 1)
+    if smoothing:
+        w = weight.reshape(_class_shape(len(shape), n_classes))
+        a = a * (1.0 - smoothing) + xp.expand_dims(valid.astype(dtype), 1) * w * \
+            (smoothing / n_classes)
+    return a, kept.sum(dtype=dtype)
+
+
+def _probability_coefficients(x: Tensor, target: Any, weight: Any, smoothing: float) -> tuple:
+    """``a`` for class-probability targets; 'mean' divides by the number of samples."""
+    xp, shape = x.xp, x.shape
+    n_classes = shape[1]
+    a = target
+    if smoothing:
+        a = a * (1.0 - smoothing) + smoothing / n_classes
+    if weight is not None:
+        a = a * weight.reshape(_class_shape(len(shape), n_classes))
+    return a, xp.asarray(x.array.size // n_classes, dtype=x.dtype)
+
+
+def _safe_denominator(xp: Any, denom: Any) -> Any:
+    """0/0 (every target ignored) gives NaN as in PyTorch, without a NumPy warning."""
+    return xp.where(denom == 0, xp.asarray(float("nan"), dtype=denom.dtype), denom)
+
+
+def _reduce_array(xp: Any, per_sample: Any, reduction: str, denom: Any) -> Any:
+    if reduction == "none":
+        return per_sample
+    total = xp.asarray(per_sample.sum(), dtype=per_sample.dtype)
+    return total if reduction == "sum" else total / _safe_denominator(xp, denom)
+
+
+def _grad_scale(grad: Tensor, reduction: str, denom: Any) -> Tensor:
+    """The incoming gradient shaped to broadcast over (N, C, d1, ...)."""
+    if reduction == "none":
+        return grad.unsqueeze(1)
+    if reduction == "mean":
+        return grad / Tensor._make(_safe_denominator(grad.xp, denom), grad.device)
+    return grad
+
+
+class CrossEntropy(Function):
+    """Fused log-softmax + negative log-likelihood (+ label smoothing) over axis 1."""
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, smoothing, reduction, probabilities):
+        xp = x.xp
+        shifted = x.array - x.array.max(axis=1, keepdims=True)
+        e = xp.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        logp = shifted - xp.log(total)
+        if probabilities:
+            a, denom = _probability_coefficients(x, target.array, weight, smoothing)
+        else:
+            a, denom = _index_coefficients(x, target.array, weight, ignore_index, smoothing)
+        per_sample = -(a * logp).sum(axis=1)
+        ctx.save_for_backward(x, target)
+        # Keep only what the first-order backward will read.
+        ctx.softmax = e / total if ctx.needs_input_grad[0] else None
+        ctx.logp = logp if ctx.needs_input_grad[1] else None
+        ctx.a, ctx.denom = a, denom
+        ctx.weight, ctx.smoothing, ctx.reduction = weight, smoothing, reduction
+        ctx.probabilities = probabilities
+        return _reduce_array(xp, per_sample, reduction, denom)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, target = ctx.saved_tensors
+        g = _grad_scale(grad, ctx.reduction, ctx.denom)
+        differentiable = is_grad_enabled()  # create_graph=True: build the graph of backward
+        a = Tensor._make(ctx.a, x.device)
+        if ctx.probabilities and differentiable and target.requires_grad:
+            a = _probability_coefficients_tensor(target, ctx.weight, ctx.smoothing)
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            s = Softmax.apply(x, 1) if differentiable else Tensor._make(ctx.softmax, x.device)
+            gx = (s * a.sum(dim=1, keepdim=True) - a) * g
+        if ctx.needs_input_grad[1]:
+            logp = LogSoftmax.apply(x, 1) if differentiable else Tensor._make(ctx.logp, x.device)
+            coef = -(1.0 - ctx.smoothing)
+            if ctx.weight is not None:
+                w = ctx.weight.reshape(_class_shape(x.ndim, x.shape[1])) * coef
+                gt = logp * Tensor._make(w, x.device) * g
+            else:
+                gt = logp * g * coef
+        return gx, gt, None, None, None, None, None
+
+
+def _probability_coefficients_tensor(target: Tensor, weight: Any, smoothing: float) -> Tensor:
+    """The same ``a`` as ``_probability_coefficients``, as a function of ``target`` (double backward)."""
+    n_classes = target.shape[1]
+    a = target * (1.0 - smoothing) + smoothing / n_classes if smoothing else target
+    if weight is not None:
+        a = a * Tensor._make(weight.reshape(_class_shape(target.ndim, n_classes)), target.device)
+    return a
+
+
+class NLLLoss(Function):
+    """-sum_c a[i, c] * x[i, c]: linear in x, so backward is the coefficients times the gradient."""
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction):
+        a, denom = _index_coefficients(x, target.array, weight, ignore_index, 0.0)
+        ctx.a, ctx.denom, ctx.reduction = a, denom, reduction
+        return _reduce_array(x.xp, -(a * x.array).sum(axis=1), reduction, denom)
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = _grad_scale(grad, ctx.reduction, ctx.denom)
+        return -Tensor._make(ctx.a, grad.device) * g, None, None, None, None
+
+
+# --- checking arguments ---------------------------------------------------------------------
+def _check_weight(weight: Any, x: Tensor, op: str) -> Any:
+    """The class weights as an array of the input's dtype (they are constants, as in PyTorch)."""
+    if weight is None:
+        return None
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"{op}: weight must be a Tensor, got {type(weight).__name__}")
+    if weight.device != x.device:
+        raise RuntimeError(f"{op}: weight is on {weight.device} but the input is on {x.device}")
+    if tuple(weight.shape) != (x.shape[1],):
+        raise ValueError(f"{op}: weight should be a 1-D tensor of {x.shape[1]} class weights "
+                         f"(input of shape {tuple(x.shape)}), got shape {tuple(weight.shape)}")
+    if weight.requires_grad and is_grad_enabled():
+        raise RuntimeError(f"{op}: the derivative for 'weight' is not implemented; pass "
+                           "weight.detach()")
+    return weight.array.astype(x.dtype, copy=False)
+
+
+def _class_inputs(x: Any, target: Any, op: str, allow_probabilities: bool) -> tuple:
+    """Validate (input, target) and bring an unbatched (C,) input to (1, C).
+
+    Returns (input, target, unbatched, probabilities).
+    """
+    if not isinstance(x, Tensor) or not isinstance(target, Tensor):
+        raise TypeError(f"{op}: expected input and target tensors, got {type(x).__name__} and "
+                        f"{type(target).__name__}")
+    if not dtypes.is_floating(x.dtype):
+        raise TypeError(f"{op}: expected a floating-point input (scores), got {x.dtype}")
+    if x.ndim == 0:
+        raise ValueError(f"{op}: input must have at least 1 dimension (classes), got a 0-d tensor")
+    if x.device != target.device:
+        raise RuntimeError(f"{op}: input is on {x.device} but target is on {target.device}")
+    probabilities = dtypes.is_floating(target.dtype)
+    if probabilities:
+        if not allow_probabilities:
+            raise TypeError(f"{op}: expected integer class indices as target (int64), got "
+                            f"{target.dtype}")
+        if tuple(target.shape) != tuple(x.shape):
+            raise ValueError(f"{op}: class-probability target must have the input's shape "
+                             f"{tuple(x.shape)}, got {tuple(target.shape)} (for class indices "
+                             "use an integer target)")
+        if target.dtype != x.dtype:
+            target = target.to(x.dtype)
+    elif target.dtype.kind not in "iu":
+        raise TypeError(f"{op}: expected integer class indices (int64) or class probabilities "
+                        f"as target, got {target.dtype}")
+    else:
+        if target.dtype != dtypes.int64:
+            target = target.to(dtypes.int64)
+        expected = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
+        if tuple(target.shape) != tuple(expected):
+            raise ValueError(f"{op}: expected target of shape {tuple(expected)} for input of shape "
+                             f"{tuple(x.shape)} (N, C, ...), got target of shape "
+                             f"{tuple(target.shape)}")
+    unbatched = x.ndim == 1
+    if unbatched:
+        x, target = x.unsqueeze(0), target.unsqueeze(0)
+    return x, target, unbatched, probabilities
+
+
+def _check_targets_in_range(target: Tensor, n_classes: int, ignore_index: int, op: str) -> None:
+    """Out-of-range class indices are an error (NumPy would wrap negatives silently)."""
+    t = target.array
+    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+    if bool(bad.any()):
+        value = int(target.backend.to_numpy(t[bad])[0])
+        raise ValueError(f"{op}: target {value} is out of bounds for {n_classes} classes "
+                         f"(valid targets are 0..{n_classes - 1}, or ignore_index={ignore_index})")
+
+
+def _legacy(size_average: Any, reduce: Any, op: str) -> None:
+    if size_average is not None or reduce is not None:
+        raise ValueError(f"{op}: size_average and reduce are deprecated in PyTorch and not "
+                         "supported; use reduction='none'|'mean'|'sum'")
+
+
+# --- public functional forms ---------------------------------------------------------------------
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
+                  size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Classification loss on raw scores: stable log-softmax and NLL in one op.
+
+    ``target`` holds class indices (integer, shape (N, d1, ...)) or class
+    probabilities (floating, the input's shape).
+    """
+    op = "cross_entropy"
+    _legacy(size_average, reduce, op)
+    check_reduction(reduction, op)
+    smoothing = float(label_smoothing)
+    if not 0.0 <= smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {smoothing}")
+    x, t, unbatched, probabilities = _class_inputs(input, target, op, allow_probabilities=True)
+    w = _check_weight(weight, x, op)
+    if not probabilities:
+        _check_targets_in_range(t, x.shape[1], ignore_index, op)
+    out = CrossEntropy.apply(x, t, w, int(ignore_index), smoothing, reduction, probabilities)
+    return out.reshape(()) if unbatched and reduction == "none" else out
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
+             size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
+             reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities (pair it with ``log_softmax``)."""
+    op = "nll_loss"
+    _legacy(size_average, reduce, op)
+    check_reduction(reduction, op)
+    x, t, unbatched, _ = _class_inputs(input, target, op, allow_probabilities=False)
+    w = _check_weight(weight, x, op)
+    _check_targets_in_range(t, x.shape[1], ignore_index, op)
+    out = NLLLoss.apply(x, t, w, int(ignore_index), reduction)
+    return out.reshape(()) if unbatched and reduction == "none" else out
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average: Any = None,  # noqa: A002
+             reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """Mean squared error, (input - target)^2 reduced; both arguments are differentiable."""
+    op = "mse_loss"
+    _legacy(size_average, reduce, op)
+    check_reduction(reduction, op)
+    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
+        raise TypeError(f"{op}: expected input and target tensors, got {type(input).__name__} "
+                        f"and {type(target).__name__}")
+    if tuple(input.shape) != tuple(target.shape):
+        raise ValueError(f"{op}: target shape {tuple(target.shape)} differs from input shape "
+                         f"{tuple(input.shape)}; broadcasting them would silently change the "
+                         "loss, so reshape one to match")
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+class Softplus(Function):
+    """log(1 + e^x), computed as logaddexp(0, x) so it neither overflows nor underflows."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.xp.logaddexp(x.array.dtype.type(0), x.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * x.sigmoid()
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A002
+                                     weight: Tensor | None = None, size_average: Any = None,
+                                     reduce: Any = None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """Binary cross-entropy on logits: (1 - y) x + (1 + (p - 1) y) softplus(-x), stable for any x."""
+    op = "binary_cross_entropy_with_logits"
+    _legacy(size_average, reduce, op)
+    check_reduction(reduction, op)
+    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
+        raise TypeError(f"{op}: expected input and target tensors, got {type(input).__name__} "
+                        f"and {type(target).__name__}")
+    if not dtypes.is_floating(input.dtype):
+        raise TypeError(f"{op}: expected floating-point logits, got {input.dtype}")
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"{op}: target size {tuple(target.shape)} must be the same as input "
+                         f"size {tuple(input.shape)}")
+    if target.dtype != input.dtype:
+        target = target.to(input.dtype)
+    softplus_neg = Softplus.apply(-input)
+    if pos_weight is not None:
+        _check_broadcast(pos_weight, input, "pos_weight", op)
+        softplus_neg = softplus_neg * ((pos_weight - 1) * target + 1)
+    loss = (1 - target) * input + softplus_neg
+    if weight is not None:
+        _check_broadcast(weight, input, "weight", op)
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def _check_broadcast(t: Any, x: Tensor, name: str, op: str) -> None:
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
+    from .broadcast import broadcast_shapes
+    try:
+        shape = broadcast_shapes(op, tuple(t.shape), tuple(x.shape))
+    except ValueError:
+        shape = None
+    if shape != tuple(x.shape):
+        raise ValueError(f"{op}: {name} of shape {tuple(t.shape)} does not broadcast to the input "
+                         f"shape {tuple(x.shape)}")
