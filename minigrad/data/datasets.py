@@ -303,32 +303,51 @@ def _how_to_provide(folder_name: str, display: str, target: Path) -> str:
     return "\n".join(lines)
 
 
-def _load(path: Path) -> tuple[np.ndarray, bytes]:
-    content = read_bytes(path)
-    return parse_idx(content, str(path)), content
+class _BadFiles(Exception):
+    """Internal: which files failed verification, and why (turned into IDXError)."""
+
+    def __init__(self, paths: list, message: str) -> None:
+        super().__init__(message)
+        self.paths = paths
 
 
 def _check_pair(images: np.ndarray, labels: np.ndarray, img_path: Path, lbl_path: Path, n_classes: int) -> None:
     if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
-        raise IDXError(f"{img_path}: expected uint8 images of shape (N, 28, 28), got {images.dtype} {images.shape}")
+        raise _BadFiles([img_path], f"{img_path}: expected uint8 images of shape (N, 28, 28), "
+                                    f"got {images.dtype} {images.shape}")
     if labels.ndim != 1 or labels.dtype != np.uint8:
-        raise IDXError(f"{lbl_path}: expected a 1-D uint8 label vector, got {labels.dtype} {labels.shape}")
+        raise _BadFiles([lbl_path], f"{lbl_path}: expected a 1-D uint8 label vector, got {labels.dtype} {labels.shape}")
     if images.shape[0] != labels.shape[0]:
-        raise IDXError(
+        raise _BadFiles(
+            [img_path, lbl_path],
             f"label/image count mismatch: {img_path} holds {images.shape[0]} images "
-            f"but {lbl_path} holds {labels.shape[0]} labels"
+            f"but {lbl_path} holds {labels.shape[0]} labels",
         )
     if labels.size and int(labels.max()) >= n_classes:
-        raise IDXError(f"{lbl_path}: label {int(labels.max())} is out of range for {n_classes} classes")
+        raise _BadFiles([lbl_path], f"{lbl_path}: label {int(labels.max())} is out of range for {n_classes} classes")
 
 
-def _check_sha(path: Path, content: bytes, expected: str) -> None:
-    got = sha256_hex(content)
-    if got != expected:
-        raise IDXError(
-            f"{path}: decompressed content has SHA-256 {got}, expected {expected}; "
-            "the file is damaged or is not the published dataset file"
-        )
+def _verify_pair(paths: list, names: tuple, folder_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Parse both files, check they fit together, then check their content hashes.
+
+    Structure first, so a malformed file gets a precise message (truncated, wrong
+    magic, count mismatch) rather than just "hash differs".
+    """
+    arrays, contents = [], []
+    for path in paths:
+        try:
+            arrays.append(parse_idx(content := read_bytes(path), str(path)))
+        except IDXError as e:
+            raise _BadFiles([path], str(e)) from None
+        contents.append(content)
+    _check_pair(arrays[0], arrays[1], paths[0], paths[1], n_classes=10)
+    for path, name, content in zip(paths, names, contents):
+        expected = CHECKSUMS[folder_name][name][0]
+        got = sha256_hex(content)
+        if got != expected:
+            raise _BadFiles([path], f"{path}: decompressed content has SHA-256 {got}, expected {expected}; "
+                                    "the file is damaged or is not the published dataset file")
+    return arrays[0], arrays[1]
 
 
 def load_split(
@@ -341,7 +360,10 @@ def load_split(
     """Find (or fetch) and strictly verify one split; returns host ``(images, labels)``.
 
     The single entry point behind MNIST and Fashion-MNIST, usable on its own to
-    get NumPy arrays without tensors.
+    get NumPy arrays without tensors. Files in the default cache, and files this
+    call downloads, belong to minigrad: a bad one is deleted (and fetched again
+    when ``download``). Files anywhere else belong to the user and are never
+    touched; a bad one is reported.
     """
     if folder_name not in CHECKSUMS:
         raise ValueError(f"unknown dataset folder {folder_name!r}; known: {sorted(CHECKSUMS)}")
@@ -350,68 +372,53 @@ def load_split(
     split = "train" if train else "test"
     candidates = _candidates(folder_name, root)
     cache = candidates[0][0] if root is not None else default_cache_dir() / folder_name
+    fresh: set = set()
 
-    for folder, _why in candidates:
-        paths = [_existing(folder, n) for n in names]
-        if all(p is not None for p in paths):
-            return _read_split(paths, names, folder_name, owned=(folder == cache and root is None),
-                               download=download, cache=cache, display=display)
+    def owned(path: Path) -> bool:
+        return path in fresh or (root is None and path.parent == cache)
 
-    looked = "\n".join(
-        f"  - {folder}  ({why})" for folder, why in candidates
-    )
+    looked = "\n".join(f"  - {folder}  ({why})" for folder, why in candidates)
     wanted = " and ".join(f"{n}[.gz]" for n in names)
-    if not download:
-        raise DatasetNotFoundError(
-            f"{display} ({split} split) not found: looked for {wanted} in\n{looked}\n"
-            f"Downloading is off (download=False).\n" + _how_to_provide(folder_name, display, cache)
-        )
-    try:
+
+    def fetch(name: str) -> Path:
+        sha, md5 = CHECKSUMS[folder_name][name]
+        try:
+            path = _download.download(name + ".gz", cache, _download.MIRRORS[folder_name], md5=md5, sha256=sha)
+        except _download.DownloadError as e:
+            raise DatasetNotFoundError(
+                f"{display} ({split} split) not found: looked for {wanted} in\n{looked}\n"
+                f"and the download failed: {e}\n" + _how_to_provide(folder_name, display, cache)
+            ) from None
+        fresh.add(path)
+        return path
+
+    paths = None
+    for folder, _why in candidates:
+        found = [_existing(folder, n) for n in names]
+        if all(p is not None for p in found):
+            paths = found
+            break
+    if paths is None:
+        if not download:
+            raise DatasetNotFoundError(
+                f"{display} ({split} split) not found: looked for {wanted} in\n{looked}\n"
+                "Downloading is off (download=False).\n" + _how_to_provide(folder_name, display, cache)
+            )
         # Only what the cache lacks; a file already there is verified like any other.
-        paths = [_existing(cache, n) or _fetch(folder_name, n, cache) for n in names]
-    except _download.DownloadError as e:
-        raise DatasetNotFoundError(
-            f"{display} ({split} split) not found: looked for {wanted} in\n{looked}\n"
-            f"and the download failed: {e}\n" + _how_to_provide(folder_name, display, cache)
-        ) from None
-    return _read_split(paths, names, folder_name, owned=True, download=True, cache=cache, display=display)
+        paths = [_existing(cache, n) or fetch(n) for n in names]
 
-
-def _fetch(folder_name: str, name: str, dest: Path) -> Path:
-    sha, md5 = CHECKSUMS[folder_name][name]
-    return _download.download(name + ".gz", dest, _download.MIRRORS[folder_name], md5=md5, sha256=sha)
-
-
-def _read_split(
-    paths: list, names: tuple, folder_name: str, owned: bool, download: bool, cache: Path, display: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Parse, cross-check and hash a pair of files. A bad file in a directory we
-    own (the cache) is deleted, and re-fetched if downloading is allowed."""
-    arrays, contents = [], []
-    for path, name in zip(paths, names):
+    for attempt in (1, 2):
         try:
-            arr, content = _load(path)
-        except IDXError as e:
-            if not owned:
-                raise
-            path.unlink(missing_ok=True)
+            return _verify_pair(paths, names, folder_name)
+        except _BadFiles as bad:
+            if attempt == 2 or not all(owned(p) for p in bad.paths):
+                raise IDXError(str(bad)) from None
+            for p in bad.paths:
+                p.unlink(missing_ok=True)
             if not download:
-                raise IDXError(f"{e} (removed it from the cache; call with download=True to fetch it again)") from None
-            path = _fetch(folder_name, name, cache)
-            arr, content = _load(path)
-        arrays.append(arr)
-        contents.append((path, content, CHECKSUMS[folder_name][name][0]))
-    images, labels = arrays
-    _check_pair(images, labels, contents[0][0], contents[1][0], n_classes=10)
-    for path, content, sha in contents:
-        try:
-            _check_sha(path, content, sha)
-        except IDXError as e:
-            if owned:
-                path.unlink(missing_ok=True)
-                raise IDXError(f"{e} (removed it from the cache)") from None
-            raise
-    return images, labels
+                raise IDXError(f"{bad} (removed it from the cache; call with download=True to fetch it again)") from None
+            paths = [fetch(n) if p in bad.paths else p for p, n in zip(paths, names)]
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 # ---------------------------------------------------------------------------

@@ -120,3 +120,26 @@ def test_mirror_table_is_the_canonical_one():
     assert len(download.MIRRORS["mnist"]) >= 2
     assert download.MIRRORS["fashion-mnist"][0] == "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
     assert datasets.DEBIAN_FASHION_MNIST_DIR.as_posix() == "/usr/share/datasets/fashion-mnist"
+
+
+def test_wrong_content_in_cache_is_fetched_again(isolated, mirror, monkeypatch, data_home, write_idx):
+    cache = isolated / ".cache" / "minigrad" / "mnist"
+    (cache).mkdir(parents=True)
+    (cache / (IMAGES + ".gz")).symlink_to(data_home / "mnist" / (IMAGES + ".gz"))
+    write_idx(cache / (LABELS + ".gz"), np.zeros(10000, np.uint8))  # well formed, wrong content
+    monkeypatch.setitem(download.MIRRORS, "mnist", [mirror.url + "/good/mnist/"])
+    _, labels = load_split("mnist", train=False, root=None, download=True)
+    assert np.bincount(labels).tolist()[:2] == [980, 1135]
+    assert mirror.requests == [f"/good/mnist/{LABELS}.gz"]
+    assert md5_file(cache / (LABELS + ".gz")) == CHECKSUMS["mnist"][LABELS][1]
+
+
+def test_user_file_next_to_a_download_is_never_deleted(isolated, mirror, monkeypatch, tmp_path):
+    root = tmp_path / "mine"
+    (root / "mnist").mkdir(parents=True)
+    mine = root / "mnist" / LABELS
+    mine.write_bytes(b"\x00\x00\x08\x01\x00\x00\x00\x09" + bytes(3))
+    monkeypatch.setitem(download.MIRRORS, "mnist", [mirror.url + "/good/mnist/"])
+    with pytest.raises(ValueError, match=f"{LABELS}: truncated: header declares shape \\(9,\\)"):
+        load_split("mnist", train=False, root=root, download=True)
+    assert mine.exists() and mirror.requests == [f"/good/mnist/{IMAGES}.gz"]
