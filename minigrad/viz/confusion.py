@@ -27,22 +27,27 @@ def _labels(values: Any, op: str, name: str) -> Any:
     return a.astype("int64")
 
 
-def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int | None = None) -> Any:
-    """Counts ``cm[i, j]`` of samples of true class i predicted as j (a NumPy int64 array)."""
+def _confusion_counts(y_true: Any, y_pred: Any, num_classes: int | None = None) -> Any:
+    """Counts ``cm[i, j]`` of samples of true class i predicted as j, on the host.
+
+    (``minigrad.training.confusion_matrix`` does the same for Tensors on any device; this
+    one also takes lists and NumPy arrays, which is what plotting code tends to hold.)
+    """
     import numpy as np
 
-    t = _labels(y_true, "confusion_matrix", "y_true")
-    p = _labels(y_pred, "confusion_matrix", "y_pred")
+    t = _labels(y_true, "plot_confusion_matrix", "y_true")
+    p = _labels(y_pred, "plot_confusion_matrix", "y_pred")
     if t.shape != p.shape:
-        raise ValueError(f"confusion_matrix: y_true has shape {tuple(t.shape)} but y_pred has "
-                         f"shape {tuple(p.shape)}")
+        raise ValueError(f"plot_confusion_matrix: y_true has shape {tuple(t.shape)} but y_pred "
+                         f"has shape {tuple(p.shape)}")
     if t.size and (t.min() < 0 or p.min() < 0):
-        raise ValueError("confusion_matrix: labels must be non-negative class indices")
+        raise ValueError("plot_confusion_matrix: labels must be non-negative class indices")
     k = int(max(t.max(initial=-1), p.max(initial=-1)) + 1)
     if num_classes is None:
         num_classes = k
     elif k > num_classes:
-        raise ValueError(f"confusion_matrix: found label {k - 1} but num_classes={num_classes}")
+        raise ValueError(f"plot_confusion_matrix: found label {k - 1} but only {num_classes} "
+                         "classes")
     cm = np.zeros((num_classes, num_classes), dtype=np.int64)
     np.add.at(cm, (t, p), 1)
     return cm
@@ -60,7 +65,7 @@ def plot_confusion_matrix(cm_or_y_true: Any, y_pred: Any = None, *,
         cm_or_y_true, y_pred = cm_or_y_true
     if y_pred is not None:
         n = len(class_names) if class_names is not None else None
-        cm = confusion_matrix(cm_or_y_true, y_pred, n)
+        cm = _confusion_counts(cm_or_y_true, y_pred, n)
     else:
         cm = to_host(cm_or_y_true)
         if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:

@@ -69,6 +69,17 @@ def history_curves(history: Any) -> dict[str, list[float]]:
     return curves
 
 
+def _epochs(history: Any, n: int) -> list:
+    """The epoch numbers recorded with the history, else 1..n."""
+    try:
+        recorded = _as_columns(history).get("epoch")
+    except TypeError:
+        recorded = None
+    if recorded is not None and len(recorded) == n:
+        return [float(to_host(e)) for e in recorded]
+    return list(range(1, n + 1))
+
+
 def plot_history(history: Any, path: str | os.PathLike | None = None,
                  title: str | None = None) -> Any:
     """Loss (and accuracy, when recorded) per epoch, so over-fitting can be seen at a glance."""
@@ -81,13 +92,13 @@ def plot_history(history: Any, path: str | os.PathLike | None = None,
             values = curves.get(f"{split}_{panel}")
             if values is None:
                 continue
-            epochs = list(range(1, len(values) + 1))
+            epochs = _epochs(history, len(values))
             label = "train" if split == "train" else "validation"
             ax.plot(epochs, values, style, markersize=3, label=label)
             seen = [j for j in range(len(values)) if values[j] == values[j]]  # not NaN
             if split == "val" and seen:
                 best = (min if panel == "loss" else max)(seen, key=lambda j: values[j])
-                ax.scatter([best + 1], [values[best]], s=60, facecolors="none",
+                ax.scatter([epochs[best]], [values[best]], s=60, facecolors="none",
                            edgecolors="black", zorder=3)
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss" if panel == "loss" else "accuracy")

@@ -46,13 +46,15 @@ def test_history_loss_only_and_per_epoch_records():
 
 def test_history_from_training_helpers():
     training = pytest.importorskip("minigrad.training")
-    h = training.History(epoch=[1, 2, 3], train_loss=[1.0, 0.6, 0.4], train_acc=[0.5, 0.7, 0.8],
+    h = training.History(epoch=[3, 4, 5], train_loss=[1.0, 0.6, 0.4], train_acc=[0.5, 0.7, 0.8],
                          val_loss=[1.1, 0.9, 0.95], val_acc=[0.45, 0.6, 0.62],
                          lr=[0.1] * 3, time=[1.0] * 3)
     fig = viz.plot_history(h)
     assert len(fig.axes) == 2
     np.testing.assert_allclose(fig.axes[0].lines[1].get_ydata(), [1.1, 0.9, 0.95])
     np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), [0.5, 0.7, 0.8])
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_xdata(), [3, 4, 5])  # resumed run
+    np.testing.assert_allclose(fig.axes[0].collections[0].get_offsets(), [[4, 0.9]])
     nan_val = training.History(epoch=[1, 2], train_loss=[1.0, 0.5], train_acc=[0.5, 0.6],
                                val_loss=[math.nan, math.nan], val_acc=[math.nan, math.nan],
                                lr=[0.1, 0.1], time=[1.0, 1.0])
