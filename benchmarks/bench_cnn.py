@@ -1,0 +1,255 @@
+"""The lesson CNN in minigrad against PyTorch on the same CPU, in one process.
+
+    python benchmarks/bench_cnn.py                 # batch 128 training + batch 1000 inference
+    python benchmarks/bench_cnn.py --scaling       # also batch 32..1024 and inputs 28/56/112
+    python benchmarks/bench_cnn.py --memory        # peak resident memory of each, in subprocesses
+
+Both models get identical weights and data; the first losses must agree. Steps
+are timed interleaved (minigrad, torch, minigrad, ...) so machine noise hits
+both alike, and results are quoted as the median ratio minigrad / PyTorch.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import minigrad as mg  # noqa: E402
+import minigrad.nn as nn  # noqa: E402
+
+THREADS = os.cpu_count() or 1
+
+
+def conv_out(size: int) -> int:
+    """Spatial size after conv3x3 (valid) then maxpool 2."""
+    return (size - 2) // 2
+
+
+def flat_features(size: int) -> int:
+    return 32 * conv_out(conv_out(size)) ** 2
+
+
+def forward_flops(batch: int, size: int) -> float:
+    """Multiply-adds x 2 of one forward pass (convs and linears; the rest is negligible)."""
+    s1 = size - 2
+    s2 = conv_out(size) - 2
+    conv1 = 2 * batch * s1 * s1 * 32 * 9
+    conv2 = 2 * batch * s2 * s2 * 32 * 32 * 9
+    fc = 2 * batch * (flat_features(size) * 128 + 128 * 10)
+    return float(conv1 + conv2 + fc)
+
+
+def build_minigrad(size: int) -> nn.Module:
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(flat_features(size), 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def build_torch(size: int, weights: dict):
+    import torch
+    tnn = torch.nn
+    model = tnn.Sequential(
+        tnn.Conv2d(1, 32, 3), tnn.ReLU(), tnn.MaxPool2d(2),
+        tnn.Conv2d(32, 32, 3), tnn.ReLU(), tnn.MaxPool2d(2),
+        tnn.Flatten(), tnn.Linear(flat_features(size), 128), tnn.ReLU(), tnn.Linear(128, 10))
+    model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in weights.items()})
+    return model
+
+
+def sgemm_peak() -> float:
+    """GFLOP/s of a large float32 matrix product: the ceiling for this machine."""
+    a = np.random.default_rng(0).standard_normal((1024, 1024), dtype=np.float32)
+    b = a.T.copy()
+    a @ b
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t0)
+    return 2 * 1024 ** 3 / best / 1e9
+
+
+class Pair:
+    """The same network and data in minigrad and (if installed) PyTorch."""
+
+    def __init__(self, batch: int, size: int, seed: int = 0):
+        mg.manual_seed(seed)
+        rng = np.random.default_rng(seed)
+        self.x_np = rng.standard_normal((batch, 1, size, size), dtype=np.float32)
+        self.y_np = rng.integers(0, 10, size=batch)
+        self.model = build_minigrad(size)
+        self.opt = mg.optim.Adam(self.model.parameters(), lr=1e-3)
+        self.loss_fn = nn.CrossEntropyLoss()
+        self.x, self.y = mg.tensor(self.x_np), mg.tensor(self.y_np)
+        self.torch = None
+        try:
+            import torch
+        except ImportError:
+            return
+        torch.set_num_threads(THREADS)
+        weights = {k: v.numpy() for k, v in self.model.state_dict().items()}
+        self.torch = torch
+        self.tmodel = build_torch(size, weights)
+        self.topt = torch.optim.Adam(self.tmodel.parameters(), lr=1e-3)
+        self.tloss_fn = torch.nn.CrossEntropyLoss()
+        self.tx, self.ty = torch.from_numpy(self.x_np), torch.from_numpy(self.y_np)
+
+    def step_minigrad(self) -> float:
+        self.opt.zero_grad()
+        loss = self.loss_fn(self.model(self.x), self.y)
+        loss.backward()
+        self.opt.step()
+        return loss.item()
+
+    def step_torch(self) -> float:
+        self.topt.zero_grad()
+        loss = self.tloss_fn(self.tmodel(self.tx), self.ty)
+        loss.backward()
+        self.topt.step()
+        return loss.item()
+
+    def infer_minigrad(self, x) -> None:
+        with mg.no_grad():
+            self.model(x)
+
+    def infer_torch(self, x) -> None:
+        with self.torch.no_grad():
+            self.tmodel(x)
+
+
+def timed(fn, *args) -> float:
+    t0 = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t0
+
+
+def compare(batch: int, size: int, rounds: int, steps: int, infer_batch: int | None) -> dict:
+    """Median seconds per training step (and inference) for both, interleaved."""
+    pair = Pair(batch, size)
+    result = {"batch": batch, "size": size}
+    l_mg = pair.step_minigrad()
+    if pair.torch is not None:
+        l_t = pair.step_torch()
+        result["first_loss"] = (l_mg, l_t)
+        if abs(l_mg - l_t) > 1e-4 * max(1.0, abs(l_t)):
+            raise SystemExit(f"first losses disagree: minigrad {l_mg:.6f} vs torch {l_t:.6f}")
+    mg_times, t_times = [], []
+    for _ in range(rounds):
+        mg_times += [timed(pair.step_minigrad) for _ in range(steps)]
+        if pair.torch is not None:
+            t_times += [timed(pair.step_torch) for _ in range(steps)]
+    result["train_minigrad"] = statistics.median(mg_times)
+    if t_times:
+        result["train_torch"] = statistics.median(t_times)
+    if infer_batch:
+        xi_np = np.random.default_rng(1).standard_normal((infer_batch, 1, size, size),
+                                                         dtype=np.float32)
+        xi = mg.tensor(xi_np)
+        mg_inf, t_inf = [], []
+        txi = pair.torch.from_numpy(xi_np) if pair.torch is not None else None
+        for _ in range(rounds):
+            mg_inf.append(timed(pair.infer_minigrad, xi))
+            if pair.torch is not None:
+                t_inf.append(timed(pair.infer_torch, txi))
+        result["infer_minigrad"] = statistics.median(mg_inf)
+        if t_inf:
+            result["infer_torch"] = statistics.median(t_inf)
+    return result
+
+
+def memory_child(framework: str, steps: int) -> None:
+    """Train a few steps and print the peak RSS growth caused by training (KiB)."""
+    pair = Pair(128, 28)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    step = pair.step_minigrad if framework == "minigrad" else pair.step_torch
+    for _ in range(steps):
+        step()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"framework": framework, "peak_kib": peak, "before_kib": before}))
+
+
+def measure_memory(steps: int) -> dict:
+    out = {}
+    for framework in ("minigrad", "torch"):
+        proc = subprocess.run([sys.executable, __file__, "--memory-child", framework,
+                               "--steps", str(steps)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            out[framework] = None
+            continue
+        out[framework] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return out
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:5.2f}" if a and b else "  n/a"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=5, help="steps per round")
+    parser.add_argument("--scaling", action="store_true")
+    parser.add_argument("--memory", action="store_true")
+    parser.add_argument("--memory-child", choices=["minigrad", "torch"])
+    args = parser.parse_args()
+
+    if args.memory_child:
+        memory_child(args.memory_child, args.steps)
+        return
+
+    peak = sgemm_peak()
+    print(f"threads {THREADS}; numpy {np.__version__}; measured sgemm peak {peak:.0f} GFLOP/s")
+    r = compare(128, 28, args.rounds, args.steps, infer_batch=1000)
+    flops = 3 * forward_flops(128, 28)
+    print(f"first loss: {r.get('first_loss')}")
+    print(f"train step, batch 128: minigrad {r['train_minigrad'] * 1e3:7.1f} ms"
+          + (f", torch {r['train_torch'] * 1e3:7.1f} ms" if 'train_torch' in r else "")
+          + f", ratio {ratio(r['train_minigrad'], r.get('train_torch'))}")
+    print(f"inference, batch 1000: minigrad {r['infer_minigrad'] * 1e3:7.1f} ms"
+          + (f", torch {r['infer_torch'] * 1e3:7.1f} ms" if 'infer_torch' in r else "")
+          + f", ratio {ratio(r['infer_minigrad'], r.get('infer_torch'))}")
+    achieved = flops / r["train_minigrad"] / 1e9
+    line = f"training throughput: minigrad {achieved:.0f} GFLOP/s = {100 * achieved / peak:.0f}% of peak"
+    if "train_torch" in r:
+        t_achieved = flops / r["train_torch"] / 1e9
+        line += f"; torch {t_achieved:.0f} GFLOP/s = {100 * t_achieved / peak:.0f}%"
+    print(line)
+
+    if args.scaling:
+        print("\nscaling (median train step, minigrad / torch):")
+        print(f"{'batch':>6} {'input':>6} {'minigrad ms':>12} {'torch ms':>10} {'ratio':>6}")
+        cases = [(b, 28) for b in (32, 64, 128, 256, 512, 1024)] + [(128, 56), (128, 112)]
+        for batch, size in cases:
+            rounds = max(2, args.rounds // 2)
+            steps = max(1, min(args.steps, 2048 // batch))
+            s = compare(batch, size, rounds, steps, infer_batch=None)
+            print(f"{batch:>6} {size:>6} {s['train_minigrad'] * 1e3:12.1f} "
+                  f"{s.get('train_torch', float('nan')) * 1e3:10.1f} "
+                  f"{ratio(s['train_minigrad'], s.get('train_torch')):>6}")
+
+    if args.memory:
+        mem = measure_memory(steps=20)
+        print("\npeak resident memory growth while training 20 steps (batch 128):")
+        for name, m in mem.items():
+            if m:
+                print(f"  {name:9s} {(m['peak_kib'] - m['before_kib']) / 1024:7.1f} MiB "
+                      f"(peak RSS {m['peak_kib'] / 1024:.0f} MiB)")
+        if mem.get("minigrad") and mem.get("torch"):
+            g = mem["minigrad"]["peak_kib"] - mem["minigrad"]["before_kib"]
+            t = mem["torch"]["peak_kib"] - mem["torch"]["before_kib"]
+            print(f"  ratio of growth {g / max(t, 1):.2f}")
+
+
+if __name__ == "__main__":
+    main()
