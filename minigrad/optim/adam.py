@@ -1,0 +1,123 @@
+"""Adam and AdamW, with PyTorch's placement of weight decay, bias correction and eps.
+
+Per parameter, at step t (counting from 1), with g its gradient (negated when ``maximize``):
+
+    Adam:  g = g + weight_decay * p               (L2 penalty inside the moments)
+    AdamW: p = p * (1 - lr * weight_decay)        (decoupled: never touches the moments)
+    m = m + (1 - beta1) * (g - m)                 (lerp towards g)
+    v = beta2 * v + (1 - beta2) * g * g
+    vmax = max(vmax, v)   and use vmax for v      if amsgrad
+    denom = sqrt(v) / sqrt(1 - beta2**t) + eps    (eps outside the square root, after correction)
+    p = p - (lr / (1 - beta1**t)) * m / denom
+"""
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+from typing import Any, Callable
+
+from ..tensor import Tensor
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """Adaptive moments, step for step the same as ``torch.optim.Adam``."""
+
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False,
+                 decoupled_weight_decay: bool = False):
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        name = type(self).__name__
+        self._check_number(group, "lr")
+        self._check_number(group, "eps")
+        self._check_number(group, "weight_decay")
+        betas = group["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2 or \
+                not all(isinstance(b, numbers.Real) and not isinstance(b, bool) for b in betas):
+            raise TypeError(f"{name}: betas must be a pair of numbers, got {betas!r}")
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"{name}: invalid beta parameter at index {i}: {beta!r} "
+                                 "(must be in [0, 1))")
+        group["betas"] = tuple(betas)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Apply one update to every parameter that has a gradient; returns the closure's loss."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            # Python floats keep float32 arrays float32 under NumPy 2's promotion rules.
+            lr = float(group["lr"])
+            beta1, beta2 = (float(b) for b in group["betas"])
+            eps = float(group["eps"])
+            weight_decay = float(group["weight_decay"])
+            amsgrad, maximize = bool(group["amsgrad"]), bool(group["maximize"])
+            decoupled = bool(group["decoupled_weight_decay"])
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = self._grad_array(p)
+                xp = p.xp
+                state = self.state[p]
+                if not state:
+                    state["step"] = 0
+                    state["exp_avg"] = Tensor._make(xp.zeros_like(p.array), p.device)
+                    state["exp_avg_sq"] = Tensor._make(xp.zeros_like(p.array), p.device)
+                    if amsgrad:
+                        state["max_exp_avg_sq"] = Tensor._make(xp.zeros_like(p.array), p.device)
+                if maximize:
+                    g = -g
+                state["step"] += 1
+                step = state["step"]
+                if weight_decay != 0:
+                    if decoupled:
+                        p.array *= 1.0 - lr * weight_decay
+                    else:
+                        g = g + weight_decay * p.array
+                m, v = state["exp_avg"].array, state["exp_avg_sq"].array
+
+                # m.lerp_(g, 1 - beta1), in the two-branch form PyTorch's lerp uses.
+                weight = 1.0 - beta1
+                tmp = g - m
+                if weight < 0.5:
+                    tmp *= weight
+                    m += tmp
+                else:
+                    tmp *= 1.0 - weight
+                    xp.subtract(g, tmp, out=m)
+                # v = beta2 * v + ((1 - beta2) * g) * g
+                v *= beta2
+                xp.multiply(g, 1.0 - beta2, out=tmp)
+                tmp *= g
+                v += tmp
+
+                bias_correction1 = 1.0 - beta1 ** step
+                bias_correction2 = 1.0 - beta2 ** step
+                step_size = lr / bias_correction1
+                if amsgrad:
+                    if "max_exp_avg_sq" not in state:  # amsgrad switched on mid-run
+                        state["max_exp_avg_sq"] = Tensor._make(xp.zeros_like(p.array), p.device)
+                    v_max = state["max_exp_avg_sq"].array
+                    xp.maximum(v_max, v, out=v_max)
+                    v = v_max
+                denom = xp.sqrt(v, out=tmp)
+                denom /= bias_correction2 ** 0.5
+                denom += eps
+                update = m * -step_size
+                update /= denom
+                p.array += update
+        return loss
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter), as ``torch.optim.AdamW``."""
+
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad, maximize=maximize, decoupled_weight_decay=True)

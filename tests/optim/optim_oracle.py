@@ -1,0 +1,132 @@
+"""Run the same optimisation in minigrad and in torch.optim, and compare step for step.
+
+A trajectory starts from fixed parameter values. At step t each parameter's
+gradient is ``c[t] + 0.5 * p`` (a fixed random vector plus a pull that depends on
+the parameter, so momentum, weight decay and adaptivity all shape the path);
+some parameters get no gradient on some steps (``grad is None``) to check that
+both frameworks skip them the same way.
+
+``build(lib, params)`` makes ``(optimizer, scheduler_or_None)`` with ``lib``
+being ``minigrad.optim`` or ``torch.optim``, so one lambda describes both.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+import minigrad as mg
+import minigrad.optim as mg_optim
+
+SHAPES = [(3, 4), (4,), (2, 3)]
+STEPS = 20
+# Rounding differs between frameworks (FMA, lerp, SIMD sqrt), never the algebra.
+TOLERANCE = {np.float64: dict(rtol=1e-11, atol=1e-13), np.float32: dict(rtol=2e-5, atol=2e-6)}
+
+Build = Callable[[Any, list], tuple]
+
+
+def initial_values(dtype: Any, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(s).astype(dtype) for s in SHAPES]
+
+
+def gradient_plan(dtype: Any, steps: int = STEPS, seed: int = 1) -> list[list[np.ndarray | None]]:
+    """c[t][i], or None where parameter i has no gradient at step t (param 2 on odd steps)."""
+    rng = np.random.default_rng(seed)
+    plan = []
+    for t in range(steps):
+        row = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
+        if t % 2 == 1:
+            row[2] = None
+        plan.append(row)
+    return plan
+
+
+def _grad(c: np.ndarray | None, p: np.ndarray) -> np.ndarray | None:
+    return None if c is None else c + 0.5 * p
+
+
+class MinigradRun:
+    """A minigrad optimisation that can be checkpointed and resumed."""
+
+    def __init__(self, init: list[np.ndarray], build: Build):
+        self.params = [mg.tensor(a.copy(), requires_grad=True) for a in init]
+        self.opt, self.sched = build(mg_optim, self.params)
+
+    def values(self) -> list[np.ndarray]:
+        return [p.detach().numpy().copy() for p in self.params]
+
+    def step(self, row: list) -> None:
+        for p, c in zip(self.params, row):
+            g = _grad(c, p.detach().numpy())
+            p.grad = None if g is None else mg.tensor(g)
+        self.opt.step()
+        if self.sched is not None:
+            self.sched.step()
+
+
+class TorchRun:
+    def __init__(self, torch: Any, init: list[np.ndarray], build: Build):
+        self.torch = torch
+        self.params = [torch.tensor(a.copy(), requires_grad=True) for a in init]
+        self.opt, self.sched = build(torch.optim, self.params)
+
+    def values(self) -> list[np.ndarray]:
+        return [p.detach().numpy().copy() for p in self.params]
+
+    def step(self, row: list) -> None:
+        for p, c in zip(self.params, row):
+            g = _grad(c, p.detach().numpy())
+            p.grad = None if g is None else self.torch.tensor(g)
+        self.opt.step()
+        if self.sched is not None:
+            self.sched.step()
+
+
+def group_values(opt: Any, key: str) -> list:
+    return [g[key] for g in opt.param_groups]
+
+
+def assert_same_step(ours: MinigradRun, ref: TorchRun, dtype: Any, t: int) -> None:
+    for i, (a, b) in enumerate(zip(ours.values(), ref.values())):
+        assert a.dtype == np.dtype(dtype), f"step {t}: param {i} became {a.dtype}"
+        np.testing.assert_allclose(a, b, **TOLERANCE[dtype], err_msg=f"step {t}, param {i}")
+    # learning rates (and cycled momenta) are pure Python arithmetic: identical, not close
+    assert group_values(ours.opt, "lr") == group_values(ref.opt, "lr"), f"step {t}: lr"
+    for key in ("momentum", "betas"):
+        if key in ours.opt.param_groups[0]:
+            theirs = [tuple(v) if isinstance(v, tuple) else v for v in group_values(ref.opt, key)]
+            assert group_values(ours.opt, key) == theirs, f"step {t}: {key}"
+    if ours.sched is not None:
+        assert ours.sched.get_last_lr() == ref.sched.get_last_lr(), f"step {t}: get_last_lr"
+
+
+def compare_trajectory(torch: Any, build: Build, dtype: Any, steps: int = STEPS,
+                       resume_at: int | None = None,
+                       checkpoint: Callable[[dict], dict] | None = None) -> MinigradRun:
+    """Run both for ``steps``; with ``resume_at``, minigrad is checkpointed there and resumed.
+
+    Resuming builds fresh parameters and a fresh optimizer (and scheduler), then
+    loads the state dicts after passing them through ``checkpoint`` (e.g. a save
+    and load through a file), exactly as a restarted training script would.
+    """
+    init = initial_values(dtype)
+    plan = gradient_plan(dtype, steps)
+    ours, ref = MinigradRun(init, build), TorchRun(torch, init, build)
+    assert_same_step(ours, ref, dtype, -1)
+    for t in range(steps):
+        if t == resume_at:
+            saved = {"params": ours.values(), "opt": ours.opt.state_dict(),
+                     "sched": None if ours.sched is None else ours.sched.state_dict()}
+            if checkpoint is not None:
+                saved = checkpoint(saved)
+            resumed = MinigradRun(saved["params"], build)
+            resumed.opt.load_state_dict(saved["opt"])
+            if resumed.sched is not None:
+                resumed.sched.load_state_dict(saved["sched"])
+            ours = resumed
+        ours.step(plan[t])
+        ref.step(plan[t])
+        assert_same_step(ours, ref, dtype, t)
+    return ours
