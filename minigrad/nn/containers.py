@@ -43,6 +43,11 @@ class Sequential(Module):
         doomed = keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(self), "Sequential")]]
         for key in doomed:
             del self._modules[key]
+        # Renumber 0..n-1, as PyTorch does, so that append() cannot collide with a kept name.
+        kept = list(self._modules.values())
+        self._modules.clear()
+        for i, m in enumerate(kept):
+            self.add_module(str(i), m)
 
     def __len__(self) -> int:
         return len(self._modules)

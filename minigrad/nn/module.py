@@ -350,8 +350,8 @@ class Module:
         for a in args:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
-            elif isinstance(a, str) and _is_device(a):
-                device = a
+            elif isinstance(a, str) and not _is_dtype_name(a):
+                device = a  # normalize_device below names the known devices if it is unknown
             else:
                 dtype = a
         if device is not None:
@@ -490,9 +490,9 @@ class Module:
         return main + ")"
 
 
-def _is_device(name: str) -> bool:
+def _is_dtype_name(name: str) -> bool:
     try:
-        normalize_device(name)
+        dtypes.as_dtype(name)
         return True
-    except ValueError:
+    except TypeError:
         return False

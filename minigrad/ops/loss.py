@@ -89,8 +89,11 @@ def _safe_denominator(xp: Any, denom: Any) -> Any:
 def _reduce_array(xp: Any, per_sample: Any, reduction: str, denom: Any) -> Any:
     if reduction == "none":
         return per_sample
+    # Full reductions give NumPy scalars; asarray keeps the result a (0-d) array of the device.
     total = xp.asarray(per_sample.sum(), dtype=per_sample.dtype)
-    return total if reduction == "sum" else total / _safe_denominator(xp, denom)
+    if reduction == "sum":
+        return total
+    return xp.asarray(total / _safe_denominator(xp, denom), dtype=per_sample.dtype)
 
 
 def _grad_scale(grad: Tensor, reduction: str, denom: Any) -> Tensor:
