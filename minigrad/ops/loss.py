@@ -132,24 +132,48 @@ class CrossEntropy(Function):
     @staticmethod
     def backward(ctx, grad):
         x, target = ctx.saved_tensors
+        if not is_grad_enabled():
+            return CrossEntropy._backward_arrays(ctx, grad, x)
+        # create_graph=True: the same formulas as tensor ops, so they can be differentiated.
         g = _grad_scale(grad, ctx.reduction, ctx.denom)
-        differentiable = is_grad_enabled()  # create_graph=True: build the graph of backward
         a = Tensor._make(ctx.a, x.device)
-        if ctx.probabilities and differentiable and target.requires_grad:
+        if ctx.probabilities and target.requires_grad:
             a = _probability_coefficients_tensor(target, ctx.weight, ctx.smoothing)
         gx = gt = None
         if ctx.needs_input_grad[0]:
-            s = Softmax.apply(x, 1) if differentiable else Tensor._make(ctx.softmax, x.device)
-            gx = (s * a.sum(dim=1, keepdim=True) - a) * g
+            gx = (Softmax.apply(x, 1) * a.sum(dim=1, keepdim=True) - a) * g
         if ctx.needs_input_grad[1]:
-            logp = LogSoftmax.apply(x, 1) if differentiable else Tensor._make(ctx.logp, x.device)
-            coef = -(1.0 - ctx.smoothing)
-            if ctx.weight is not None:
-                w = ctx.weight.reshape(_class_shape(x.ndim, x.shape[1])) * coef
-                gt = logp * Tensor._make(w, x.device) * g
-            else:
-                gt = logp * g * coef
+            gt = LogSoftmax.apply(x, 1) * g * Tensor._make(_target_factor(ctx, x), x.device)
         return gx, gt, None, None, None, None, None
+
+    @staticmethod
+    def _backward_arrays(ctx, grad, x):
+        """The first-order backward on arrays, reusing forward's softmax (the common, fast path)."""
+        g = _grad_scale_array(grad.array, ctx.reduction, ctx.denom, grad.xp)
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            gx = (ctx.softmax * ctx.a.sum(axis=1, keepdims=True) - ctx.a) * g
+            gx = Tensor._make(gx, x.device)
+        if ctx.needs_input_grad[1]:
+            gt = Tensor._make(ctx.logp * g * _target_factor(ctx, x), x.device)
+        return gx, gt, None, None, None, None, None
+
+
+def _target_factor(ctx, x: Tensor) -> Any:
+    """d loss / d target = -(1 - smoothing) * weight_c * log_softmax(x): this is the constant part."""
+    factor = -(1.0 - ctx.smoothing)
+    if ctx.weight is None:
+        return x.xp.asarray(factor, dtype=x.dtype)
+    return ctx.weight.reshape(_class_shape(x.ndim, x.shape[1])) * factor
+
+
+def _grad_scale_array(g: Any, reduction: str, denom: Any, xp: Any) -> Any:
+    """``_grad_scale`` on raw arrays."""
+    if reduction == "none":
+        return xp.expand_dims(g, 1)
+    if reduction == "mean":
+        return g / _safe_denominator(xp, denom)
+    return g
 
 
 def _probability_coefficients_tensor(target: Tensor, weight: Any, smoothing: float) -> Tensor:
@@ -172,7 +196,10 @@ class NLLLoss(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        g = _grad_scale(grad, ctx.reduction, ctx.denom)
+        if not is_grad_enabled():
+            g = _grad_scale_array(grad.array, ctx.reduction, ctx.denom, grad.xp)
+            return Tensor._make(-ctx.a * g, grad.device), None, None, None, None
+        g = _grad_scale(grad, ctx.reduction, ctx.denom)  # differentiable in ``grad``
         return -Tensor._make(ctx.a, grad.device) * g, None, None, None, None
 
 
