@@ -201,6 +201,8 @@ def load(f: PathLike | BinaryIO, map_location: Any = None) -> Any:
         archive = np.load(f, allow_pickle=False)
     except FileNotFoundError:
         raise FileNotFoundError(f"load: no checkpoint at {where}") from None
+    except (PermissionError, IsADirectoryError):
+        raise
     except Exception as exc:  # BadZipFile, ValueError, OSError, EOFError, ...
         raise CheckpointError(f"load: {where} is not a readable minigrad checkpoint (not a valid "
                               f".npz archive: {type(exc).__name__}: {exc})") from exc

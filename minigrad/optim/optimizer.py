@@ -164,7 +164,8 @@ class Optimizer:
 
         ``{'state': {0: {...}, 1: {...}}, 'param_groups': [{..., 'params': [0, 1]}]}``;
         positions count through the groups in order, so the dict can be loaded into
-        an optimizer built the same way over a fresh copy of the model.
+        an optimizer built the same way over a fresh copy of the model. As in
+        PyTorch, the state tensors are the live buffers: save or copy them.
         """
         index: dict[int, int] = {}
         groups = []

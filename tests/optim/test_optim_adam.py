@@ -127,3 +127,36 @@ def test_adam_rejects_bad_hyperparameters(kwargs, message):
         Adam([mg.randn(2, requires_grad=True)], **kwargs)
     with pytest.raises(ValueError, match=f"AdamW: invalid {message}"):
         AdamW([mg.randn(2, requires_grad=True)], **kwargs)
+
+
+def test_loads_a_torch_adam_state_dict_and_continues_in_step():
+    """PyTorch's layout (with its tensor 'step' and extra group flags) loads as is."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    init = [rng.standard_normal((3, 2)), rng.standard_normal(4)]
+    theirs_p = [torch.tensor(a, requires_grad=True) for a in init]
+    theirs = torch.optim.Adam(theirs_p, lr=0.05, weight_decay=0.1, amsgrad=True)
+
+    def grads(t):
+        return [np.random.default_rng(t).standard_normal(a.shape) for a in init]
+
+    for t in range(5):
+        for p, g in zip(theirs_p, grads(t)):
+            p.grad = torch.tensor(g)
+        theirs.step()
+    sd = theirs.state_dict()
+    converted = {"state": {i: {k: mg.tensor(v.numpy()) for k, v in s.items()}
+                           for i, s in sd["state"].items()},
+                 "param_groups": sd["param_groups"]}
+    ours_p = [mg.tensor(p.detach().numpy(), requires_grad=True) for p in theirs_p]
+    ours = Adam(ours_p, lr=1.0)
+    ours.load_state_dict(converted)
+    assert ours.state[ours_p[0]]["step"] == 5 and ours.param_groups[0]["lr"] == 0.05
+    for t in range(5, 10):
+        for p, q, g in zip(ours_p, theirs_p, grads(t)):
+            p.grad, q.grad = mg.tensor(g), torch.tensor(g)
+        ours.step()
+        theirs.step()
+        for p, q in zip(ours_p, theirs_p):
+            np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-11,
+                                       atol=1e-13)
