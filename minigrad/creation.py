@@ -86,10 +86,13 @@ def _infer_dtype(data: Any) -> Any:
 
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """A new tensor holding a copy of ``data``."""
+    """A new tensor holding a copy of ``data`` (never sharing memory with it, as in PyTorch)."""
     if isinstance(data, Tensor):
         data = data.detach().clone()
-    return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+    out = Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+    if out.array is data:  # asarray passed a same-dtype array through
+        out.array = out.array.copy()
+    return out
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:

@@ -7,6 +7,7 @@ instead of letting the array library decide.
 from __future__ import annotations
 
 import builtins
+import numbers
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,15 @@ def as_dtype(dtype: Any) -> np.dtype:
     return result
 
 
+def is_dtype_name(name: str) -> bool:
+    """Whether a string names a dtype (so ``t.to('float64')`` is a cast, not a device)."""
+    try:
+        as_dtype(name)
+    except TypeError:
+        return False
+    return True
+
+
 def is_floating(dtype: np.dtype) -> bool:
     """Whether values of this dtype can carry gradients."""
     return dtype.kind == "f"
@@ -76,9 +86,14 @@ def result_type(a: np.dtype, b: np.dtype) -> np.dtype:
 
 
 def scalar_result_type(tensor_dtype: np.dtype, scalar: Any) -> np.dtype:
-    """A Python scalar is 'weak': it adopts the tensor's dtype unless it is a float meeting ints."""
-    if isinstance(scalar, builtins.float) and not is_floating(tensor_dtype):
-        return _default_float
-    if isinstance(scalar, int) and not isinstance(scalar, builtins.bool) and tensor_dtype == bool:
-        return int64
-    return tensor_dtype
+    """A scalar (Python or NumPy) is 'weak': it adopts the tensor's dtype, except that a float
+    meeting an integer tensor gives the default float, and an int meeting bools gives int64.
+    So ``np.float64(2.0) * float32_tensor`` stays float32, as in PyTorch."""
+    if isinstance(scalar, (builtins.bool, np.bool_)):
+        return tensor_dtype
+    if isinstance(scalar, numbers.Integral):
+        return int64 if tensor_dtype == bool else tensor_dtype
+    if not isinstance(scalar, numbers.Real):
+        raise TypeError(f"{type(scalar).__name__} scalars are not supported (minigrad has no "
+                        "complex dtypes)")
+    return tensor_dtype if is_floating(tensor_dtype) else _default_float

@@ -78,7 +78,7 @@ def _check(fn: Callable[[], Any], tensors: Sequence[Tensor], names: Sequence[str
             part = v_host[start:start + size].reshape(o.shape)
             vs.append(Tensor(part, dtype=o.dtype, device=o.device))
             start += size
-        analytic = autograd_grad(outputs, list(tensors), vs, retain_graph=True, allow_unused=True)
+        analytic = _vjp(outputs, tensors, vs)
         for name, t, g in zip(names, tensors, analytic):
             u = rng.standard_normal(t.shape)
             u_dev = get_backend(t.device).asarray(u.astype(t.dtype))
@@ -101,9 +101,7 @@ def _check(fn: Callable[[], Any], tensors: Sequence[Tensor], names: Sequence[str
             seeds = [Tensor._make(o2.xp.zeros(o2.shape, dtype=o2.dtype), o2.device)
                      for o2 in outputs]
             seeds[o_index].array[_host.unravel_index(k, o.shape)] = 1
-            grads = autograd_grad(outputs, list(tensors), seeds, retain_graph=True,
-                                  allow_unused=True)
-            for j, g in enumerate(grads):
+            for j, g in enumerate(_vjp(outputs, tensors, seeds)):
                 if g is not None:
                     jac_analytic[j][row] = g.to_numpy().reshape(-1)
             row += 1
@@ -127,6 +125,16 @@ def _check(fn: Callable[[], Any], tensors: Sequence[Tensor], names: Sequence[str
                          f"(atol={atol}, rtol={rtol}; {int((excess > 0).sum())} of {excess.size} "
                          "Jacobian entries out of tolerance)")
     return True
+
+
+def _vjp(outputs: list, tensors: Sequence[Tensor], seeds: list) -> tuple:
+    """v^T J for each tensor; None where no path connects them (an output that does not
+    require grad, e.g. a constant first derivative in gradgradcheck, contributes zero)."""
+    live = [i for i, o in enumerate(outputs) if o.requires_grad]
+    if not live:
+        return (None,) * len(tensors)
+    return autograd_grad([outputs[i] for i in live], list(tensors), [seeds[i] for i in live],
+                         retain_graph=True, allow_unused=True)
 
 
 def _fail(raise_exception: bool, message: str) -> bool:
@@ -155,24 +163,32 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol: f
 def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None, *,
                   eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
                   raise_exception: bool = True, fast_mode: bool = False) -> bool:
-    """Check second derivatives: gradcheck the function that maps inputs to their gradients."""
+    """Check second derivatives: gradcheck the map (inputs, grad_outputs) -> input gradients.
+
+    As in PyTorch, the random ``grad_outputs`` are checked too, so a backward that
+    mishandles the incoming gradient is caught even when the op is linear.
+    """
     inputs, checked = _prepare(inputs)
     wrt = [t for _, t in checked]
     outputs = _float_outputs(fn(*inputs))
     if grad_outputs is None:
         rng = _host.random.default_rng(1)
-        grad_outputs = [Tensor(rng.standard_normal(o.shape), dtype=o.dtype, device=o.device)
-                        for o in outputs]
+        grad_outputs = [Tensor(rng.standard_normal(o.shape), dtype=o.dtype, device=o.device,
+                               requires_grad=True) for o in outputs]
     grad_outputs = list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]
+    seeds = [g for g in grad_outputs if g.requires_grad]
 
     def first_derivatives() -> tuple:
         with enable_grad():
             outs = _float_outputs(fn(*inputs))
             grads = autograd_grad(outs, wrt, grad_outputs, create_graph=True, allow_unused=True)
-        return tuple(g for g in grads if g is not None and g.requires_grad)
+        return tuple(Tensor._make(t.xp.zeros(t.shape, dtype=t.dtype), t.device) if g is None
+                     else g for g, t in zip(grads, wrt))
 
-    return _check(first_derivatives, wrt, [n for n, _ in checked], eps, atol, rtol,
-                  raise_exception, fast_mode)
+    names = [n for n, _ in checked] + [f"grad_output {i}" for i, g in enumerate(grad_outputs)
+                                       if g.requires_grad]
+    return _check(first_derivatives, wrt + seeds, names, eps, atol, rtol, raise_exception,
+                  fast_mode)
 
 
 def gradcheck_module(module: Any, inputs: Any, *, eps: float = 1e-6, atol: float = 1e-5,

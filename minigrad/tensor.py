@@ -78,7 +78,8 @@ class Tensor:
         between steps.
         """
         from .autograd import backward
-        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+        backward([self], None if gradient is None else [gradient], retain_graph=retain_graph,
+                 create_graph=create_graph)
 
     def register_hook(self, hook: Callable[["Tensor"], "Tensor | None"]) -> Callable[[], None]:
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
@@ -214,8 +215,10 @@ class Tensor:
     def to(self, *args: Any, dtype: Any = None, device: Any = None) -> "Tensor":
         """``to('cuda')``, ``to(mg.float64)``, ``to('cpu', mg.float32)``: differentiable."""
         for a in args:
-            if isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda") or _is_device_name(a):
+            if _is_device_name(a):
                 device = a
+            elif isinstance(a, str) and not dtypes.is_dtype_name(a):
+                normalize_device(a)  # neither: raises "unknown device", listing the known ones
             else:
                 dtype = a
         from .ops import shape as _shape

@@ -32,9 +32,9 @@ def _initial_grads(outputs: list, grad_outputs: list | None, op: str) -> list:
                     f"has shape {tuple(out.shape)}; pass gradient= with that shape "
                     "(or reduce it, e.g. loss.sum())")
             g = Tensor._make(out.xp.ones(out.shape, dtype=out.dtype), out.device)
-        elif not isinstance(g, Tensor):
+        if not isinstance(g, Tensor):
             g = Tensor(g, dtype=out.dtype, device=out.device)
-        elif g.shape != out.shape:
+        if g.shape != out.shape:
             raise RuntimeError(f"{op}: gradient of shape {tuple(g.shape)} does not match output "
                                f"shape {tuple(out.shape)}")
         elif g.device != out.device:

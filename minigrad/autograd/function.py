@@ -121,9 +121,9 @@ def _as_output(obj: Any, device: str | None) -> Any:
     from ..tensor import Tensor
 
     if isinstance(obj, Tensor):
-        if obj.grad_fn is not None or obj.requires_grad:
-            obj = obj.detach()
-        return obj
+        # Always a fresh Tensor: forward may hand back one of its inputs, which must not be
+        # turned into this node's output.
+        return obj.detach()
     if obj is None:
         return None
     return Tensor._make(obj, device or "cpu")

@@ -23,6 +23,11 @@ class _GradMode:
 
     mode = True
 
+    def __new__(cls, fn: Callable | None = None) -> Any:
+        """``@no_grad()`` and, as in PyTorch, the bare ``@no_grad`` both decorate."""
+        self = super().__new__(cls)
+        return self if fn is None else self(fn)
+
     def __enter__(self) -> None:
         self._previous = is_grad_enabled()
         set_grad_enabled(self.mode)

@@ -150,11 +150,10 @@ def mul(a: Any, b: Any) -> Tensor:
 
 
 def div(a: Any, b: Any) -> Tensor:
-    if isinstance(a, Tensor) and not dtypes.is_floating(a.dtype) and \
-            (not isinstance(b, Tensor) or not dtypes.is_floating(b.dtype)) and \
-            not isinstance(b, float):
-        a = a.to(dtypes.get_default_dtype())  # true division of integers gives floats
-    return Div.apply(*operands(a, b, "div"))
+    a, b = operands(a, b, "div")
+    if not dtypes.is_floating(a.dtype):  # true division of integers gives floats
+        a, b = a.to(dtypes.get_default_dtype()), b.to(dtypes.get_default_dtype())
+    return Div.apply(a, b)
 
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
@@ -285,7 +284,8 @@ class Clamp(Function):
     def forward(ctx, x, lo, hi):
         ctx.save_for_backward(x)
         ctx.bounds = lo, hi
-        return x.xp.clip(x.array, lo, hi)
+        cast = x.array.dtype.type  # NumPy 2 would promote float32 to a np.float64 bound's dtype
+        return x.xp.clip(x.array, None if lo is None else cast(lo), None if hi is None else cast(hi))
 
     @staticmethod
     def backward(ctx, grad):
@@ -333,8 +333,18 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 
 def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    """Limit x to [min, max]; tensor bounds broadcast and get gradients where they bind."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = x
+        if min is not None:
+            out = where(out >= min, out, min)
+        if max is not None:
+            out = where(out <= max, out, max)
+        return out
+    if not dtypes.is_floating(x.dtype) and any(isinstance(v, float) for v in (min, max)):
+        x = x.to(dtypes.get_default_dtype())
     return Clamp.apply(x, min, max)
 
 

@@ -1,6 +1,7 @@
 """Matrix products: ``a @ b`` for 1-D, 2-D and batched (broadcast) operands."""
 from __future__ import annotations
 
+from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .broadcast import broadcast_shapes, sum_to_shape
@@ -32,7 +33,6 @@ class MatMul(Function):
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """``a @ b`` with PyTorch's dtype rule and a shape error that names both shapes."""
-    from .elementwise import operands
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError(f"matmul: expected two tensors, got {type(a).__name__} and {type(b).__name__}")
     if a.ndim == 0 or b.ndim == 0:
@@ -45,6 +45,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
                          f"({k_a} != {k_b})")
     if a.ndim > 2 or b.ndim > 2:
         broadcast_shapes("matmul", a.shape[:-2], b.shape[:-2] if b.ndim > 1 else ())
-    if a.dtype != b.dtype or a.device != b.device:
-        a, b = operands(a, b, "matmul")
+    if a.dtype != b.dtype:  # PyTorch's rule: float32 @ int64 stays float32
+        dtype = dtypes.result_type(a.dtype, b.dtype)
+        a, b = a.to(dtype), b.to(dtype)
     return MatMul.apply(a, b)

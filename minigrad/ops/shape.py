@@ -6,6 +6,7 @@ expanded axes, scatter-add into zeros), so each supports double backward.
 """
 from __future__ import annotations
 
+import numbers
 from typing import Any, Sequence
 
 from ..autograd.function import Function
@@ -117,7 +118,12 @@ def expand(x: Tensor, *shape: Any) -> Tensor:
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if x.ndim == 0:
         return reshape(x, 1)
+    for d in (start_dim, end_dim):
+        if not -x.ndim <= d < x.ndim:
+            raise IndexError(f"flatten: dim {d} is out of range for shape {tuple(x.shape)}")
     start, end = start_dim % x.ndim, end_dim % x.ndim
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     size = 1
     for s in x.shape[start:end + 1]:
         size *= s
@@ -135,7 +141,11 @@ def squeeze(x: Tensor, dim: Any = None) -> Tensor:
     if dim is None:
         dims = {i for i, s in enumerate(x.shape) if s == 1}
     else:
-        dims = {d % max(x.ndim, 1) for d in ((dim,) if isinstance(dim, int) else dim)}
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        for d in dims:
+            if not -max(x.ndim, 1) <= d < max(x.ndim, 1):
+                raise IndexError(f"squeeze: dim {d} is out of range for shape {tuple(x.shape)}")
+        dims = {d % max(x.ndim, 1) for d in dims}
         dims = {d for d in dims if x.shape[d] == 1}
     return reshape(x, tuple(s for i, s in enumerate(x.shape) if i not in dims))
 
@@ -149,8 +159,10 @@ def _index_arrays(index: Any, x: Tensor) -> Any:
     n_specified = sum(1 for i in items if i is not None and i is not Ellipsis and
                       not (isinstance(i, Tensor) and i.dtype.kind == "b"))
     for item in items:
-        if isinstance(item, (list,)):
+        if isinstance(item, list):
             item = Tensor(item, device=x.device)
+        elif isinstance(item, numbers.Integral) and not isinstance(item, bool):
+            item = int(item)  # NumPy integers index like Python ones
         if isinstance(item, Tensor):
             if item.device != x.device:
                 raise RuntimeError(f"index: indices on {item.device} cannot index a tensor on "
@@ -175,8 +187,10 @@ def _index_arrays(index: Any, x: Tensor) -> Any:
         elif item is None:
             out.append(item)
         else:
+            if axis >= x.ndim:
+                raise IndexError(f"index: too many indices for a tensor of shape {tuple(x.shape)}")
             if isinstance(item, int):
-                if axis >= x.ndim or not -x.shape[axis] <= item < x.shape[axis]:
+                if not -x.shape[axis] <= item < x.shape[axis]:
                     raise IndexError(f"index: index {item} is out of range for dimension {axis} "
                                      f"of a tensor of shape {tuple(x.shape)}")
             elif not isinstance(item, slice):

@@ -1,0 +1,1 @@
+"""Tests of the core: tensor, autograd, backend, ops, creation, dtypes, gradcheck."""

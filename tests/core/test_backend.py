@@ -1,0 +1,114 @@
+"""The backend seam: devices, moving between them, and the operations that differ per library."""
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.backend import get_backend
+
+
+def test_cpu_backend_is_numpy() -> None:
+    backend = get_backend("cpu")
+    assert backend.xp is np and backend.name == "cpu"
+    assert mg.ones(2).backend is backend and mg.ones(2).xp is np
+    assert get_backend("cpu:0") is backend
+
+
+def test_to_cpu_numpy_round_trip() -> None:
+    t = mg.tensor([[1.0, 2.0]])
+    assert t.to("cpu") is t and t.cpu() is t
+    a = t.numpy()
+    assert isinstance(a, np.ndarray) and a.dtype == np.float32
+    np.testing.assert_array_equal(a, [[1.0, 2.0]])
+    assert t.tolist() == [[1.0, 2.0]]
+
+
+def test_to_a_dtype_and_device_together(testdev) -> None:
+    t = mg.tensor([1, 2])
+    out = t.to(testdev, mg.float64)
+    assert out.device == "testdev" and out.dtype == mg.float64
+    out2 = t.to(device=testdev, dtype=mg.float32)
+    assert out2.device == "testdev" and out2.dtype == mg.float32
+
+
+def test_moving_between_devices_is_differentiable(testdev) -> None:
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x.to(testdev)
+    assert y.device == "testdev" and y.grad_fn is not None
+    z = (y * y).sum()
+    assert z.device == "testdev"
+    z.backward()
+    assert x.grad.device == "cpu"
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
+    back = y.cpu()
+    assert back.device == "cpu"
+    assert mg.gradcheck(lambda t: (t.to(testdev) ** 2).cpu(),
+                        (mg.tensor([0.5, 1.5], dtype=mg.float64, requires_grad=True),))
+
+
+def test_set_default_device(testdev) -> None:
+    mg.set_default_device(testdev)
+    assert mg.get_default_device() == "testdev"
+    for t in (mg.zeros(2), mg.ones(2), mg.rand(2), mg.randn(2), mg.arange(3), mg.eye(2),
+              mg.tensor([1.0]), mg.full((2,), 1.0), mg.randint(0, 3, (2,)), mg.linspace(0, 1, 3)):
+        assert t.device == "testdev"
+    assert mg.zeros(2, device="cpu").device == "cpu"
+    mg.set_default_device("cpu")
+    assert mg.zeros(2).device == "cpu"
+
+
+def test_cuda_is_available_answers_without_raising() -> None:
+    available = mg.cuda.is_available()
+    assert isinstance(available, bool)
+    if importlib.util.find_spec("cupy") is None:
+        assert available is False
+
+
+@pytest.mark.skipif(importlib.util.find_spec("cupy") is not None, reason="CuPy is installed")
+def test_cuda_without_cupy_fails_clearly() -> None:
+    for attempt in (lambda: mg.ones(2).cuda(), lambda: mg.ones(2).to("cuda"),
+                    lambda: mg.set_default_device("cuda"), lambda: mg.zeros(2, device="cuda:0")):
+        with pytest.raises(RuntimeError, match=r"device 'cuda' is not available.*pip install"):
+            attempt()
+    assert mg.get_default_device() == "cpu"
+
+
+def test_unknown_device_lists_the_known_ones() -> None:
+    with pytest.raises(ValueError, match=r"unknown device 'gpu'.*\['cpu', 'cuda'"):
+        mg.ones(2).to("gpu")
+
+
+def test_manual_seed_reseeds_every_device(testdev) -> None:
+    mg.manual_seed(7)
+    a = mg.rand(4, device=testdev).numpy()
+    mg.manual_seed(7)
+    b = mg.rand(4, device=testdev).numpy()
+    np.testing.assert_array_equal(a, b)
+
+
+def test_scatter_add_adds_repeated_indices() -> None:
+    target = np.zeros(4)
+    get_backend("cpu").scatter_add(target, (np.array([1, 1, 3]),), np.array([1.0, 2.0, 5.0]))
+    np.testing.assert_array_equal(target, [0, 3, 0, 5])
+
+
+def test_sliding_windows_and_strided_views_do_not_copy() -> None:
+    backend = get_backend("cpu")
+    a = np.arange(10.0).reshape(2, 5)
+    w = backend.sliding_window_view(a, (3,), axis=(1,))
+    assert w.shape == (2, 3, 3) and np.shares_memory(w, a)
+    np.testing.assert_array_equal(w[1, 2], [7, 8, 9])
+    s = backend.as_strided(a, (2, 2), (a.strides[0], 2 * a.strides[1]))
+    np.testing.assert_array_equal(s, [[0, 2], [5, 7]])
+    assert np.shares_memory(s, a)
+
+
+def test_backend_asarray_and_to_numpy() -> None:
+    backend = get_backend("cpu")
+    a = backend.asarray([1, 2], dtype=np.float32)
+    assert backend.is_array(a) and a.dtype == np.float32
+    assert isinstance(backend.to_numpy(a), np.ndarray)
+    backend.synchronize()  # a no-op on the CPU, but it must exist
