@@ -86,3 +86,23 @@ def test_float32_model_trains_and_stays_float32():
     model.eval()
     accuracy = (model(x).argmax(dim=1) == y).numpy().mean()
     assert accuracy > 0.8
+
+
+def test_a_training_step_on_another_device_never_touches_the_host():
+    strict_backend = pytest.importorskip("strict_backend")
+    strict_backend.register()
+    model = MLP().to("strict")
+    x = mg.randn(8, 4, 4, device="strict")
+    y = mg.randint(0, 4, (8,), device="strict")
+    loss = F.cross_entropy(model(x), y, label_smoothing=0.1)
+    loss.backward()
+    total = nn.utils.clip_grad_norm_(model.parameters(), 0.1)
+    assert total.device == "strict" and loss.device == "strict"
+    assert all(p.grad.device == "strict" for p in model.parameters())
+    bce = F.binary_cross_entropy_with_logits(model(x), mg.rand(8, 4, device="strict"),
+                                             reduction="none",
+                                             pos_weight=mg.ones(4, device="strict"))
+    bce.backward(mg.ones(8, 4, device="strict"))
+    nll = F.nll_loss(F.log_softmax(model(x), dim=1), y, reduction="none")
+    assert nll.device == "strict" and F.one_hot(y).device == "strict"
+    assert total.cpu().item() > 0.1
