@@ -11,11 +11,12 @@ import struct
 import zlib
 from typing import Any
 
-# Anchor colours (RGB in 0..1) of the two maps: sequential for non-negative
-# activations, diverging (blue - white - red) for signed ones, zero at white.
+# Anchor colours (RGB in 0..1) of the two maps: sequential (white to blue) for
+# non-negative activations, diverging (red - white - blue) for signed ones, zero
+# at white. Positive is blue in both, so a ReLU visibly keeps the blue and drops the red.
 _SEQUENTIAL = ((1.0, 1.0, 1.0), (0.62, 0.79, 0.88), (0.19, 0.51, 0.74), (0.03, 0.19, 0.42))
-_DIVERGING = ((0.02, 0.19, 0.38), (0.57, 0.77, 0.87), (0.97, 0.97, 0.97), (0.96, 0.65, 0.51),
-              (0.40, 0.0, 0.12))
+_DIVERGING = ((0.40, 0.0, 0.12), (0.96, 0.65, 0.51), (0.97, 0.97, 0.97), (0.57, 0.77, 0.87),
+              (0.02, 0.19, 0.38))
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -58,7 +59,7 @@ def _apply(values01: Any, anchors: tuple) -> Any:
 
 
 def colorize(values: Any, limit: float | None = None) -> Any:
-    """(H, W) floats -> (H, W, 3) uint8: white-to-blue if non-negative, else blue-white-red.
+    """(H, W) floats -> (H, W, 3) uint8: white-to-blue if non-negative, else red-white-blue.
 
     ``limit`` fixes the value drawn at full colour (default: the largest magnitude),
     so maps that share a limit can be compared by eye.

@@ -71,7 +71,8 @@ def plot_feature_maps(model: Any, image: Any, layers: Any = None, *, max_channel
     for sub, (name, act), n, r in zip(subfigs, shown, counts, rows):
         sub.suptitle(_layer_title(name, modules[name], act), fontsize=9, x=0.02, y=0.995,
                      ha="left", va="top")
-        sub.subplots_adjust(top=1.0 - 0.42 / (1.35 * r + 0.45), bottom=0.02, hspace=0.35)
+        sub.subplots_adjust(top=1.0 - 0.42 / (1.35 * r + 0.45), bottom=0.02, left=0.02,
+                            right=0.98, hspace=0.35)
         a = to_host(act)[0]
         for i in range(n):
             ax = sub.add_subplot(r, min(ncols, n), i + 1)

@@ -52,10 +52,10 @@ def test_png_round_trip():
         encode_png(np.zeros((2, 2, 4)))
 
 
-def test_colorize_maps_zero_to_white_and_sign_to_hue():
+def test_colorize_maps_zero_to_white_negative_to_red_positive_to_blue():
     signed = colorize(np.array([[-1.0, 0.0, 1.0]]))
     assert tuple(signed[0, 1]) == (247, 247, 247)
-    assert signed[0, 0, 2] > signed[0, 0, 0] and signed[0, 2, 0] > signed[0, 2, 2]  # blue, red
+    assert signed[0, 0, 0] > signed[0, 0, 2] and signed[0, 2, 2] > signed[0, 2, 0]  # red, blue
     positive = colorize(np.array([[0.0, 2.0]]))
     assert tuple(positive[0, 0]) == (255, 255, 255) and positive[0, 1].sum() < 200
 
