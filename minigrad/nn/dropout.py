@@ -3,7 +3,8 @@
 Inverted dropout: kept values are scaled by 1/(1-p) during training, so the
 layer is the identity in eval mode and needs no rescaling at inference. The mask
 is drawn from the generator of the input's device, so ``mg.manual_seed`` makes
-it repeatable.
+it repeatable. ``inplace`` is accepted so PyTorch code runs unchanged; the result
+is always a new tensor.
 """
 from __future__ import annotations
 

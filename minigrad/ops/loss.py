@@ -379,6 +379,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A00
 def _check_broadcast(t: Any, x: Tensor, name: str, op: str) -> None:
     if not isinstance(t, Tensor):
         raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
+    if t.device != x.device:
+        raise RuntimeError(f"{op}: {name} is on {t.device} but the input is on {x.device}")
     from .broadcast import broadcast_shapes
     try:
         shape = broadcast_shapes(op, tuple(t.shape), tuple(x.shape))

@@ -149,6 +149,16 @@ def test_loading_keeps_the_model_dtype_and_accepts_arrays():
         model.load_state_dict({**arrays, "classifier.weight": "oops"})
 
 
+def test_assign_shares_the_given_memory():
+    src = nn.Linear(3, 2)
+    dst = nn.Linear(3, 2)
+    weight = dst.weight
+    dst.load_state_dict(src.state_dict(), assign=True)
+    assert dst.weight is weight and dst.weight.array is src.weight.array
+    np.testing.assert_array_equal(dst(mg.ones(1, 3)).detach().numpy(),
+                                  src(mg.ones(1, 3)).detach().numpy())
+
+
 def test_non_persistent_buffers_are_not_saved():
     m = nn.Linear(2, 2)
     m.register_buffer("scratch", mg.zeros(2), persistent=False)

@@ -20,11 +20,13 @@ def _grads(parameters: Tensor | Iterable[Tensor], op: str) -> list:
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
-                    norm_type: float = 2.0, error_if_nonfinite: bool = False) -> Tensor:
+                    norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                    foreach: bool | None = None) -> Tensor:
     """Scale all gradients together so their joint norm is at most ``max_norm``.
 
     Returns the joint norm before clipping (a 0-d tensor), as PyTorch does; logging
-    it is the usual way to spot exploding gradients.
+    it is the usual way to spot exploding gradients. ``foreach`` is accepted for
+    compatibility; there is one implementation.
     """
     op = "clip_grad_norm_"
     grads = _grads(parameters, op)
