@@ -111,7 +111,7 @@ def maximize_activation(model: Any, layer: Any, channel: int, steps: int = 100,
                     # with stronger noise each time until the channel responds.
                     kicks += 1
                     noise = randn(x.shape, dtype=dtype, device=device)
-                    x.array = x.array + noise.array * (init_std * 2.0 ** min(kicks, 10))
+                    x.array = x.array + noise.array * (init_std * 1.5 ** min(kicks, 20))
                     continue
                 x.array = x.array + (lr / scale) * g_arr
                 if l2:
