@@ -40,7 +40,10 @@ class Sequential(Module):
 
     def __delitem__(self, idx: Any) -> None:
         keys = list(self._modules)
-        doomed = keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(self), "Sequential")]]
+        if isinstance(idx, slice):
+            doomed = keys[idx]
+        else:
+            doomed = [keys[_index(idx, len(self), "Sequential")]]
         for key in doomed:
             del self._modules[key]
         # Renumber 0..n-1, as PyTorch does, so that append() cannot collide with a kept name.

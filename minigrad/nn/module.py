@@ -70,7 +70,7 @@ class Module:
                                   '"forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Run pre-hooks, ``forward`` and forward hooks (hooks are how activations get inspected)."""
+        """Run pre-hooks, ``forward``, then forward hooks (how activations get inspected)."""
         if "_forward_pre_hooks" not in self.__dict__:
             raise RuntimeError(f"{type(self).__name__}: Module.__init__() was not called; call "
                                "super().__init__() first in your __init__")

@@ -160,7 +160,7 @@ class CrossEntropy(Function):
 
 
 def _target_factor(ctx, x: Tensor) -> Any:
-    """d loss / d target = -(1 - smoothing) * weight_c * log_softmax(x): this is the constant part."""
+    """d loss / d target = -(1 - smoothing) * weight_c * log_softmax(x): the constant part."""
     factor = -(1.0 - ctx.smoothing)
     if ctx.weight is None:
         return x.xp.asarray(factor, dtype=x.dtype)
@@ -177,7 +177,7 @@ def _grad_scale_array(g: Any, reduction: str, denom: Any, xp: Any) -> Any:
 
 
 def _probability_coefficients_tensor(target: Tensor, weight: Any, smoothing: float) -> Tensor:
-    """The same ``a`` as ``_probability_coefficients``, as a function of ``target`` (double backward)."""
+    """``_probability_coefficients`` as tensor ops of ``target`` (for double backward)."""
     n_classes = target.shape[1]
     a = target * (1.0 - smoothing) + smoothing / n_classes if smoothing else target
     if weight is not None:
@@ -351,7 +351,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A00
                                      weight: Tensor | None = None, size_average: Any = None,
                                      reduce: Any = None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
-    """Binary cross-entropy on logits: (1 - y) x + (1 + (p - 1) y) softplus(-x), stable for any x."""
+    """Binary cross-entropy on raw logits: (1 - y) x + (1 + (p - 1) y) softplus(-x), stable."""
     op = "binary_cross_entropy_with_logits"
     _legacy(size_average, reduce, op)
     check_reduction(reduction, op)

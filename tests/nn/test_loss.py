@@ -270,7 +270,7 @@ def test_nll_loss_float32_and_errors():
         nn.NLLLoss()(x, mg.tensor([0, 5, 2, 0]))
 
 
-# --- mse_loss --------------------------------------------------------------------------------------
+# --- mse_loss ------------------------------------------------------------------------------
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_mse_loss(reduction):
     rng = np.random.default_rng(0)

@@ -1,4 +1,4 @@
-"""state_dict / load_state_dict: PyTorch's key names, round trips, and errors that list everything."""
+"""state_dict / load_state_dict: PyTorch's key names, round trips, errors that list everything."""
 from __future__ import annotations
 
 import numpy as np
