@@ -66,7 +66,7 @@ def grid_shape(n: int, ncols: int | None = None) -> tuple[int, int]:
 
 
 def tile_axes(fig_or_subfig: Any, n: int, ncols: int | None = None) -> list:
-    """``n`` bare image axes in a grid; only as many axes as tiles, so ``len(fig.axes)`` counts them."""
+    """``n`` bare image axes in a grid: one per tile, so ``len(fig.axes)`` counts the tiles."""
     rows, cols = grid_shape(n, ncols)
     axes = []
     for i in range(n):

@@ -27,7 +27,8 @@ def as_batch(model: Any, image: Any, op: str, single: bool = True) -> Tensor:
     """One image as a (1, C, H, W) batch in the model's dtype and device.
 
     Accepts (H, W), (C, H, W) or (1, C, H, W); a Tensor, NumPy array or list.
-    ``single=False`` lets a whole (N, ...) batch through unchanged.
+    ``single=False`` takes the model's input as it is (a batch of any shape), only
+    adding the batch dimension to a single (C, H, W) image.
     """
     from ..creation import tensor as make_tensor
     dtype, device = model_dtype_device(model)
@@ -38,14 +39,16 @@ def as_batch(model: Any, image: Any, op: str, single: bool = True) -> Tensor:
     else:
         from ._figure import to_host
         x = make_tensor(to_host(image), dtype=dtype, device=device)
+    if not single:
+        return x.reshape(1, *x.shape) if x.ndim == 3 else x
     if x.ndim == 2:
         x = x.reshape(1, 1, *x.shape)
     elif x.ndim == 3:
         x = x.reshape(1, *x.shape)
-    elif x.ndim != 4 and single:
+    elif x.ndim != 4:
         raise ValueError(f"{op}: expected one image of shape (H, W), (C, H, W) or (1, C, H, W), "
                          f"got shape {tuple(x.shape)}")
-    if single and x.shape[0] != 1:
+    if x.shape[0] != 1:
         raise ValueError(f"{op}: expected one image, got a batch of {x.shape[0]} (shape "
                          f"{tuple(x.shape)}); pass image[i]")
     return x

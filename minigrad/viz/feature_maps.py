@@ -17,7 +17,10 @@ from ._model import as_batch, eval_mode, hooked, resolve_layers
 
 
 def capture_activations(model: Any, image: Any, layers: Any = None) -> dict[str, Tensor]:
-    """The outputs of ``layers`` (names or modules; None = every leaf layer) for one input.
+    """The outputs of ``layers`` (names or modules; None = every leaf layer) for an input.
+
+    ``image`` is the model's input as it is (e.g. a (N, C, H, W) or (N, features) batch);
+    a single (C, H, W) image gets its batch dimension added.
 
     Returns ``{layer name: output}`` in the order the layers ran, with batch dimension
     kept (a conv layer gives (1, C, H, W)). Runs in eval mode without recording a graph.
@@ -42,8 +45,8 @@ def _layer_title(name: str, module: Any, out: Tensor) -> str:
     return f"{name} ({type(module).__name__}) → {shape}"
 
 
-def plot_feature_maps(model: Any, image: Any, layers: Any = None, *, max_channels: int | None = None,
-                      ncols: int = 8, cmap: str = "gray",
+def plot_feature_maps(model: Any, image: Any, layers: Any = None, *,
+                      max_channels: int | None = None, ncols: int = 8, cmap: str = "gray",
                       path: str | os.PathLike | None = None) -> Any:
     """One grid per layer, one tile per channel of that layer's output for ``image``.
 

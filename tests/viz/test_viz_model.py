@@ -180,3 +180,14 @@ def test_a_first_layer_unit_wants_to_see_its_own_kernel():
     with pytest.raises(ValueError, match=r"position \(20, 0\) outside the 10x10 map"):
         viz.maximize_activation(model, conv, 0, steps=1, input_shape=(1, 12, 12),
                                 position=(20, 0))
+
+
+def test_capture_activations_of_an_mlp_takes_the_batch_as_given():
+    import minigrad.nn as nn
+
+    mlp = nn.Sequential(nn.Linear(6, 4), nn.Tanh(), nn.Linear(4, 2))
+    x = mg.randn(3, 6)
+    acts = viz.capture_activations(mlp, x)
+    assert [tuple(a.shape) for a in acts.values()] == [(3, 4), (3, 4), (3, 2)]
+    with mg.no_grad():
+        np.testing.assert_allclose(acts["2"].numpy(), mlp(x).numpy(), rtol=1e-6)
