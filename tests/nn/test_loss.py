@@ -240,8 +240,9 @@ def test_nll_loss_is_cross_entropy_of_log_softmax(reduction, use_weight):
     nll = F.nll_loss(F.log_softmax(xm, dim=1), mg.tensor(t), weight=w, reduction=reduction)
     ce = F.cross_entropy(xm, mg.tensor(t), weight=w, reduction=reduction)
     np.testing.assert_allclose(nll.detach().numpy(), ce.detach().numpy(), rtol=1e-12)
-    assert mg.gradcheck(lambda x: F.nll_loss(x, mg.tensor(t), weight=w, reduction=reduction),
-                        (xm,))
+    direct = lambda x: F.nll_loss(x, mg.tensor(t), weight=w, reduction=reduction)
+    assert mg.gradcheck(direct, (xm,))
+    assert mg.gradgradcheck(direct, (xm,))  # linear in x: checks backward's use of the gradient
     assert mg.gradgradcheck(lambda x: F.nll_loss(F.log_softmax(x, dim=1), mg.tensor(t), weight=w,
                                                  reduction=reduction), (xm,))
 
