@@ -74,10 +74,21 @@ def set_default_dtype(dtype: Any) -> None:
     _default_float = dtype
 
 
-def result_type(a: np.dtype, b: np.dtype) -> np.dtype:
-    """PyTorch's promotion between two tensors: floats win over integers at their own width."""
+def _category(dtype: np.dtype) -> int:
+    return 2 if is_floating(dtype) else (0 if dtype == bool else 1)
+
+
+def result_type(a: np.dtype, b: np.dtype, a_is_0d: builtins.bool = False,
+                b_is_0d: builtins.bool = False) -> np.dtype:
+    """PyTorch's promotion between two tensors: floats win over integers at their own width,
+    and a 0-d tensor decides only when its category (bool < int < float) is higher, so
+    ``float32 tensor * float64 0-d tensor`` stays float32."""
     if a == b:
         return a
+    if a_is_0d != b_is_0d:
+        zero_d, other = (a, b) if a_is_0d else (b, a)
+        if _category(zero_d) <= _category(other):
+            return other
     if is_floating(a) and not is_floating(b):
         return a
     if is_floating(b) and not is_floating(a):

@@ -166,7 +166,9 @@ def _deliver_to_leaf(leaf: Any, g: Any, create_graph: bool, targets: dict | None
     if g.dtype != leaf.dtype:
         g = g.to(leaf.dtype)
     if leaf.grad is None:
-        leaf.grad = g if create_graph else g.detach().clone()
+        # Keep the graph only when asked; otherwise own the memory (g may be a read-only
+        # broadcast view or the caller's gradient tensor, and later calls add into it).
+        leaf.grad = g if create_graph and g.requires_grad else g.detach().clone()
     elif create_graph or leaf.grad.requires_grad:
         leaf.grad = leaf.grad + g
     else:

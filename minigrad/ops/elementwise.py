@@ -29,7 +29,7 @@ def operands(a: Any, b: Any, op: str) -> tuple[Tensor, Tensor]:
     if not isinstance(b, Tensor):
         b = scalar_like(b, a) if isinstance(b, numbers.Number) else Tensor(b, device=a.device)
     if a.dtype != b.dtype:
-        dtype = dtypes.result_type(a.dtype, b.dtype)
+        dtype = dtypes.result_type(a.dtype, b.dtype, a.ndim == 0, b.ndim == 0)
         a, b = a.to(dtype), b.to(dtype)
     if a.shape != b.shape:
         broadcast_shapes(op, a.shape, b.shape)

@@ -25,10 +25,10 @@ def normalize_dims(dim: Any, ndim: int, op: str) -> tuple:
     for d in dims:
         if not -builtins.max(ndim, 1) <= d < builtins.max(ndim, 1):
             raise IndexError(f"{op}: dim {d} is out of range for a tensor with {ndim} dimensions")
-        out.append(d % ndim if ndim else 0)
+        out.append(d % ndim if ndim else None)  # a 0-d tensor's dim 0/-1 is itself
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: dim {dim} repeats an axis")
-    return tuple(sorted(out))
+    return tuple(sorted(d for d in out if d is not None))
 
 
 def _keepdim_shape(shape: tuple, dims: tuple) -> tuple:
@@ -148,12 +148,13 @@ def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 def _arg(x: Tensor, dim: int | None, keepdim: bool, op: str) -> Tensor:
     fn = getattr(x.xp, op)
-    if dim is None:
+    dims = None if dim is None else normalize_dims(dim, x.ndim, op)
+    if not dims:  # every element (dim=None, or a 0-d tensor)
         out = fn(x.array.reshape(-1))
         if keepdim:
             out = out.reshape((1,) * x.ndim)
     else:
-        (axis,) = normalize_dims(dim, x.ndim, op)
+        (axis,) = dims
         out = fn(x.array, axis=axis)
         if keepdim:
             out = x.xp.expand_dims(out, axis)

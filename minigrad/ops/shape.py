@@ -9,6 +9,7 @@ from __future__ import annotations
 import numbers
 from typing import Any, Sequence
 
+from .. import dtypes
 from ..autograd.function import Function
 from ..backend import get_backend
 from ..tensor import Tensor
@@ -278,7 +279,6 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     if not -first.ndim <= dim < first.ndim:
         raise IndexError(f"cat: dim {dim} is out of range for shape {tuple(first.shape)}")
     dim %= first.ndim
-    from .elementwise import operands
     for t in tensors[1:]:
         if t.ndim != first.ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, first.shape))
                                        if i != dim):
@@ -286,8 +286,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                              f"outside dimension {dim}")
     dtype = first.dtype
     for t in tensors[1:]:
-        dtype = operands(Tensor._make(first.xp.zeros((), dtype), first.device),
-                         Tensor._make(t.xp.zeros((), t.dtype), t.device), "cat")[0].dtype
+        dtype = dtypes.result_type(dtype, t.dtype)
     tensors = [t.to(dtype) for t in tensors]
     return Cat.apply(dim, *tensors)
 

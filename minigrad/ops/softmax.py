@@ -39,10 +39,12 @@ class LogSoftmax(Function):
 
 
 def softmax(x: Tensor, dim: int = -1) -> Tensor:
-    (axis,) = normalize_dims(dim, x.ndim, "softmax")
+    dims = normalize_dims(dim, x.ndim, "softmax")
+    axis = dims[0] if dims else None  # None: a 0-d tensor
     return Softmax.apply(x, axis)
 
 
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
-    (axis,) = normalize_dims(dim, x.ndim, "log_softmax")
+    dims = normalize_dims(dim, x.ndim, "log_softmax")
+    axis = dims[0] if dims else None  # None: a 0-d tensor
     return LogSoftmax.apply(x, axis)

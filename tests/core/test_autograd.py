@@ -369,3 +369,38 @@ def test_in_place_update_of_a_leaf_needs_no_grad() -> None:
         w.add_(mg.tensor([1.0, 2.0]), alpha=-0.5)
         w.mul_(2.0)
     np.testing.assert_array_equal(w.detach().numpy(), [1.0, 0.0])
+
+
+def test_accumulating_into_a_grad_does_not_write_into_shared_memory() -> None:
+    x = mg.ones(3, requires_grad=True)
+    (x + 0).sum().backward(create_graph=True)  # the gradient is a constant broadcast view
+    (x + 0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 2.0])
+    seed = mg.ones(3)
+    y = mg.zeros(3, requires_grad=True)
+    (y + 0).backward(seed)
+    (y + 0).backward(seed)
+    np.testing.assert_array_equal(seed.numpy(), [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(y.grad.numpy(), [2.0, 2.0, 2.0])
+
+
+class DoubleOnce(Function):
+    """A backward on raw arrays: fine once, refused under create_graph=True."""
+
+    once_differentiable = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.array * 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.array * 2
+
+
+def test_once_differentiable_functions_refuse_double_backward() -> None:
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    DoubleOnce.apply(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+    with pytest.raises(RuntimeError, match="DoubleOnce: .*raw arrays.*create_graph=True"):
+        mg.autograd.grad(DoubleOnce.apply(x).sum(), x, create_graph=True)

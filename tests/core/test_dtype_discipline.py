@@ -96,3 +96,17 @@ def test_a_float32_classifier_stays_float32_end_to_end() -> None:
     loss.backward()
     for p in (w1, b1, w2):
         assert p.grad.dtype == mg.float32 and np.isfinite(p.grad.numpy()).all()
+
+
+def test_a_0d_tensor_of_the_same_category_does_not_promote() -> None:
+    """PyTorch: a 0-d float64 tensor (e.g. mg.tensor(np.sqrt(2.0))) leaves float32 alone."""
+    x = _x()
+    s = mg.tensor(np.sqrt(2.0))
+    assert s.dtype == mg.float64 and s.ndim == 0
+    for out in (x * s, s * x, x / s, x - s, x ** s, mg.maximum(x, s), mg.where(x > 1, s, x)):
+        assert out.dtype == mg.float32
+    (x * s).sum().backward()
+    assert x.grad.dtype == mg.float32
+    assert (mg.tensor([1, 2]) * s).dtype == mg.float64  # a higher category still promotes
+    assert (mg.tensor([1, 2], dtype=mg.int32) * mg.tensor(3)).dtype == mg.int32
+    assert (mg.tensor(1.0) * mg.tensor(2.0, dtype=mg.float64)).dtype == mg.float64

@@ -66,6 +66,11 @@ REDUCTIONS = [
            lambda x: x.min(axis=0, keepdims=True), CASES, domain=distinct, min_dims=1),
     OpSpec("logsumexp", lambda m, x: x.logsumexp(dim=1), lambda x: _logsumexp(x, 1), CASES,
            min_dims=2),
+    # A 0-d tensor reduces over dim 0 / -1 as PyTorch allows: each of these is the identity
+    # (softmax gives 1, log_softmax 0).
+    OpSpec("reductions_of_0d", lambda m, x: x.sum(dim=0) + x.amax(dim=-1) + x.mean(0) +
+           x.logsumexp(0) + x.softmax(0) * x + x.log_softmax(-1) + x.max(dim=0)[0],
+           lambda x: 6 * x, [((),)], hyp_shapes=lambda: st.just(((),))),
 ]
 
 
