@@ -71,6 +71,7 @@ class OpSpec:
     torch: bool = True                          # False where torch has no equivalent
     hyp_shapes: Callable[[], st.SearchStrategy] | None = None  # strategy of shape tuples
     min_dims: int = 0                           # for the default hypothesis shapes
+    constant_inputs: tuple = ()                 # inputs used only where no gradient flows
     max_dims: int = 3
     extra: dict = field(default_factory=dict)
 
@@ -97,8 +98,10 @@ class OpSpec:
 
 
 # --- building inputs -----------------------------------------------------------------------
-def leaves(arrays: Sequence[np.ndarray], dtype: Any = mg.float64) -> list[mg.Tensor]:
-    return [mg.tensor(a, dtype=dtype, requires_grad=True) for a in arrays]
+def leaves(arrays: Sequence[np.ndarray], dtype: Any = mg.float64,
+           constant: Sequence[int] = ()) -> list[mg.Tensor]:
+    return [mg.tensor(a, dtype=dtype, requires_grad=i not in constant)
+            for i, a in enumerate(arrays)]
 
 
 def noncontiguous_view(values: np.ndarray) -> np.ndarray:
@@ -126,7 +129,8 @@ def _gradcheck(fn: Callable, inputs: Sequence[mg.Tensor], spec: OpSpec, what: st
 def check_gradcheck(spec: OpSpec) -> None:
     """Every shape case in float64, broadcasting included."""
     for case, shapes in enumerate(spec.shapes):
-        _gradcheck(spec.run, leaves(spec.arrays(shapes, seed=case)), spec, f"shapes {shapes}")
+        inputs = leaves(spec.arrays(shapes, seed=case), constant=spec.constant_inputs)
+        _gradcheck(spec.run, inputs, spec, f"shapes {shapes}")
 
 
 def check_noncontiguous(spec: OpSpec) -> None:
@@ -138,7 +142,8 @@ def check_noncontiguous(spec: OpSpec) -> None:
             continue
         views = [noncontiguous_view(a) for a in arrays]
         assert any(not v.flags.c_contiguous for v in views)
-        strided = [mg.from_numpy(v).requires_grad_() for v in views]
+        strided = [mg.from_numpy(v).requires_grad_(i not in spec.constant_inputs)
+                   for i, v in enumerate(views)]
         for t, a in zip(strided, arrays):
             np.testing.assert_array_equal(t.detach().numpy(), a)
         np.testing.assert_allclose(spec.run(*strided).detach().numpy(), spec.ref(*arrays),
@@ -146,7 +151,7 @@ def check_noncontiguous(spec: OpSpec) -> None:
         _gradcheck(spec.run, strided, spec, f"strided leaves, shapes {shapes}")
 
         # Leaves stored transposed; the op sees permuted (non-contiguous) tensors.
-        stored = leaves([a.T for a in arrays])
+        stored = leaves([a.T for a in arrays], constant=spec.constant_inputs)
         permuted = lambda *xs: spec.run(*(x.permute(*reversed(range(x.ndim))) for x in xs))
         _gradcheck(permuted, stored, spec, f"permuted inputs, shapes {shapes}")
         checked += 1
@@ -158,7 +163,7 @@ def check_gradgradcheck(spec: OpSpec) -> None:
     if not spec.double_backward:
         pytest.skip(f"{spec.name} does not claim double backward")
     for case, shapes in enumerate(spec.shapes[:2]):
-        inputs = leaves(spec.arrays(shapes, seed=200 + case))
+        inputs = leaves(spec.arrays(shapes, seed=200 + case), constant=spec.constant_inputs)
         ok = mg.gradgradcheck(spec.run, tuple(inputs), raise_exception=False)
         if not ok:
             mg.gradgradcheck(spec.run, tuple(inputs))
@@ -178,12 +183,14 @@ def check_float32(spec: OpSpec) -> None:
     """float32 in, float32 out, float32 gradients: NumPy 2 must not promote anything."""
     for case, shapes in enumerate(spec.shapes):
         arrays = spec.arrays(shapes, seed=400 + case)
-        xs = leaves(arrays, dtype=mg.float32)
+        xs = leaves(arrays, dtype=mg.float32, constant=spec.constant_inputs)
         out = spec.run(*xs)
         assert out.dtype == mg.float32, f"{spec.name}: float32 inputs gave {out.dtype}"
         np.testing.assert_allclose(out.detach().numpy(), spec.ref(*arrays), rtol=1e-4, atol=1e-5)
         out.backward(mg.ones_like(out))
         for i, x in enumerate(xs):
+            if i in spec.constant_inputs:
+                continue
             assert x.grad is not None, f"{spec.name}: input {i} got no gradient"
             assert x.grad.dtype == mg.float32, f"{spec.name}: input {i}'s grad is {x.grad.dtype}"
 
@@ -220,8 +227,9 @@ def check_torch(spec: OpSpec) -> None:
         pytest.skip(f"{spec.name} has no PyTorch equivalent")
     for case, shapes in enumerate(spec.shapes):
         arrays = spec.arrays(shapes, seed=500 + case)
-        xs = leaves(arrays)
-        ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+        xs = leaves(arrays, constant=spec.constant_inputs)
+        ts = [torch.tensor(a, requires_grad=i not in spec.constant_inputs)
+              for i, a in enumerate(arrays)]
         out, tout = spec.run(*xs), spec.run_torch(torch, *ts)
         assert tuple(out.shape) == tuple(tout.shape), f"{spec.name}: shapes differ for {shapes}"
         np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-10,
@@ -230,6 +238,9 @@ def check_torch(spec: OpSpec) -> None:
         out.backward(mg.tensor(seed, dtype=mg.float64))
         tout.backward(torch.tensor(seed))
         for i, (x, t) in enumerate(zip(xs, ts)):
+            if i in spec.constant_inputs:
+                assert x.grad is None and t.grad is None
+                continue
             np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-9, atol=1e-12,
                                        err_msg=f"{spec.name}: gradient of input {i}, {shapes}")
 

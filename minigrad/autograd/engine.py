@@ -48,10 +48,12 @@ def run_backward(outputs: Sequence[Any], grad_outputs: Sequence[Any], retain_gra
             targets[key] = i
 
     pending: dict[Any, list] = {}
+    # Leaf gradients are summed over every path first, so a leaf's hooks see the total once.
+    leaf_grads: dict[int, list] = {}
     roots = []
     for out, g in zip(outputs, grad_outputs):
         if out.grad_fn is None:
-            _deliver_to_leaf(out, g, create_graph, targets, captured)
+            _add_leaf_grad(leaf_grads, out, g)
             continue
         slots = pending.setdefault(out.grad_fn, [None] * out.grad_fn.n_outputs)
         slots[out._output_nr] = g if slots[out._output_nr] is None else slots[out._output_nr] + g
@@ -84,10 +86,12 @@ def run_backward(outputs: Sequence[Any], grad_outputs: Sequence[Any], retain_gra
                     continue
                 parent, where = edge
                 if parent is None:
-                    _deliver_to_leaf(where, g, create_graph, targets, captured)
+                    _add_leaf_grad(leaf_grads, where, g)
                 else:
                     slots = pending.setdefault(parent, [None] * parent.n_outputs)
                     slots[where] = g if slots[where] is None else slots[where] + g
+        for leaf, g in leaf_grads.values():
+            _deliver_to_leaf(leaf, g, create_graph, targets, captured)
 
     if inputs is None:
         return None
@@ -149,6 +153,14 @@ def _device_of(grads: list) -> str:
         if g is not None:
             return g.device
     return "cpu"
+
+
+def _add_leaf_grad(leaf_grads: dict, leaf: Any, g: Any) -> None:
+    slot = leaf_grads.get(id(leaf))
+    if slot is None:
+        leaf_grads[id(leaf)] = [leaf, g]
+    else:
+        slot[1] = slot[1] + g
 
 
 def _deliver_to_leaf(leaf: Any, g: Any, create_graph: bool, targets: dict | None,

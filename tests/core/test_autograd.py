@@ -404,3 +404,16 @@ def test_once_differentiable_functions_refuse_double_backward() -> None:
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
     with pytest.raises(RuntimeError, match="DoubleOnce: .*raw arrays.*create_graph=True"):
         mg.autograd.grad(DoubleOnce.apply(x).sum(), x, create_graph=True)
+
+
+def test_a_leaf_hook_sees_the_total_gradient_once() -> None:
+    """As in PyTorch, a leaf used on several paths has its hook run on the summed gradient."""
+    x = mg.tensor(1.0, requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(g.item()))
+    x.register_hook(lambda g: g.clamp(max=1.0))
+    (x * 2 + x * 3).backward()
+    assert seen == [5.0]
+    assert x.grad.item() == 1.0
+    (g,) = mg.autograd.grad(x * 2 + x * 3, x)  # autograd.grad runs the hooks too
+    assert seen == [5.0, 5.0] and g.item() == 1.0

@@ -50,6 +50,9 @@ ELEMENTWISE = [
     OpSpec("minimum", lambda m, a, b: m.minimum(a, b), np.minimum, BINARY),
     OpSpec("where", lambda m, a, b: m.where(a > b, a * 2, b), lambda a, b: np.where(a > b, a * 2, b),
            BINARY),
+    OpSpec("where_three_way_broadcast", lambda m, c, a, b: m.where(c > 0, a, b),
+           lambda c, a, b: np.where(c > 0, a, b),
+           [((3, 1, 1), (1, 4, 1), (1, 1, 2)), ((2, 3), (3,), ())], constant_inputs=(0,)),
     OpSpec("where_scalar", lambda m, x: m.where(x > 0, x, 0.5), lambda x: np.where(x > 0, x, 0.5),
            UNARY, domain=away_from_zero),
 ]
