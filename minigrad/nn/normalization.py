@@ -1,0 +1,118 @@
+"""``BatchNorm1d`` and ``BatchNorm2d``: per-channel normalisation with learned scale and shift.
+The arithmetic lives in ``minigrad/ops/normalization.py``."""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import dtypes
+from ..autograd.grad_mode import no_grad
+from ..creation import ones, tensor, zeros
+from ..ops.normalization import normalize
+from ..tensor import Tensor
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+
+class _BatchNorm(Module):
+    """What BatchNorm1d and BatchNorm2d share; they differ only in the input ranks they accept.
+
+    Training normalises with the batch's statistics (biased variance) and folds them into
+    ``running_mean``/``running_var`` (unbiased variance) with ``momentum``, or with a
+    cumulative average when ``momentum=None``; eval normalises with the running statistics.
+    Buffers have PyTorch's names (``running_mean``, ``running_var``, ``num_batches_tracked``)."""
+
+    _ranks: tuple = ()
+    _shapes: str = ""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, device: Any = None,
+                 dtype: Any = None):
+        super().__init__()
+        name = type(self).__name__
+        if not isinstance(num_features, int) or isinstance(num_features, bool) or \
+                num_features <= 0:
+            raise ValueError(f"{name}: num_features must be a positive int, got {num_features!r}")
+        if momentum is not None and not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum!r}")
+        if eps <= 0:
+            raise ValueError(f"{name}: eps must be positive, got {eps!r}")
+        dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
+        if not dtypes.is_floating(dtype):
+            raise TypeError(f"{name}: parameters need a floating dtype, got {dtype}")
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = Parameter(ones(num_features, dtype=dtype, device=device))
+            self.bias = Parameter(zeros(num_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", zeros(num_features, dtype=dtype, device=device))
+            self.register_buffer("running_var", ones(num_features, dtype=dtype, device=device))
+            self.register_buffer("num_batches_tracked",
+                                 tensor(0, dtype=dtypes.int64, device=device))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self) -> None:
+        """Forget what the running statistics have seen (mean 0, variance 1, no batches)."""
+        if self.track_running_stats:
+            with no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        """Running statistics back to the start, and weight 1, bias 0."""
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        name = type(self).__name__
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}: expected a Tensor input, got {type(input).__name__}")
+        if input.ndim not in self._ranks:
+            raise ValueError(f"{name}: expected {self._shapes} input, got shape "
+                             f"{tuple(input.shape)} ({input.ndim}-D)")
+        if input.shape[1] != self.num_features:
+            raise ValueError(f"{name} expected {self.num_features} channels (num_features), got "
+                             f"{input.shape[1]} (input shape {tuple(input.shape)})")
+        use_batch_stats = self.training or self.running_mean is None
+        if use_batch_stats and input.numel() // input.shape[1] <= 1:
+            raise ValueError(f"{name}: Expected more than 1 value per channel when training, "
+                             f"got input size {tuple(input.shape)}")
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            with no_grad():
+                self.num_batches_tracked.add_(1)
+            if self.momentum is None:  # cumulative moving average
+                factor = 1.0 / int(self.num_batches_tracked.item())
+        # Running statistics are updated only while training with tracking on.
+        update = not self.training or self.track_running_stats
+        return normalize(input, self.running_mean if update else None,
+                         self.running_var if update else None, self.weight, self.bias,
+                         use_batch_stats, factor, self.eps, name)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm over (N, C) features or (N, C, L) sequences, one statistic per channel C."""
+
+    _ranks = (2, 3)
+    _shapes = "a 2-D (N, C) or 3-D (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm over (N, C, H, W) images, one statistic per channel C."""
+
+    _ranks = (4,)
+    _shapes = "a 4-D (N, C, H, W)"

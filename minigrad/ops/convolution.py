@@ -1,0 +1,319 @@
+"""2-D convolution (PyTorch's ``conv2d``, NCHW) as one matrix product over an im2col view.
+
+Where the time goes, and how it is kept small:
+
+- The input is read channels-last, (N, H, W, C). Every receptive field is then a
+  strided *view* (N, Ho, Wo, kh, kw, C); reshaping it to the im2col matrix
+  (N*Ho*Wo, kh*kw*C) is the only copy, and one matmul with the weight gives the
+  output, already channels-last.
+- The output is handed out as an NCHW-shaped view of that channels-last memory.
+  ReLU, pooling and the next convolution keep the layout (NumPy ufuncs follow the
+  input's memory order), so nothing is transposed between layers.
+- Weight gradient: one matmul of the saved im2col matrix with the output gradient.
+- Input gradient: one matmul back to columns, then col2im by strided accumulation:
+  one ``+=`` per kernel offset (kh*kw of them), never a loop over pixels or channels.
+
+Double backward: convolution is bilinear in (input, weight). Its two adjoints,
+the input gradient (a transposed convolution) and the weight gradient, are each a
+``Function`` too, and each of the three backwards is built from the other two, so
+gradients of any order reuse the same three array kernels (gradgradcheck covers it).
+"""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+
+
+class ConvGeometry(NamedTuple):
+    """Everything about one convolution's shapes that forward and backward both need."""
+
+    in_size: tuple      # (H, W) of the input
+    kernel: tuple       # (kh, kw)
+    stride: tuple       # (sh, sw)
+    padding: tuple      # (top, bottom, left, right)
+    dilation: tuple     # (dh, dw)
+    groups: int
+    out_size: tuple     # (Ho, Wo)
+
+
+# --- the array kernels (channels-last inside, NCHW-shaped outside) ---------------------------
+def _im2col(x: Any, geo: ConvGeometry, backend: Any, ones: bool) -> Any:
+    """(N, C, H, W) input -> (groups, N*Ho*Wo, kh*kw*C/groups [+ 1]) matrix, one copy from a
+    strided view of every receptive field. ``ones`` appends a column of ones, so that a bias
+    row in the weight matrix adds the bias inside the matmul, and the same row of the weight
+    gradient is the bias gradient.
+
+    The copy runs along whichever axis is contiguous in memory: channels (C, kw) for a
+    channels-last input, giving rows (N, Ho, Wo | kh, kw, C); output columns (Wo) for an NCHW
+    input such as images, giving the transposed layout (kh, kw, C | N, Ho, Wo), which matmul
+    reads as a transposed matrix at no cost. (Copying 1-channel images row-wise is ~10x slower.)
+    """
+    xp = backend.xp
+    n, c = x.shape[:2]
+    (h, w), (kh, kw), (sh, sw) = geo.in_size, geo.kernel, geo.stride
+    top, bottom, left, right = geo.padding
+    (dh, dw), (ho, wo), g = geo.dilation, geo.out_size, geo.groups
+    cg = c // g
+    k, m = kh * kw * cg, n * ho * wo
+    channels_last = x.strides[1] < x.strides[3]
+    if top or bottom or left or right:
+        padded = xp.zeros((n, h + top + bottom, w + left + right, c) if channels_last else
+                          (n, c, h + top + bottom, w + left + right), dtype=x.dtype)
+        if channels_last:
+            padded[:, top:top + h, left:left + w] = x.transpose(0, 2, 3, 1)
+            x = padded.transpose(0, 3, 1, 2)
+        else:
+            padded[:, :, top:top + h, left:left + w] = x
+            x = padded
+    s_n, s_c, s_h, s_w = x.strides
+    if channels_last:
+        fields = backend.as_strided(x, (g, n, ho, wo, kh, kw, cg), (
+            cg * s_c, s_n, sh * s_h, sw * s_w, dh * s_h, dw * s_w, s_c))
+        matrix = xp.empty((g, m, k + ones), dtype=x.dtype)
+        matrix[:, :, :k].reshape(g, n, ho, wo, kh, kw, cg)[...] = fields
+        if ones:
+            matrix[:, :, k] = 1
+        return matrix
+    fields = backend.as_strided(x, (g, kh, kw, cg, n, ho, wo), (
+        cg * s_c, dh * s_h, dw * s_w, s_c, s_n, sh * s_h, sw * s_w))
+    matrix = xp.empty((g, k + ones, m), dtype=x.dtype)
+    matrix[:, :k].reshape(g, kh, kw, cg, n, ho, wo)[...] = fields
+    if ones:
+        matrix[:, k] = 1
+    return matrix.transpose(0, 2, 1)
+
+
+def _weight_matrix(weight: Any, g: int, bias: Any = None, xp: Any = None) -> Any:
+    """(O, C/g, kh, kw) weight -> (g, kh*kw*C/g [+ 1], O/g), rows ordered like the im2col
+    columns; the bias, when given, is the last row (it meets the im2col column of ones)."""
+    o, cg, kh, kw = weight.shape
+    matrix = weight.reshape(g, o // g, cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(
+        g, kh * kw * cg, o // g)
+    if bias is None:
+        return matrix
+    return xp.concatenate([matrix, bias.reshape(g, 1, o // g)], axis=1)
+
+
+def _split_weight_grad(matrix: Any, weight_shape: tuple, bias: bool) -> tuple:
+    """(g, kh*kw*C/g [+ 1], O/g) product -> the weight gradient (O, C/g, kh, kw), and the
+    bias gradient (O,) from the ones column's row."""
+    o, cg, kh, kw = weight_shape
+    g, k = matrix.shape[0], kh * kw * cg
+    gw = matrix[:, :k].reshape(g, kh, kw, cg, o // g).transpose(0, 4, 3, 1, 2).reshape(
+        weight_shape)
+    return gw, (matrix[:, k].reshape(o) if bias else None)
+
+
+def _grad_matrix(grad: Any, g: int) -> Any:
+    """(N, O, Ho, Wo) output gradient -> (g, N*Ho*Wo, O/g); free when it is channels-last."""
+    n, o, ho, wo = grad.shape
+    rows = grad.transpose(0, 2, 3, 1)
+    if g == 1:
+        return rows.reshape(1, n * ho * wo, o)
+    return rows.reshape(n * ho * wo, g, o // g).transpose(1, 0, 2)
+
+
+def _output(product: Any, n: int, geo: ConvGeometry) -> Any:
+    """(g, N*Ho*Wo, O/g) product -> (N, Ho, Wo, O) channels-last output."""
+    g, _, og = product.shape
+    ho, wo = geo.out_size
+    if g == 1:
+        return product.reshape(n, ho, wo, og)
+    return product.reshape(g, n, ho, wo, og).transpose(1, 2, 3, 0, 4).reshape(n, ho, wo, g * og)
+
+
+def _col2im(cols: Any, geo: ConvGeometry, input_shape: tuple, xp: Any) -> Any:
+    """(g, N*Ho*Wo, kh*kw*C/g) columns -> (N, C, H, W) input gradient: one += per kernel offset."""
+    n, c, h, w = input_shape
+    (kh, kw), (sh, sw), (dh, dw) = geo.kernel, geo.stride, geo.dilation
+    top, bottom, left, right = geo.padding
+    (ho, wo), g = geo.out_size, geo.groups
+    padded = xp.zeros((n, h + top + bottom, w + left + right, g, c // g), dtype=cols.dtype)
+    blocks = cols.reshape(g, n, ho, wo, kh, kw, c // g)
+    for i in range(kh):
+        for j in range(kw):
+            rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+            columns = slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)
+            padded[:, rows, columns] += blocks[:, :, :, :, i, j].transpose(1, 2, 3, 0, 4)
+    padded = padded.reshape(n, h + top + bottom, w + left + right, c)
+    return padded[:, top:top + h, left:left + w].transpose(0, 3, 1, 2)
+
+
+# --- the three Functions: convolution and its two adjoints ------------------------------------
+class Convolution(Function):
+    """y = conv(x, w) + b; backward: ConvolutionInputGrad (x), ConvolutionWeightGrad (w, b)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, geo):
+        with_bias = bias is not None
+        cols = _im2col(x.array, geo, x.backend, ones=with_bias)
+        w = _weight_matrix(weight.array, geo.groups, bias.array if with_bias else None, x.xp)
+        out = _output(x.xp.matmul(cols, w), x.shape[0], geo)
+        ctx.geo, ctx.with_bias = geo, with_bias
+        # The im2col matrix is kept for the weight gradient (and freed with the graph).
+        keep = ctx.needs_input_grad[1] or with_bias and ctx.needs_input_grad[2]
+        ctx.save_for_backward(x, weight, Tensor._make(cols, x.device) if keep else None)
+        return out.transpose(0, 3, 1, 2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight, cols = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        gx = ConvolutionInputGrad.apply(grad, weight, ctx.geo, x.shape) if need_x else None
+        gw = gb = None
+        if need_w or need_b:
+            result = ConvolutionWeightGrad.apply(x, grad, ctx.geo, weight.shape, ctx.with_bias,
+                                                 cols.array)
+            gw, gb = result if ctx.with_bias else (result, None)
+        return gx, gw if need_w else None, gb if need_b else None, None
+
+
+class ConvolutionInputGrad(Function):
+    """dL/dx = conv^T(grad, w): the transposed convolution, linear in grad and in w."""
+
+    @staticmethod
+    def forward(ctx, grad, weight, geo, input_shape):
+        ctx.geo, ctx.input_shape = geo, input_shape
+        ctx.save_for_backward(grad, weight)
+        w = _weight_matrix(weight.array, geo.groups)
+        cols = grad.xp.matmul(_grad_matrix(grad.array, geo.groups), w.transpose(0, 2, 1))
+        return _col2im(cols, geo, input_shape, grad.xp)
+
+    @staticmethod
+    def backward(ctx, gg):
+        # <gg, conv^T(grad, w)> = <conv(gg, w), grad>: differentiate that in grad and in w.
+        grad, weight = ctx.saved_tensors
+        g_grad = Convolution.apply(gg, weight, None, ctx.geo) if ctx.needs_input_grad[0] else None
+        g_w = ConvolutionWeightGrad.apply(gg, grad, ctx.geo, weight.shape, False, None) \
+            if ctx.needs_input_grad[1] else None
+        return g_grad, g_w, None, None
+
+
+class ConvolutionWeightGrad(Function):
+    """(dL/dw, dL/db) = im2col(x)^T @ grad, with a ones column for the bias: linear in x and in
+    grad. Returns the bias gradient too when ``with_bias``."""
+
+    @staticmethod
+    def forward(ctx, x, grad, geo, weight_shape, with_bias, cols):
+        ctx.geo, ctx.with_bias = geo, with_bias
+        ctx.save_for_backward(x, grad)
+        if cols is None:
+            cols = _im2col(x.array, geo, x.backend, ones=with_bias)
+        product = x.xp.matmul(cols.transpose(0, 2, 1), _grad_matrix(grad.array, geo.groups))
+        gw, gb = _split_weight_grad(product, weight_shape, with_bias)
+        return (gw, gb) if with_bias else gw
+
+    @staticmethod
+    def backward(ctx, ggw, ggb=None):
+        # <ggw, dw(x, grad)> + <ggb, db(grad)> = <conv(x, ggw) + ggb, grad>: differentiate that.
+        x, grad = ctx.saved_tensors
+        g_x = ConvolutionInputGrad.apply(grad, ggw, ctx.geo, x.shape) \
+            if ctx.needs_input_grad[0] else None
+        g_grad = Convolution.apply(x, ggw, ggb, ctx.geo) if ctx.needs_input_grad[1] else None
+        return g_x, g_grad, None, None, None, None
+
+
+# --- argument handling ------------------------------------------------------------------------
+def _pair(value: Any, name: str, op: str) -> tuple:
+    """An int or a pair of ints -> (h, w)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value, value)
+    if isinstance(value, (tuple, list)) and len(value) == 2 and \
+            all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        return tuple(value)
+    raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+
+
+def conv_padding(padding: Any, kernel: tuple, stride: tuple, dilation: tuple, op: str) -> tuple:
+    """(top, bottom, left, right) from an int, a pair, 'valid' or 'same' (PyTorch's split:
+    an odd total puts the extra row/column at the bottom/right)."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if padding != "same":
+            raise ValueError(f"{op}: padding must be an int, a pair of ints, 'valid' or 'same', "
+                             f"got {padding!r}")
+        if stride != (1, 1):
+            raise ValueError(f"{op}: padding='same' is not supported for strided convolutions "
+                             f"(stride={stride})")
+        total = [d * (k - 1) for d, k in zip(dilation, kernel)]
+        return (total[0] // 2, total[0] - total[0] // 2, total[1] // 2, total[1] - total[1] // 2)
+    ph, pw = _pair(padding, "padding", op)
+    if ph < 0 or pw < 0:
+        raise ValueError(f"{op}: padding must be non-negative, got {padding!r}")
+    return (ph, ph, pw, pw)
+
+
+def _check_positive(value: tuple, name: str, op: str) -> None:
+    if any(v <= 0 for v in value):
+        raise ValueError(f"{op}: {name} must be positive, got {value}")
+
+
+def conv_geometry(input_shape: tuple, weight_shape: tuple, stride: Any, padding: Any,
+                  dilation: Any, groups: int, op: str) -> ConvGeometry:
+    """Check a convolution's arguments against the shapes and work out the output size."""
+    n, c, h, w = input_shape
+    out_channels, cg, kh, kw = weight_shape
+    if not isinstance(groups, int) or isinstance(groups, bool) or groups <= 0:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    if out_channels % groups:
+        raise ValueError(f"{op}: out_channels ({out_channels}, weight shape {weight_shape}) must "
+                         f"be divisible by groups ({groups})")
+    if c != cg * groups:
+        raise ValueError(f"{op} expected {cg * groups} input channels, got {c} (input shape "
+                         f"{input_shape}, weight shape {weight_shape}, groups={groups})")
+    if kh <= 0 or kw <= 0:
+        raise ValueError(f"{op}: kernel size must be positive, got weight shape {weight_shape}")
+    stride, dilation = _pair(stride, "stride", op), _pair(dilation, "dilation", op)
+    _check_positive(stride, "stride", op)
+    _check_positive(dilation, "dilation", op)
+    pads = conv_padding(padding, (kh, kw), stride, dilation, op)
+    padded = (h + pads[0] + pads[1], w + pads[2] + pads[3])
+    span = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
+    if padded[0] < span[0] or padded[1] < span[1]:
+        raise ValueError(f"{op}: the kernel ({span[0]} x {span[1]}, dilation included) is larger "
+                         f"than the padded input ({padded[0]} x {padded[1]}); input shape "
+                         f"{input_shape}, weight shape {weight_shape}, padding {padding!r}")
+    out = ((padded[0] - span[0]) // stride[0] + 1, (padded[1] - span[1]) // stride[1] + 1)
+    return ConvGeometry((h, w), (kh, kw), stride, pads, dilation, groups, out)
+
+
+def _check_tensors(input: Tensor, weight: Tensor, bias: Tensor | None, op: str) -> None:
+    for name, t in (("input", input), ("weight", weight), ("bias", bias)):
+        if t is not None and not isinstance(t, Tensor):
+            raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
+    if input.ndim not in (3, 4):
+        raise ValueError(f"{op}: expected a 3-D (unbatched) or 4-D (batched) input, got shape "
+                         f"{tuple(input.shape)}")
+    if weight.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D weight (out_channels, in_channels/groups, kH, kW), "
+                         f"got shape {tuple(weight.shape)}")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise ValueError(f"{op}: bias must have shape ({weight.shape[0]},) to match weight shape "
+                         f"{tuple(weight.shape)}, got {tuple(bias.shape)}")
+    dtypes = {t.dtype for t in (input, weight, bias) if t is not None}
+    if len(dtypes) > 1 or input.dtype.kind != "f":
+        names = ", ".join(f"{n} {t.dtype}" for n, t in (("input", input), ("weight", weight),
+                                                        ("bias", bias)) if t is not None)
+        raise TypeError(f"{op}: input, weight and bias must share one floating dtype, got {names}")
+
+
+def convolve(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
+             dilation: Any, groups: int, op: str) -> Tensor:
+    """``conv2d`` with ``op`` naming the caller in errors (``Conv2d`` from the layer)."""
+    _check_tensors(input, weight, bias, op)
+    unbatched = input.ndim == 3
+    x = input.unsqueeze(0) if unbatched else input
+    geo = conv_geometry(tuple(x.shape), tuple(weight.shape), stride, padding, dilation, groups, op)
+    out = Convolution.apply(x, weight, bias, geo)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """PyTorch's ``F.conv2d``: cross-correlate an (N, C, H, W) batch with (O, C/groups, kH, kW)
+    filters. ``padding`` is an int, a pair, 'valid' or 'same' (stride 1 only). Supports
+    gradients of any order."""
+    return convolve(input, weight, bias, stride, padding, dilation, groups, "conv2d")

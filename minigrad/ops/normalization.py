@@ -1,0 +1,168 @@
+"""Batch normalisation (PyTorch's ``F.batch_norm``) as one fused Function.
+
+Composed from tensor ops, batch norm would be a dozen graph nodes and as many full
+passes over the activations in each direction. Here forward and backward are each a
+few array passes, with the textbook fused gradient (M values per channel, x^ the
+normalised input):
+
+    dx = w / sigma * (dy - mean(dy) - x^ * mean(dy * x^))     (training: batch statistics)
+    dx = w / sigma * dy                                        (eval: running statistics)
+    dw = sum(dy * x^),  db = sum(dy)
+
+Double backward: when the graph of the backward itself is being recorded
+(``create_graph=True``), the same formulas are evaluated with tensor ops instead, so
+batch norm supports higher-order gradients; ordinary backward stays on the fast path.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
+from ..tensor import Tensor
+
+
+def _reduce_axes(ndim: int) -> tuple:
+    """Every axis but the channels (axis 1): batch and spatial positions."""
+    return (0,) + tuple(range(2, ndim))
+
+
+class BatchNorm(Function):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias, statistics per channel (axis 1)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
+        xp, a = x.xp, x.array
+        axes = _reduce_axes(a.ndim)
+        shape = (1, a.shape[1]) + (1,) * (a.ndim - 2)  # a per-channel value, broadcastable
+        if training:
+            count = a.size // a.shape[1]
+            mean = a.mean(axis=axes, keepdims=True)
+            centred = a - mean
+            var = xp.square(centred).mean(axis=axes, keepdims=True)  # biased: normalises
+            if running_mean is not None:
+                # PyTorch's update, with the unbiased variance for running_var.
+                running_mean.array *= 1.0 - momentum
+                running_mean.array += momentum * mean.reshape(-1)
+            if running_var is not None:
+                running_var.array *= 1.0 - momentum
+                running_var.array += (momentum * count / (count - 1)) * var.reshape(-1)
+        else:
+            # Copies: backward must see these values even if the buffers change meanwhile.
+            mean = running_mean.array.astype(a.dtype).reshape(shape)
+            var = running_var.array.astype(a.dtype).reshape(shape)
+            centred = a - mean
+        inv_std = 1.0 / xp.sqrt(var + eps)
+        out = centred
+        out *= inv_std
+        if weight is not None:
+            out *= weight.array.reshape(shape)
+        if bias is not None:
+            out += bias.array.reshape(shape)
+        ctx.training, ctx.eps = training, eps
+        ctx.mean, ctx.inv_std = mean, inv_std
+        ctx.save_for_backward(x, weight)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        if is_grad_enabled():  # create_graph=True: build the backward's own graph
+            return _backward_with_tensors(ctx, x, weight, grad)
+        xp, g, a = x.xp, grad.array, x.array
+        axes = _reduce_axes(a.ndim)
+        shape = ctx.mean.shape
+        normalised = (a - ctx.mean) * ctx.inv_std
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        g_sum = g.sum(axis=axes, keepdims=True)
+        gx_sum = (g * normalised).sum(axis=axes, keepdims=True) if need_w or ctx.training \
+            and need_x else None
+        gx = None
+        if need_x:
+            scale = ctx.inv_std if weight is None else ctx.inv_std * weight.array.reshape(shape)
+            if ctx.training:
+                count = a.size // a.shape[1]
+                normalised *= gx_sum * (-1.0 / count)
+                normalised += g
+                normalised -= g_sum * (1.0 / count)
+                normalised *= scale
+                gx = normalised
+            else:
+                gx = g * scale
+        gw = gx_sum.reshape(-1) if need_w else None
+        gb = g_sum.reshape(-1) if need_b else None
+        return gx, gw, gb, None, None, None, None, None
+
+
+def _backward_with_tensors(ctx: Any, x: Tensor, weight: Tensor | None, grad: Tensor) -> tuple:
+    """The backward formulas as differentiable tensor ops (for double backward)."""
+    axes = _reduce_axes(x.ndim)
+    if ctx.training:  # the statistics depend on x: recompute them with tensor ops
+        mean = x.mean(dim=axes, keepdim=True)
+        centred = x - mean
+        inv_std = ((centred * centred).mean(dim=axes, keepdim=True) + ctx.eps) ** -0.5
+    else:
+        centred = x - Tensor._make(ctx.mean, x.device)
+        inv_std = Tensor._make(ctx.inv_std, x.device)
+    normalised = centred * inv_std
+    g_sum = grad.sum(dim=axes, keepdim=True)
+    gx_sum = (grad * normalised).sum(dim=axes, keepdim=True)
+    scale = inv_std if weight is None else inv_std * weight.reshape(ctx.mean.shape)
+    if ctx.training:
+        count = x.numel() // x.shape[1]
+        gx = scale * (grad - g_sum / count - normalised * gx_sum / count)
+    else:
+        gx = scale * grad
+    need_x, need_w, need_b = ctx.needs_input_grad[:3]
+    return (gx if need_x else None, gx_sum.reshape(-1) if need_w else None,
+            g_sum.reshape(-1) if need_b else None, None, None, None, None, None)
+
+
+def _check_channel_tensor(t: Tensor | None, name: str, channels: int, x: Tensor, op: str) -> None:
+    if t is None:
+        return
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{op}: {name} must be a Tensor or None, got {type(t).__name__}")
+    if tuple(t.shape) != (channels,):
+        raise ValueError(f"{op}: {name} has shape {tuple(t.shape)}, but the input of shape "
+                         f"{tuple(x.shape)} has {channels} channels")
+    if t.device != x.device:
+        raise RuntimeError(f"{op}: {name} is on {t.device} but the input is on {x.device}")
+
+
+def normalize(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+              weight: Tensor | None, bias: Tensor | None, training: bool, momentum: float,
+              eps: float, op: str) -> Tensor:
+    """``batch_norm`` with ``op`` naming the caller in errors (``BatchNorm2d`` from the layer)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
+    if input.ndim < 2:
+        raise ValueError(f"{op}: expected an input with a batch and a channel dimension (at "
+                         f"least 2-D), got shape {tuple(input.shape)}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point input, got {input.dtype}")
+    channels = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        _check_channel_tensor(t, name, channels, input, op)
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.dtype != input.dtype:
+            raise TypeError(f"{op}: {name} is {t.dtype} but the input is {input.dtype}")
+    if training:
+        if input.numel() // max(channels, 1) <= 1:
+            raise ValueError(f"{op}: Expected more than 1 value per channel when training, got "
+                             f"input size {tuple(input.shape)}")
+    elif running_mean is None or running_var is None:
+        raise ValueError(f"{op}: running_mean and running_var must be given in evaluation mode "
+                         "(training=False)")
+    return BatchNorm.apply(input, weight, bias, running_mean, running_var, bool(training),
+                           float(momentum), float(eps))
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """PyTorch's ``F.batch_norm``: normalise each channel (axis 1) of an (N, C, ...) input with
+    the batch's statistics (training, updating the running ones in place) or the running ones."""
+    return normalize(input, running_mean, running_var, weight, bias, training, momentum, eps,
+                     "batch_norm")
