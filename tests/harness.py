@@ -21,7 +21,7 @@ and every op gets, as separate tests:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -73,7 +73,6 @@ class OpSpec:
     min_dims: int = 0                           # for the default hypothesis shapes
     constant_inputs: tuple = ()                 # inputs used only where no gradient flows
     max_dims: int = 3
-    extra: dict = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return self.name

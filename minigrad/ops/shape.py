@@ -85,7 +85,8 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
 
 def permute(x: Tensor, *dims: Any) -> Tensor:
     dims = _shape_args(dims)
-    if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+    if any(not -x.ndim <= d < max(x.ndim, 1) for d in dims) or \
+            sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {tuple(dims)} are not a permutation of the "
                          f"{x.ndim} dimensions of a tensor of shape {tuple(x.shape)}")
     return Permute.apply(x, tuple(d % x.ndim for d in dims))
@@ -108,6 +109,9 @@ def expand(x: Tensor, *shape: Any) -> Tensor:
     target = []
     for i, s in enumerate(shape):
         old = x.shape[i - lead] if i >= lead else 1
+        if s == -1 and i < lead:
+            raise ValueError(f"expand: -1 is not allowed for the new leading dimension {i} "
+                             f"when expanding shape {tuple(x.shape)} to {tuple(shape)}")
         s = old if s == -1 else s
         if old != 1 and old != s:
             raise ValueError(f"expand: cannot expand shape {tuple(x.shape)} to {tuple(shape)}")

@@ -141,8 +141,12 @@ def test_cat_promotes_and_checks_shapes() -> None:
 def test_permute_and_expand_errors_name_the_shapes() -> None:
     with pytest.raises(ValueError, match=r"permute: dims \(0, 0\).*\(2, 3\)"):
         mg.zeros(2, 3).permute(0, 0)
+    with pytest.raises(ValueError, match=r"permute: dims \(0, 5\).*\(2, 3\)"):
+        mg.zeros(2, 3).permute(0, 5)
     with pytest.raises(ValueError, match=r"expand: cannot expand shape \(2, 3\) to \(4, 3\)"):
         mg.zeros(2, 3).expand(4, 3)
+    with pytest.raises(ValueError, match=r"expand: -1 is not allowed.*new leading dimension 0"):
+        mg.zeros(2, 3).expand(-1, 2, 3)
 
 
 def test_squeeze_of_a_non_unit_dim_is_a_no_op_and_out_of_range_raises() -> None:
