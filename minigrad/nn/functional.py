@@ -2,8 +2,9 @@
 
 Layers hold parameters and state; these functions take them as arguments, so
 ``F.linear(x, w, b)`` computes what ``nn.Linear`` does with its own ``w`` and ``b``.
-The math lives in ``minigrad/ops`` (losses in ``ops/loss.py``) or in the layer's
-own file (``linear``, ``dropout``); this module gathers the names PyTorch uses.
+The math lives in ``minigrad/ops`` (``convolution.py``, ``pooling.py``,
+``normalization.py``, ``loss.py``, ...) or in the layer's own file (``linear``,
+``dropout``); this module gathers the names PyTorch uses.
 """
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ import warnings
 from typing import Any, Sequence
 
 from .. import dtypes, ops
+from ..ops.convolution import conv2d  # noqa: F401
 from ..ops.loss import (binary_cross_entropy_with_logits, cross_entropy, mse_loss,  # noqa: F401
                         nll_loss)
+from ..ops.normalization import batch_norm  # noqa: F401
+from ..ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
 from ..tensor import Tensor
 from .dropout import dropout  # noqa: F401
 from .linear import linear  # noqa: F401
@@ -102,6 +106,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return Tensor._make(out.astype(dtypes.int64), tensor.device)
 
 
-__all__ = ["linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
+__all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm",
+           "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
            "dropout", "cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy_with_logits",
            "flatten", "pad", "one_hot"]
