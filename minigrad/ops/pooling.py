@@ -85,6 +85,21 @@ def _full(xp: Any, n: int, c: int, plane: tuple, value: Any, dtype: Any,
     return xp.full(shape, value, dtype=dtype)
 
 
+def _scatter_target(xp: Any, n: int, c: int, geo: PoolGeometry, dtype: Any,
+                    channels_last: bool) -> Any:
+    """Zeros the shape of the padded input, for a backward to scatter into. When the windows
+    tile a block exactly (kernel == stride, no dilation) each element of that block is written
+    exactly once, so only the uncovered remainder is zeroed."""
+    if geo.dilation != (1, 1) or geo.stride != geo.kernel:
+        return _full(xp, n, c, geo.padded, 0, dtype, channels_last)
+    out = xp.empty((n,) + geo.padded + (c,) if channels_last else (n, c) + geo.padded, dtype)
+    lead = (slice(None),) if channels_last else (slice(None), slice(None))
+    (ho, wo), (kh, kw) = geo.out_size, geo.kernel
+    out[lead + (slice(ho * kh, None),)] = 0
+    out[lead + (slice(None), slice(wo * kw, None))] = 0
+    return out
+
+
 def _pad(x: Any, geo: PoolGeometry, value: float, xp: Any, channels_last: bool) -> Any:
     """(N, C, H, W) ``x`` in work layout inside a border of ``value`` (no copy without one)."""
     work = _to_work(x, channels_last)
@@ -144,7 +159,7 @@ class MaxPoolScatter(Function):
         xp, cl = grad.xp, channels_last
         g = _to_work(grad.array, cl)
         n, c = grad.shape[:2]
-        out = _full(xp, n, c, geo.padded, 0, g.dtype, cl)
+        out = _scatter_target(xp, n, c, geo, g.dtype, cl)
         for k, window in enumerate(geo.offsets(cl)):
             if geo.tiles:
                 _keep_where(which == k, g, out[window], xp)
@@ -250,7 +265,7 @@ class AvgPoolScatter(Function):
         xp, cl = grad.xp, channels_last
         g = _divide(_to_work(grad.array, cl).copy(), divisor, cl)
         n, c = grad.shape[:2]
-        out = _full(xp, n, c, geo.padded, 0, g.dtype, cl)
+        out = _scatter_target(xp, n, c, geo, g.dtype, cl)
         for window in geo.offsets(cl):
             if geo.tiles:
                 out[window] = g
