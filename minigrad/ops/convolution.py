@@ -2,19 +2,23 @@
 
 Where the time goes, and how it is kept small:
 
-- The input is read channels-last, (N, H, W, C). Every receptive field is then a
-  strided *view* (N, Ho, Wo, kh, kw, C); reshaping it to the im2col matrix
-  (N*Ho*Wo, kh*kw*C) is the only copy, and one matmul with the weight gives the
-  output, already channels-last.
-- The output is handed out as an NCHW-shaped view of that channels-last memory.
-  ReLU, pooling and the next convolution keep the layout (NumPy ufuncs follow the
-  input's memory order), so nothing is transposed between layers.
-- Weight gradient: one matmul of the saved im2col matrix with the output gradient.
-- Input gradient: one matmul back to columns, then col2im by strided accumulation:
-  one ``+=`` per kernel offset (kh*kw of them), never a loop over pixels or channels.
+- Every receptive field is a strided *view* of the input; copying it into the im2col
+  matrix is the only copy, and one matmul with the weight gives the output. The bias
+  rides along as a column of ones in the im2col matrix and a row of the weight matrix,
+  so it costs no extra pass, and its gradient is one more row of the weight gradient.
+- The output comes out channels-last, (N, Ho, Wo, C), and is handed out as an
+  NCHW-shaped view of that memory. ReLU, pooling and the next convolution keep the
+  layout (NumPy ufuncs follow the input's memory order; pooling works channels-last),
+  so nothing is transposed between layers, and the next im2col copies runs of C.
+- Weight (and bias) gradient: one matmul of the saved im2col matrix with the output
+  gradient.
+- Input gradient, stride 1: a convolution of the zero-padded output gradient with the
+  flipped kernel (one im2col, one matmul). Strided: one matmul back to columns, then
+  col2im by strided accumulation, one ``+=`` per kernel offset (kh*kw of them).
+  Never a Python loop over pixels or channels.
 
-Double backward: convolution is bilinear in (input, weight). Its two adjoints,
-the input gradient (a transposed convolution) and the weight gradient, are each a
+Double backward: convolution is bilinear in (input, weight). Its two adjoints, the
+input gradient (a transposed convolution) and the weight gradient, are each a
 ``Function`` too, and each of the three backwards is built from the other two, so
 gradients of any order reuse the same three array kernels (gradgradcheck covers it).
 """

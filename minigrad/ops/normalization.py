@@ -53,10 +53,8 @@ class BatchNorm(Function):
             var = running_var.array.astype(a.dtype).reshape(shape)
             centred = a - mean
         inv_std = 1.0 / xp.sqrt(var + eps)
-        out = centred
-        out *= inv_std
-        if weight is not None:
-            out *= weight.array.reshape(shape)
+        out = centred  # normalised and scaled in place: one pass for both
+        out *= inv_std if weight is None else inv_std * weight.array.reshape(shape)
         if bias is not None:
             out += bias.array.reshape(shape)
         ctx.training, ctx.eps = training, eps
