@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..backend import get_backend
 from .grad_mode import is_grad_enabled, no_grad
 
 
@@ -126,7 +127,10 @@ def _as_output(obj: Any, device: str | None) -> Any:
         return obj.detach()
     if obj is None:
         return None
-    return Tensor._make(obj, device or "cpu")
+    device = device or "cpu"
+    if obj.ndim == 0 and not get_backend(device).is_array(obj):
+        obj = get_backend(device).xp.asarray(obj)  # NumPy's full reductions return scalars
+    return Tensor._make(obj, device)
 
 
 def _edge(tensor: Any) -> tuple:

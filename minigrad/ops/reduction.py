@@ -158,7 +158,7 @@ def _arg(x: Tensor, dim: int | None, keepdim: bool, op: str) -> Tensor:
         out = fn(x.array, axis=axis)
         if keepdim:
             out = x.xp.expand_dims(out, axis)
-    return Tensor._make(out.astype(dtypes.int64), x.device)
+    return Tensor._make(x.xp.asarray(out, dtype=dtypes.int64), x.device)
 
 
 def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
@@ -170,8 +170,8 @@ def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
 
 
 def all(x: Tensor, dim: Any = None) -> Tensor:  # noqa: A001
-    return Tensor._make(x.xp.all(x.array, axis=dim), x.device)
+    return Tensor._make(x.xp.asarray(x.xp.all(x.array, axis=dim)), x.device)
 
 
 def any(x: Tensor, dim: Any = None) -> Tensor:  # noqa: A001
-    return Tensor._make(x.xp.any(x.array, axis=dim), x.device)
+    return Tensor._make(x.xp.asarray(x.xp.any(x.array, axis=dim)), x.device)
