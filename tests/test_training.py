@@ -178,7 +178,8 @@ def _have_nn_optim() -> bool:
     except ImportError:
         return False
     return all(hasattr(nn, n) for n in ("Conv2d", "MaxPool2d", "Linear", "ReLU", "Flatten", "Sequential")) and \
-        hasattr(optim, "Adam") and hasattr(getattr(nn, "functional", None), "cross_entropy")
+        hasattr(optim, "Adam") and hasattr(getattr(optim, "lr_scheduler", None), "StepLR") and \
+        hasattr(getattr(nn, "functional", None), "cross_entropy")
 
 
 @pytest.mark.skipif(not _have_nn_optim(), reason="minigrad.nn (Conv2d, MaxPool2d, Linear) / optim.Adam not available yet")
@@ -199,11 +200,13 @@ def test_small_cnn_reaches_95_percent_on_mnist_subset():
     model = nn.Sequential(
         nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(8, 16, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(16 * 5 * 5, 64), nn.ReLU(), nn.Linear(64, 10))
-    opt = optim.Adam(model.parameters(), lr=2e-3)
-    h = fit(model, opt, DataLoader(train, batch_size=64, shuffle=True, seed=0, transform=norm), epochs=2,
-            val_loader=DataLoader(test, batch_size=500, transform=norm), progress=False)
+        nn.Flatten(), nn.Linear(16 * 5 * 5, 10))
+    opt = optim.Adam(model.parameters(), lr=4e-3)
+    # Three short epochs with a falling learning rate: 96.1-96.4% on seeds 0-2, 20-40 s on 2 busy cores.
+    h = fit(model, opt, DataLoader(train, batch_size=64, shuffle=True, seed=0, transform=norm), epochs=3,
+            val_loader=DataLoader(test, batch_size=500, transform=norm), progress=False,
+            scheduler=optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.3))
     elapsed = time.perf_counter() - start
     assert h.val_acc[-1] >= 0.95, h
-    assert h.train_loss[-1] < h.train_loss[0]
+    assert h.train_loss[-1] < h.train_loss[0] and h.lr == pytest.approx([4e-3, 1.2e-3, 3.6e-4])
     assert elapsed < 60, f"took {elapsed:.1f}s"

@@ -297,7 +297,9 @@ def _how_to_provide(folder_name: str, display: str, target: Path) -> str:
         "(gzipped or not), or pass root= pointing at such a directory;",
     ]
     if folder_name == "fashion-mnist":
-        lines.append(f"  - on Debian/Ubuntu: apt-get install dataset-fashion-mnist (installs into {DEBIAN_FASHION_MNIST_DIR});")
+        lines.append(
+            f"  - on Debian/Ubuntu: apt-get install dataset-fashion-mnist (installs into {DEBIAN_FASHION_MNIST_DIR});"
+        )
     lines.append(f"  - download {files} by hand from {mirror} into {target}/;")
     lines.append("  - call again with download=True on a machine that can reach the mirrors.")
     return "\n".join(lines)
