@@ -1,0 +1,149 @@
+"""Every tutorial runs end to end in --quick mode, prints its result and writes its pictures.
+
+Each tutorial is started as a subprocess, exactly as a reader would run it
+(``python tutorials/NN_name.py --quick``), with its outputs sent to a
+temporary folder. Needs the MNIST and Fashion-MNIST files (``$MINIGRAD_DATA``
+or ``../shared/data``); skips without them.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+TUTORIALS = REPO / "tutorials"
+TIMEOUT_S = 120  # a hard stop; a quick run takes seconds (see the durations printed on failure)
+
+ACCURACY = r"(0\.\d{4}|1\.0000)"
+# tutorial -> (regexes its stdout must match, PNG files it must write,
+#              minimum accuracy its quick run must reach on its result line, or None)
+EXPECTED = {
+    "01_convolution_by_hand": (
+        [r"^conv by hand agrees with F\.conv2d: max \|difference\| = \d\.\de[-+]\d+$"],
+        ["sobel.png", "max_pool.png"], None),
+    "02_linear_model": (
+        [rf"^test accuracy: {ACCURACY}$"],
+        ["history.png", "weights.png", "confusion.png"], 0.7),
+    "03_hidden_layer": (
+        [rf"^test accuracy: {ACCURACY}$"],
+        ["history.png", "hidden_units.png", "misclassified.png", "confusion.png"], 0.7),
+    "04_cnn": (
+        [rf"^test accuracy: {ACCURACY}$"],
+        ["history.png", "misclassified.png", "confusion.png"], 0.5),
+    "05_under_and_overfitting": (
+        [r"^best cure on validation: ", rf"^over-fitted model, test accuracy: {ACCURACY}$",
+         rf", test accuracy: {ACCURACY}$"],
+        ["underfit.png", "overfit.png", "more_data.png", "augmentation.png", "dropout.png",
+         "weight_decay.png", "all_validation_curves.png"], 0.4),
+    "06_augmentation_batchnorm_dropout": (
+        [rf"^\+ augmentation \+ BatchNorm \+ Dropout: test accuracy: {ACCURACY}$"],
+        ["augmentation_examples.png", "history_baseline.png", "history_augment.png",
+         "history_batchnorm.png", "history_dropout.png", "stages.png"], 0.15),
+    "07_ensemble": (
+        [rf"^ensemble of 3: test accuracy: {ACCURACY}$"],
+        ["ensemble.png"], 0.15),
+    "08_fashion_mnist": (
+        [rf"^lesson CNN: test accuracy: {ACCURACY}$",
+         rf"^improved CNN: test accuracy: {ACCURACY}$"],
+        ["examples.png", "history_lesson_cnn.png", "history_improved_cnn.png",
+         "confusion_improved.png"], 0.15),
+    "09_custom_layer_gradcheck": (
+        [r"^gradcheck\(Swish\): True$", r"^gradgradcheck\(Swish\): True$",
+         r"^gradcheck caught the wrong backward:$", r"^gradcheck_module\(net\): True$",
+         r"^gradcheck_module caught the wrong grad_beta:$",
+         r"^   gradcheck failed for parameter '1\.beta'",
+         rf"^test accuracy: {ACCURACY}$"],
+        ["swish_beta.png"], 0.5),
+    "10_gpu": (
+        [r"^device: (cpu|cuda)$", rf"^test accuracy: {ACCURACY}$"],
+        ["history.png"], 0.5),
+    "11_inside_the_network": (
+        [rf"^test accuracy: {ACCURACY}$", r"^true label 7; predicted \d with probability"],
+        ["filters_conv1.png", "filters_conv2.png", "feature_maps_conv1.png",
+         "feature_maps_conv2.png", "saliency.png"], 0.5),
+}
+
+
+def _data_home() -> Path | None:
+    for candidate in (os.environ.get("MINIGRAD_DATA"), REPO.parent / "shared" / "data"):
+        if candidate and (Path(candidate) / "mnist").is_dir() \
+                and (Path(candidate) / "fashion-mnist").is_dir():
+            return Path(candidate)
+    return None
+
+
+def _cuda_available() -> bool:
+    import minigrad as mg
+    return mg.cuda.is_available()
+
+
+def _run(name: str, *extra: str, out: Path) -> tuple[subprocess.CompletedProcess, float]:
+    home = _data_home()
+    if home is None:
+        pytest.skip("MNIST/Fashion-MNIST not found ($MINIGRAD_DATA or ../shared/data)")
+    env = dict(os.environ, MINIGRAD_DATA=str(home), MPLBACKEND="Agg",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO),
+                                                        os.environ.get("PYTHONPATH")])))
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, str(TUTORIALS / f"{name}.py"), "--quick",
+                           "--no-progress", "--out", str(out), *extra],
+                          capture_output=True, text=True, timeout=TIMEOUT_S, cwd=REPO, env=env)
+    return proc, time.perf_counter() - t0
+
+
+def test_every_tutorial_is_covered():
+    """A new tutorial must be added to EXPECTED, so that it is run too."""
+    found = sorted(p.stem for p in TUTORIALS.glob("[0-9][0-9]_*.py"))
+    assert found == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_is_jupytext_percent_format(name):
+    text = (TUTORIALS / f"{name}.py").read_text()
+    assert "format_name: percent" in text
+    assert re.search(r"^# %% \[markdown\]$", text, re.M), "no markdown cell"
+    assert len(re.findall(r"^# %%$", text, re.M)) >= 2, "fewer than two code cells"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_quick_run(name, tmp_path):
+    patterns, pngs, min_accuracy = EXPECTED[name]
+    extra = ("--device", "cuda") if name == "10_gpu" else ()
+    proc, seconds = _run(name, *extra, out=tmp_path)
+    where = f"{name} --quick ({seconds:.1f} s)\n--- stdout\n{proc.stdout[-4000:]}" \
+            f"\n--- stderr\n{proc.stderr[-4000:]}"
+    assert proc.returncode == 0, where
+    for pattern in patterns:
+        assert re.search(pattern, proc.stdout, re.M), f"missing /{pattern}/ in {where}"
+    for png in pngs:
+        path = tmp_path / png
+        assert path.is_file(), f"{png} not written by {where}"
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{png} is not a PNG"
+    if min_accuracy is not None:
+        values = [float(v) for v in re.findall(rf"test accuracy: {ACCURACY}$", proc.stdout, re.M)]
+        assert values and min(values) >= min_accuracy, \
+            f"quick-run accuracy {values} below {min_accuracy}: {where}"
+    assert re.search(r"^wall time: ", proc.stdout, re.M)
+    if name == "10_gpu" and not _cuda_available():
+        assert "cuda is unavailable here" in proc.stdout
+    if name == "11_inside_the_network":
+        page = (tmp_path / "explain.html").read_text()
+        assert page.startswith("<!DOCTYPE html>") and "Prediction:" in page
+        assert "Conv2d" in page and "MaxPool2d" in page
+
+
+def test_cuda_fallback_is_announced(tmp_path):
+    """Lesson 10 asked for cuda on a machine without it says so and runs on cpu."""
+    if _cuda_available():
+        pytest.skip("this machine has CUDA; the fallback is not taken")
+    # test_quick_run runs 10_gpu with --device cuda; here the cheap lesson 01 shows that
+    # the other tutorials refuse instead of silently running elsewhere.
+    proc, _ = _run("01_convolution_by_hand", "--device", "cuda", out=tmp_path)
+    assert proc.returncode != 0
+    assert "CUDA is not available" in proc.stderr

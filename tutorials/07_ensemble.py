@@ -1,0 +1,169 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+# ---
+
+# %% [markdown]
+# # 07 - An ensemble: several models, one averaged prediction
+#
+# Two networks trained from different random starts (and with different
+# learning-rate schedules) end up in different places: they mostly agree, but
+# their mistakes differ. Averaging their predicted probabilities cancels much
+# of what each gets wrong alone, so an ensemble of good models beats its best
+# member. It costs training and running every member.
+#
+# Each member is lesson 06's final recipe (the widened CNN with BatchNorm,
+# augmentation and dropout, 15 epochs, batches of 128, Adam) with its own seed
+# and its own schedule: one-cycle at two peak rates, cosine annealing, and
+# step decay. Target: at least 99.7% test accuracy for the average.
+#
+# Run: `python tutorials/07_ensemble.py` (five times lesson 06's last stage:
+# many hours on a 2-core CPU; use `--device cuda`). Each member is saved when
+# it finishes; `--resume` reuses finished members, so the work can be spread
+# over several sittings.
+
+# %%
+import time
+
+import numpy as np
+
+from common import (StepPerBatch, build_cnn, finish, loaders, parse_args, predict_proba,
+                    pyplot, report, savefig, setup)
+
+import minigrad as mg
+import minigrad.optim as optim
+from minigrad.data import transforms as T
+from minigrad.training import fit
+
+
+def options(p):
+    p.add_argument("--members", type=int, default=None,
+                   help="how many models to average, 1-5 (default: 5; 3 with --quick)")
+    p.add_argument("--resume", action="store_true",
+                   help="reuse members already trained with the same settings")
+
+
+args = parse_args("An ensemble of CNNs on MNIST", epochs=15, extra=options)
+out = setup(args, "07_ensemble")
+if args.members is None:
+    args.members = 3 if args.quick else 5
+if not 1 <= args.members <= 5:
+    raise SystemExit(f"--members must be between 1 and 5, got {args.members}")
+
+augment = T.RandomAffine(degrees=10, translate=(0.1, 0.1), scale=(0.9, 1.1))
+_, test_loader = loaders(args, quick_train=256)
+
+# %% [markdown]
+# ## The members' recipes
+#
+# Same architecture and data, different seeds (initial weights, batch order,
+# augmentation draws, dropout masks) and schedules. One-cycle and step decay
+# are stepped every batch through `StepPerBatch` (see `common.py`); cosine
+# annealing once per epoch, by `fit`.
+
+# %%
+RECIPES = [
+    dict(seed=args.seed + 0, schedule="onecycle", lr=0.003),
+    dict(seed=args.seed + 1, schedule="cosine", lr=0.002),
+    dict(seed=args.seed + 2, schedule="step", lr=0.002),
+    dict(seed=args.seed + 3, schedule="onecycle", lr=0.005),
+    dict(seed=args.seed + 4, schedule="cosine", lr=0.001),
+][:args.members]
+
+
+def make_model():
+    return build_cnn(channels=(32, 64), hidden=256, batchnorm=True,
+                     dropout=0.3).to(args.device)
+
+
+def schedule(recipe: dict, optimizer: optim.Optimizer, steps_per_epoch: int) -> tuple:
+    """(what fit calls step on, per-epoch scheduler or None) for a recipe."""
+    steps = args.epochs * steps_per_epoch
+    if recipe["schedule"] == "onecycle":
+        s = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe["lr"], total_steps=steps)
+        return StepPerBatch(optimizer, s), None
+    if recipe["schedule"] == "step":  # x0.1 at 60% and again at 85% of the batches
+        s = optim.lr_scheduler.MultiStepLR(optimizer, [int(0.6 * steps), int(0.85 * steps)], 0.1)
+        return StepPerBatch(optimizer, s), None
+    if recipe["schedule"] == "cosine":
+        return optimizer, optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
+    raise ValueError(f"unknown schedule {recipe['schedule']!r}")
+
+
+def train_member(k: int, recipe: dict):
+    path = out / f"member_{k}.npz"
+    settings = dict(recipe, epochs=args.epochs, batch_size=args.batch_size, quick=args.quick)
+    mg.manual_seed(recipe["seed"])
+    model = make_model()
+    if args.resume and path.exists():
+        saved = mg.load(path, map_location=args.device)
+        if saved["settings"] == settings:
+            model.load_state_dict(saved["state_dict"])
+            print(f"\n== member {k}: reusing {path} (trained in {saved['seconds']:.0f} s)")
+            return model, saved["seconds"]
+    print(f"\n== member {k}: seed {recipe['seed']}, {recipe['schedule']} schedule, "
+          f"lr {recipe['lr']}")
+    loader = loaders(args, augment=augment, quick_train=256, seed=recipe["seed"])[0]
+    optimizer = optim.Adam(model.parameters(), lr=recipe["lr"])
+    stepper, per_epoch = schedule(recipe, optimizer, len(loader))
+    t0 = time.perf_counter()
+    fit(model, stepper, loader, epochs=args.epochs, device=args.device, scheduler=per_epoch,
+        progress=not args.no_progress)
+    seconds = time.perf_counter() - t0
+    mg.save({"state_dict": model.state_dict(), "settings": settings, "seconds": seconds}, path)
+    print(f"saved {path}")
+    return model, seconds
+
+
+# %% [markdown]
+# ## Train (or reload) the members and collect their test probabilities
+
+# %%
+member_probs, member_acc, total_seconds = [], [], 0.0
+for k, recipe in enumerate(RECIPES):
+    model, seconds = train_member(k, recipe)
+    total_seconds += seconds
+    probs, labels = predict_proba(model, test_loader)
+    member_probs.append(probs)
+    member_acc.append(float((probs.argmax(axis=1) == labels).mean()))
+    print(f"member {k} ({recipe['schedule']}, lr {recipe['lr']}): test accuracy "
+          f"{member_acc[-1]:.4f}")
+
+# %% [markdown]
+# ## Averaging
+#
+# The ensemble's prediction is the class with the highest mean probability.
+# We also show how accuracy grows as members are added one by one.
+
+# %%
+ensemble_acc = []
+for k in range(1, len(member_probs) + 1):
+    mean = np.mean(member_probs[:k], axis=0)
+    ensemble_acc.append(float((mean.argmax(axis=1) == labels).mean()))
+n_test = len(labels)
+print(f"\n{'members':>7} {'ensemble acc':>12} {'errors':>7}")
+for k, acc in enumerate(ensemble_acc, start=1):
+    print(f"{k:>7} {acc:12.4f} {round((1 - acc) * n_test):7d}")
+print(f"best single member: {max(member_acc):.4f}; members trained in "
+      f"{total_seconds / 60:.1f} min in all")
+
+plt = pyplot()
+fig, ax = plt.subplots(figsize=(6.5, 4))
+ks = np.arange(1, len(member_probs) + 1)
+ax.plot(ks, [1 - a for a in member_acc], "o", label="member k alone")
+ax.plot(ks, [1 - a for a in ensemble_acc], "-s", label="average of members 1..k")
+ax.set(xlabel="k", ylabel="test error (1 - accuracy)", xticks=ks,
+       title="averaging models: the ensemble's error falls below every member's")
+ax.grid(alpha=0.3)
+ax.legend()
+savefig(fig, out / "ensemble.png")
+
+# %% [markdown]
+# ## Result
+
+# %%
+report(f"ensemble of {len(member_probs)}: test accuracy", ensemble_acc[-1])
+finish()
