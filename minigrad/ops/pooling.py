@@ -124,17 +124,18 @@ class MaxPool(Function):
         xp, cl = x.xp, _channels_last(x.array)
         padded = _pad(x.array, geo, -math.inf, xp, cl)
         track = return_indices or any(ctx.needs_input_grad)
-        out = which = None
+        out = which = better = None
         for k, window in enumerate(geo.offsets(cl)):
             picked = padded[window]
             if out is None:
                 out = picked.copy()
                 if track:
                     which = xp.zeros(out.shape, dtype=_index_dtype(geo, xp))
+                    better = xp.empty(out.shape, dtype=xp.bool_)
                 continue
             if track:  # which < k so far: max(which, k * (picked > out)) records a new winner
-                better = xp.greater(picked, out).view(xp.uint8)
-                xp.maximum(which, better * which.dtype.type(k), out=which)
+                xp.greater(picked, out, out=better)
+                xp.maximum(which, better.view(xp.uint8) * which.dtype.type(k), out=which)
             xp.maximum(out, picked, out=out)
         ctx.geo, ctx.channels_last = geo, cl
         ctx.save_for_backward(Tensor._make(which, x.device) if track else None)
@@ -160,11 +161,14 @@ class MaxPoolScatter(Function):
         g = _to_work(grad.array, cl)
         n, c = grad.shape[:2]
         out = _scatter_target(xp, n, c, geo, g.dtype, cl)
+        mask = xp.empty(which.shape, dtype=xp.bool_)
+        part = None if geo.tiles else xp.empty(g.shape, dtype=g.dtype)
         for k, window in enumerate(geo.offsets(cl)):
+            xp.equal(which, k, out=mask)
             if geo.tiles:
-                _keep_where(which == k, g, out[window], xp)
+                _keep_where(mask, g, out[window], xp)
             else:
-                out[window] += _keep_where(which == k, g, xp.empty_like(g), xp)
+                out[window] += _keep_where(mask, g, part, xp)
         return _from_work(out[geo.interior(cl)] if geo.is_padded else out, cl)
 
     @staticmethod
@@ -181,8 +185,10 @@ class MaxPoolGather(Function):
         xp, cl = gg.xp, channels_last
         padded = _pad(gg.array, geo, 0.0, xp, cl)
         out, part = xp.zeros(which.shape, dtype=gg.dtype), xp.empty(which.shape, dtype=gg.dtype)
+        mask = xp.empty(which.shape, dtype=xp.bool_)
         for k, window in enumerate(geo.offsets(cl)):
-            out += _keep_where(which == k, padded[window], part, xp)
+            xp.equal(which, k, out=mask)
+            out += _keep_where(mask, padded[window], part, xp)
         return _from_work(out, cl)
 
     @staticmethod
@@ -192,12 +198,14 @@ class MaxPoolGather(Function):
 
 
 def _keep_where(mask: Any, values: Any, out: Any, xp: Any) -> Any:
-    """``out = values`` where ``mask``, exactly 0 elsewhere (inf and NaN included).
+    """``out = values`` where ``mask``, exactly 0 elsewhere (inf and NaN included); ``mask``
+    (bool) is used up.
 
     Done on the bits (AND with all-ones or zero): a masked copy branches on every element
     and runs ~10x slower on the random masks that max pooling makes."""
     ints = xp.dtype(f"i{values.dtype.itemsize}")
-    all_bits = xp.negative(mask.view(xp.int8))  # True -> -1 (every bit set), False -> 0
+    all_bits = mask.view(xp.int8)
+    xp.negative(all_bits, out=all_bits)  # True -> -1 (every bit set), False -> 0
     xp.bitwise_and(values.view(ints), all_bits, out=out.view(ints))
     return out
 
