@@ -1,12 +1,16 @@
 """Where one training step of the lesson CNN spends its time, layer by layer, in minigrad and torch.
 
-    python benchmarks/profile_layers.py [--batch 128] [--repeat 20]
+    python benchmarks/profile_layers.py [--batch 128] [--repeat 20] [--only minigrad|torch]
+    OPENBLAS_NUM_THREADS=1 python benchmarks/profile_layers.py --cpu-time   # on a busy machine
 
 Reference CNN: Conv(1,32,3)-ReLU-MaxPool(2)-Conv(32,32,3)-ReLU-MaxPool(2)-Flatten-
-Linear(800,128)-ReLU-Linear(128,10), float32, 28x28 inputs. Written with the functional
-ops so it runs before (or without) the nn layers. Prints the median milliseconds of each
-layer's forward and backward, and of a whole forward+backward step, for minigrad and,
-when installed, PyTorch (torch.set_num_threads matching the cores).
+Linear(800,128)-ReLU-Linear(128,10), float32, 28x28 inputs, written with the functional
+ops. For each layer it prints the best-of-N milliseconds of its forward and of its backward
+(fed an input and a gradient in the layouts the neighbouring layers produce), then of a
+whole forward+backward step (no optimizer), for minigrad and, when installed, PyTorch
+(torch.set_num_threads matching the cores). Profile one library per process with --only:
+OpenBLAS's and PyTorch's thread pools slow each other down when they share a process.
+This is a diagnostic for the layer code; benchmarks/bench_cnn.py is the end-to-end benchmark.
 """
 from __future__ import annotations
 
