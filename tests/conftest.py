@@ -10,6 +10,22 @@ import minigrad as mg
 
 REPO = Path(__file__).resolve().parent.parent
 
+# The device every test runs on by default: 'cpu'; 'cuda' on a GPU machine; or 'strict', the
+# test-only device whose arrays refuse to mix with NumPy (tests/strict_backend.py).
+TEST_DEVICE = os.environ.get("MINIGRAD_TEST_DEVICE", "cpu")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if TEST_DEVICE == "strict":
+        import strict_backend
+        strict_backend.register()
+    if TEST_DEVICE != "cpu":
+        mg.set_default_device(TEST_DEVICE)  # fails clearly if the device is unusable
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"minigrad test device: {TEST_DEVICE}"
+
 
 def data_home() -> Path | None:
     """Where the MNIST folders are: $MINIGRAD_DATA, else ../shared/data beside the repo."""
@@ -21,7 +37,9 @@ def data_home() -> Path | None:
 
 @pytest.fixture(autouse=True)
 def _seed_and_defaults():
-    """Every test starts from the same seed and the float32 default."""
+    """Every test starts on the test device, from the same seed and the float32 default."""
+    mg.set_default_device(TEST_DEVICE)
     mg.manual_seed(0)
     yield
     mg.set_default_dtype(mg.float32)
+    mg.set_default_device(TEST_DEVICE)

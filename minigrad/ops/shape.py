@@ -170,8 +170,10 @@ def _index_arrays(index: Any, x: Tensor) -> Any:
             item = int(item)  # NumPy integers index like Python ones
         if isinstance(item, Tensor):
             if item.device != x.device:
-                raise RuntimeError(f"index: indices on {item.device} cannot index a tensor on "
-                                   f"{x.device}")
+                if item.device != "cpu":
+                    raise RuntimeError(f"index: indices on {item.device} cannot index a tensor "
+                                       f"on {x.device}")
+                item = item.to(x.device)  # CPU indices are moved, as PyTorch does
             if item.dtype.kind not in "iub":
                 raise IndexError(f"index: tensors used as indices must be integer or bool, got "
                                  f"{item.dtype}")
