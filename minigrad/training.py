@@ -188,7 +188,8 @@ def _safe_len(loader: Any) -> Optional[int]:
         return None
 
 
-def _run_epoch(model, loader, loss_fn, device, optimizer, desc: str, progress: bool, keep_bar: bool = False):
+def _run_epoch(model, loader, loss_fn, device, optimizer, desc: str, progress: bool,
+               keep_bar: bool = False, batch_scheduler: Any = None):
     """One pass over ``loader``; trains when an optimizer is given.
 
     Returns (mean loss, accuracy, bar); the bar is left open when ``keep_bar`` so
@@ -207,6 +208,8 @@ def _run_epoch(model, loader, loss_fn, device, optimizer, desc: str, progress: b
             if optimizer is not None:
                 loss.backward()
                 optimizer.step()
+                if batch_scheduler is not None:
+                    batch_scheduler.step()
             n = int(y.shape[0]) if _is_tensor(y) else len(y)
             total_loss += float(loss.item()) * n
             seen += n
@@ -270,6 +273,7 @@ def fit(
     progress: bool = True,
     device: Optional[str] = None,
     scheduler: Any = None,
+    scheduler_interval: str = "epoch",
     history: Optional[History] = None,
     on_epoch_end: Optional[Callable[[int, History], Optional[bool]]] = None,
 ) -> History:
@@ -277,12 +281,17 @@ def fit(
 
     Each step is the textbook one: ``zero_grad``, forward, ``loss_fn(output,
     target)`` (default: cross-entropy), ``backward``, ``step``. ``scheduler``
-    steps once per epoch. Pass ``history`` to continue a previous run's record;
+    steps once per epoch, or after every batch with ``scheduler_interval="batch"``
+    (for per-step schedules such as OneCycleLR). Pass ``history`` to continue a previous run's record;
     ``on_epoch_end(epoch, history)`` can log or checkpoint, and stops training
     early by returning True.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
+    if scheduler_interval not in ("epoch", "batch"):
+        raise ValueError(f"fit: scheduler_interval must be 'epoch' or 'batch', got "
+                         f"{scheduler_interval!r}")
+    batch_scheduler = scheduler if scheduler_interval == "batch" else None
     loss_fn = loss_fn or _default_loss()
     history = history if history is not None else History()
     start_epoch = history.epoch[-1] if history.epoch else 0
@@ -291,8 +300,8 @@ def fit(
         model.train()
         desc = f"epoch {e}/{start_epoch + epochs}"
         train_loss, train_acc, bar = _run_epoch(
-            model, train_loader, loss_fn, device, optimizer, desc, progress, keep_bar=True
-        )
+            model, train_loader, loss_fn, device, optimizer, desc, progress, keep_bar=True,
+            batch_scheduler=batch_scheduler)
         try:
             if val_loader is not None:
                 val = evaluate(model, val_loader, loss_fn, device, progress=False)
@@ -313,7 +322,7 @@ def fit(
                 bar.close()
         groups = getattr(optimizer, "param_groups", None)
         lr = float(groups[0]["lr"]) if groups and "lr" in groups[0] else math.nan
-        if scheduler is not None:
+        if scheduler is not None and batch_scheduler is None:
             scheduler.step()
         history.epoch.append(e)
         history.train_loss.append(train_loss)

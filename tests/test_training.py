@@ -91,6 +91,26 @@ def test_fit_learns_and_records_history(capsys):
     assert h2 is h and h.epoch == [1, 2, 3, 4, 5] and math.isnan(h.val_loss[-1])
 
 
+class _CountingScheduler:
+    def __init__(self):
+        self.steps = 0
+
+    def step(self):
+        self.steps += 1
+
+
+@pytest.mark.parametrize("interval, expected", [("epoch", 2), ("batch", 2 * 4)])
+def test_fit_steps_the_scheduler_per_epoch_or_per_batch(interval, expected):
+    model = _Softmax(2, 3)
+    sched = _CountingScheduler()
+    fit(model, _SGD(model.parameters(), 0.3), DataLoader(_blobs(64, 0), batch_size=16), epochs=2,
+        loss_fn=_xent, progress=False, scheduler=sched, scheduler_interval=interval)
+    assert sched.steps == expected
+    with pytest.raises(ValueError, match="scheduler_interval"):
+        fit(model, _SGD(model.parameters(), 0.3), DataLoader(_blobs(16, 0), batch_size=16),
+            loss_fn=_xent, progress=False, scheduler=sched, scheduler_interval="step")
+
+
 def test_fit_progress_bar_shows_live_metrics(capsys):
     pytest.importorskip("tqdm")
     model = _Softmax(2, 3)
