@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import warnings
 from typing import Any, BinaryIO, Union
 
 import numpy as np
 
+from .atomic import atomic_write
 from .tensor import Tensor
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -53,56 +53,12 @@ def save(obj: Any, f: PathLike | BinaryIO) -> None:
     if hasattr(f, "write"):
         _write_archive(f, entries)
         return
-    path = os.fspath(f)
-    directory = os.path.dirname(os.path.abspath(path))
-    tmp, fd = _create_temporary(directory, os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            _write_archive(fh, entries)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_directory(directory)
+    atomic_write(f, lambda fh: _write_archive(fh, entries))
 
 
 def _write_archive(fh: BinaryIO, entries: dict[str, np.ndarray]) -> None:
     """The archive itself: one ``.npy`` member per entry."""
     np.savez(fh, **entries)
-
-
-def _create_temporary(directory: str, name: str) -> tuple[str, int]:
-    """A new file beside the destination (same filesystem, so the rename is atomic).
-
-    Made with ``os.open`` rather than ``mkstemp`` so it gets the usual umask-based
-    permissions instead of 0600.
-    """
-    while True:
-        tmp = os.path.join(directory, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        try:
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-            return tmp, os.open(tmp, flags, 0o666)
-        except FileExistsError:
-            continue
-
-
-def _fsync_directory(directory: str) -> None:
-    """Make the rename itself durable (POSIX); a no-op where directories can't be opened."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class _Encoder:

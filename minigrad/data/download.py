@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
+
+from ..atomic import atomic_file
 from typing import Optional
 
 from .idx import IDXError, parse_idx, read_bytes, sha256_hex
@@ -121,15 +122,11 @@ def download(
     for base in mirrors:
         url = base if base.endswith(filename) else base.rstrip("/") + "/" + filename
         for attempt in range(1, tries_per_mirror + 1):
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{filename}.", suffix=".part", dir=dest_dir)
-            tmp = Path(tmp_name)
             try:
-                with os.fdopen(fd, "wb") as f:
+                with atomic_file(final) as f:  # checked before it replaces anything
                     _fetch_to(url, f, timeout)
                     f.flush()
-                    os.fsync(f.fileno())
-                _check(tmp, f"{url} (downloaded)", md5, sha256)
-                os.replace(tmp, final)
+                    _check(Path(f.name), f"{url} (downloaded)", md5, sha256)
                 return final
             except ValueError as e:  # bad bytes: this mirror is not worth retrying
                 failures.append(f"{url}: {e}")
@@ -145,8 +142,5 @@ def download(
                 failures.append(f"{url} (try {attempt}/{tries_per_mirror}): {reason}")
                 if attempt < tries_per_mirror and backoff > 0:
                     time.sleep(backoff * attempt)
-            finally:
-                if tmp.exists():
-                    tmp.unlink()
     lines = "\n  ".join(failures)
     raise DownloadError(f"could not download {filename} into {dest_dir}:\n  {lines}")

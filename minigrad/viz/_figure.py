@@ -11,7 +11,7 @@ import math
 import os
 from typing import Any
 
-from ._atomic import atomic_write
+from ..atomic import atomic_write
 
 
 def require_matplotlib(op: str) -> Any:

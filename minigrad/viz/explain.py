@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
-from ._atomic import atomic_write
+from ..atomic import atomic_write
 from ._figure import to_host
 from ._model import as_batch, eval_mode, hooked, resolve_layers
 from ._png import colorize, data_uri, grey

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 from ..autograd.engine import topological_order
 from ..tensor import Tensor
-from ._atomic import temp_path_beside
+from ..atomic import temp_path_beside
 
 
 def _quote(text: str) -> str:
