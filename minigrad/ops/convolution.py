@@ -76,17 +76,27 @@ def _im2col(x: Any, geo: ConvGeometry, backend: Any, ones: bool) -> Any:
         fields = backend.as_strided(x, (g, n, ho, wo, kh, kw, cg), (
             cg * s_c, s_n, sh * s_h, sw * s_w, dh * s_h, dw * s_w, s_c))
         matrix = xp.empty((g, m, k + ones), dtype=x.dtype)
-        matrix[:, :, :k].reshape(g, n, ho, wo, kh, kw, cg)[...] = fields
+        _copy(matrix[:, :, :k].reshape(g, n, ho, wo, kh, kw, cg), fields, 1, backend)
         if ones:
             matrix[:, :, k] = 1
         return matrix
     fields = backend.as_strided(x, (g, kh, kw, cg, n, ho, wo), (
         cg * s_c, dh * s_h, dw * s_w, s_c, s_n, sh * s_h, sw * s_w))
     matrix = xp.empty((g, k + ones, m), dtype=x.dtype)
-    matrix[:, :k].reshape(g, kh, kw, cg, n, ho, wo)[...] = fields
+    _copy(matrix[:, :k].reshape(g, kh, kw, cg, n, ho, wo), fields, 4, backend)
     if ones:
         matrix[:, k] = 1
     return matrix.transpose(0, 2, 1)
+
+
+def _copy(target: Any, source: Any, batch_axis: int, backend: Any) -> None:
+    """``target[...] = source``, split over the batch axis across the CPU's cores (the im2col
+    copy is memory-bound, and a NumPy copy uses one core)."""
+    lead = (slice(None),) * batch_axis
+
+    def part(s):
+        target[lead + (s,)] = source[lead + (s,)]
+    backend.parallel_for(part, target.shape[batch_axis], target.size)
 
 
 def _weight_matrix(weight: Any, g: int, bias: Any = None, xp: Any = None) -> Any:

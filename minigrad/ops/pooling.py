@@ -124,19 +124,23 @@ class MaxPool(Function):
         xp, cl = x.xp, _channels_last(x.array)
         padded = _pad(x.array, geo, -math.inf, xp, cl)
         track = return_indices or any(ctx.needs_input_grad)
-        out = which = better = None
-        for k, window in enumerate(geo.offsets(cl)):
-            picked = padded[window]
-            if out is None:
-                out = picked.copy()
-                if track:
-                    which = xp.zeros(out.shape, dtype=_index_dtype(geo, xp))
-                    better = xp.empty(out.shape, dtype=xp.bool_)
-                continue
-            if track:  # which < k so far: max(which, k * (picked > out)) records a new winner
-                xp.greater(picked, out, out=better)
-                xp.maximum(which, better.view(xp.uint8) * which.dtype.type(k), out=which)
-            xp.maximum(out, picked, out=out)
+        windows = geo.offsets(cl)
+        out = xp.empty(padded[windows[0]].shape, dtype=padded.dtype)
+        which = xp.zeros(out.shape, dtype=_index_dtype(geo, xp)) if track else None
+
+        def part(s):  # one block of the batch: a running max over the kernel offsets
+            o, better = out[s], xp.empty(out[s].shape, dtype=xp.bool_) if track else None
+            for k, window in enumerate(windows):
+                picked = padded[window][s]
+                if k == 0:
+                    o[...] = picked
+                    continue
+                if track:  # which < k so far: max(which, k * (picked > out)) records a winner
+                    xp.greater(picked, o, out=better)
+                    xp.maximum(which[s], better.view(xp.uint8) * which.dtype.type(k),
+                               out=which[s])
+                xp.maximum(o, picked, out=o)
+        x.backend.parallel_for(part, out.shape[0], padded.size)
         ctx.geo, ctx.channels_last = geo, cl
         ctx.save_for_backward(Tensor._make(which, x.device) if track else None)
         out = _from_work(out, cl)
@@ -161,14 +165,18 @@ class MaxPoolScatter(Function):
         g = _to_work(grad.array, cl)
         n, c = grad.shape[:2]
         out = _scatter_target(xp, n, c, geo, g.dtype, cl)
-        mask = xp.empty(which.shape, dtype=xp.bool_)
-        part = None if geo.tiles else xp.empty(g.shape, dtype=g.dtype)
-        for k, window in enumerate(geo.offsets(cl)):
-            xp.equal(which, k, out=mask)
-            if geo.tiles:
-                _keep_where(mask, g, out[window], xp)
-            else:
-                out[window] += _keep_where(mask, g, part, xp)
+        windows = geo.offsets(cl)
+
+        def part(s):  # one block of the batch
+            mask = xp.empty(which[s].shape, dtype=xp.bool_)
+            scratch = None if geo.tiles else xp.empty(g[s].shape, dtype=g.dtype)
+            for k, window in enumerate(windows):
+                xp.equal(which[s], k, out=mask)
+                if geo.tiles:
+                    _keep_where(mask, g[s], out[window][s], xp)
+                else:
+                    out[window][s] += _keep_where(mask, g[s], scratch, xp)
+        grad.backend.parallel_for(part, n, out.size)
         return _from_work(out[geo.interior(cl)] if geo.is_padded else out, cl)
 
     @staticmethod
