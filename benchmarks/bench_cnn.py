@@ -168,22 +168,46 @@ def compare(batch: int, size: int, rounds: int, steps: int, infer_batch: int | N
     return result
 
 
+def peak_rss_kib() -> int:
+    """This process's peak resident memory. Linux's VmHWM starts afresh at exec; ru_maxrss
+    (the fallback) is inherited from the parent at fork, so a large parent would mask it."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def memory_child(framework: str, steps: int) -> None:
-    """Train a few steps and print the peak RSS growth caused by training (KiB)."""
+    """Train a few steps and print the peak RSS, and its growth caused by training (KiB).
+
+    Each framework runs alone in its own process: the minigrad child never imports torch,
+    and the torch child keeps glibc's default allocator (MINIGRAD_MALLOC_TUNING=0, set by
+    the parent) so minigrad's CPU-backend setting does not change PyTorch's figure."""
+    if framework == "minigrad":
+        sys.modules["torch"] = None  # Pair then builds minigrad only
     pair = Pair(128, 28)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if framework == "torch":
+        del pair.model, pair.opt, pair.x  # only the weights were needed from minigrad
+    before = peak_rss_kib()
     step = pair.step_minigrad if framework == "minigrad" else pair.step_torch
     for _ in range(steps):
         step()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = peak_rss_kib()
     print(json.dumps({"framework": framework, "peak_kib": peak, "before_kib": before}))
 
 
 def measure_memory(steps: int) -> dict:
     out = {}
     for framework in ("minigrad", "torch"):
+        env = dict(os.environ)
+        if framework == "torch":
+            env["MINIGRAD_MALLOC_TUNING"] = "0"
         proc = subprocess.run([sys.executable, __file__, "--memory-child", framework,
-                               "--steps", str(steps)], capture_output=True, text=True)
+                               "--steps", str(steps)], capture_output=True, text=True, env=env)
         if proc.returncode != 0:
             out[framework] = None
             continue
@@ -248,7 +272,8 @@ def main() -> None:
         if mem.get("minigrad") and mem.get("torch"):
             g = mem["minigrad"]["peak_kib"] - mem["minigrad"]["before_kib"]
             t = mem["torch"]["peak_kib"] - mem["torch"]["before_kib"]
-            print(f"  ratio of growth {g / max(t, 1):.2f}")
+            print(f"  ratio of growth {g / max(t, 1):.2f}; ratio of peak RSS "
+                  f"{mem['minigrad']['peak_kib'] / mem['torch']['peak_kib']:.2f}")
 
 
 if __name__ == "__main__":
