@@ -3,6 +3,7 @@
     python benchmarks/bench_cnn.py                 # batch 128 training + batch 1000 inference
     python benchmarks/bench_cnn.py --scaling       # also batch 32..1024 and inputs 28/56/112
     python benchmarks/bench_cnn.py --memory        # peak resident memory of each, in subprocesses
+    python benchmarks/bench_cnn.py --device cuda --batch 128 1024   # GPU: minigrad-cuda vs torch-cuda
 
 Both models get identical weights and data; the first losses must agree. Steps
 are timed interleaved (minigrad, torch, minigrad, ...) so machine noise hits
@@ -28,6 +29,15 @@ import minigrad as mg  # noqa: E402
 import minigrad.nn as nn  # noqa: E402
 
 THREADS = os.cpu_count() or 1
+DEVICE = "cpu"  # set by --device; both frameworks run there
+
+
+def synchronize() -> None:
+    """Wait for queued GPU work of both frameworks, so timings measure the work itself."""
+    if DEVICE == "cuda":
+        mg.cuda.synchronize()
+        import torch
+        torch.cuda.synchronize()
 
 
 def conv_out(size: int) -> int:
@@ -88,10 +98,10 @@ class Pair:
         rng = np.random.default_rng(seed)
         self.x_np = rng.standard_normal((batch, 1, size, size), dtype=np.float32)
         self.y_np = rng.integers(0, 10, size=batch)
-        self.model = build_minigrad(size)
+        self.model = build_minigrad(size).to(DEVICE)
         self.opt = mg.optim.Adam(self.model.parameters(), lr=1e-3)
         self.loss_fn = nn.CrossEntropyLoss()
-        self.x, self.y = mg.tensor(self.x_np), mg.tensor(self.y_np)
+        self.x, self.y = mg.tensor(self.x_np, device=DEVICE), mg.tensor(self.y_np, device=DEVICE)
         self.torch = None
         try:
             import torch
@@ -100,10 +110,11 @@ class Pair:
         torch.set_num_threads(THREADS)
         weights = {k: v.numpy() for k, v in self.model.state_dict().items()}
         self.torch = torch
-        self.tmodel = build_torch(size, weights)
+        self.tmodel = build_torch(size, weights).to(DEVICE)
         self.topt = torch.optim.Adam(self.tmodel.parameters(), lr=1e-3)
         self.tloss_fn = torch.nn.CrossEntropyLoss()
-        self.tx, self.ty = torch.from_numpy(self.x_np), torch.from_numpy(self.y_np)
+        self.tx = torch.from_numpy(self.x_np).to(DEVICE)
+        self.ty = torch.from_numpy(self.y_np).to(DEVICE)
 
     def step_minigrad(self) -> float:
         self.opt.zero_grad()
@@ -129,8 +140,10 @@ class Pair:
 
 
 def timed(fn, *args) -> float:
+    synchronize()
     t0 = time.perf_counter()
     fn(*args)
+    synchronize()
     return time.perf_counter() - t0
 
 
@@ -155,9 +168,9 @@ def compare(batch: int, size: int, rounds: int, steps: int, infer_batch: int | N
     if infer_batch:
         xi_np = np.random.default_rng(1).standard_normal((infer_batch, 1, size, size),
                                                          dtype=np.float32)
-        xi = mg.tensor(xi_np)
+        xi = mg.tensor(xi_np, device=DEVICE)
         mg_inf, t_inf = [], []
-        txi = pair.torch.from_numpy(xi_np) if pair.torch is not None else None
+        txi = pair.torch.from_numpy(xi_np).to(DEVICE) if pair.torch is not None else None
         for _ in range(rounds):
             mg_inf.append(timed(pair.infer_minigrad, xi))
             if pair.torch is not None:
@@ -226,18 +239,35 @@ def main() -> None:
     parser.add_argument("--scaling", action="store_true")
     parser.add_argument("--memory", action="store_true")
     parser.add_argument("--memory-child", choices=["minigrad", "torch"])
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--batch", type=int, nargs="+", default=[128],
+                        help="training batch sizes for the headline comparison")
     args = parser.parse_args()
+    global DEVICE
+    DEVICE = args.device
 
     if args.memory_child:
         memory_child(args.memory_child, args.steps)
         return
 
-    peak = sgemm_peak()
-    print(f"threads {THREADS}; numpy {np.__version__}; measured sgemm peak {peak:.0f} GFLOP/s")
-    r = compare(128, 28, args.rounds, args.steps, infer_batch=1000)
-    flops = 3 * forward_flops(128, 28)
+    if DEVICE == "cuda":
+        import cupy
+        name = cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()
+        print(f"device cuda: {name}; cupy {cupy.__version__}")
+        peak = float("nan")
+    else:
+        peak = sgemm_peak()
+        print(f"threads {THREADS}; numpy {np.__version__}; measured sgemm peak {peak:.0f} GFLOP/s")
+    for batch in args.batch[1:]:
+        b = compare(batch, 28, args.rounds, args.steps, infer_batch=None)
+        print(f"train step, batch {batch}: minigrad {b['train_minigrad'] * 1e3:7.1f} ms"
+              + (f", torch {b['train_torch'] * 1e3:7.1f} ms" if 'train_torch' in b else "")
+              + f", ratio {ratio(b['train_minigrad'], b.get('train_torch'))}")
+    first = args.batch[0]
+    r = compare(first, 28, args.rounds, args.steps, infer_batch=1000)
+    flops = 3 * forward_flops(first, 28)
     print(f"first loss: {r.get('first_loss')}")
-    print(f"train step, batch 128: minigrad {r['train_minigrad'] * 1e3:7.1f} ms"
+    print(f"train step, batch {first}: minigrad {r['train_minigrad'] * 1e3:7.1f} ms"
           + (f", torch {r['train_torch'] * 1e3:7.1f} ms" if 'train_torch' in r else "")
           + f", ratio {ratio(r['train_minigrad'], r.get('train_torch'))}")
     print(f"inference, batch 1000: minigrad {r['infer_minigrad'] * 1e3:7.1f} ms"
