@@ -1,12 +1,11 @@
 """``Conv2d``: the 2-D convolution layer (the arithmetic is in ``minigrad/ops/convolution.py``)."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from .. import dtypes
 from ..creation import empty
-from ..ops.convolution import _pair, conv_padding, convolve
+from ..ops.convolution import as_pair, conv_padding, convolve
 from ..tensor import Tensor
 from . import init
 from .module import Module
@@ -39,8 +38,8 @@ class Conv2d(Module):
         if padding_mode != "zeros":
             raise NotImplementedError(f"Conv2d: padding_mode={padding_mode!r} is not supported "
                                       "by minigrad (only 'zeros')")
-        kernel = _pair(kernel_size, "kernel_size", "Conv2d")
-        stride, dilation = _pair(stride, "stride", "Conv2d"), _pair(dilation, "dilation", "Conv2d")
+        kernel = as_pair(kernel_size, "kernel_size", "Conv2d")
+        stride, dilation = as_pair(stride, "stride", "Conv2d"), as_pair(dilation, "dilation", "Conv2d")
         for name, value in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
             if min(value) <= 0:
                 raise ValueError(f"Conv2d: {name} must be positive, got {value}")
@@ -50,7 +49,7 @@ class Conv2d(Module):
             raise TypeError(f"Conv2d: parameters need a floating dtype, got {dtype}")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.dilation = kernel, stride, dilation
-        self.padding = padding if isinstance(padding, str) else _pair(padding, "padding", "Conv2d")
+        self.padding = padding if isinstance(padding, str) else as_pair(padding, "padding", "Conv2d")
         self.groups, self.padding_mode = groups, padding_mode
         self.weight = Parameter(empty(out_channels, in_channels // groups, *kernel, dtype=dtype,
                                       device=device))
@@ -62,11 +61,7 @@ class Conv2d(Module):
 
     def reset_parameters(self) -> None:
         """PyTorch's default: U(+-1/sqrt(fan_in)) for weight and bias, fan_in = C/groups*kh*kw."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.shape[1] * self.kernel_size[0] * self.kernel_size[1]
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if not isinstance(input, Tensor):

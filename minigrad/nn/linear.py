@@ -1,7 +1,6 @@
 """``Linear``: y = x W^T + b, the fully connected layer, and its functional form ``linear``."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from .. import dtypes
@@ -56,11 +55,7 @@ class Linear(Module):
 
     def reset_parameters(self) -> None:
         """PyTorch's default: U(+-1/sqrt(fan_in)) for both weight and bias."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.in_features
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if not isinstance(input, Tensor):

@@ -263,7 +263,7 @@ class ConvolutionWeightGrad(Function):
 
 
 # --- argument handling ------------------------------------------------------------------------
-def _pair(value: Any, name: str, op: str) -> tuple:
+def as_pair(value: Any, name: str, op: str) -> tuple:
     """An int or a pair of ints -> (h, w)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return (value, value)
@@ -287,7 +287,7 @@ def conv_padding(padding: Any, kernel: tuple, stride: tuple, dilation: tuple, op
                              f"(stride={stride})")
         total = [d * (k - 1) for d, k in zip(dilation, kernel)]
         return (total[0] // 2, total[0] - total[0] // 2, total[1] // 2, total[1] - total[1] // 2)
-    ph, pw = _pair(padding, "padding", op)
+    ph, pw = as_pair(padding, "padding", op)
     if ph < 0 or pw < 0:
         raise ValueError(f"{op}: padding must be non-negative, got {padding!r}")
     return (ph, ph, pw, pw)
@@ -313,7 +313,7 @@ def conv_geometry(input_shape: tuple, weight_shape: tuple, stride: Any, padding:
                          f"{input_shape}, weight shape {weight_shape}, groups={groups})")
     if kh <= 0 or kw <= 0:
         raise ValueError(f"{op}: kernel size must be positive, got weight shape {weight_shape}")
-    stride, dilation = _pair(stride, "stride", op), _pair(dilation, "dilation", op)
+    stride, dilation = as_pair(stride, "stride", op), as_pair(dilation, "dilation", op)
     _check_positive(stride, "stride", op)
     _check_positive(dilation, "dilation", op)
     pads = conv_padding(padding, (kh, kw), stride, dilation, op)

@@ -22,6 +22,7 @@ import math
 from typing import Any, NamedTuple
 
 from ..autograd.function import Function
+from .convolution import as_pair
 from ..tensor import Tensor
 
 
@@ -305,22 +306,13 @@ def _divide(total: Any, divisor: Any, channels_last: bool) -> Any:
 
 
 # --- argument handling ------------------------------------------------------------------------
-def _pair(value: Any, name: str, op: str) -> tuple:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value, value)
-    if isinstance(value, (tuple, list)) and len(value) == 2 and \
-            all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        return tuple(value)
-    raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-
-
 def pool_geometry(input_shape: tuple, kernel_size: Any, stride: Any, padding: Any,
                   dilation: Any, ceil_mode: bool, op: str) -> PoolGeometry:
     """Check pooling arguments against the input and work out the output (PyTorch's rules)."""
-    kernel = _pair(kernel_size, "kernel_size", op)
+    kernel = as_pair(kernel_size, "kernel_size", op)
     stride = kernel if stride is None or stride == [] or stride == () else \
-        _pair(stride, "stride", op)
-    padding, dilation = _pair(padding, "padding", op), _pair(dilation, "dilation", op)
+        as_pair(stride, "stride", op)
+    padding, dilation = as_pair(padding, "padding", op), as_pair(dilation, "dilation", op)
     for name, value in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
         if min(value) <= 0:
             raise ValueError(f"{op}: {name} must be positive, got {value}")
@@ -399,7 +391,7 @@ def adaptive_avg_pool(input: Tensor, output_size: Any, op: str) -> Tensor:
         sizes = tuple(s if s is not None else x.shape[2 + i] for i, s in enumerate(output_size))
     else:
         sizes = output_size
-    ho, wo = _pair(sizes, "output_size", op)
+    ho, wo = as_pair(sizes, "output_size", op)
     if ho <= 0 or wo <= 0:
         raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
     n, c, h, w = x.shape
