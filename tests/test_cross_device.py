@@ -152,3 +152,14 @@ def test_an_op_that_falls_back_to_numpy_is_caught() -> None:
 
     with pytest.raises(strict_backend.MixedDeviceError, match="bypassed the backend"):
         HostScale.apply(mg.ones(3, device="strict"))
+
+
+def test_random_transforms_accept_a_host_generator_for_device_batches() -> None:
+    """A NumPy generator passed to a transform gives the same draws on cpu and on the device."""
+    from minigrad.data import transforms as T
+    images = np.random.default_rng(0).random((4, 1, 12, 12)).astype(np.float32)
+    t = T.Compose([T.RandomAffine(30, translate=(0.1, 0.1)), T.RandomErasing(p=1.0)])
+    out_cpu = t(mg.tensor(images), generator=np.random.default_rng(7))
+    out_dev = t(mg.tensor(images, device=DEVICE), generator=np.random.default_rng(7))
+    assert out_dev.device == DEVICE
+    np.testing.assert_array_equal(out_dev.cpu().numpy(), out_cpu.numpy())

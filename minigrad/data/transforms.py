@@ -55,12 +55,29 @@ def _randint(rng: Any, xp: Any, high: Any, n: int) -> Any:
     return xp.minimum(xp.floor(rng.random(n) * high), high - 1).astype(xp.int64)
 
 
+class _DrawsOnDevice:
+    """Another library's generator whose draws are copied to the batch's device, so a
+    host generator stays usable (and reproducible) for batches on any device."""
+
+    def __init__(self, generator: Any, backend: Any):
+        self._generator, self._backend = generator, backend
+
+    def random(self, *args: Any, **kwargs: Any) -> Any:
+        return self._backend.asarray(self._generator.random(*args, **kwargs))
+
+    def standard_normal(self, *args: Any, **kwargs: Any) -> Any:
+        return self._backend.asarray(self._generator.standard_normal(*args, **kwargs))
+
+
 class Transform:
     """Base class: a callable on a batch Tensor that may use a random generator."""
 
     def __call__(self, x: Any, generator: Any = None) -> Any:
         _check_batch(x, type(self).__name__)
-        rng = generator if generator is not None else _backend(x.device).rng
+        backend = _backend(x.device)
+        rng = backend.rng if generator is None else generator
+        if type(rng) is not type(backend.rng):
+            rng = _DrawsOnDevice(rng, backend)  # e.g. a NumPy generator with a GPU batch
         return self.apply(x, rng)
 
     def apply(self, x: Any, rng: Any) -> Any:  # pragma: no cover - abstract
