@@ -19,15 +19,19 @@
 # in the code changes. We train:
 #
 # 1. lesson 04's CNN with lesson 04's recipe (Adam 0.001, cosine decay,
-#    batches of 64, 5 epochs). Target: at least 91%.
+#    batches of 64), but 10 epochs: the harder task needs more than 5.
+#    Target: at least 91%.
 # 2. an improved CNN: lesson 06's widened network with BatchNorm and dropout
-#    (0.3), trained with one-cycle Adam (peak 0.003, batches of 128, 5 epochs),
-#    with augmentation suited to clothes: random left-right flips and shifts
-#    of up to 2 pixels (`RandomCrop` of a 2-pixel-padded image). Rotations,
-#    which help with digits, would turn trousers into something no one wears.
+#    (0.25), and with padding 1 in both convolutions so that details at the
+#    edges of the garments survive (64 maps of 7x7 reach the dense layers
+#    instead of 5x5). Trained with one-cycle Adam (peak 0.003, batches of 128,
+#    10 epochs), with the one augmentation that is safe for clothes: random
+#    left-right flips. (Rotations, which help with digits, would turn trousers
+#    into something no one wears; and heavy augmentation needs many more
+#    epochs to pay off, which a first 5-epoch version of this lesson showed.)
 #    Target: at least 92.5%.
 #
-# Run: `python tutorials/08_fashion_mnist.py` (about an hour on a 2-core CPU).
+# Run: `python tutorials/08_fashion_mnist.py` (30-60 minutes on a 2-core CPU).
 
 # %%
 import copy
@@ -43,7 +47,7 @@ from minigrad.data import FashionMNIST
 from minigrad.data import transforms as T
 from minigrad.training import evaluate, fit
 
-args = parse_args("The lesson CNN and an improved one on Fashion-MNIST", epochs=5,
+args = parse_args("The lesson CNN and an improved one on Fashion-MNIST", epochs=10,
                   batch_size=64)
 out = setup(args, "08_fashion_mnist")
 CLASSES = FashionMNIST.classes
@@ -86,14 +90,14 @@ print(f"lesson CNN: test accuracy {cnn_acc:.4f} ({cnn_minutes:.1f} min of traini
 # Batches of 128 here (`--batch-size` applies to the lesson CNN), as in lesson 06.
 
 # %%
-augment = T.Compose([T.RandomHorizontalFlip(), T.RandomCrop(28, padding=2)])
+augment = T.RandomHorizontalFlip()
 args_128 = copy.copy(args)
 args_128.batch_size = 128
 aug_train, _ = loaders(args_128, dataset="fashion", augment=augment, quick_train=256)
 
 mg.manual_seed(args.seed)
-improved = build_cnn(channels=(32, 64), hidden=256, batchnorm=True,
-                     dropout=0.3).to(args.device)
+improved = build_cnn(channels=(32, 64), hidden=256, batchnorm=True, dropout=0.25,
+                     padding=1).to(args.device)
 print(f"improved CNN: {count_parameters(improved):,} parameters")
 optimizer = optim.Adam(improved.parameters(), lr=0.003)
 one_cycle = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.003, epochs=args.epochs,

@@ -28,6 +28,7 @@
 # Run: `python tutorials/10_gpu.py` (GPU: about a minute; CPU: as lesson 04).
 
 # %%
+import statistics
 import time
 
 from common import build_cnn, finish, loaders, parse_args, report, setup
@@ -83,22 +84,23 @@ except RuntimeError as error:
 
 # %%
 def steps_per_second(device: str, steps: int) -> float:
+    """Training steps per second on ``device``, from the median step (robust to a busy machine)."""
     mg.manual_seed(args.seed)
     m = build_cnn().to(device)
     opt = optim.Adam(m.parameters(), lr=1e-3)
     x = mg.randn(args.batch_size, 1, 28, 28, device=device)
     y = mg.randint(0, 10, (args.batch_size,), device=device)
+    times = []
     for i in range(steps + 2):  # two warm-up steps (GPU kernels compile on first use)
-        if i == 2:
-            if device == "cuda":
-                mg.cuda.synchronize()
-            t0 = time.perf_counter()
+        t0 = time.perf_counter()
         opt.zero_grad()
         F.cross_entropy(m(x), y).backward()
         opt.step()
-    if device == "cuda":
-        mg.cuda.synchronize()
-    return steps / (time.perf_counter() - t0)
+        if device == "cuda":
+            mg.cuda.synchronize()  # GPU work is queued: wait for it before reading the clock
+        if i >= 2:
+            times.append(time.perf_counter() - t0)
+    return 1.0 / statistics.median(times)
 
 
 steps = 5 if args.quick else 30
