@@ -136,7 +136,7 @@ for padding, stride in [(0, 1), (1, 1), (0, 2), (1, 2), (2, 3)]:
 
 # %%
 def max_pool_by_hand(fmap: np.ndarray, size: int = 2) -> np.ndarray:
-    """Largest value of each non-overlapping ``size`` x ``size`` block (edges that don't fit are dropped)."""
+    """Largest value of each ``size`` x ``size`` block (a leftover edge row/column is dropped)."""
     h, w = fmap.shape[0] // size, fmap.shape[1] // size
     blocks = fmap[:h * size, :w * size].reshape(h, size, w, size)
     return blocks.max(axis=(1, 3))

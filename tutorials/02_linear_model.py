@@ -18,7 +18,7 @@
 # backward, optimizer step, with a progress bar) is `minigrad.training.fit`.
 # Target: at least 92% test accuracy.
 #
-# Run: `python tutorials/02_linear_model.py` (about a minute on a laptop CPU).
+# Run: `python tutorials/02_linear_model.py` (about a minute on a 2-core CPU).
 
 # %%
 from common import (finish, loaders, parse_args, predict_proba, pyplot, report, savefig,
@@ -62,9 +62,10 @@ scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
 # Stochastic gradient descent with momentum, batches of 128, a fixed number of
 # epochs. The learning rate follows a cosine from 0.01 down to zero over the
 # run: large steps first, then small ones that stop the test accuracy from
-# jittering around between epochs. After each epoch `fit` also measures the test set (never used to pick
-# anything: there is nothing to tune here), so the curves (where the test set
-# is drawn as "validation") show how the model generalises.
+# jittering around between epochs. After each epoch `fit` also measures the
+# test set (never used to pick anything: there is nothing to tune here), so
+# the curves (where the test set is drawn as "validation") show how the model
+# generalises.
 
 # %%
 history = fit(model, optimizer, train_loader, epochs=args.epochs, val_loader=test_loader,

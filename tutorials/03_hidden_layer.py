@@ -18,7 +18,7 @@
 #
 # Target: at least 97.5% test accuracy.
 #
-# Run: `python tutorials/03_hidden_layer.py` (a few minutes on a laptop CPU).
+# Run: `python tutorials/03_hidden_layer.py` (about two minutes on a 2-core CPU).
 
 # %%
 from common import (count_parameters, finish, loader_arrays, loaders, parse_args,

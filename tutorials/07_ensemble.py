@@ -21,7 +21,7 @@
 # step decay. Target: at least 99.7% test accuracy for the average.
 #
 # Run: `python tutorials/07_ensemble.py` (five times lesson 06's last stage:
-# many hours on a 2-core CPU; use `--device cuda`). Each member is saved when
+# about an hour on an idle 2-core CPU; use `--device cuda`). Each member is saved when
 # it finishes; `--resume` reuses finished members, so the work can be spread
 # over several sittings.
 

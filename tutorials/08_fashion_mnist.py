@@ -31,7 +31,7 @@
 #    epochs to pay off, which a first 5-epoch version of this lesson showed.)
 #    Target: at least 92.5%.
 #
-# Run: `python tutorials/08_fashion_mnist.py` (30-60 minutes on a 2-core CPU).
+# Run: `python tutorials/08_fashion_mnist.py` (15-30 minutes on a 2-core CPU).
 
 # %%
 import copy

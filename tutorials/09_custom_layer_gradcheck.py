@@ -19,7 +19,7 @@
 # The example is **Swish**, `swish(x) = x * sigmoid(x)`, a smooth cousin of
 # ReLU, then its learnable version `x * sigmoid(beta * x)`.
 #
-# Run: `python tutorials/09_custom_layer_gradcheck.py` (a few minutes: the
+# Run: `python tutorials/09_custom_layer_gradcheck.py` (under a minute: the
 # checks take seconds, the short MNIST training at the end the rest).
 
 # %%

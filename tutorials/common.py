@@ -20,7 +20,7 @@ from typing import Any, Optional
 
 TUTORIALS = Path(__file__).resolve().parent
 REPO = TUTORIALS.parent
-if importlib.util.find_spec("minigrad") is None:  # running from a checkout without `pip install -e .`
+if importlib.util.find_spec("minigrad") is None:  # a checkout without `pip install -e .`
     sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402  (only to report its version; the math runs in minigrad)
