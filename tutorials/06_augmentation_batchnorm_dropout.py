@@ -38,7 +38,7 @@
 # %%
 import time
 
-from common import (StepPerBatch, build_cnn, count_parameters, finish, loaders, parse_args,
+from common import (build_cnn, count_parameters, finish, loaders, parse_args,
                     pyplot, report, savefig, setup)
 
 import minigrad as mg
@@ -136,8 +136,9 @@ def train_stage(name: str) -> tuple:
     schedule = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.003, epochs=args.epochs,
                                              steps_per_epoch=len(train_loader))
     t0 = time.perf_counter()
-    history = fit(model, StepPerBatch(optimizer, schedule), train_loader, epochs=args.epochs,
-                  val_loader=test_loader, device=args.device, progress=not args.no_progress)
+    history = fit(model, optimizer, train_loader, epochs=args.epochs, val_loader=test_loader,
+                  device=args.device, scheduler=schedule, scheduler_interval="batch",
+                  progress=not args.no_progress)
     seconds = time.perf_counter() - t0
     mg.save({"state_dict": model.state_dict(), "history": history.to_dict(),
              "settings": settings(name), "seconds": seconds}, path)

@@ -30,7 +30,7 @@ import time
 
 import numpy as np
 
-from common import (StepPerBatch, build_cnn, finish, loaders, parse_args, predict_proba,
+from common import (build_cnn, finish, loaders, parse_args, predict_proba,
                     pyplot, report, savefig, setup)
 
 import minigrad as mg
@@ -61,8 +61,8 @@ _, test_loader = loaders(args, quick_train=256)
 #
 # Same architecture and data, different seeds (initial weights, batch order,
 # augmentation draws, dropout masks) and schedules. One-cycle and step decay
-# are stepped every batch through `StepPerBatch` (see `common.py`); cosine
-# annealing once per epoch, by `fit`.
+# are stepped every batch (`fit(..., scheduler_interval="batch")`); cosine
+# annealing once per epoch.
 
 # %%
 RECIPES = [
@@ -80,16 +80,16 @@ def make_model():
 
 
 def schedule(recipe: dict, optimizer: optim.Optimizer, steps_per_epoch: int) -> tuple:
-    """(what fit calls step on, per-epoch scheduler or None) for a recipe."""
+    """(scheduler, "batch" or "epoch": when fit steps it) for a recipe."""
     steps = args.epochs * steps_per_epoch
     if recipe["schedule"] == "onecycle":
         s = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe["lr"], total_steps=steps)
-        return StepPerBatch(optimizer, s), None
+        return s, "batch"
     if recipe["schedule"] == "step":  # x0.1 at 60% and again at 85% of the batches
         s = optim.lr_scheduler.MultiStepLR(optimizer, [int(0.6 * steps), int(0.85 * steps)], 0.1)
-        return StepPerBatch(optimizer, s), None
+        return s, "batch"
     if recipe["schedule"] == "cosine":
-        return optimizer, optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
+        return optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs), "epoch"
     raise ValueError(f"unknown schedule {recipe['schedule']!r}")
 
 
@@ -108,10 +108,10 @@ def train_member(k: int, recipe: dict):
           f"lr {recipe['lr']}")
     loader = loaders(args, augment=augment, quick_train=256, seed=recipe["seed"])[0]
     optimizer = optim.Adam(model.parameters(), lr=recipe["lr"])
-    stepper, per_epoch = schedule(recipe, optimizer, len(loader))
+    scheduler, interval = schedule(recipe, optimizer, len(loader))
     t0 = time.perf_counter()
-    fit(model, stepper, loader, epochs=args.epochs, device=args.device, scheduler=per_epoch,
-        progress=not args.no_progress)
+    fit(model, optimizer, loader, epochs=args.epochs, device=args.device, scheduler=scheduler,
+        scheduler_interval=interval, progress=not args.no_progress)
     seconds = time.perf_counter() - t0
     mg.save({"state_dict": model.state_dict(), "settings": settings, "seconds": seconds}, path)
     print(f"saved {path}")

@@ -37,7 +37,7 @@
 import copy
 import time
 
-from common import (StepPerBatch, build_cnn, count_parameters, finish, loaders, parse_args,
+from common import (build_cnn, count_parameters, finish, loaders, parse_args,
                     predict_proba, pyplot, report, savefig, setup)
 
 import minigrad as mg
@@ -103,8 +103,9 @@ optimizer = optim.Adam(improved.parameters(), lr=0.003)
 one_cycle = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.003, epochs=args.epochs,
                                           steps_per_epoch=len(aug_train))
 t0 = time.perf_counter()
-history = fit(improved, StepPerBatch(optimizer, one_cycle), aug_train, epochs=args.epochs,
-              val_loader=test_loader, device=args.device, progress=not args.no_progress)
+history = fit(improved, optimizer, aug_train, epochs=args.epochs, val_loader=test_loader,
+              device=args.device, scheduler=one_cycle, scheduler_interval="batch",
+              progress=not args.no_progress)
 improved_minutes = (time.perf_counter() - t0) / 60
 viz.plot_history(history, path=out / "history_improved_cnn.png",
                  title="Fashion-MNIST: improved CNN")

@@ -175,30 +175,6 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-class StepPerBatch:
-    """An optimizer whose ``step`` also advances a per-batch LR schedule.
-
-    ``minigrad.training.fit`` steps its ``scheduler`` once per epoch, which is
-    what StepLR or CosineAnnealingLR expect; OneCycleLR is defined per batch.
-    Handing ``fit`` this wrapper instead of the optimizer advances it per batch.
-    """
-
-    def __init__(self, optimizer: Any, scheduler: Any) -> None:
-        self.optimizer = optimizer
-        self.scheduler = scheduler
-
-    @property
-    def param_groups(self) -> list:
-        return self.optimizer.param_groups
-
-    def zero_grad(self) -> None:
-        self.optimizer.zero_grad()
-
-    def step(self) -> None:
-        self.optimizer.step()
-        self.scheduler.step()
-
-
 def save_model(model: nn.Module, path: Path, **meta: Any) -> None:
     """Weights (and buffers) plus a few plain facts about how they were trained."""
     mg.save({"state_dict": model.state_dict(), "meta": meta}, path)
