@@ -51,6 +51,10 @@ class Backend:
         """A view with the given shape and byte strides (no copy, no checks)."""
         return np.lib.stride_tricks.as_strided(array, shape=shape, strides=strides, writeable=False)
 
+    def permutation(self, n: int) -> Any:
+        """A random permutation of ``0..n-1`` from this device's generator."""
+        return self.rng.permutation(n)
+
     def seed(self, seed: int) -> None:
         """Reset this device's random generator."""
         self.rng = self.xp.random.default_rng(seed)
@@ -162,6 +166,10 @@ class CupyBackend(Backend):
 
     def as_strided(self, array: Any, shape: tuple, strides: tuple) -> Any:
         return self.xp.lib.stride_tricks.as_strided(array, shape=shape, strides=strides)
+
+    def permutation(self, n: int) -> Any:
+        # CuPy's Generator has no permutation(); sorting uniform keys gives a uniform one.
+        return self.xp.argsort(self.rng.random(n))
 
     def synchronize(self) -> None:
         self.xp.cuda.get_current_stream().synchronize()

@@ -250,7 +250,7 @@ def randint(low: int, high: int | None = None, size: Sequence = (), dtype: Any =
 def randperm(n: int, dtype: Any = None, device: Any = None) -> Tensor:
     """A random permutation of 0..n-1."""
     device = _device(device)
-    array = _backend(device).rng.permutation(n)
+    array = _backend(device).permutation(n)
     return Tensor._make(array.astype(dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)), device)
 
 
