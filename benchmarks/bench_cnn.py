@@ -12,6 +12,7 @@ both alike, and results are quoted as the median ratio minigrad / PyTorch.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -27,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import minigrad as mg  # noqa: E402
 import minigrad.nn as nn  # noqa: E402
+from minigrad.backend import get_backend  # noqa: E402
 
 THREADS = os.cpu_count() or 1
 DEVICE = "cpu"  # set by --device; both frameworks run there
@@ -139,6 +141,17 @@ class Pair:
             self.tmodel(x)
 
 
+@contextlib.contextmanager
+def plain_cupy():
+    """Switch minigrad's hand-written CUDA kernels off (minigrad/cuda_kernels.py)."""
+    backend = get_backend("cuda")
+    backend.use_kernels = False
+    try:
+        yield
+    finally:
+        backend.use_kernels = True
+
+
 def timed(fn, *args) -> float:
     synchronize()
     t0 = time.perf_counter()
@@ -157,25 +170,36 @@ def compare(batch: int, size: int, rounds: int, steps: int, infer_batch: int | N
         result["first_loss"] = (l_mg, l_t)
         if abs(l_mg - l_t) > 1e-4 * max(1.0, abs(l_t)):
             raise SystemExit(f"first losses disagree: minigrad {l_mg:.6f} vs torch {l_t:.6f}")
-    mg_times, t_times = [], []
+    mg_times, t_times, plain_times = [], [], []
     for _ in range(rounds):
         mg_times += [timed(pair.step_minigrad) for _ in range(steps)]
         if pair.torch is not None:
             t_times += [timed(pair.step_torch) for _ in range(steps)]
+        if DEVICE == "cuda":  # the same step without minigrad's hand-written CUDA kernels
+            with plain_cupy():
+                plain_times += [timed(pair.step_minigrad) for _ in range(steps)]
     result["train_minigrad"] = statistics.median(mg_times)
     if t_times:
         result["train_torch"] = statistics.median(t_times)
+    if plain_times:
+        result["train_minigrad_plain"] = statistics.median(plain_times)
     if infer_batch:
         xi_np = np.random.default_rng(1).standard_normal((infer_batch, 1, size, size),
                                                          dtype=np.float32)
         xi = mg.tensor(xi_np, device=DEVICE)
         mg_inf, t_inf = [], []
         txi = pair.torch.from_numpy(xi_np).to(DEVICE) if pair.torch is not None else None
+        plain_inf = []
         for _ in range(rounds):
             mg_inf.append(timed(pair.infer_minigrad, xi))
             if pair.torch is not None:
                 t_inf.append(timed(pair.infer_torch, txi))
+            if DEVICE == "cuda":
+                with plain_cupy():
+                    plain_inf.append(timed(pair.infer_minigrad, xi))
         result["infer_minigrad"] = statistics.median(mg_inf)
+        if plain_inf:
+            result["infer_minigrad_plain"] = statistics.median(plain_inf)
         if t_inf:
             result["infer_torch"] = statistics.median(t_inf)
     return result
@@ -228,6 +252,16 @@ def measure_memory(steps: int) -> dict:
     return out
 
 
+def plain_note(result: dict, kind: str = "train") -> str:
+    """On cuda: the same minigrad step without its hand-written kernels, and the ratio."""
+    plain = result.get(f"{kind}_minigrad_plain")
+    if plain is None:
+        return ""
+    return (f"; without minigrad's CUDA kernels {plain * 1e3:.1f} ms "
+            f"(ratio {ratio(plain, result.get(f'{kind}_torch'))}, kernels speed-up "
+            f"{plain / result[f'{kind}_minigrad']:.2f}x)")
+
+
 def ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:5.2f}" if a and b else "  n/a"
 
@@ -262,22 +296,25 @@ def main() -> None:
         b = compare(batch, 28, args.rounds, args.steps, infer_batch=None)
         print(f"train step, batch {batch}: minigrad {b['train_minigrad'] * 1e3:7.1f} ms"
               + (f", torch {b['train_torch'] * 1e3:7.1f} ms" if 'train_torch' in b else "")
-              + f", ratio {ratio(b['train_minigrad'], b.get('train_torch'))}")
+              + f", ratio {ratio(b['train_minigrad'], b.get('train_torch'))}" + plain_note(b))
     first = args.batch[0]
     r = compare(first, 28, args.rounds, args.steps, infer_batch=1000)
     flops = 3 * forward_flops(first, 28)
     print(f"first loss: {r.get('first_loss')}")
     print(f"train step, batch {first}: minigrad {r['train_minigrad'] * 1e3:7.1f} ms"
           + (f", torch {r['train_torch'] * 1e3:7.1f} ms" if 'train_torch' in r else "")
-          + f", ratio {ratio(r['train_minigrad'], r.get('train_torch'))}")
+          + f", ratio {ratio(r['train_minigrad'], r.get('train_torch'))}" + plain_note(r))
     print(f"inference, batch 1000: minigrad {r['infer_minigrad'] * 1e3:7.1f} ms"
           + (f", torch {r['infer_torch'] * 1e3:7.1f} ms" if 'infer_torch' in r else "")
-          + f", ratio {ratio(r['infer_minigrad'], r.get('infer_torch'))}")
+          + f", ratio {ratio(r['infer_minigrad'], r.get('infer_torch'))}"
+          + plain_note(r, "infer"))
     achieved = flops / r["train_minigrad"] / 1e9
-    line = f"training throughput: minigrad {achieved:.0f} GFLOP/s = {100 * achieved / peak:.0f}% of peak"
+    of_peak = "" if peak != peak else f" = {100 * achieved / peak:.0f}% of peak"  # nan: no peak
+    line = f"training throughput: minigrad {achieved:.0f} GFLOP/s{of_peak}"
     if "train_torch" in r:
         t_achieved = flops / r["train_torch"] / 1e9
-        line += f"; torch {t_achieved:.0f} GFLOP/s = {100 * t_achieved / peak:.0f}%"
+        line += f"; torch {t_achieved:.0f} GFLOP/s" + ("" if peak != peak else
+                                                        f" = {100 * t_achieved / peak:.0f}%")
     print(line)
 
     if args.scaling:

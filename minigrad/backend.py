@@ -51,6 +51,11 @@ class Backend:
         """A view with the given shape and byte strides (no copy, no checks)."""
         return np.lib.stride_tricks.as_strided(array, shape=shape, strides=strides, writeable=False)
 
+    def kernel(self, name: str) -> Callable | None:
+        """A hand-written fused kernel for a chain of array calls, or None: the caller then runs
+        its plain array code, which stays the definition (see ``minigrad/cuda_kernels.py``)."""
+        return None
+
     def permutation(self, n: int) -> Any:
         """A random permutation of ``0..n-1`` from this device's generator."""
         return self.rng.permutation(n)
@@ -148,6 +153,17 @@ class CupyBackend(Backend):
     def __init__(self, cupy: Any):
         super().__init__("cuda", cupy)
         self._cupyx = importlib.import_module("cupyx")
+        #: Whether to use the hand-written kernels (``MINIGRAD_CUDA_KERNELS=0``: plain CuPy).
+        self.use_kernels = os.environ.get("MINIGRAD_CUDA_KERNELS", "1") != "0"
+        self._kernels: dict[str, Callable] | None = None
+
+    def kernel(self, name: str) -> Callable | None:
+        if not self.use_kernels:
+            return None
+        if self._kernels is None:
+            from . import cuda_kernels
+            self._kernels = cuda_kernels.build(self.xp)
+        return self._kernels.get(name)
 
     def asarray(self, data: Any, dtype: Any = None) -> Any:
         if isinstance(data, self.xp.ndarray):
@@ -158,7 +174,10 @@ class CupyBackend(Backend):
         return self.xp.asnumpy(array)
 
     def scatter_add(self, target: Any, index: Any, values: Any) -> None:
-        self._cupyx.scatter_add(target, index, values)
+        if hasattr(self.xp.add, "at"):  # CuPy >= 13; cupyx.scatter_add is deprecated there
+            self.xp.add.at(target, index, values)
+        else:
+            self._cupyx.scatter_add(target, index, values)
 
     def sliding_window_view(self, array: Any, window_shape: tuple, axis: tuple) -> Any:
         shape, strides = _window_geometry(array.shape, array.strides, window_shape, axis)

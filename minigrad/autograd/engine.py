@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from .. import creation
+from ..tensor import Tensor
 from .grad_mode import enable_grad, no_grad
 
 
@@ -121,10 +123,7 @@ def _run_hooks(node: Any, grads: list) -> list:
 
 def _call_backward(node: Any, grads: list) -> tuple:
     """Call the op's backward with a zero gradient for unused outputs; check what comes back."""
-    from ..tensor import Tensor
-
     if any(g is None for g in grads):
-        from .. import creation
         grads = [creation.zeros(shape, dtype=dtype, device=_device_of(grads))
                  if g is None else g for g, (shape, dtype) in zip(grads, node.output_meta)]
     result = type(node).backward(node, *grads)

@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import get_backend
+from ..tensor import Tensor  # defined before minigrad.tensor imports the ops (and so this file)
 from .grad_mode import is_grad_enabled, no_grad
 
 
@@ -81,8 +82,6 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run forward and, if any input needs a gradient, record this node in the graph."""
-        from ..tensor import Tensor
-
         ctx = cls()
         device = None
         needs = []
@@ -119,8 +118,6 @@ class Function:
 
 def _as_output(obj: Any, device: str | None) -> Any:
     """Wrap a backend array returned by forward as a Tensor (Tensors pass through)."""
-    from ..tensor import Tensor
-
     if isinstance(obj, Tensor):
         # Always a fresh Tensor: forward may hand back one of its inputs, which must not be
         # turned into this node's output.

@@ -259,8 +259,11 @@ class ReLU(Function):
     def forward(ctx, x):
         xp, a, zero = x.xp, x.array, x.array.dtype.type(0)
         track = ctx.needs_input_grad[0]
+        fused = x.backend.kernel("relu_forward")
         if a.ndim == 0:
             out, mask = xp.maximum(a, zero), (a > zero) if track else None
+        elif fused is not None:  # one GPU kernel for the max and the mask
+            out, mask = fused(a)
         else:  # outputs in the input's memory order (channels-last stays channels-last)
             out = xp.empty_like(a)
             mask = xp.empty_like(a, dtype=xp.bool_) if track else None

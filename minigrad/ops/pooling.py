@@ -123,25 +123,13 @@ class MaxPool(Function):
     @staticmethod
     def forward(ctx, x, geo, return_indices):
         xp, cl = x.xp, _channels_last(x.array)
-        padded = _pad(x.array, geo, -math.inf, xp, cl)
         track = return_indices or any(ctx.needs_input_grad)
-        windows = geo.offsets(cl)
-        out = xp.empty(padded[windows[0]].shape, dtype=padded.dtype)
-        which = xp.zeros(out.shape, dtype=_index_dtype(geo, xp)) if track else None
-
-        def part(s):  # one block of the batch: a running max over the kernel offsets
-            o, better = out[s], xp.empty(out[s].shape, dtype=xp.bool_) if track else None
-            for k, window in enumerate(windows):
-                picked = padded[window][s]
-                if k == 0:
-                    o[...] = picked
-                    continue
-                if track:  # which < k so far: max(which, k * (picked > out)) records a winner
-                    xp.greater(picked, o, out=better)
-                    xp.maximum(which[s], better.view(xp.uint8) * which.dtype.type(k),
-                               out=which[s])
-                xp.maximum(o, picked, out=o)
-        x.backend.parallel_for(part, out.shape[0], padded.size)
+        fused = x.backend.kernel("max_pool_forward")
+        if fused is not None:  # one GPU kernel doing what the loop below does
+            work = xp.ascontiguousarray(_to_work(x.array, cl))
+            out, which = fused(work, geo, cl, _index_dtype(geo, xp))
+        else:
+            out, which = _max_pool_offsets(x, geo, cl, track)
         ctx.geo, ctx.channels_last = geo, cl
         ctx.save_for_backward(Tensor._make(which, x.device) if track else None)
         out = _from_work(out, cl)
@@ -156,6 +144,31 @@ class MaxPool(Function):
         return MaxPoolScatter.apply(grad, which.array, ctx.geo, ctx.channels_last), None, None
 
 
+def _max_pool_offsets(x: Tensor, geo: PoolGeometry, cl: bool, track: bool) -> tuple:
+    """The max over each window as a running max over the kernel offsets, and (if ``track``)
+    the offset that won, in the work layout."""
+    xp = x.xp
+    padded = _pad(x.array, geo, -math.inf, xp, cl)
+    windows = geo.offsets(cl)
+    out = xp.empty(padded[windows[0]].shape, dtype=padded.dtype)
+    which = xp.zeros(out.shape, dtype=_index_dtype(geo, xp)) if track else None
+
+    def part(s):  # one block of the batch
+        o, better = out[s], xp.empty(out[s].shape, dtype=xp.bool_) if track else None
+        for k, window in enumerate(windows):
+            picked = padded[window][s]
+            if k == 0:
+                o[...] = picked
+                continue
+            if track:  # which < k so far: max(which, k * (picked > out)) records a winner
+                xp.greater(picked, o, out=better)
+                xp.maximum(which[s], better.view(xp.uint8) * which.dtype.type(k),
+                           out=which[s])
+            xp.maximum(o, picked, out=o)
+    x.backend.parallel_for(part, out.shape[0], padded.size)
+    return out, which
+
+
 class MaxPoolScatter(Function):
     """Max pooling's backward: each output gradient goes to its window's winning element."""
 
@@ -164,6 +177,9 @@ class MaxPoolScatter(Function):
         ctx.which, ctx.geo, ctx.channels_last = which, geo, channels_last
         xp, cl = grad.xp, channels_last
         g = _to_work(grad.array, cl)
+        fused = grad.backend.kernel("max_pool_backward")
+        if fused is not None:  # one GPU kernel: each input element gathers what it won
+            return _from_work(fused(xp.ascontiguousarray(g), which, geo, cl), cl)
         n, c = grad.shape[:2]
         out = _scatter_target(xp, n, c, geo, g.dtype, cl)
         windows = geo.offsets(cl)

@@ -79,6 +79,14 @@ class Adam(Optimizer):
                     else:
                         g = g + weight_decay * p.array
                 m, v = state["exp_avg"].array, state["exp_avg_sq"].array
+                bias_correction1 = 1.0 - beta1 ** step
+                bias_correction2 = 1.0 - beta2 ** step
+                step_size = lr / bias_correction1
+                fused = None if amsgrad else p.backend.kernel("adam_update")
+                if fused is not None:  # one GPU kernel doing exactly the lines below
+                    fused(p.array, g, m, v, weight=1.0 - beta1, beta2=beta2,
+                          bc2_sqrt=bias_correction2 ** 0.5, eps=eps, step_size=step_size)
+                    continue
 
                 # m.lerp_(g, 1 - beta1), in the two-branch form PyTorch's lerp uses.
                 weight = 1.0 - beta1
@@ -94,10 +102,6 @@ class Adam(Optimizer):
                 xp.multiply(g, 1.0 - beta2, out=tmp)
                 tmp *= g
                 v += tmp
-
-                bias_correction1 = 1.0 - beta1 ** step
-                bias_correction2 = 1.0 - beta2 ** step
-                step_size = lr / bias_correction1
                 if amsgrad:
                     if "max_exp_avg_sq" not in state:  # amsgrad switched on mid-run
                         state["max_exp_avg_sq"] = Tensor._make(xp.zeros_like(p.array), p.device)
