@@ -7,12 +7,9 @@ from pathlib import Path
 import pytest
 
 import minigrad as mg
+from devices import TEST_DEVICE  # $MINIGRAD_TEST_DEVICE: 'cpu' (default), 'strict' or 'cuda'
 
 REPO = Path(__file__).resolve().parent.parent
-
-# The device every test runs on by default: 'cpu'; 'cuda' on a GPU machine; or 'strict', the
-# test-only device whose arrays refuse to mix with NumPy (tests/strict_backend.py).
-TEST_DEVICE = os.environ.get("MINIGRAD_TEST_DEVICE", "cpu")
 
 
 def pytest_configure(config: pytest.Config) -> None:

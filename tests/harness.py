@@ -11,7 +11,7 @@ included) and the value domain of each input. A test file then declares::
 and every op gets, as separate tests:
 
 - gradcheck in float64 for every shape case (broadcasting included);
-- gradcheck on non-contiguous inputs: strided NumPy views as leaves, and
+- gradcheck on non-contiguous inputs: strided views as leaves (on the test device), and
   permuted tensors inside the graph;
 - gradgradcheck where the op claims double backward;
 - forward against the NumPy reference (float64), and a float32 run whose
@@ -103,15 +103,16 @@ def leaves(arrays: Sequence[np.ndarray], dtype: Any = mg.float64,
             for i, a in enumerate(arrays)]
 
 
-def noncontiguous_view(values: np.ndarray) -> np.ndarray:
-    """The same values in memory that is strided (every other element) and, from 2-D on,
-    transposed, so ops cannot assume C order."""
-    shape = values.shape
-    rev = tuple(reversed(shape))
-    base = np.zeros(rev + (2,))[..., 0]  # stride 2 elements along the last axis
-    view = base.transpose() if values.ndim >= 2 else base
-    view[...] = values
-    return view
+def noncontiguous_leaf(values: np.ndarray, requires_grad: bool = True) -> mg.Tensor:
+    """The same values as a float64 leaf on the default device, in memory that is strided
+    (every other element) and, from 2-D on, transposed, so ops cannot assume C order."""
+    rev = tuple(reversed(values.shape))
+    view = mg.zeros(rev + (2,), dtype=mg.float64)[..., 0]  # stride 2 elements along the last axis
+    if values.ndim >= 2:
+        view = view.permute(*reversed(range(values.ndim)))
+    leaf = view.detach()  # a leaf that keeps the view's strided memory
+    leaf.copy_(mg.tensor(values, dtype=mg.float64))
+    return leaf.requires_grad_(requires_grad)
 
 
 def _gradcheck(fn: Callable, inputs: Sequence[mg.Tensor], spec: OpSpec, what: str) -> None:
@@ -139,10 +140,9 @@ def check_noncontiguous(spec: OpSpec) -> None:
         arrays = spec.arrays(shapes, seed=100 + case)
         if not any(a.size > 1 for a in arrays):
             continue
-        views = [noncontiguous_view(a) for a in arrays]
-        assert any(not v.flags.c_contiguous for v in views)
-        strided = [mg.from_numpy(v).requires_grad_(i not in spec.constant_inputs)
-                   for i, v in enumerate(views)]
+        strided = [noncontiguous_leaf(a, i not in spec.constant_inputs)
+                   for i, a in enumerate(arrays)]
+        assert any(not t.array.flags.c_contiguous for t in strided)
         for t, a in zip(strided, arrays):
             np.testing.assert_array_equal(t.detach().numpy(), a)
         np.testing.assert_allclose(spec.run(*strided).detach().numpy(), spec.ref(*arrays),

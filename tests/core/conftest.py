@@ -7,6 +7,7 @@ import pytest
 import minigrad as mg
 from minigrad import backend as backend_module
 from minigrad.backend import Backend
+from devices import TEST_DEVICE
 
 
 @pytest.fixture
@@ -14,12 +15,12 @@ def testdev():
     """A second NumPy-backed device named 'testdev', so device mixing can be tested on a CPU."""
     backend_module.register_backend("testdev", lambda: Backend("testdev", numpy))
     yield "testdev"
-    mg.set_default_device("cpu")
+    mg.set_default_device(TEST_DEVICE)
     backend_module._FACTORIES.pop("testdev", None)
     backend_module._BACKENDS.pop("testdev", None)
 
 
 @pytest.fixture(autouse=True)
-def _cpu_default_device():
+def _test_default_device():
     yield
-    mg.set_default_device("cpu")
+    mg.set_default_device(TEST_DEVICE)

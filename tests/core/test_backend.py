@@ -8,22 +8,31 @@ import pytest
 
 import minigrad as mg
 from minigrad.backend import get_backend
+from devices import TEST_DEVICE
 
 
 def test_cpu_backend_is_numpy() -> None:
     backend = get_backend("cpu")
     assert backend.xp is np and backend.name == "cpu"
-    assert mg.ones(2).backend is backend and mg.ones(2).xp is np
+    cpu_tensor = mg.ones(2, device="cpu")
+    assert cpu_tensor.backend is backend and cpu_tensor.xp is np
     assert get_backend("cpu:0") is backend
 
 
 def test_to_cpu_numpy_round_trip() -> None:
-    t = mg.tensor([[1.0, 2.0]])
+    t = mg.tensor([[1.0, 2.0]], device="cpu")
     assert t.to("cpu") is t and t.cpu() is t
     a = t.numpy()
     assert isinstance(a, np.ndarray) and a.dtype == np.float32
     np.testing.assert_array_equal(a, [[1.0, 2.0]])
     assert t.tolist() == [[1.0, 2.0]]
+    # From the test device, numpy() and tolist() copy to the host too.
+    d = mg.tensor([[1.0, 2.0]])
+    assert d.device == TEST_DEVICE and d.cpu().device == "cpu"
+    a = d.numpy()
+    assert isinstance(a, np.ndarray) and a.dtype == np.float32
+    np.testing.assert_array_equal(a, [[1.0, 2.0]])
+    assert d.tolist() == [[1.0, 2.0]]
 
 
 def test_to_a_dtype_and_device_together(testdev) -> None:
@@ -41,7 +50,7 @@ def test_moving_between_devices_is_differentiable(testdev) -> None:
     z = (y * y).sum()
     assert z.device == "testdev"
     z.backward()
-    assert x.grad.device == "cpu"
+    assert x.grad.device == TEST_DEVICE
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
     back = y.cpu()
     assert back.device == "cpu"
@@ -73,7 +82,7 @@ def test_cuda_without_cupy_fails_clearly() -> None:
                     lambda: mg.set_default_device("cuda"), lambda: mg.zeros(2, device="cuda:0")):
         with pytest.raises(RuntimeError, match=r"device 'cuda' is not available.*pip install"):
             attempt()
-    assert mg.get_default_device() == "cpu"
+    assert mg.get_default_device() == TEST_DEVICE  # a failed switch leaves the default alone
 
 
 def test_unknown_device_lists_the_known_ones() -> None:

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from devices import TEST_DEVICE
 
 
 # --- from data -------------------------------------------------------------------------------
@@ -56,7 +57,7 @@ def test_python_types_as_dtypes() -> None:
 @pytest.mark.parametrize("make, value", [(mg.zeros, 0.0), (mg.ones, 1.0), (mg.empty, None)])
 def test_filled_constructors_take_varargs_or_a_tuple(make, value) -> None:
     for t in (make(2, 3), make((2, 3)), make([2, 3])):
-        assert t.shape == (2, 3) and t.dtype == mg.float32 and t.device == "cpu"
+        assert t.shape == (2, 3) and t.dtype == mg.float32 and t.device == TEST_DEVICE
         assert not t.requires_grad
         if value is not None:
             np.testing.assert_array_equal(t.numpy(), np.full((2, 3), value))
@@ -149,13 +150,15 @@ def test_in_place_random_fills_respect_their_bounds() -> None:
     (mg.rand_like, lambda a: ((0 <= a) & (a < 1)).all()),
     (mg.randn_like, lambda a: a.std() > 0),
 ])
-def test_like_functions_copy_shape_dtype_and_device(like, check) -> None:
+def test_like_functions_copy_shape_dtype_and_device(like, check, testdev) -> None:
     src = mg.ones(3, 2, dtype=mg.float64, requires_grad=True)
     out = like(src)
-    assert out.shape == (3, 2) and out.dtype == mg.float64 and out.device == "cpu"
+    assert out.shape == (3, 2) and out.dtype == mg.float64 and out.device == TEST_DEVICE
     assert not out.requires_grad
     assert check(out.numpy())
     assert like(src, dtype=mg.float32).dtype == mg.float32
+    # The source's device, not the default one, wherever they differ.
+    assert like(mg.ones(3, 2, device=testdev)).device == "testdev"
 
 
 def test_randint_like_and_like_requires_grad() -> None:

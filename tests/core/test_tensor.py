@@ -5,13 +5,14 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from devices import TEST_DEVICE
 
 
 def test_metadata() -> None:
     t = mg.zeros(2, 3, 4)
     assert t.shape == (2, 3, 4) and t.ndim == 3 and t.dim() == 3
     assert t.size() == (2, 3, 4) and t.size(1) == 3 and t.numel() == 24 and len(t) == 2
-    assert t.dtype == mg.float32 and t.device == "cpu"
+    assert t.dtype == mg.float32 and t.device == TEST_DEVICE
     assert t.is_leaf and t.grad is None and t.grad_fn is None and not t.requires_grad
     with pytest.raises(TypeError, match="len\\(\\) of a 0-d tensor"):
         len(mg.tensor(1.0))

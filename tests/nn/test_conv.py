@@ -31,9 +31,10 @@ def _input(shape=(2, 2, 6, 5), seed=0) -> np.ndarray:
 
 
 def _channels_last(values: np.ndarray) -> mg.Tensor:
-    """The same values stored (N, H, W, C), as a convolution's output is, seen as NCHW."""
+    """The same values stored (N, H, W, C), as a convolution's output is, seen as NCHW, on the
+    default device (detached: a leaf that keeps the permuted memory)."""
     stored = np.ascontiguousarray(values.transpose(0, 2, 3, 1))
-    return mg.from_numpy(stored).permute(0, 3, 1, 2).detach()
+    return mg.tensor(stored).permute(0, 3, 1, 2).detach()
 
 
 # --- gradients ---------------------------------------------------------------------------------
@@ -116,7 +117,8 @@ def test_non_contiguous_inputs_give_the_same_results(layout):
     else:
         wide = np.zeros((2, 4, 9, 16))
         wide[..., ::2] = values
-        x = mg.from_numpy(wide)[..., ::2].detach()
+        x = mg.tensor(wide)[..., ::2].detach()
+        assert not x.array.flags.c_contiguous
     x.requires_grad_()
     ref = mg.tensor(values, requires_grad=True)
     layer = Conv2d(4, 6, 3, padding=1, groups=2, dtype=mg.float64)

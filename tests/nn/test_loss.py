@@ -227,7 +227,7 @@ def test_cross_entropy_on_another_device():
     np.testing.assert_allclose(loss.cpu().item(), _ce_reference(x, t, w, smoothing=0.1),
                                rtol=1e-12)
     with pytest.raises(RuntimeError, match="input is on strict but target is on cpu"):
-        F.cross_entropy(xm, mg.tensor(t))
+        F.cross_entropy(xm, mg.tensor(t, device="cpu"))
 
 
 # --- nll_loss ------------------------------------------------------------------------------------

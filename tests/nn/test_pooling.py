@@ -18,8 +18,9 @@ def _distinct(shape: tuple, seed: int = 0) -> np.ndarray:
 
 
 def _channels_last(values: np.ndarray) -> mg.Tensor:
+    """NCHW values stored (N, H, W, C) on the default device, as a convolution's output is."""
     stored = np.ascontiguousarray(values.transpose(0, 2, 3, 1))
-    return mg.from_numpy(stored).permute(0, 3, 1, 2).detach()
+    return mg.tensor(stored).permute(0, 3, 1, 2).detach()
 
 
 # kwargs, input shape: tiling, overlapping, padded, dilated, rectangular, ceil_mode windows
