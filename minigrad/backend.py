@@ -242,6 +242,9 @@ def normalize_device(device: Any) -> str:
 
 def get_backend(device: Any) -> Backend:
     """The backend for a device name, created on first use."""
+    backend = _BACKENDS.get(device)  # the common case: a tensor's own (normalized) device name
+    if backend is not None:
+        return backend
     name = normalize_device(device)
     backend = _BACKENDS.get(name)
     if backend is None:

@@ -6,6 +6,8 @@ small elementwise calls, and each becomes one kernel here:
 
 - the Adam update: ~12 calls per parameter (moments, bias correction, step) -> 1;
 - ReLU forward: allocations, the max and the saved mask -> 1;
+- cross-entropy with class-index targets: ~30 calls (log-softmax, one-hot coefficients, the
+  target range check) -> 1 kernel per row forward and 1 elementwise backward;
 - max pooling forward: per kernel offset a compare, a max and an index update -> 1;
 - max pooling backward: per kernel offset a mask and a masked add -> 1, written as a gather
   (each input element sums the outputs whose window picked it), so it needs no atomics and
@@ -113,6 +115,45 @@ def build(cupy: Any) -> dict[str, Callable]:
                 return y.transpose(0, 3, 1, 2), mask.transpose(0, 3, 1, 2)
         return relu(x)
 
+    # One thread per row of (N, C) scores: the stable log-softmax, the softmax kept for
+    # backward (written into ``softmax``), the row's loss and whether its target is usable.
+    ce_forward = cupy.ElementwiseKernel(
+        "raw T x, raw T softmax, I target, int32 C, int64 ignore_index",
+        "T loss, T kept, bool bad",
+        """
+        const long long base = (long long)i * C;
+        T m = x[base];
+        for (int c = 1; c < C; ++c) { T v = x[base + c]; if (v > m || isnan(v)) m = v; }
+        T total = 0;
+        for (int c = 0; c < C; ++c) { T e = exp(x[base + c] - m); softmax[base + c] = e; total += e; }
+        for (int c = 0; c < C; ++c) { softmax[base + c] = softmax[base + c] / total; }
+        bool valid = target != ignore_index;
+        bad = valid && (target < 0 || target >= C);
+        kept = valid ? (T)1 : (T)0;
+        loss = (valid && !bad) ? -((x[base + target] - m) - log(total)) : (T)0;
+        """,
+        "minigrad_cross_entropy_forward")
+
+    ce_backward = cupy.ElementwiseKernel(
+        "T softmax, raw I target, raw T scale, int32 C, int64 ignore_index",
+        "T grad",
+        """
+        const I t = target[i / C];
+        grad = (t != ignore_index) ? (softmax - (i % C == t ? (T)1 : (T)0)) * scale[0] : (T)0;
+        """,
+        "minigrad_cross_entropy_backward")
+
+    def cross_entropy_forward(x, target, ignore_index):
+        """(softmax, per-row loss, per-row 1/0 kept, per-row bad target) of (N, C) scores."""
+        x = cupy.ascontiguousarray(x)
+        softmax = cupy.empty_like(x)
+        loss, kept, bad = ce_forward(x, softmax, target, x.shape[1], ignore_index)
+        return softmax, loss, kept, bad
+
+    def cross_entropy_backward(softmax, target, scale, ignore_index):
+        """d loss / d x = (softmax - onehot(target)) * scale on kept rows, 0 on ignored ones."""
+        return ce_backward(softmax, target, scale.reshape(1), softmax.shape[1], ignore_index)
+
     def adam_update(p, g, m, v, *, weight, beta2, bc2_sqrt, eps, step_size):
         adam(g, weight, 1.0 - weight, beta2, 1.0 - beta2, bc2_sqrt, eps, -step_size, p, m, v)
 
@@ -142,5 +183,7 @@ def build(cupy: Any) -> dict[str, Callable]:
         return out
 
     return {"adam_update": adam_update, "relu_forward": relu_forward,
+            "cross_entropy_forward": cross_entropy_forward,
+            "cross_entropy_backward": cross_entropy_backward,
             "max_pool_forward": max_pool_forward,
             "max_pool_backward": max_pool_backward}

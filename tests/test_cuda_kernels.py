@@ -34,7 +34,8 @@ def kernels(enabled: bool):
 def test_the_kernels_are_there() -> None:
     backend = get_backend("cuda")
     with kernels(True):
-        for name in ("adam_update", "relu_forward", "max_pool_forward", "max_pool_backward"):
+        for name in ("adam_update", "relu_forward", "max_pool_forward", "max_pool_backward",
+                     "cross_entropy_forward", "cross_entropy_backward"):
             assert backend.kernel(name) is not None, name
     with kernels(False):
         assert backend.kernel("adam_update") is None
@@ -158,3 +159,49 @@ def test_relu_kernel_equals_the_plain_version(layout, dtype) -> None:
     np.testing.assert_array_equal(g1, g2)
     if layout != "strided":
         assert o1 == o2
+
+
+def _cross_entropy_run(x_np, t_np, enabled, **kwargs):
+    with kernels(enabled):
+        x = mg.tensor(x_np, device="cuda", requires_grad=True)
+        t = mg.tensor(t_np, device="cuda")
+        loss = F.cross_entropy(x, t, **kwargs)
+        loss.backward()
+        return loss.item(), x.grad.cpu().numpy()
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_kernel_equals_the_plain_version(reduction, dtype) -> None:
+    rng = np.random.default_rng(0)
+    x_np = (rng.standard_normal((64, 10)) * 4).astype(dtype)
+    t_np = rng.integers(0, 10, 64)
+    t_np[::7] = -100  # ignored rows
+    rtol = 1e-6 if dtype == np.float32 else 1e-13  # only the order of the row sums may differ
+    (l1, g1), (l2, g2) = (_cross_entropy_run(x_np, t_np, on, reduction=reduction)
+                          for on in (True, False))
+    np.testing.assert_allclose(l1, l2, rtol=rtol)
+    np.testing.assert_allclose(g1, g2, rtol=rtol, atol=rtol * np.abs(g2).max())
+    assert np.all(g1[::7] == 0)
+
+
+def test_cross_entropy_kernel_checks_the_targets_and_ignores_all() -> None:
+    x_np = np.zeros((4, 3), dtype=np.float32)
+    for bad in (3, -1):
+        with kernels(True), pytest.raises(ValueError, match=f"target {bad} is out of bounds"):
+            F.cross_entropy(mg.tensor(x_np, device="cuda"),
+                            mg.tensor(np.array([0, bad, 1, 2]), device="cuda"))
+    with kernels(True):  # every target ignored: 0/0 = NaN, as in PyTorch
+        loss = F.cross_entropy(mg.tensor(x_np, device="cuda"),
+                               mg.tensor(np.full(4, -100), device="cuda"))
+        assert np.isnan(loss.item())
+
+
+def test_cross_entropy_kernel_double_backward() -> None:
+    rng = np.random.default_rng(1)
+    x = mg.tensor(rng.standard_normal((5, 4)), dtype=mg.float64, device="cuda",
+                  requires_grad=True)
+    t = mg.tensor(np.array([0, 3, -100, 1, 2]), device="cuda")
+    with kernels(True):
+        assert mg.gradcheck(lambda s: F.cross_entropy(s, t), (x,))
+        assert mg.gradgradcheck(lambda s: F.cross_entropy(s, t), (x,))

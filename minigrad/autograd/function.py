@@ -28,7 +28,7 @@ from typing import Any
 
 from ..backend import get_backend
 from ..tensor import Tensor  # defined before minigrad.tensor imports the ops (and so this file)
-from .grad_mode import is_grad_enabled, no_grad
+from .grad_mode import is_grad_enabled, set_grad_enabled
 
 
 class Function:
@@ -93,24 +93,29 @@ class Function:
                     raise RuntimeError(
                         f"{ctx.name}: expected all tensors on the same device, got {device} and "
                         f"{a.device}. Move them with .to('{device}') or .to('{a.device}').")
-                needs.append(a.requires_grad)
+                needs.append(a._requires_grad)
             else:
                 needs.append(False)
         ctx.needs_input_grad = tuple(needs)
-        record = is_grad_enabled() and any(needs)
+        enabled = is_grad_enabled()
+        record = enabled and any(needs)
 
-        with no_grad():
+        set_grad_enabled(False)  # forward computes on arrays; nothing inside it is recorded
+        try:
             raw = cls.forward(ctx, *args, **kwargs)
+        finally:
+            set_grad_enabled(enabled)
 
         single = not isinstance(raw, tuple)
-        outputs = tuple(_as_output(o, device) for o in ((raw,) if single else raw))
+        outputs = (_as_output(raw, device),) if single else \
+            tuple(_as_output(o, device) for o in raw)
         if record:
             ctx.parents = tuple(_edge(a) if need else None for a, need in zip(args, needs))
             ctx.n_outputs = len(outputs)
             ctx.output_meta = tuple((o.shape, o.dtype) for o in outputs)
             for i, o in enumerate(outputs):
-                if o.dtype.kind == "f":
-                    o.requires_grad = True
+                if o.array.dtype.kind == "f":  # only floating outputs carry gradients
+                    o._requires_grad = True
                     o.grad_fn = ctx
                     o._output_nr = i
         return outputs[0] if single else outputs

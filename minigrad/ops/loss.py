@@ -111,6 +111,18 @@ class CrossEntropy(Function):
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, smoothing, reduction, probabilities):
         xp = x.xp
+        ctx.ignore_index = ignore_index
+        fused = _fused_kernel(x, weight, smoothing, reduction, probabilities)
+        if fused is not None:  # one GPU kernel doing the lines below (and the range check)
+            softmax, per_sample, kept, bad = fused(x.array, target.array, ignore_index)
+            if bool(bad.any()):
+                _raise_out_of_range(target, bad, x.shape[1], ignore_index, "cross_entropy")
+            ctx.save_for_backward(x, target)
+            ctx.softmax, ctx.logp, ctx.a, ctx.denom = softmax, None, None, kept.sum()
+            ctx.weight, ctx.smoothing, ctx.reduction = None, 0.0, reduction
+            ctx.probabilities = False
+            total = per_sample.sum()
+            return total / ctx.denom if reduction == "mean" else total  # 0/0 is NaN, as torch
         shifted = x.array - x.array.max(axis=1, keepdims=True)
         e = xp.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
@@ -136,6 +148,8 @@ class CrossEntropy(Function):
             return CrossEntropy._backward_arrays(ctx, grad, x)
         # create_graph=True: the same formulas as tensor ops, so they can be differentiated.
         g = _grad_scale(grad, ctx.reduction, ctx.denom)
+        if ctx.a is None:  # the fused forward did not build the coefficients
+            ctx.a = _index_coefficients(x, target.array, None, ctx.ignore_index, 0.0)[0]
         a = Tensor._make(ctx.a, x.device)
         if ctx.probabilities and target.requires_grad:
             a = _probability_coefficients_tensor(target, ctx.weight, ctx.smoothing)
@@ -149,6 +163,11 @@ class CrossEntropy(Function):
     @staticmethod
     def _backward_arrays(ctx, grad, x):
         """The first-order backward on arrays, reusing forward's softmax (the common, fast path)."""
+        if ctx.a is None:  # the fused forward: its fused backward
+            scale = grad.array / ctx.denom if ctx.reduction == "mean" else grad.array
+            backward = grad.backend.kernel("cross_entropy_backward")
+            gx = backward(ctx.softmax, ctx.saved_tensors[1].array, scale, ctx.ignore_index)
+            return Tensor._make(gx, x.device), None, None, None, None, None, None
         g = _grad_scale_array(grad.array, ctx.reduction, ctx.denom, grad.xp)
         gx = gt = None
         if ctx.needs_input_grad[0]:
@@ -268,9 +287,23 @@ def _check_targets_in_range(target: Tensor, n_classes: int, ignore_index: int, o
     t = target.array
     bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
     if bool(bad.any()):
-        value = int(target.backend.to_numpy(t[bad])[0])
-        raise ValueError(f"{op}: target {value} is out of bounds for {n_classes} classes "
-                         f"(valid targets are 0..{n_classes - 1}, or ignore_index={ignore_index})")
+        _raise_out_of_range(target, bad, n_classes, ignore_index, op)
+
+
+def _raise_out_of_range(target: Tensor, bad: Any, n_classes: int, ignore_index: int,
+                        op: str) -> None:
+    value = int(target.backend.to_numpy(target.array[bad])[0])
+    raise ValueError(f"{op}: target {value} is out of bounds for {n_classes} classes "
+                     f"(valid targets are 0..{n_classes - 1}, or ignore_index={ignore_index})")
+
+
+def _fused_kernel(x: Tensor, weight: Any, smoothing: float, reduction: str,
+                  probabilities: bool) -> Any:
+    """The backend's fused cross-entropy for the common case (class indices, (N, C) scores, no
+    class weights or smoothing, a mean or sum), or None: then the array code above runs."""
+    if probabilities or weight is not None or smoothing or x.ndim != 2 or reduction == "none":
+        return None
+    return x.backend.kernel("cross_entropy_forward")
 
 
 def _legacy(size_average: Any, reduce: Any, op: str) -> None:
@@ -296,8 +329,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
         raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {smoothing}")
     x, t, unbatched, probabilities = _class_inputs(input, target, op, allow_probabilities=True)
     w = _check_weight(weight, x, op)
-    if not probabilities:
-        _check_targets_in_range(t, x.shape[1], ignore_index, op)
+    if not probabilities and _fused_kernel(x, w, smoothing, reduction, probabilities) is None:
+        _check_targets_in_range(t, x.shape[1], ignore_index, op)  # (the fused kernel checks)
     out = CrossEntropy.apply(x, t, w, int(ignore_index), smoothing, reduction, probabilities)
     return out.reshape(()) if unbatched and reduction == "none" else out
 
