@@ -28,12 +28,12 @@ numpy.__version__, 'cupy', cupy.__version__, 'cuda available', mg.cuda.is_availa
       ;;
     suite)
       MINIGRAD_TEST_DEVICE=cuda timeout "${SUITE_LIMIT:-420}" $PY -m pytest "${xdist[@]}" \
-        -p no:cacheprovider -q -rfE --tb=short --junitxml="$OUTDIR/suite.xml" \
+        -p no:cacheprovider -rfEs --tb=short --junitxml="$OUTDIR/suite.xml" \
         2>&1 | tee "$OUTDIR/suite.log" | tail -n 80
       ;;
     cross)
       MINIGRAD_CROSS_DEVICE=cuda timeout 300 $PY -m pytest tests/test_cross_device.py \
-        -p no:cacheprovider -q -rfE --tb=short 2>&1 | tee "$OUTDIR/cross.log" | tail -n 30
+        -p no:cacheprovider -rfEs --tb=short 2>&1 | tee "$OUTDIR/cross.log" | tail -n 30
       ;;
     bench)
       timeout "${BENCH_LIMIT:-240}" $PY benchmarks/bench_cnn.py --device cuda --batch 128 1024 \

@@ -118,8 +118,8 @@ def build(cupy: Any) -> dict[str, Callable]:
     # One thread per row of (N, C) scores: the stable log-softmax, the softmax kept for
     # backward (written into ``softmax``), the row's loss and whether its target is usable.
     ce_forward = cupy.ElementwiseKernel(
-        "raw T x, raw T softmax, I target, int32 C, int64 ignore_index",
-        "T loss, T kept, bool bad",
+        "raw T x, I target, int32 C, int64 ignore_index",
+        "raw T softmax, T loss, T kept, bool bad",
         """
         const long long base = (long long)i * C;
         T m = x[base];
@@ -146,8 +146,10 @@ def build(cupy: Any) -> dict[str, Callable]:
     def cross_entropy_forward(x, target, ignore_index):
         """(softmax, per-row loss, per-row 1/0 kept, per-row bad target) of (N, C) scores."""
         x = cupy.ascontiguousarray(x)
-        softmax = cupy.empty_like(x)
-        loss, kept, bad = ce_forward(x, softmax, target, x.shape[1], ignore_index)
+        n = x.shape[0]
+        softmax, loss = cupy.empty_like(x), cupy.empty(n, x.dtype)
+        kept, bad = cupy.empty(n, x.dtype), cupy.empty(n, cupy.bool_)
+        ce_forward(x, target, x.shape[1], ignore_index, softmax, loss, kept, bad)
         return softmax, loss, kept, bad
 
     def cross_entropy_backward(softmax, target, scale, ignore_index):

@@ -412,7 +412,10 @@ class Where(Function):
 def where(condition: Tensor, a: Any, b: Any) -> Tensor:
     """Pick from ``a`` where ``condition`` holds, else from ``b`` (gradients follow the pick)."""
     if not isinstance(condition, Tensor):
-        condition = Tensor(condition, device=a.device if isinstance(a, Tensor) else b.device)
+        device = next((t.device for t in (a, b) if isinstance(t, Tensor)), None)
+        condition = Tensor(condition, device=device)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):  # where(cond, 1.0, -1.0)
+        a = Tensor(a, device=condition.device)
     if condition.dtype != dtypes.bool:
         condition = Tensor._make(condition.array != 0, condition.device)
     a, b = operands(a, b, "where")

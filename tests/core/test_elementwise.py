@@ -96,3 +96,12 @@ def test_integer_division_gives_floats() -> None:
     for out in (i / 2, 2 / i, i / i, i / 2.0):
         assert out.dtype == mg.float32
     np.testing.assert_allclose((2 / i).numpy(), [2.0, 1.0, 0.5])
+
+
+@pytest.mark.parametrize("a, b, dtype", [(1.0, -1.0, "float32"), (1, 0, "int64"),
+                                         (2, 0.5, "float32")])
+def test_where_with_two_python_scalars_follows_torch(a, b, dtype) -> None:
+    """torch.where(cond, 1.0, -1.0): both branches numbers; the result takes the default dtype."""
+    out = mg.where(mg.tensor([True, False, True]), a, b)
+    assert out.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(out.numpy(), np.where([True, False, True], a, b))
