@@ -23,6 +23,25 @@ from __future__ import annotations
 from typing import Any, Callable
 
 
+def _split_index(row: str, col: str, rows: str, cols: str) -> str:
+    """C code splitting the flat index ``i`` of a work-layout array (channels-last or not)
+    into ``n``, ``c``, ``row``, ``col``, for ``rows`` x ``cols`` planes of ``C`` channels."""
+    return f"""
+        int c, {row}, {col}, n, r;
+        if (channels_last) {{
+          c = i % C; r = i / C; {col} = r % {cols}; r /= {cols}; {row} = r % {rows}; n = r / {rows};
+        }} else {{
+          {col} = i % {cols}; r = i / {cols}; {row} = r % {rows}; r /= {rows}; c = r % C; n = r / C;
+        }}
+    """
+
+
+def _offset(row: str, col: str, rows: str, cols: str) -> str:
+    """The C expression for the flat offset of (n, c, row, col): the inverse of the above."""
+    return (f"(channels_last ? (((long long)n * {rows} + {row}) * {cols} + {col}) * C + c "
+            f": (((long long)n * C + c) * {rows} + {row}) * {cols} + {col})")
+
+
 def build(cupy: Any) -> dict[str, Callable]:
     """The kernels, compiled on first call by CuPy (and cached on disk by it)."""
     adam = cupy.ElementwiseKernel(
@@ -47,10 +66,7 @@ def build(cupy: Any) -> dict[str, Callable]:
     pool_forward = cupy.ElementwiseKernel(
         "raw T x, " + geometry,
         "T out, I which",
-        """
-        int c, ho, wo, n, r;
-        if (channels_last) { c = i % C; r = i / C; wo = r % Wo; r /= Wo; ho = r % Ho; n = r / Ho; }
-        else { wo = i % Wo; r = i / Wo; ho = r % Ho; r /= Ho; c = r % C; n = r / C; }
+        _split_index("ho", "wo", "Ho", "Wo") + """
         T best = 0; int arg = 0;
         for (int a = 0; a < kh; ++a) {
           int h = ho * sh - ph + a * dh;
@@ -58,8 +74,7 @@ def build(cupy: Any) -> dict[str, Callable]:
             int w = wo * sw - pw + b * dw;
             T value = (T)__longlong_as_double(0xfff0000000000000ULL);  // outside: -inf
             if (h >= 0 && h < H && w >= 0 && w < W) {
-              value = x[channels_last ? (((long long)n * H + h) * W + w) * C + c
-                                      : (((long long)n * C + c) * H + h) * W + w];
+              value = x[""" + _offset("h", "w", "H", "W") + """];
             }
             int k = a * kw + b;
             if (k == 0) { best = value; continue; }
@@ -76,10 +91,7 @@ def build(cupy: Any) -> dict[str, Callable]:
     pool_backward = cupy.ElementwiseKernel(
         "raw T grad, raw I which, " + geometry,
         "T out",
-        """
-        int c, h, w, n, r;
-        if (channels_last) { c = i % C; r = i / C; w = r % W; r /= W; h = r % H; n = r / H; }
-        else { w = i % W; r = i / W; h = r % H; r /= H; c = r % C; n = r / C; }
+        _split_index("h", "w", "H", "W") + """
         T total = 0;
         for (int a = 0; a < kh; ++a) {
           int th = h + ph - a * dh;
@@ -89,8 +101,7 @@ def build(cupy: Any) -> dict[str, Callable]:
             int tw = w + pw - b * dw;
             if (tw < 0 || tw % sw != 0 || tw / sw >= Wo) continue;
             int wo = tw / sw;
-            long long o = channels_last ? (((long long)n * Ho + ho) * Wo + wo) * C + c
-                                        : (((long long)n * C + c) * Ho + ho) * Wo + wo;
+            long long o = """ + _offset("ho", "wo", "Ho", "Wo") + """;
             if ((int)which[o] == a * kw + b) total += grad[o];
           }
         }
