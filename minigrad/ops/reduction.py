@@ -123,17 +123,36 @@ def amin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 
 
 def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
-    """``max()`` is a scalar; ``max(dim=int)`` is (values, indices) as in PyTorch."""
+    """``max()`` is a scalar (ties share its gradient); ``max(dim=int)`` is (values, indices)
+    as in PyTorch, and the gradient goes to the element at the returned index."""
     if isinstance(dim, int):
-        return ValuesIndices(amax(x, dim, keepdim), argmax(x, dim, keepdim))
+        return _values_at(x, dim, argmax(x, dim, keepdim=True), keepdim)
     return amax(x, dim, keepdim)
 
 
 def min(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
-    """``min()`` is a scalar; ``min(dim=int)`` is (values, indices) as in PyTorch."""
+    """``min()`` is a scalar; ``min(dim=int)`` is (values, indices), as ``max``."""
     if isinstance(dim, int):
-        return ValuesIndices(amin(x, dim, keepdim), argmin(x, dim, keepdim))
+        return _values_at(x, dim, argmin(x, dim, keepdim=True), keepdim)
     return amin(x, dim, keepdim)
+
+
+def _values_at(x: Tensor, dim: int, indices: Tensor, keepdim: bool) -> ValuesIndices:
+    """(x at ``indices`` along ``dim``, indices): picked by indexing, so that backward sends
+    each gradient to that one element, even where several elements tie for the max."""
+    if x.ndim == 0:
+        return ValuesIndices(x.clone(), indices.reshape(()))
+    axis = dim % x.ndim
+    index = []
+    for i, size in enumerate(x.shape):  # broadcasting aranges select every other position
+        shape = [1] * x.ndim
+        shape[i] = size
+        index.append(indices if i == axis else
+                     Tensor._make(x.xp.arange(size, dtype=dtypes.int64).reshape(shape), x.device))
+    values = x[tuple(index)]
+    if not keepdim:
+        values, indices = values.squeeze(axis), indices.squeeze(axis)
+    return ValuesIndices(values, indices)
 
 
 def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:

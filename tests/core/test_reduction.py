@@ -130,3 +130,33 @@ def test_logsumexp_is_stable_for_large_inputs() -> None:
     np.testing.assert_allclose(out.detach().numpy(), [1000 + np.log(2), -1000 + np.log(2)])
     out.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), np.full((2, 2), 0.5))
+
+
+@pytest.mark.parametrize("op, expected", [
+    ("max", [[0, 1, 0], [1, 0, 0]]),   # ties (3, 3) and (2, 2): the first index wins, alone
+    ("min", [[1, 0, 0], [0, 0, 1]])])
+def test_max_min_with_dim_send_the_gradient_to_the_returned_index(op, expected) -> None:
+    """torch.max(x, dim) backpropagates through its indices, unlike amax, which shares."""
+    x = mg.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 1.0]], requires_grad=True)
+    values, indices = getattr(x, op)(dim=1)
+    values.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+    assert values.shape == (2,) and indices.shape == (2,)
+
+
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_max_with_dim_gradchecks_and_matches_torch(keepdim) -> None:
+    data = np.random.default_rng(3).standard_normal((3, 4, 5))
+    x = mg.tensor(data, dtype=mg.float64, requires_grad=True)
+    assert mg.gradcheck(lambda t: t.max(dim=1, keepdim=keepdim).values, (x,))
+    torch = pytest.importorskip("torch")
+    tied = np.round(data)  # many ties
+    ours = mg.tensor(tied, dtype=mg.float64, requires_grad=True)
+    theirs = torch.tensor(tied, requires_grad=True)
+    v, i = ours.max(dim=-1, keepdim=keepdim)
+    tv, ti = theirs.max(dim=-1, keepdim=keepdim)
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())
+    weights = np.arange(1.0, v.numel() + 1).reshape(v.shape)
+    (v * mg.tensor(weights, dtype=mg.float64)).sum().backward()
+    (tv * torch.tensor(weights)).sum().backward()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
