@@ -374,8 +374,9 @@ Tensor.__rmatmul__ = _binary(ops.matmul, reflected=True)
 Tensor.__neg__ = ops.neg
 Tensor.__abs__ = ops.abs
 Tensor.__getitem__ = ops.getitem
-Tensor.__eq__ = _binary(ops.eq)
-Tensor.__ne__ = _binary(ops.ne)
+# ``t == None`` is False (and ``!=`` True), as in PyTorch, not an elementwise comparison.
+Tensor.__eq__ = lambda self, other: False if other is None else ops.eq(self, other)
+Tensor.__ne__ = lambda self, other: True if other is None else ops.ne(self, other)
 Tensor.__lt__ = _binary(ops.lt)
 Tensor.__le__ = _binary(ops.le)
 Tensor.__gt__ = _binary(ops.gt)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
 from ..tensor import Tensor
 from .module import Module
@@ -141,6 +141,65 @@ class ModuleList(Module):
         self._modules.clear()
         for i, m in enumerate(modules):
             self.add_module(str(i), m)
+
+
+class ModuleDict(Module):
+    """Modules kept by name, in insertion order, with their parameters registered under the
+    name (``layers['encoder'].weight`` is ``encoder.weight`` in the state_dict)."""
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple] | None = None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        if key not in self._modules:
+            raise KeyError(f"ModuleDict has no module {key!r}; it has {list(self._modules)}")
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        self.pop(key)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def keys(self) -> Iterable[str]:
+        return self._modules.keys()
+
+    def values(self) -> Iterable[Module]:
+        return self._modules.values()
+
+    def items(self) -> Iterable[tuple[str, Module]]:
+        return self._modules.items()
+
+    def pop(self, key: str) -> Module:
+        module = self[key]
+        del self._modules[key]
+        return module
+
+    def clear(self) -> None:
+        self._modules.clear()
+
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple]) -> None:
+        """Add (or replace) modules from a mapping or from (name, module) pairs."""
+        if isinstance(modules, (Module, Tensor, str)) and not isinstance(modules, ModuleDict):
+            raise TypeError(f"ModuleDict.update should be called with a mapping or (name, "
+                            f"module) pairs, got {type(modules).__name__}")
+        pairs = modules.items() if hasattr(modules, "items") else modules
+        for i, pair in enumerate(pairs):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise TypeError(f"ModuleDict.update: element {i} should be a (name, module) "
+                                f"pair, got {pair!r}")
+            self[pair[0]] = pair[1]
 
 
 class Identity(Module):

@@ -1,4 +1,4 @@
-"""Sequential, ModuleList, Identity, Flatten: indexing, registration, shapes, PyTorch parity."""
+"""Sequential, ModuleList, ModuleDict, Identity, Flatten: indexing, registration, shapes, PyTorch parity."""
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -123,3 +123,53 @@ def test_flatten_matches_torch():
     torch = pytest.importorskip("torch")
     compare_with_torch(nn.Flatten(1, 2), torch.nn.Flatten(1, 2),
                        np.random.default_rng(0).standard_normal((2, 3, 4, 2)))
+
+
+# --- ModuleDict --------------------------------------------------------------------------------
+def test_module_dict_registers_by_name_in_order() -> None:
+    heads = nn.ModuleDict({"digit": nn.Linear(4, 10), "parity": nn.Linear(4, 2)})
+    heads["size"] = nn.Linear(4, 3)
+    assert list(heads) == ["digit", "parity", "size"] and len(heads) == 3
+    assert "parity" in heads and "colour" not in heads
+    assert list(heads.state_dict()) == ["digit.weight", "digit.bias", "parity.weight",
+                                        "parity.bias", "size.weight", "size.bias"]
+    assert len(list(heads.parameters())) == 6
+    assert heads["size"].out_features == 3
+    assert [k for k, _ in heads.items()] == list(heads.keys())
+
+
+def test_module_dict_update_pop_and_errors() -> None:
+    heads = nn.ModuleDict([("a", nn.ReLU()), ("b", nn.Tanh())])
+    heads.update({"b": nn.Sigmoid(), "c": nn.Identity()})  # replaces b in place, adds c
+    assert list(heads) == ["a", "b", "c"] and isinstance(heads["b"], nn.Sigmoid)
+    assert isinstance(heads.pop("a"), nn.ReLU) and list(heads) == ["b", "c"]
+    del heads["b"]
+    assert list(heads) == ["c"]
+    with pytest.raises(KeyError, match="no module 'zz'.*'c'"):
+        heads["zz"]
+    with pytest.raises(TypeError, match="is not a Module subclass"):
+        heads["x"] = 3
+    with pytest.raises(TypeError, match="mapping or \\(name, module\\) pairs"):
+        heads.update(nn.ReLU())
+    with pytest.raises(TypeError, match="element 0 should be a \\(name, module\\) pair"):
+        heads.update(["abc"])
+    heads.clear()
+    assert len(heads) == 0
+
+
+def test_module_dict_state_dict_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
+    ours = nn.ModuleDict({"enc": nn.Linear(3, 2), "dec": nn.Linear(2, 3)})
+    theirs = torch.nn.ModuleDict({"enc": torch.nn.Linear(3, 2), "dec": torch.nn.Linear(2, 3)})
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy())
+                            for k, v in ours.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    out = ours["dec"](ours["enc"](mg.tensor(x)))
+    ref = theirs["dec"](theirs["enc"](torch.from_numpy(x)))
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_tensor_equals_none_is_false_as_in_torch() -> None:
+    t = mg.tensor([1.0, 2.0])
+    assert (t == None) is False and (t != None) is True  # noqa: E711
