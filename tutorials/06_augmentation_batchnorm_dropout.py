@@ -30,8 +30,8 @@
 # stepped every batch), batches of 128, 15 epochs. Target: the last model,
 # BatchNorm + augmentation + dropout, at least 99.5% test accuracy.
 #
-# Run: `python tutorials/06_augmentation_batchnorm_dropout.py` (about 45 minutes on
-# an idle 2-core CPU, minutes on a GPU with `--device cuda`). Every stage saves its
+# Run: `python tutorials/06_augmentation_batchnorm_dropout.py` (about 45-65 minutes on
+# a 2-core CPU, minutes on a GPU with `--device cuda`). Every stage saves its
 # weights and history; `--resume` reuses stages already trained with the same
 # settings, so a long run can be split over several sittings.
 
