@@ -1,8 +1,8 @@
 """Hand-written CUDA kernels for the few places where one kernel clearly beats many.
 
 On a GPU the lesson CNN's step is bound by launches, not arithmetic: each CuPy call costs
-~10-20 us of host time whatever its size. Three chains in a training step are long runs of
-small elementwise calls, and each becomes one kernel here:
+~10-20 us of host time whatever its size. These chains in a training step are long runs of
+small calls, and each becomes one kernel here:
 
 - the Adam update: ~12 calls per parameter (moments, bias correction, step) -> 1;
 - ReLU forward: allocations, the max and the saved mask -> 1;
@@ -13,8 +13,9 @@ small elementwise calls, and each becomes one kernel here:
   (each input element sums the outputs whose window picked it), so it needs no atomics and
   adds in the same order as the plain version.
 
-Each kernel does exactly what the plain array code in ``optim/adam.py`` and
-``ops/pooling.py`` does, in the same order of operations; those files stay the definition,
+Each kernel does what the plain array code in ``optim/adam.py``, ``ops/elementwise.py``
+(ReLU), ``ops/loss.py`` and ``ops/pooling.py`` does, in the same order of operations (the
+cross-entropy sums a row in its own order); those files stay the definition,
 and ``MINIGRAD_CUDA_KERNELS=0`` turns these off to compare (``benchmarks/bench_cnn.py``).
 Only the CuPy backend imports this file.
 """
