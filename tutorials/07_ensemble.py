@@ -20,10 +20,10 @@
 # and its own schedule: one-cycle at two peak rates, cosine annealing, and
 # step decay. Target: at least 99.7% test accuracy for the average.
 #
-# Run: `python tutorials/07_ensemble.py` (five times lesson 06's last stage:
-# about an hour on an idle 2-core CPU; use `--device cuda`). Each member is saved when
-# it finishes; `--resume` reuses finished members, so the work can be spread
-# over several sittings.
+# Run: `python tutorials/07_ensemble.py` (five times lesson 06's last stage: about
+# 10-15 minutes a member on a 2-core CPU, 2 on a GPU with `--device cuda`). Each
+# member is saved when it finishes; `--resume` reuses finished members, so the
+# work can be spread over several sittings (and devices).
 
 # %%
 import time
