@@ -267,11 +267,18 @@ class ReLU(Function):
         else:  # outputs in the input's memory order (channels-last stays channels-last)
             out = xp.empty_like(a)
             mask = xp.empty_like(a, dtype=xp.bool_) if track else None
+            src, dst, keep, zeros = a, out, mask, zero
+            if _as_rows(a) is not None:
+                # Seen as rows in memory order, max against a row of zeros: NumPy's loop for
+                # two contiguous operands is ~3x faster than its loop against a scalar.
+                src, dst = _as_rows(a), _as_rows(out)
+                keep = _as_rows(mask) if track else None
+                zeros = xp.zeros(src.shape[1], dtype=a.dtype)
 
             def part(s):
-                xp.maximum(a[s], zero, out=out[s])
+                xp.maximum(src[s], zeros, out=dst[s])
                 if track:
-                    xp.greater(a[s], zero, out=mask[s])
+                    xp.greater(src[s], zero, out=keep[s])
             x.backend.parallel_for(part, a.shape[0], a.size)
         ctx.save_for_backward(Tensor._make(mask, x.device) if track else None)
         return out
@@ -280,6 +287,18 @@ class ReLU(Function):
     def backward(ctx, grad):
         (mask,) = ctx.saved_tensors
         return ReLUMask.apply(grad, mask.array)
+
+
+def _as_rows(array: Any) -> Any:
+    """``array`` as (N, rest) rows in its memory order (C or channels-last), with no copy;
+    None for other layouts."""
+    if array.flags.c_contiguous:
+        return array.reshape(array.shape[0], -1)
+    if array.ndim == 4:
+        nhwc = array.transpose(0, 2, 3, 1)
+        if nhwc.flags.c_contiguous:
+            return nhwc.reshape(array.shape[0], -1)
+    return None
 
 
 class ReLUMask(Function):

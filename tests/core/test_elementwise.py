@@ -105,3 +105,26 @@ def test_where_with_two_python_scalars_follows_torch(a, b, dtype) -> None:
     out = mg.where(mg.tensor([True, False, True]), a, b)
     assert out.dtype == np.dtype(dtype)
     np.testing.assert_array_equal(out.numpy(), np.where([True, False, True], a, b))
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "channels_last", "strided"])
+def test_relu_handles_nan_inf_and_keeps_the_memory_order(layout) -> None:
+    """ReLU's CPU path works on rows in memory order; every layout must give max(x, 0)."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((4, 3, 5, 6)).astype(np.float32)
+    a.flat[::7], a.flat[3::11], a.flat[5::13] = np.nan, -np.inf, np.inf
+    if layout == "contiguous":
+        x = mg.tensor(a)
+    elif layout == "channels_last":
+        x = mg.tensor(np.ascontiguousarray(a.transpose(0, 2, 3, 1))).permute(0, 3, 1, 2)
+    else:
+        wide = np.zeros((4, 3, 5, 12), np.float32)
+        wide[..., ::2] = a
+        x = mg.tensor(wide)[..., ::2]
+    x = x.detach().requires_grad_(True)
+    y = x.relu()
+    y.backward(mg.ones_like(y))
+    np.testing.assert_array_equal(y.detach().numpy(), np.maximum(a, 0))
+    np.testing.assert_array_equal(x.grad.numpy(), (a > 0).astype(np.float32))
+    if layout == "channels_last":
+        assert y.array.strides == x.array.strides
