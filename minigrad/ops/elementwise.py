@@ -268,10 +268,11 @@ class ReLU(Function):
             out = xp.empty_like(a)
             mask = xp.empty_like(a, dtype=xp.bool_) if track else None
             src, dst, keep, zeros = a, out, mask, zero
-            if _as_rows(a) is not None:
+            rows = _as_rows(a)
+            if rows is not None:
                 # Seen as rows in memory order, max against a row of zeros: NumPy's loop for
                 # two contiguous operands is ~3x faster than its loop against a scalar.
-                src, dst = _as_rows(a), _as_rows(out)
+                src, dst = rows, _as_rows(out)
                 keep = _as_rows(mask) if track else None
                 zeros = xp.zeros(src.shape[1], dtype=a.dtype)
 
