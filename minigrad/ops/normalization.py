@@ -27,32 +27,59 @@ def _reduce_axes(ndim: int) -> tuple:
     return (0,) + tuple(range(2, ndim))
 
 
+def _channel_rows(a: Any) -> Any:
+    """``a`` as an (M, C) matrix with a row per (sample, position), or None.
+
+    A view exists when the channels are the fastest-varying axis in memory: always for
+    (N, C), and for the channels-last activations the convolutions produce. Then per-
+    channel sums are one matrix-vector product and sums of products one einsum, several
+    times faster than NumPy reductions over axes (0, 2, 3) of a 4-D array.
+    """
+    rows = a if a.ndim == 2 else a.transpose(0, *range(2, a.ndim), 1)
+    return rows.reshape(-1, a.shape[1]) if rows.flags.c_contiguous else None
+
+
+def _channel_sum(a: Any, xp: Any) -> Any:
+    """Sum over every axis but the channels (axis 1): shape (C,)."""
+    rows = _channel_rows(a)
+    if rows is None:
+        return a.sum(axis=_reduce_axes(a.ndim))
+    return xp.ones(rows.shape[0], dtype=a.dtype) @ rows
+
+
+def _channel_dot(a: Any, b: Any, xp: Any) -> Any:
+    """Per-channel sum of ``a * b`` (shape (C,)) without an array for the product."""
+    rows_a, rows_b = _channel_rows(a), _channel_rows(b)
+    if rows_a is None or rows_b is None:
+        return (a * b).sum(axis=_reduce_axes(a.ndim))
+    return xp.einsum("mc,mc->c", rows_a, rows_b)
+
+
 class BatchNorm(Function):
     """y = (x - mean) / sqrt(var + eps) * weight + bias, statistics per channel (axis 1)."""
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
         xp, a = x.xp, x.array
-        axes = _reduce_axes(a.ndim)
         shape = (1, a.shape[1]) + (1,) * (a.ndim - 2)  # a per-channel value, broadcastable
         if training:
             count = a.size // a.shape[1]
-            mean = a.mean(axis=axes, keepdims=True)
-            centred = a - mean
-            var = xp.square(centred).mean(axis=axes, keepdims=True)  # biased: normalises
+            mean = _channel_sum(a, xp) / count
+            centred = a - mean.reshape(shape)
+            var = _channel_dot(centred, centred, xp) / count  # biased: normalises
             if running_mean is not None:
                 # PyTorch's update, with the unbiased variance for running_var.
                 running_mean.array *= 1.0 - momentum
-                running_mean.array += momentum * mean.reshape(-1)
+                running_mean.array += momentum * mean
             if running_var is not None:
                 running_var.array *= 1.0 - momentum
-                running_var.array += (momentum * count / (count - 1)) * var.reshape(-1)
+                running_var.array += (momentum * count / (count - 1)) * var
         else:
             # Copies: backward must see these values even if the buffers change meanwhile.
-            mean = running_mean.array.astype(a.dtype).reshape(shape)
-            var = running_var.array.astype(a.dtype).reshape(shape)
-            centred = a - mean
-        inv_std = 1.0 / xp.sqrt(var + eps)
+            mean = running_mean.array.astype(a.dtype)
+            var = running_var.array.astype(a.dtype)
+            centred = a - mean.reshape(shape)
+        mean, inv_std = mean.reshape(shape), (1.0 / xp.sqrt(var + eps)).reshape(shape)
         out = centred  # normalised and scaled in place: one pass for both
         out *= inv_std if weight is None else inv_std * weight.array.reshape(shape)
         if bias is not None:
@@ -68,23 +95,22 @@ class BatchNorm(Function):
         if is_grad_enabled():  # create_graph=True: build the backward's own graph
             return _backward_with_tensors(ctx, x, weight, grad)
         xp, g, a = x.xp, grad.array, x.array
-        axes = _reduce_axes(a.ndim)
-        shape = ctx.mean.shape
-        normalised = (a - ctx.mean) * ctx.inv_std
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        g_sum = g.sum(axis=axes, keepdims=True)
-        gx_sum = (g * normalised).sum(axis=axes, keepdims=True) if need_w or ctx.training \
-            and need_x else None
+        count = a.size // a.shape[1]
+        g_sum = _channel_sum(g, xp).reshape(ctx.mean.shape)
+        centred = a - ctx.mean
+        # sum(dy * x^) = inv_std * sum(dy * (x - mean)), without an array for either product
+        gx_sum = _channel_dot(g, centred, xp).reshape(ctx.mean.shape) * ctx.inv_std
         gx = None
         if need_x:
-            scale = ctx.inv_std if weight is None else ctx.inv_std * weight.array.reshape(shape)
-            if ctx.training:
-                count = a.size // a.shape[1]
-                normalised *= gx_sum * (-1.0 / count)
-                normalised += g
-                normalised -= g_sum * (1.0 / count)
-                normalised *= scale
-                gx = normalised
+            scale = ctx.inv_std if weight is None else ctx.inv_std * weight.array.reshape(
+                ctx.mean.shape)
+            if ctx.training:  # w / sigma * (dy - mean(dy) - x^ * mean(dy * x^)), in place
+                centred *= ctx.inv_std * gx_sum * (-1.0 / count)
+                centred += g
+                centred -= g_sum * (1.0 / count)
+                centred *= scale
+                gx = centred
             else:
                 gx = g * scale
         gw = gx_sum.reshape(-1) if need_w else None

@@ -150,6 +150,61 @@ def test_channels_last_input_gives_the_same_results():
     np.testing.assert_allclose(x.grad.numpy(), ref.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
+def _channels_last(values: np.ndarray) -> mg.Tensor:
+    """A tensor of ``values`` whose memory is channels-last, like a convolution's output."""
+    order = (0,) + tuple(range(2, values.ndim)) + (1,)
+    stored = mg.tensor(np.ascontiguousarray(values.transpose(order)))
+    return stored.permute(*np.argsort(order))
+
+
+@pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
+@pytest.mark.parametrize("shape", [(2, 3, 4, 5), (4, 3, 6)], ids=["NCHW", "NCL"])
+def test_channels_last_input_and_gradient_take_the_row_path_and_agree(training, shape):
+    """With the input and the incoming gradient both channels-last, the per-channel sums run
+    as matrix products over rows; they must agree with the reductions a contiguous copy takes."""
+    from minigrad.ops.normalization import _channel_rows
+    x = _channels_last(_values(shape)).detach().requires_grad_()
+    seed = _channels_last(_values(shape, seed=3))
+    assert _channel_rows(x.array) is not None and _channel_rows(seed.array) is not None
+    ref = mg.tensor(_values(shape), requires_grad=True)
+    assert _channel_rows(ref.array) is None
+    results = []
+    for inp, grad in ((x, seed), (ref, mg.tensor(seed.numpy()))):
+        layer = _layer(BatchNorm2d if len(shape) == 4 else BatchNorm1d)
+        if not training:
+            layer(mg.tensor(_values(shape, seed=7)))  # running statistics away from 0 and 1
+            layer.eval()
+        out = layer(inp)
+        out.backward(grad)
+        results.append((out.detach().numpy(), inp.grad.numpy(), layer.weight.grad.numpy(),
+                        layer.bias.grad.numpy(), layer.running_mean.numpy(),
+                        layer.running_var.numpy()))
+    for mine, theirs in zip(*results):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_gradcheck_channels_last():
+    layer = _layer(BatchNorm2d)
+    x = _channels_last(_values((3, 3, 2, 4))).detach().requires_grad_()
+    assert mg.gradcheck_module(layer, (x,))
+
+
+def test_float32_with_a_large_offset_keeps_its_precision():
+    """Per-channel statistics and gradients are computed from the centred values, so a large
+    common offset (mean 1000, spread 1) costs no accuracy in float32: compared with float64."""
+    values = 1000.0 + _values((8, 3, 5, 5))
+    seed = _values((8, 3, 5, 5), seed=4)
+    grads = []
+    for dtype in (np.float32, np.float64):
+        x = _channels_last(values.astype(dtype)).detach().requires_grad_()
+        layer = BatchNorm2d(3, dtype=mg.float32 if dtype == np.float32 else mg.float64)
+        out = layer(x)
+        out.backward(_channels_last(seed.astype(dtype)))
+        grads.append((out.detach().numpy(), x.grad.numpy(), layer.weight.grad.numpy()))
+    for low, high in zip(*grads):
+        np.testing.assert_allclose(low, high, rtol=1e-3, atol=1e-3)
+
+
 # --- buffers, dtypes, devices ------------------------------------------------------------------
 def test_buffers_and_state_dict_names():
     layer = BatchNorm2d(4)
