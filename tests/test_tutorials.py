@@ -147,3 +147,25 @@ def test_cuda_fallback_is_announced(tmp_path):
     proc, _ = _run("01_convolution_by_hand", "--device", "cuda", out=tmp_path)
     assert proc.returncode != 0
     assert "CUDA is not available" in proc.stderr
+
+
+def test_ensemble_members_can_be_trained_apart_and_reused(tmp_path):
+    """Lesson 07: ``--only-member K`` trains one member and stops; a later ``--resume`` run
+    reuses it (same settings) and trains only the missing ones. Member 5 is the second
+    architecture (padding 1)."""
+    proc, _ = _run("07_ensemble", "--members", "6", "--only-member", "5", out=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "member 5: seed 5, onecycle schedule, lr 0.003, padding 1" in proc.stdout
+    assert "ensemble of" not in proc.stdout
+    assert sorted(p.name for p in tmp_path.glob("member_*.npz")) == ["member_5.npz"]
+
+    proc, _ = _run("07_ensemble", "--members", "2", "--only-member", "1", out=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    proc, _ = _run("07_ensemble", "--members", "2", "--resume", out=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert re.search(r"^== member 1: reusing .*member_1\.npz", proc.stdout, re.M)
+    assert re.search(r"^== member 0: seed 0, onecycle", proc.stdout, re.M)
+    assert re.search(rf"^ensemble of 2: test accuracy: {ACCURACY}$", proc.stdout, re.M)
+
+    proc, _ = _run("07_ensemble", "--members", "2", "--only-member", "2", out=tmp_path)
+    assert proc.returncode != 0 and "--only-member must be between 0 and 1, got 2" in proc.stderr
