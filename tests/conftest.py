@@ -28,7 +28,7 @@ def data_home() -> Path | None:
     """Where the MNIST folders are: $MINIGRAD_DATA, else ../shared/data beside the repo."""
     for candidate in (os.environ.get("MINIGRAD_DATA"), REPO.parent / "shared" / "data"):
         if candidate and (Path(candidate) / "mnist").is_dir():
-            return Path(candidate)
+            return Path(candidate).resolve()  # absolute: tests link to it from other folders
     return None
 
 

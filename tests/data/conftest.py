@@ -27,7 +27,7 @@ def find_data_home() -> Path | None:
     candidates.append(REPO.parent / "shared" / "data")
     for c in candidates:
         if (c / "mnist").is_dir():
-            return c
+            return c.resolve()  # absolute: tests link to it from temporary folders
     return None
 
 
