@@ -151,13 +151,16 @@ def test_cuda_fallback_is_announced(tmp_path):
 
 def test_ensemble_members_can_be_trained_apart_and_reused(tmp_path):
     """Lesson 07: ``--only-member K`` trains one member and stops; a later ``--resume`` run
-    reuses it (same settings) and trains only the missing ones. Member 5 is the second
-    architecture (padding 1)."""
+    reuses it (same settings) and trains only the missing ones. Members 5 and 6 are the
+    second and third architectures."""
     proc, _ = _run("07_ensemble", "--members", "6", "--only-member", "5", out=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "member 5: seed 5, onecycle schedule, lr 0.003, padding 1" in proc.stdout
+    assert "member 5: seed 5, onecycle schedule, lr 0.003, padded architecture" in proc.stdout
     assert "ensemble of" not in proc.stdout
     assert sorted(p.name for p in tmp_path.glob("member_*.npz")) == ["member_5.npz"]
+    proc, _ = _run("07_ensemble", "--members", "7", "--only-member", "6", out=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "member 6: seed 6, onecycle schedule, lr 0.003, deep architecture" in proc.stdout
 
     proc, _ = _run("07_ensemble", "--members", "2", "--only-member", "1", out=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
