@@ -121,3 +121,48 @@ def test_backend_asarray_and_to_numpy() -> None:
     assert backend.is_array(a) and a.dtype == np.float32
     assert isinstance(backend.to_numpy(a), np.ndarray)
     backend.synchronize()  # a no-op on the CPU, but it must exist
+
+
+_BLAS_PROBE = """
+import ctypes, os, sys
+import numpy as np
+import minigrad as mg
+from minigrad.backend import get_backend
+get_backend("cpu")
+with open("/proc/self/maps") as maps:
+    paths = sorted({l.split()[-1] for l in maps if "openblas" in l.lower() and l.split()[-1].startswith("/")})
+if not paths:
+    print("no-openblas")
+    sys.exit(0)
+lib = ctypes.CDLL(paths[0])
+lib.openblas_thread_timeout.restype = ctypes.c_uint
+a = np.arange(40000, dtype=np.float64).reshape(200, 200) / 40000
+assert np.allclose(a @ a, np.einsum("ij,jk->ik", a, a))  # products still right after the restart
+print(lib.openblas_thread_timeout(), "OPENBLAS_THREAD_TIMEOUT" in os.environ)
+"""
+
+
+def _probe_blas(**env: str) -> str:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = str(Path(__file__).resolve().parents[2])
+    full = {k: v for k, v in os.environ.items()
+            if k not in ("OPENBLAS_THREAD_TIMEOUT", "MINIGRAD_BLAS_TUNING")}
+    full.update(env, PYTHONPATH=os.pathsep.join(filter(None, [root, full.get("PYTHONPATH")])))
+    out = subprocess.run([sys.executable, "-c", _BLAS_PROBE], env=full, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    if out.stdout.strip() == "no-openblas":
+        pytest.skip("NumPy here does not use OpenBLAS")
+    return out.stdout.strip()
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="Linux only")
+def test_openblas_threads_sleep_between_products() -> None:
+    """The CPU backend sets OpenBLAS's idle-spin timeout to 2**4 cycles, without leaving the
+    variable in the environment; a user's own setting, or MINIGRAD_BLAS_TUNING=0, wins."""
+    assert _probe_blas() == "4 False"
+    assert _probe_blas(OPENBLAS_THREAD_TIMEOUT="9") == "9 True"
+    assert _probe_blas(MINIGRAD_BLAS_TUNING="0") == "0 False"  # 0: OpenBLAS's built-in default
