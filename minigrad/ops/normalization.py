@@ -55,18 +55,35 @@ def _channel_dot(a: Any, b: Any, xp: Any) -> Any:
     return xp.einsum("mc,mc->c", rows_a, rows_b)
 
 
+def _sliced_sum(fn: Any, a: Any, backend: Any) -> Any:
+    """``fn(s)`` summed over slices ``s`` of the batch, the slices spread over the cores and
+    added in batch order (so the result does not depend on which thread finished first)."""
+    parts: dict = {}
+    backend.parallel_for(lambda s: parts.__setitem__(s.start, fn(s)), a.shape[0], a.size)
+    return sum(parts[start] for start in sorted(parts))
+
+
+def _centred(a: Any, mean: Any, backend: Any) -> Any:
+    """``a - mean`` in ``a``'s memory order, the batch spread over the cores."""
+    out = backend.xp.empty_like(a)
+    backend.parallel_for(lambda s: backend.xp.subtract(a[s], mean, out=out[s]), a.shape[0],
+                         a.size)
+    return out
+
+
 class BatchNorm(Function):
     """y = (x - mean) / sqrt(var + eps) * weight + bias, statistics per channel (axis 1)."""
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
-        xp, a = x.xp, x.array
+        xp, a, backend = x.xp, x.array, x.backend
         shape = (1, a.shape[1]) + (1,) * (a.ndim - 2)  # a per-channel value, broadcastable
         if training:
             count = a.size // a.shape[1]
             mean = _channel_sum(a, xp) / count
-            centred = a - mean.reshape(shape)
-            var = _channel_dot(centred, centred, xp) / count  # biased: normalises
+            centred = _centred(a, mean.reshape(shape), backend)
+            var = _sliced_sum(lambda s: _channel_dot(centred[s], centred[s], xp), a,
+                              backend) / count  # biased: normalises
             if running_mean is not None:
                 # PyTorch's update, with the unbiased variance for running_var.
                 running_mean.array *= 1.0 - momentum
@@ -78,12 +95,17 @@ class BatchNorm(Function):
             # Copies: backward must see these values even if the buffers change meanwhile.
             mean = running_mean.array.astype(a.dtype)
             var = running_var.array.astype(a.dtype)
-            centred = a - mean.reshape(shape)
+            centred = _centred(a, mean.reshape(shape), backend)
         mean, inv_std = mean.reshape(shape), (1.0 / xp.sqrt(var + eps)).reshape(shape)
-        out = centred  # normalised and scaled in place: one pass for both
-        out *= inv_std if weight is None else inv_std * weight.array.reshape(shape)
-        if bias is not None:
-            out += bias.array.reshape(shape)
+        scale = inv_std if weight is None else inv_std * weight.array.reshape(shape)
+        shift = None if bias is None else bias.array.reshape(shape)
+        out = centred  # normalised, scaled and shifted in place
+
+        def scale_and_shift(s):
+            out[s] *= scale
+            if shift is not None:
+                out[s] += shift
+        backend.parallel_for(scale_and_shift, a.shape[0], a.size)
         ctx.training, ctx.eps = training, eps
         ctx.mean, ctx.inv_std = mean, inv_std
         ctx.save_for_backward(x, weight)
@@ -94,22 +116,28 @@ class BatchNorm(Function):
         x, weight = ctx.saved_tensors
         if is_grad_enabled():  # create_graph=True: build the backward's own graph
             return _backward_with_tensors(ctx, x, weight, grad)
-        xp, g, a = x.xp, grad.array, x.array
+        xp, g, a, backend = x.xp, grad.array, x.array, x.backend
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         count = a.size // a.shape[1]
         g_sum = _channel_sum(g, xp).reshape(ctx.mean.shape)
-        centred = a - ctx.mean
+        centred = _centred(a, ctx.mean, backend)
         # sum(dy * x^) = inv_std * sum(dy * (x - mean)), without an array for either product
-        gx_sum = _channel_dot(g, centred, xp).reshape(ctx.mean.shape) * ctx.inv_std
+        gx_sum = _sliced_sum(lambda s: _channel_dot(g[s], centred[s], xp), a, backend).reshape(
+            ctx.mean.shape) * ctx.inv_std
         gx = None
         if need_x:
             scale = ctx.inv_std if weight is None else ctx.inv_std * weight.array.reshape(
                 ctx.mean.shape)
             if ctx.training:  # w / sigma * (dy - mean(dy) - x^ * mean(dy * x^)), in place
-                centred *= ctx.inv_std * gx_sum * (-1.0 / count)
-                centred += g
-                centred -= g_sum * (1.0 / count)
-                centred *= scale
+                x_hat_coef, g_mean = ctx.inv_std * gx_sum * (-1.0 / count), g_sum / count
+
+                def combine(s):
+                    part = centred[s]
+                    part *= x_hat_coef
+                    part += g[s]
+                    part -= g_mean
+                    part *= scale
+                backend.parallel_for(combine, a.shape[0], a.size)
                 gx = centred
             else:
                 gx = g * scale

@@ -183,6 +183,27 @@ def test_channels_last_input_and_gradient_take_the_row_path_and_agree(training, 
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
 
 
+def test_large_input_split_over_threads_agrees(monkeypatch):
+    """Above parallel_for's threshold the passes and partial sums are split over threads;
+    three threads must give what one gives (whatever this machine has)."""
+    from minigrad.backend import get_backend
+    shape = (40, 3, 48, 48)  # 276,480 values: above the threshold
+    seed = _values(shape, seed=3)
+    results = []
+    for threads in (3, 1):
+        monkeypatch.setattr(get_backend("cpu"), "threads", threads)
+        for layout in (_channels_last, mg.tensor):
+            x = layout(_values(shape)).to("cpu").detach().requires_grad_()
+            layer = _layer(BatchNorm2d).to("cpu")
+            out = layer(x)
+            out.backward(layout(seed).to("cpu"))
+            results.append((out.detach().numpy(), x.grad.numpy(), layer.weight.grad.numpy(),
+                            layer.running_var.numpy()))
+    for other in results[1:]:
+        for mine, theirs in zip(results[0], other):
+            np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+
+
 def test_gradcheck_channels_last():
     layer = _layer(BatchNorm2d)
     x = _channels_last(_values((3, 3, 2, 4))).detach().requires_grad_()
