@@ -12,8 +12,10 @@
 # Two networks trained from different random starts (and with different
 # learning-rate schedules) end up in different places: they mostly agree, but
 # their mistakes differ. Averaging their predicted probabilities cancels much
-# of what each gets wrong alone, so an ensemble of good models beats its best
-# member. It costs training and running every member.
+# of what each gets wrong alone, so an ensemble of good models beats its
+# typical member, and usually its best one (not always: a lucky member can
+# still come out ahead, as one does here). It costs training and running every
+# member.
 #
 # Members 0-4 are lesson 06's final recipe (the widened CNN with BatchNorm,
 # augmentation and dropout, 15 epochs, batches of 128, Adam), each with its own
