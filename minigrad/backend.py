@@ -91,8 +91,8 @@ class CpuBackend(Backend):
       4,300 faults and ~25% of a step for the lesson CNN). Raising the mmap and trim thresholds
       keeps freed blocks in the heap for the next step. ``MINIGRAD_MALLOC_TUNING=0`` turns it off.
     - OpenBLAS's idle threads: they would spin between matrix products and take a core from
-      the threads above; ``tune_blas_threads`` makes them sleep at once (7-18% off a lesson-CNN
-      step on 2 cores). ``MINIGRAD_BLAS_TUNING=0`` turns it off.
+      the threads above; ``tune_blas_threads`` makes them sleep at once (up to ~15% off a
+      lesson-CNN step on 2 cores, and a fifth of its CPU time). ``MINIGRAD_BLAS_TUNING=0`` turns it off.
     """
 
     #: Below this many elements an array op is too short for a thread hand-off to pay.

@@ -123,11 +123,13 @@ class BatchNorm(Function):
         xp, g, a, backend = x.xp, grad.array, x.array, x.backend
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         count = a.size // a.shape[1]
-        g_sum = _channel_sum(g, xp).reshape(ctx.mean.shape)
-        centred = _centred(a, ctx.mean, backend)
-        # sum(dy * x^) = inv_std * sum(dy * (x - mean)), without an array for either product
-        gx_sum = _sliced_sum(lambda s: _channel_dot(g[s], centred[s], xp), a, backend).reshape(
-            ctx.mean.shape) * ctx.inv_std
+        batch_stats = ctx.training and need_x  # dx then depends on the sums below
+        g_sum = _channel_sum(g, xp).reshape(ctx.mean.shape) if need_b or batch_stats else None
+        if need_w or batch_stats:
+            centred = _centred(a, ctx.mean, backend)
+            # sum(dy * x^) = inv_std * sum(dy * (x - mean)), with no array for either product
+            gx_sum = _sliced_sum(lambda s: _channel_dot(g[s], centred[s], xp), a,
+                                 backend).reshape(ctx.mean.shape) * ctx.inv_std
         gx = None
         if need_x:
             scale = ctx.inv_std if weight is None else ctx.inv_std * weight.array.reshape(
