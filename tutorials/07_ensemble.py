@@ -49,7 +49,8 @@ from minigrad.training import fit
 
 def options(p):
     p.add_argument("--members", type=int, default=None,
-                   help="how many models to average, 1-10 (default: 10; 3 with --quick)")
+                   help="how many models to average, from the first (default: all ten; 3 with "
+                        "--quick)")
     p.add_argument("--resume", action="store_true",
                    help="reuse members already trained with the same settings")
     p.add_argument("--only-member", type=int, default=None, metavar="K",
@@ -59,10 +60,6 @@ def options(p):
 
 args = parse_args("An ensemble of CNNs on MNIST", epochs=15, extra=options)
 out = setup(args, "07_ensemble")
-if args.members is None:
-    args.members = 3 if args.quick else 10
-if not 1 <= args.members <= 10:
-    raise SystemExit(f"--members must be between 1 and 10, got {args.members}")
 
 augment = T.RandomAffine(degrees=10, translate=(0.1, 0.1), scale=(0.9, 1.1))
 _, test_loader = loaders(args, quick_train=256)
@@ -93,7 +90,12 @@ RECIPES = [
     dict(seed=args.seed + 7, schedule="cosine", lr=0.002, arch="deep"),
     dict(seed=args.seed + 8, schedule="onecycle", lr=0.004, arch="deep"),
     dict(seed=args.seed + 9, schedule="onecycle", lr=0.002, arch="deep"),
-][:args.members]
+]
+if args.members is None:
+    args.members = 3 if args.quick else len(RECIPES)
+if not 1 <= args.members <= len(RECIPES):
+    raise SystemExit(f"--members must be between 1 and {len(RECIPES)}, got {args.members}")
+RECIPES = RECIPES[:args.members]
 
 
 def conv_block(c_in: int, c_out: int) -> list:
