@@ -1,0 +1,124 @@
+"""Before/after for speed work: the lesson CNN's training step in this working tree against
+the same step in an earlier commit, both in one process, interleaved.
+
+    python benchmarks/bench_ab.py --base 9293ef6            # default: 12 rounds x 5 steps
+    python benchmarks/bench_ab.py --base HEAD~1 --batch 256 --rounds 20
+
+The host is shared and noisy, so two separate runs minutes apart can differ by more than
+the change being measured. Here the earlier commit's ``minigrad`` package is extracted
+with ``git archive`` into a temporary folder and imported under another name
+(``minigrad_base``; the core, nn and optim use relative imports only), both models get
+the same weights and data, their first losses must agree, and the steps alternate: a few
+of one, a few of the other. Printed: the median of each and the ratio new / base, and
+the ratio of each round (their spread says how much to trust the median).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import io
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import minigrad as mg  # noqa: E402
+
+
+def import_commit(commit: str, folder: Path):
+    """The ``minigrad`` package of ``commit``, imported as ``minigrad_base``."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "minigrad"],
+                             check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    spec = importlib.util.spec_from_file_location(
+        "minigrad_base", folder / "minigrad" / "__init__.py",
+        submodule_search_locations=[str(folder / "minigrad")])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["minigrad_base"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class Trainer:
+    """The lesson CNN, Adam and cross-entropy in one version of minigrad."""
+
+    def __init__(self, lib, state: dict | None, x: np.ndarray, y: np.ndarray):
+        nn = lib.nn
+        self.lib = lib
+        self.model = nn.Sequential(
+            nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(800, 128), nn.ReLU(), nn.Linear(128, 10))
+        if state is not None:
+            with lib.no_grad():
+                for name, p in self.model.named_parameters():
+                    p.copy_(lib.tensor(state[name]))
+        self.opt = lib.optim.Adam(self.model.parameters(), lr=1e-3)
+        self.loss_fn = nn.CrossEntropyLoss()
+        self.x, self.y = lib.tensor(x), lib.tensor(y)
+
+    def state(self) -> dict:
+        return {name: p.detach().numpy().copy() for name, p in self.model.named_parameters()}
+
+    def step(self) -> float:
+        self.opt.zero_grad()
+        loss = self.loss_fn(self.model(self.x), self.y)
+        loss.backward()
+        self.opt.step()
+        return loss.item()
+
+
+def timed_steps(trainer: Trainer, steps: int) -> list:
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        trainer.step()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", required=True, help="the commit to compare against")
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--rounds", type=int, default=12)
+    parser.add_argument("--steps", type=int, default=5)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((args.batch, 1, 28, 28), dtype=np.float32)
+    y = rng.integers(0, 10, size=args.batch)
+    with tempfile.TemporaryDirectory() as folder:
+        base_lib = import_commit(args.base, Path(folder))
+        mg.manual_seed(0)
+        new = Trainer(mg, None, x, y)
+        base = Trainer(base_lib, new.state(), x, y)
+        first_new, first_base = new.step(), base.step()
+        if abs(first_new - first_base) > 1e-5 * max(1.0, abs(first_base)):
+            raise SystemExit(f"first losses disagree: new {first_new:.7f}, base {first_base:.7f}")
+        print(f"batch {args.batch}; base {args.base}; first loss {first_new:.7f} (both)")
+        new_times, base_times, ratios = [], [], []
+        for r in range(args.rounds):
+            a, b = (new, base) if r % 2 == 0 else (base, new)  # alternate who goes first
+            ta, tb = timed_steps(a, args.steps), timed_steps(b, args.steps)
+            tn, tbase = (ta, tb) if a is new else (tb, ta)
+            new_times += tn
+            base_times += tbase
+            ratios.append(statistics.median(tn) / statistics.median(tbase))
+    med_new, med_base = statistics.median(new_times), statistics.median(base_times)
+    print(f"train step: new {1000 * med_new:.1f} ms, base {1000 * med_base:.1f} ms, "
+          f"ratio new/base {med_new / med_base:.2f}")
+    print("per-round ratios: " + " ".join(f"{v:.2f}" for v in ratios))
+    print(f"rounds where new was faster: {sum(v < 1 for v in ratios)} of {len(ratios)}")
+
+
+if __name__ == "__main__":
+    main()
