@@ -11,10 +11,11 @@ import ctypes.util
 import importlib
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 import numpy as np
+
+from .worker_pool import WorkerPool
 
 
 class Backend:
@@ -80,12 +81,13 @@ class Backend:
 
 
 class CpuBackend(Backend):
-    """NumPy on the host, with two settings that matter for training speed on a CPU.
+    """NumPy on the host, with three settings that matter for training speed on a CPU.
 
     - Threads: NumPy's elementwise ufuncs and copies run on one core (matmul already uses
       all of them). They release the GIL on large arrays, so ``parallel_for`` splits big
-      elementwise work over a small thread pool, one contiguous block of the batch per core.
-      ``MINIGRAD_NUM_THREADS`` sets the count (default: the cores this process may use).
+      elementwise work over a small thread pool (``minigrad/worker_pool.py``), one contiguous
+      block of the batch per core. ``MINIGRAD_NUM_THREADS`` sets the count (default: the
+      cores this process may use).
     - The allocator: glibc serves each array above 128 KiB-32 MiB with a fresh ``mmap`` and
       unmaps it on free, so every training step page-faults its activations in again (about
       4,300 faults and ~25% of a step for the lesson CNN). Raising the mmap and trim thresholds
@@ -102,7 +104,7 @@ class CpuBackend(Backend):
         super().__init__("cpu", np)
         threads = os.environ.get("MINIGRAD_NUM_THREADS")
         self.threads = max(1, int(threads) if threads else _usable_cores())
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool = WorkerPool()
         if os.environ.get("MINIGRAD_MALLOC_TUNING", "1") != "0":
             tune_allocator()
         if os.environ.get("MINIGRAD_BLAS_TUNING", "1") != "0":
@@ -113,15 +115,8 @@ class CpuBackend(Backend):
         if parts < 2 or work < self.PARALLEL_MIN_WORK:
             fn(slice(0, length))
             return
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="minigrad")
         bounds = [length * i // parts for i in range(parts + 1)]
-        # The calling thread does the first block itself; the pool does the rest.
-        futures = [self._pool.submit(fn, slice(bounds[i], bounds[i + 1]))
-                   for i in range(1, parts)]
-        fn(slice(bounds[0], bounds[1]))
-        for future in futures:
-            future.result()
+        self._pool.run(fn, [slice(bounds[i], bounds[i + 1]) for i in range(parts)])
 
 
 def _usable_cores() -> int:
