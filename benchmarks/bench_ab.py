@@ -10,7 +10,9 @@ with ``git archive`` into a temporary folder and imported under another name
 (``minigrad_base``; the core, nn and optim use relative imports only), both models get
 the same weights and data, their first losses must agree, and the steps alternate: a few
 of one, a few of the other. Printed: the median of each and the ratio new / base, and
-the ratio of each round (their spread says how much to trust the median).
+the ratio of each round (their spread says how much to trust the median), and the same
+for the process CPU time per step, which a busy neighbour disturbs less than the wall
+clock (it counts the work of all threads, not the waiting).
 """
 from __future__ import annotations
 
@@ -77,13 +79,15 @@ class Trainer:
         return loss.item()
 
 
-def timed_steps(trainer: Trainer, steps: int) -> list:
-    times = []
+def timed_steps(trainer: Trainer, steps: int) -> tuple:
+    """Wall-clock and process CPU seconds of each of ``steps`` training steps."""
+    wall, cpu = [], []
     for _ in range(steps):
-        t0 = time.perf_counter()
+        w, c = time.perf_counter(), time.process_time()
         trainer.step()
-        times.append(time.perf_counter() - t0)
-    return times
+        wall.append(time.perf_counter() - w)
+        cpu.append(time.process_time() - c)
+    return wall, cpu
 
 
 def main() -> None:
@@ -105,19 +109,25 @@ def main() -> None:
         if abs(first_new - first_base) > 1e-5 * max(1.0, abs(first_base)):
             raise SystemExit(f"first losses disagree: new {first_new:.7f}, base {first_base:.7f}")
         print(f"batch {args.batch}; base {args.base}; first loss {first_new:.7f} (both)")
-        new_times, base_times, ratios = [], [], []
+        times = {(who, clock): [] for who in ("new", "base") for clock in ("wall", "cpu")}
+        ratios: dict = {"wall": [], "cpu": []}
         for r in range(args.rounds):
-            a, b = (new, base) if r % 2 == 0 else (base, new)  # alternate who goes first
-            ta, tb = timed_steps(a, args.steps), timed_steps(b, args.steps)
-            tn, tbase = (ta, tb) if a is new else (tb, ta)
-            new_times += tn
-            base_times += tbase
-            ratios.append(statistics.median(tn) / statistics.median(tbase))
-    med_new, med_base = statistics.median(new_times), statistics.median(base_times)
-    print(f"train step: new {1000 * med_new:.1f} ms, base {1000 * med_base:.1f} ms, "
-          f"ratio new/base {med_new / med_base:.2f}")
-    print("per-round ratios: " + " ".join(f"{v:.2f}" for v in ratios))
-    print(f"rounds where new was faster: {sum(v < 1 for v in ratios)} of {len(ratios)}")
+            order = ("new", "base") if r % 2 == 0 else ("base", "new")  # alternate who leads
+            measured = {who: timed_steps(new if who == "new" else base, args.steps)
+                        for who in order}
+            for i, clock in enumerate(("wall", "cpu")):
+                for who in order:
+                    times[who, clock] += measured[who][i]
+                ratios[clock].append(statistics.median(measured["new"][i]) /
+                                     statistics.median(measured["base"][i]))
+    for clock, label in (("wall", "train step (wall)"), ("cpu", "CPU time per step")):
+        med_new = statistics.median(times["new", clock])
+        med_base = statistics.median(times["base", clock])
+        print(f"{label}: new {1000 * med_new:.1f} ms, base {1000 * med_base:.1f} ms, "
+              f"ratio new/base {med_new / med_base:.2f}")
+        print("  per-round ratios: " + " ".join(f"{v:.2f}" for v in ratios[clock]))
+        print(f"  rounds where new was faster: {sum(v < 1 for v in ratios[clock])} of "
+              f"{len(ratios[clock])}")
 
 
 if __name__ == "__main__":
