@@ -40,7 +40,10 @@ def import_commit(commit: str, folder: Path):
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "minigrad"],
                              check=True, capture_output=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(folder, filter="data")
+        if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4 (and the 3.8-3.10 backports)
+            tar.extractall(folder, filter="data")
+        else:
+            tar.extractall(folder)
     spec = importlib.util.spec_from_file_location(
         "minigrad_base", folder / "minigrad" / "__init__.py",
         submodule_search_locations=[str(folder / "minigrad")])

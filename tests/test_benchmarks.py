@@ -1,0 +1,52 @@
+"""The benchmark tools still run and still check what they claim to check (no timing here:
+speed is measured by running them, see benchmarks/RESULTS.md). Each is started as a
+subprocess with the smallest settings, as a developer would run it."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+TIMEOUT_S = 300
+
+
+def _run(*args: str) -> str:
+    done = subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=TIMEOUT_S)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def _git_head() -> str | None:
+    if shutil.which("git") is None:
+        return None
+    done = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True,
+                          text=True)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def test_bench_ab_runs_a_commit_beside_the_working_tree():
+    """The committed minigrad and the working tree's, imported side by side, must compute the
+    same first loss (the script exits with an error otherwise) and report both clocks."""
+    head = _git_head()
+    if head is None:
+        pytest.skip("not a git checkout (bench_ab.py compares against a commit)")
+    out = _run("benchmarks/bench_ab.py", "--base", head, "--batch", "8", "--rounds", "2",
+               "--steps", "1")
+    assert re.search(r"^batch 8; base [0-9a-f]+; first loss \d+\.\d{7} \(both\)$", out, re.M)
+    assert re.search(r"^train step \(wall\): new [\d.]+ ms, base [\d.]+ ms", out, re.M)
+    assert re.search(r"^CPU time per step: new [\d.]+ ms, base [\d.]+ ms", out, re.M)
+    assert "rounds where new was faster:" in out
+
+
+def test_profile_step_times_every_op_in_place():
+    out = _run("benchmarks/profile_step.py", "--batch", "8", "--steps", "2", "--ops")
+    for op in ("F Convolution", "B Convolution", "F MaxPool", "B MaxPool", "F ReLU",
+               "B ReLU", "F MatMul", "B MatMul"):
+        assert re.search(rf"^  {op} +[\d.]+ +[\d.]+ +-?[\d.]+$", out, re.M), op
+    assert re.search(r"^  whole step: wall [\d.]+, CPU [\d.]+", out, re.M)
