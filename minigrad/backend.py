@@ -68,9 +68,13 @@ class Backend:
     def synchronize(self) -> None:
         """Wait for queued device work (a no-op on the CPU)."""
 
-    def parallel_for(self, fn: Callable[[slice], Any], length: int, work: int) -> None:
+    def parallel_for(self, fn: Callable[[slice], Any], length: int, work: int,
+                     grain: int | None = None) -> None:
         """Run ``fn(part)`` over slices ``part`` that cover ``range(length)``, the leading axis
         of the arrays ``fn`` touches; ``work`` (elements touched) says whether splitting pays.
+        ``grain``, when given, is the longest slice ``fn`` should get: several passes over one
+        cache-sized block then run while it is still in cache. The slices are then the same
+        whatever the thread count, so per-slice partial sums come out the same too.
 
         Callers write ``fn`` so that slices are independent (each writes only its own part of
         an output). Here, in one piece: a GPU already spreads each kernel over its cores."""
@@ -110,13 +114,26 @@ class CpuBackend(Backend):
         if os.environ.get("MINIGRAD_BLAS_TUNING", "1") != "0":
             tune_blas_threads()
 
-    def parallel_for(self, fn: Callable[[slice], Any], length: int, work: int) -> None:
-        parts = min(self.threads, length)
-        if parts < 2 or work < self.PARALLEL_MIN_WORK:
+    def parallel_for(self, fn: Callable[[slice], Any], length: int, work: int,
+                     grain: int | None = None) -> None:
+        threads = min(self.threads, length) if work >= self.PARALLEL_MIN_WORK else 1
+        if length < 1 or threads < 2 and not grain:
             fn(slice(0, length))
             return
-        bounds = [length * i // parts for i in range(parts + 1)]
-        self._pool.run(fn, [slice(bounds[i], bounds[i + 1]) for i in range(parts)])
+        step = grain or -(-length // threads)  # blocks of `grain`, else one block per thread
+        blocks = [slice(i, min(i + step, length)) for i in range(0, length, step)]
+        threads = min(threads, len(blocks))
+        edges = [len(blocks) * i // threads for i in range(threads + 1)]
+        runs = [blocks[edges[i]:edges[i + 1]] for i in range(threads)]  # consecutive blocks
+        if threads < 2:
+            _each(fn, runs[0])
+        else:
+            self._pool.run(lambda run: _each(fn, run), runs)
+
+
+def _each(fn: Callable[[slice], Any], blocks: list) -> None:
+    for block in blocks:
+        fn(block)
 
 
 def _usable_cores() -> int:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import threading
 
 import numpy as np
 import pytest
@@ -166,3 +167,27 @@ def test_openblas_threads_sleep_between_products() -> None:
     assert _probe_blas() == "4 False"
     assert _probe_blas(OPENBLAS_THREAD_TIMEOUT="9") == "9 True"
     assert _probe_blas(MINIGRAD_BLAS_TUNING="0") == "0 False"  # 0: OpenBLAS's built-in default
+
+
+@pytest.mark.parametrize("grain", [None, 1, 7, 40, 1000])
+def test_parallel_for_covers_the_range_once_with_the_same_blocks_for_any_thread_count(
+        monkeypatch, grain) -> None:
+    """Every index is handed out exactly once; with a grain, in slices no longer than it that
+    do not depend on the thread count (so per-slice partial sums do not either)."""
+    backend = get_backend("cpu")
+    seen_by_count = {}
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(backend, "threads", threads)
+        seen, lock = [], threading.Lock()
+
+        def record(part):
+            with lock:
+                seen.append((part.start, part.stop))
+        backend.parallel_for(record, 40, work=1 << 30, grain=grain)
+        covered = sorted(i for start, stop in seen for i in range(start, stop))
+        assert covered == list(range(40))
+        if grain:
+            assert all(stop - start <= grain for start, stop in seen)
+        seen_by_count[threads] = sorted(seen)
+    if grain:
+        assert seen_by_count[1] == seen_by_count[2] == seen_by_count[3]

@@ -157,30 +157,63 @@ def _channels_last(values: np.ndarray) -> mg.Tensor:
     return stored.permute(*np.argsort(order))
 
 
+def _strided(values: np.ndarray) -> mg.Tensor:
+    """The same values in a layout with no row view: every other element of a wider array."""
+    wide = np.zeros(values.shape[:-1] + (2 * values.shape[-1],))
+    wide[..., ::2] = values
+    return mg.tensor(wide)[..., ::2]
+
+
+LAYOUTS = {"contiguous": mg.tensor, "channels_last": _channels_last, "strided": _strided}
+
+
 @pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
 @pytest.mark.parametrize("shape", [(2, 3, 4, 5), (4, 3, 6)], ids=["NCHW", "NCL"])
-def test_channels_last_input_and_gradient_take_the_row_path_and_agree(training, shape):
-    """With the input and the incoming gradient both channels-last, the per-channel sums run
-    as matrix products over rows; they must agree with the reductions a contiguous copy takes."""
-    from minigrad.ops.normalization import _channel_rows
-    x = _channels_last(_values(shape)).detach().requires_grad_()
-    seed = _channels_last(_values(shape, seed=3))
-    assert _channel_rows(x.array) is not None and _channel_rows(seed.array) is not None
+@pytest.mark.parametrize("x_layout,grad_layout", [
+    ("channels_last", "channels_last"), ("channels_last", "contiguous"),
+    ("contiguous", "channels_last"), ("strided", "contiguous"), ("contiguous", "strided")])
+def test_every_memory_layout_of_input_and_gradient_agrees(training, shape, x_layout, grad_layout):
+    """Per-channel work runs along rows in the input's memory order: channels repeating along
+    a row (channels-last), in runs (contiguous), or after a copy (other layouts); a gradient
+    laid out differently is copied into the input's order. All must give what a contiguous
+    input and gradient give."""
+    from minigrad.ops.normalization import _ChannelRows
+    x = LAYOUTS[x_layout](_values(shape)).detach().requires_grad_()
+    grad = LAYOUTS[grad_layout](_values(shape, seed=3))
+    expected_last = x_layout == "channels_last" and len(shape) == 4
+    assert _ChannelRows(x.array, np).channels_last == expected_last
     ref = mg.tensor(_values(shape), requires_grad=True)
-    assert _channel_rows(ref.array) is None
     results = []
-    for inp, grad in ((x, seed), (ref, mg.tensor(seed.numpy()))):
+    for inp, g in ((x, grad), (ref, mg.tensor(_values(shape, seed=3)))):
         layer = _layer(BatchNorm2d if len(shape) == 4 else BatchNorm1d)
         if not training:
             layer(mg.tensor(_values(shape, seed=7)))  # running statistics away from 0 and 1
             layer.eval()
         out = layer(inp)
-        out.backward(grad)
+        out.backward(g)
         results.append((out.detach().numpy(), inp.grad.numpy(), layer.weight.grad.numpy(),
                         layer.bias.grad.numpy(), layer.running_mean.numpy(),
                         layer.running_var.numpy()))
     for mine, theirs in zip(*results):
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_spread_and_fold_place_each_channel_where_it_sits():
+    """Channel c's value must land on exactly the elements of channel c, in both layouts."""
+    from minigrad.ops.normalization import _ChannelRows
+    shape = (2, 3, 4, 5)
+    channel = np.broadcast_to(np.arange(3.0).reshape(1, 3, 1, 1), shape)
+
+    def channels_last(a):  # host arrays: the helper works on whatever arrays it is given
+        return np.ascontiguousarray(a.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    for make in (np.ascontiguousarray, channels_last):
+        layout = _ChannelRows(make(_values(shape)), np)
+        channel_at = _ChannelRows(make(channel), np).rows[0]  # each row position's channel
+        row = layout.spread(np.array([10.0, 20.0, 30.0]))
+        np.testing.assert_array_equal(row, 10.0 * (channel_at + 1))
+        values = np.arange(60.0)
+        np.testing.assert_array_equal(layout.fold(values),
+                                      [values[channel_at == c].sum() for c in range(3)])
 
 
 def test_large_input_split_over_threads_agrees(monkeypatch):
