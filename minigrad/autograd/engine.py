@@ -179,9 +179,11 @@ def _deliver_to_leaf(leaf: Any, g: Any, create_graph: bool, targets: dict | None
     if leaf.grad is None:
         # Keep the graph only when asked; otherwise own the memory (g may be a read-only
         # broadcast view or the caller's gradient tensor, and later calls add into it).
-        # (A plain array copy: going through the Clone op's graph machinery cost ~30 us a leaf.)
+        # A plain array copy (the Clone op's graph machinery cost ~30 us a leaf) in the
+        # gradient's own memory order, as PyTorch keeps a dense leaf's strides: copying a
+        # channels-last gradient into C order is a slow transposing pass.
         leaf.grad = g if create_graph and g.requires_grad else \
-            Tensor._make(g.array.copy(), g.device)
+            Tensor._make(g.array.copy(order="K"), g.device)
     elif create_graph or leaf.grad.requires_grad:
         leaf.grad = leaf.grad + g
     else:

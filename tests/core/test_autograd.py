@@ -417,3 +417,14 @@ def test_a_leaf_hook_sees_the_total_gradient_once() -> None:
     assert x.grad.item() == 1.0
     (g,) = mg.autograd.grad(x * 2 + x * 3, x)  # autograd.grad runs the hooks too
     assert seen == [5.0, 5.0] and g.item() == 1.0
+
+
+def test_a_leaf_gradient_keeps_the_memory_order_it_arrives_in():
+    """As in PyTorch, a dense leaf's .grad has the leaf's strides: a channels-last gradient is
+    copied as it is, not transposed into C order (a slow pass)."""
+    values = np.arange(2 * 3 * 4 * 5, dtype=np.float64).reshape(2, 4, 5, 3)
+    x = mg.tensor(values).permute(0, 3, 1, 2).detach().requires_grad_()
+    seed = mg.tensor(values * 0.5).permute(0, 3, 1, 2)
+    (x * 1.0).backward(seed)
+    assert x.grad.to("cpu").array.strides == x.to("cpu").array.strides
+    np.testing.assert_array_equal(x.grad.numpy(), seed.numpy())
