@@ -9,12 +9,12 @@ normalised input):
     dx = w / sigma * dy                                        (eval: running statistics)
     dw = sum(dy * x^),  db = sum(dy)
 
-Speed (measured in benchmarks/bench_batchnorm.py): per-channel sums of a channels-last
-activation run as BLAS matrix-vector products and einsums over its (M, C) rows. The
-elementwise passes are split over the batch on the CPU backend's threads, in blocks of
-about half a megabyte: every pass that one block needs (centre, square-sum, scale, shift)
-runs back to back while the block is in the core's cache, so each direction reads the
-activations from memory about twice instead of six to nine times.
+Speed (benchmarks/bench_batchnorm.py, benchmarks/RESULTS.md): all per-channel work runs
+along whole rows of the activation in its own memory order (``_ChannelRows``), so that
+NumPy's inner loops are thousands of values long rather than C; that made the forward
+~30% faster. The passes are split over the batch on the CPU backend's threads, in blocks of
+about half a megabyte, so that the passes one block needs (centre, square-sum, scale,
+shift) run back to back while it is in the core's cache.
 
 Double backward: when the graph of the backward itself is being recorded
 (``create_graph=True``), the same formulas are evaluated with tensor ops instead, so
