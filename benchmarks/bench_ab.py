@@ -3,6 +3,7 @@ the same step in an earlier commit, both in one process, interleaved.
 
     python benchmarks/bench_ab.py --base 9293ef6            # default: 12 rounds x 5 steps
     python benchmarks/bench_ab.py --base HEAD~1 --batch 256 --rounds 20
+    python benchmarks/bench_ab.py --base 9293ef6 --model member   # lesson 07's BatchNorm network
 
 The host is shared and noisy, so two separate runs minutes apart can differ by more than
 the change being measured. Here the earlier commit's ``minigrad`` package is extracted
@@ -31,8 +32,21 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import minigrad as mg  # noqa: E402
+from bench_batchnorm import member  # noqa: E402
+
+
+def lesson_cnn(nn):
+    """The reference CNN of issue 6 (and lesson 04), in one version of minigrad's ``nn``."""
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(800, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+MODELS = {"lesson": lesson_cnn, "member": member}
 
 
 def import_commit(commit: str, folder: Path):
@@ -54,15 +68,12 @@ def import_commit(commit: str, folder: Path):
 
 
 class Trainer:
-    """The lesson CNN, Adam and cross-entropy in one version of minigrad."""
+    """A model, Adam and cross-entropy in one version of minigrad."""
 
-    def __init__(self, lib, state: dict | None, x: np.ndarray, y: np.ndarray):
+    def __init__(self, lib, model: str, state: dict | None, x: np.ndarray, y: np.ndarray):
         nn = lib.nn
         self.lib = lib
-        self.model = nn.Sequential(
-            nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(800, 128), nn.ReLU(), nn.Linear(128, 10))
+        self.model = MODELS[model](nn)
         if state is not None:
             with lib.no_grad():
                 for name, p in self.model.named_parameters():
@@ -96,6 +107,8 @@ def timed_steps(trainer: Trainer, steps: int) -> tuple:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", required=True, help="the commit to compare against")
+    parser.add_argument("--model", choices=sorted(MODELS), default="lesson",
+                        help="lesson: the lesson CNN; member: lesson 07's BatchNorm member")
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--steps", type=int, default=5)
@@ -106,12 +119,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         base_lib = import_commit(args.base, Path(folder))
         mg.manual_seed(0)
-        new = Trainer(mg, None, x, y)
-        base = Trainer(base_lib, new.state(), x, y)
+        new = Trainer(mg, args.model, None, x, y)
+        base = Trainer(base_lib, args.model, new.state(), x, y)
         first_new, first_base = new.step(), base.step()
         if abs(first_new - first_base) > 1e-5 * max(1.0, abs(first_base)):
             raise SystemExit(f"first losses disagree: new {first_new:.7f}, base {first_base:.7f}")
-        print(f"batch {args.batch}; base {args.base}; first loss {first_new:.7f} (both)")
+        print(f"{args.model}, batch {args.batch}; base {args.base}; first loss {first_new:.7f} "
+              "(both)")
         times = {(who, clock): [] for who in ("new", "base") for clock in ("wall", "cpu")}
         ratios: dict = {"wall": [], "cpu": []}
         for r in range(args.rounds):

@@ -30,15 +30,17 @@ def _git_head() -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
-def test_bench_ab_runs_a_commit_beside_the_working_tree():
+@pytest.mark.parametrize("model", ["lesson", "member"])
+def test_bench_ab_runs_a_commit_beside_the_working_tree(model):
     """The committed minigrad and the working tree's, imported side by side, must compute the
     same first loss (the script exits with an error otherwise) and report both clocks."""
     head = _git_head()
     if head is None:
         pytest.skip("not a git checkout (bench_ab.py compares against a commit)")
-    out = _run("benchmarks/bench_ab.py", "--base", head, "--batch", "8", "--rounds", "2",
-               "--steps", "1")
-    assert re.search(r"^batch 8; base [0-9a-f]+; first loss \d+\.\d{7} \(both\)$", out, re.M)
+    out = _run("benchmarks/bench_ab.py", "--base", head, "--model", model, "--batch", "8",
+               "--rounds", "2", "--steps", "1")
+    assert re.search(rf"^{model}, batch 8; base [0-9a-f]+; first loss \d+\.\d{{7}} \(both\)$",
+                     out, re.M)
     assert re.search(r"^train step \(wall\): new [\d.]+ ms, base [\d.]+ ms", out, re.M)
     assert re.search(r"^CPU time per step: new [\d.]+ ms, base [\d.]+ ms", out, re.M)
     assert "rounds where new was faster:" in out
