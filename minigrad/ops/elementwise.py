@@ -6,6 +6,7 @@ so every op here supports double backward.
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -293,12 +294,13 @@ class ReLU(Function):
 def _as_rows(array: Any) -> Any:
     """``array`` as (N, rest) rows in its memory order (C or channels-last), with no copy;
     None for other layouts."""
+    rest = math.prod(array.shape[1:])  # explicit: -1 is ambiguous for an empty batch
     if array.flags.c_contiguous:
-        return array.reshape(array.shape[0], -1)
+        return array.reshape(array.shape[0], rest)
     if array.ndim == 4:
         nhwc = array.transpose(0, 2, 3, 1)
         if nhwc.flags.c_contiguous:
-            return nhwc.reshape(array.shape[0], -1)
+            return nhwc.reshape(array.shape[0], rest)
     return None
 
 

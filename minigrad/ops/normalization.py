@@ -51,7 +51,7 @@ class _ChannelRows:
         rows = _as_rows(a)
         if rows is None:
             a = xp.ascontiguousarray(a)
-            rows = a.reshape(a.shape[0], -1)
+            rows = _as_rows(a)
         self.array, self.rows, self.xp = a, rows, xp
         self.channels_last = not a.flags.c_contiguous
         self.repeats = rows.shape[1] // max(1, a.shape[1])

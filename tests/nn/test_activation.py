@@ -112,3 +112,13 @@ def test_activations_have_no_parameters():
     for make, _, _ in LAYERS.values():
         layer = make()
         assert list(layer.parameters()) == [] and layer.state_dict() == {}
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "channels_last"])
+def test_relu_takes_an_empty_batch(layout):
+    """Zero samples: shapes come through both passes (the row view must not guess a -1)."""
+    x = mg.zeros(0, 4, 5, 3)
+    x = (x if layout == "contiguous" else x.permute(0, 3, 1, 2)).detach().requires_grad_()
+    y = F.relu(x)
+    y.sum().backward()
+    assert tuple(y.shape) == tuple(x.shape) and tuple(x.grad.shape) == tuple(x.shape)

@@ -355,3 +355,13 @@ def test_bad_arguments():
         batch_norm(mg.randn(2, 3), None, None, training=False)
     with pytest.raises(TypeError, match="weight is float64 but the input is float32"):
         batch_norm(mg.randn(2, 3), None, None, mg.ones(3, dtype=mg.float64), training=True)
+
+
+def test_an_empty_batch_passes_in_eval_mode():
+    """PyTorch normalises zero samples with the running statistics (training refuses them)."""
+    layer = BatchNorm2d(3)
+    layer.eval()
+    x = mg.zeros(0, 3, 4, 5, requires_grad=True)
+    out = layer(x)
+    out.sum().backward()
+    assert tuple(out.shape) == (0, 3, 4, 5) and tuple(x.grad.shape) == (0, 3, 4, 5)
