@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 
 from ..autograd.function import Function
 from ..tensor import Tensor
+from .layout import is_channels_last
 
 
 class ConvGeometry(NamedTuple):
@@ -62,7 +63,7 @@ def _im2col(x: Any, geo: ConvGeometry, backend: Any, ones: bool) -> Any:
     (dh, dw), (ho, wo), g = geo.dilation, geo.out_size, geo.groups
     cg = c // g
     k, m = kh * kw * cg, n * ho * wo
-    channels_last = x.strides[1] < x.strides[3]
+    channels_last = is_channels_last(x)
     if top or bottom or left or right:
         padded = xp.zeros((n, h + top + bottom, w + left + right, c) if channels_last else
                           (n, c, h + top + bottom, w + left + right), dtype=x.dtype)

@@ -6,7 +6,6 @@ so every op here supports double backward.
 """
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Any
 
@@ -14,6 +13,7 @@ from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .broadcast import broadcast_shapes, sum_to_shape
+from .layout import as_rows
 
 
 # --- turning operands into tensors of one dtype ------------------------------------
@@ -269,12 +269,12 @@ class ReLU(Function):
             out = xp.empty_like(a)
             mask = xp.empty_like(a, dtype=xp.bool_) if track else None
             src, dst, keep, zeros = a, out, mask, zero
-            rows = _as_rows(a)
+            rows = as_rows(a)
             if rows is not None:
                 # Seen as rows in memory order, max against a row of zeros: NumPy's loop for
                 # two contiguous operands is ~3x faster than its loop against a scalar.
-                src, dst = rows, _as_rows(out)
-                keep = _as_rows(mask) if track else None
+                src, dst = rows, as_rows(out)
+                keep = as_rows(mask) if track else None
                 zeros = xp.zeros(src.shape[1], dtype=a.dtype)
 
             def part(s):
@@ -289,19 +289,6 @@ class ReLU(Function):
     def backward(ctx, grad):
         (mask,) = ctx.saved_tensors
         return ReLUMask.apply(grad, mask.array)
-
-
-def _as_rows(array: Any) -> Any:
-    """``array`` as (N, rest) rows in its memory order (C or channels-last), with no copy;
-    None for other layouts."""
-    rest = math.prod(array.shape[1:])  # explicit: -1 is ambiguous for an empty batch
-    if array.flags.c_contiguous:
-        return array.reshape(array.shape[0], rest)
-    if array.ndim == 4:
-        nhwc = array.transpose(0, 2, 3, 1)
-        if nhwc.flags.c_contiguous:
-            return nhwc.reshape(array.shape[0], rest)
-    return None
 
 
 class ReLUMask(Function):

@@ -27,7 +27,7 @@ from typing import Any
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
-from .elementwise import _as_rows
+from .layout import as_rows
 
 
 def _reduce_axes(ndim: int) -> tuple:
@@ -48,10 +48,10 @@ class _ChannelRows:
     C-contiguous one first (``array``)."""
 
     def __init__(self, a: Any, xp: Any) -> None:
-        rows = _as_rows(a)
+        rows = as_rows(a)
         if rows is None:
             a = xp.ascontiguousarray(a)
-            rows = _as_rows(a)
+            rows = as_rows(a)
         self.array, self.rows, self.xp = a, rows, xp
         self.channels_last = not a.flags.c_contiguous
         self.repeats = rows.shape[1] // max(1, a.shape[1])
@@ -69,11 +69,11 @@ class _ChannelRows:
 
     def like(self, a: Any) -> Any:
         """``a`` (same shape) as rows laid out like these, copied only if its layout differs."""
-        rows = _as_rows(a)
+        rows = as_rows(a)
         if rows is None or (not a.flags.c_contiguous) != self.channels_last:
             same = self.xp.empty_like(self.array)
             same[...] = a
-            rows = _as_rows(same)
+            rows = as_rows(same)
         return rows
 
 
@@ -105,7 +105,7 @@ class BatchNorm(Function):
         layout = _ChannelRows(x.array, xp)
         a, rows = layout.array, layout.rows
         out = xp.empty_like(a)  # in a's memory order, so it has the same rows
-        out_rows = _as_rows(out)
+        out_rows = as_rows(out)
         if training:
             count = a.size // a.shape[1]
             mean = layout.fold(xp.ones(rows.shape[0], dtype=a.dtype) @ rows) / count
@@ -175,7 +175,7 @@ class BatchNorm(Function):
             scale = inv_std if weight is None else inv_std * weight.array
             scale_row = layout.spread(scale)
             gx = xp.empty_like(a)
-            gx_rows = _as_rows(gx)
+            gx_rows = as_rows(gx)
             if ctx.training:  # w / sigma * (dy - mean(dy) - x^ * mean(dy * x^)), block by block
                 coef_row = layout.spread(inv_std * gx_sum * (-1.0 / count))
                 g_mean_row = layout.spread(g_sum / count)

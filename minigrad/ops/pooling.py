@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from ..autograd.function import Function
 from .convolution import as_pair
+from .layout import is_channels_last
 from ..tensor import Tensor
 
 
@@ -66,11 +67,6 @@ class PoolGeometry(NamedTuple):
 # Channels-last activations (a convolution's output) are handled as (N, H, W, C) arrays and
 # the rest as (N, C, H, W), so that every array an op touches is contiguous in the order it is
 # walked: NumPy's masked copies (copyto with where=) are ~30x slower on transposed views.
-def _channels_last(array: Any) -> bool:
-    """Whether an (N, C, H, W) array stores channels fastest, as a convolution's output does."""
-    return array.strides[1] < array.strides[3]
-
-
 def _to_work(array: Any, channels_last: bool) -> Any:
     return array.transpose(0, 2, 3, 1) if channels_last else array
 
@@ -122,7 +118,7 @@ class MaxPool(Function):
 
     @staticmethod
     def forward(ctx, x, geo, return_indices):
-        xp, cl = x.xp, _channels_last(x.array)
+        xp, cl = x.xp, is_channels_last(x.array)
         track = return_indices or any(ctx.needs_input_grad)
         fused = x.backend.kernel("max_pool_forward")
         if fused is not None:  # one GPU kernel doing what the loop below does
@@ -273,7 +269,7 @@ class AvgPool(Function):
 
     @staticmethod
     def forward(ctx, x, geo, divisor):
-        xp, cl = x.xp, _channels_last(x.array)
+        xp, cl = x.xp, is_channels_last(x.array)
         padded = _pad(x.array, geo, 0.0, xp, cl)
         out = None
         for window in geo.offsets(cl):
