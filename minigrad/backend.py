@@ -132,8 +132,17 @@ class CpuBackend(Backend):
 
 
 def _each(fn: Callable[[slice], Any], blocks: list) -> None:
-    for block in blocks:
-        fn(block)
+    with float_errors_ignored():  # a worker thread has NumPy's default (warning) settings
+        for block in blocks:
+            fn(block)
+
+
+def float_errors_ignored() -> Any:
+    """A context in which NumPy's floating-point warnings (divide by zero, overflow, invalid
+    value) stay silent, as PyTorch's ops are: log(0) is -inf and 0/0 is nan by IEEE rules,
+    without a RuntimeWarning pointing inside minigrad. Ops enter it around their own array
+    code only, so the user's NumPy settings hold everywhere else. (CuPy does not warn.)"""
+    return np.errstate(all="ignore")
 
 
 def _usable_cores() -> int:

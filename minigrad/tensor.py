@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterator
 
 from . import dtypes
-from .backend import backend_of_array, get_backend, normalize_device
+from .backend import backend_of_array, float_errors_ignored, get_backend, normalize_device
 
 
 class Tensor:
@@ -299,7 +299,8 @@ class Tensor:
     def add_(self, other: Any, alpha: float = 1.0) -> "Tensor":
         self._check_inplace("add_")
         other = self._value_array(other)
-        self.array += other if alpha == 1 else alpha * other
+        with float_errors_ignored():
+            self.array += other if alpha == 1 else alpha * other
         return self
 
     def sub_(self, other: Any, alpha: float = 1.0) -> "Tensor":
@@ -307,12 +308,14 @@ class Tensor:
 
     def mul_(self, other: Any) -> "Tensor":
         self._check_inplace("mul_")
-        self.array *= self._value_array(other)
+        with float_errors_ignored():
+            self.array *= self._value_array(other)
         return self
 
     def div_(self, other: Any) -> "Tensor":
         self._check_inplace("div_")
-        self.array /= self._value_array(other)
+        with float_errors_ignored():
+            self.array /= self._value_array(other)
         return self
 
     def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":  # noqa: A002

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from .. import creation
+from ..backend import float_errors_ignored
 from ..tensor import Tensor
 from .grad_mode import enable_grad, no_grad
 
@@ -62,7 +63,7 @@ def run_backward(outputs: Sequence[Any], grad_outputs: Sequence[Any], retain_gra
         roots.append(out.grad_fn)
 
     mode = enable_grad() if create_graph else no_grad()
-    with mode:
+    with mode, float_errors_ignored():  # raw-array backwards follow IEEE silently too
         for node in topological_order(roots):
             grads = pending.pop(node, None)
             if grads is None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import get_backend
+from ..backend import float_errors_ignored, get_backend
 from ..tensor import Tensor  # defined before minigrad.tensor imports the ops (and so this file)
 from .grad_mode import is_grad_enabled, set_grad_enabled
 
@@ -102,7 +102,8 @@ class Function:
 
         set_grad_enabled(False)  # forward computes on arrays; nothing inside it is recorded
         try:
-            raw = cls.forward(ctx, *args, **kwargs)
+            with float_errors_ignored():  # IEEE results (inf, nan) without NumPy's warnings
+                raw = cls.forward(ctx, *args, **kwargs)
         finally:
             set_grad_enabled(enabled)
 
