@@ -5,6 +5,7 @@ reader looking for ``exp``'s backward opens ``ops/elementwise.py``.
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any, Callable, Iterator
 
 from . import dtypes
@@ -260,17 +261,34 @@ class Tensor:
     def contiguous(self) -> "Tensor":
         return self
 
-    # --- in-place helpers (no autograd; for optimizers, init and buffers) -------------
-    def _check_inplace(self, op: str) -> None:
-        from .autograd.grad_mode import is_grad_enabled
-        if is_grad_enabled() and self.requires_grad and self.is_leaf:
-            raise RuntimeError(f"{op}: a leaf tensor that requires grad cannot be modified in "
-                               "place; wrap the update in `with minigrad.no_grad():`")
+    # --- in-place writes (no autograd; for optimizers, init, buffers and data) ---------
+    def _check_inplace(self, op: str, value: Any = None) -> None:
+        """Refuse an in-place write whose gradient minigrad would lose, then count the write.
 
-    def _value_array(self, value: Any) -> Any:
+        minigrad does not record in-place ops in the graph (PyTorch does), so with grad mode on
+        neither the tensor written to nor the value written may require grad: the result would
+        carry a silently wrong gradient. Every write that goes ahead bumps the version of the
+        memory, which backward checks against what ops saved (see ``memory_version``)."""
+        from .autograd.grad_mode import is_grad_enabled
+        if is_grad_enabled():
+            if self.requires_grad:
+                what = "a leaf tensor that requires grad" if self.is_leaf else \
+                    "a tensor that is part of the autograd graph (it requires grad)"
+                raise RuntimeError(
+                    f"{op}: {what} cannot be modified in place, as minigrad would lose its "
+                    "gradient; write it out of place (y = y * 2), or wrap the update in "
+                    "`with minigrad.no_grad():` if no gradient should flow through it")
+            if isinstance(value, Tensor) and value.requires_grad:
+                raise RuntimeError(
+                    f"{op}: the value written in place requires grad, and minigrad would lose "
+                    "its gradient; build the result out of place (minigrad.cat, minigrad.stack, "
+                    "minigrad.where), or detach() the value")
+        bump_version(self.array)
+
+    def _value_array(self, value: Any, op: str = "copy_") -> Any:
         if isinstance(value, Tensor):
             if value.device != self.device:
-                raise RuntimeError(f"copy_: cannot copy a {value.device} tensor into a "
+                raise RuntimeError(f"{op}: cannot copy a {value.device} tensor into a "
                                    f"{self.device} tensor")
             return value.array
         return value
@@ -281,13 +299,13 @@ class Tensor:
         return self
 
     def fill_(self, value: Any) -> "Tensor":
-        self._check_inplace("fill_")
+        self._check_inplace("fill_", value)
         self.array[...] = self._value_array(value)
         return self
 
     def copy_(self, src: "Tensor") -> "Tensor":
         """Copy ``src`` (broadcast, cast) into this tensor's memory."""
-        self._check_inplace("copy_")
+        self._check_inplace("copy_", src)
         src_array = self._value_array(src)
         try:
             self.array[...] = src_array
@@ -297,26 +315,44 @@ class Tensor:
         return self
 
     def add_(self, other: Any, alpha: float = 1.0) -> "Tensor":
-        self._check_inplace("add_")
-        other = self._value_array(other)
+        return self._add_scaled(other, alpha, "add_")
+
+    def sub_(self, other: Any, alpha: float = 1.0) -> "Tensor":
+        return self._add_scaled(other, -alpha, "sub_")
+
+    def _add_scaled(self, other: Any, alpha: float, op: str) -> "Tensor":
+        self._check_inplace(op, other)
+        other = self._value_array(other, op)
         with float_errors_ignored():
             self.array += other if alpha == 1 else alpha * other
         return self
 
-    def sub_(self, other: Any, alpha: float = 1.0) -> "Tensor":
-        return self.add_(other, alpha=-alpha)
-
     def mul_(self, other: Any) -> "Tensor":
-        self._check_inplace("mul_")
+        self._check_inplace("mul_", other)
         with float_errors_ignored():
             self.array *= self._value_array(other)
         return self
 
     def div_(self, other: Any) -> "Tensor":
-        self._check_inplace("div_")
+        self._check_inplace("div_", other)
         with float_errors_ignored():
             self.array /= self._value_array(other)
         return self
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """``t[index] = value`` (basic, integer-array and bool-mask indexing, value broadcast),
+        an in-place write with the same rules as ``copy_``."""
+        self._check_inplace("setitem", value)
+        from .ops.shape import index_arrays
+        where = index_arrays(index, self)
+        new = self._value_array(value, "setitem")
+        try:
+            self.array[where] = new
+        except ValueError as exc:
+            raise ValueError(f"setitem: cannot write a value of shape "
+                             f"{tuple(getattr(new, 'shape', ()))} into the selected elements "
+                             f"(shape {tuple(self.array[where].shape)}) of a tensor of shape "
+                             f"{tuple(self.shape)}") from exc
 
     def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":  # noqa: A002
         self._check_inplace("clamp_")
@@ -332,6 +368,39 @@ class Tensor:
         from .creation import _normal_array
         return self.copy_(Tensor._make(_normal_array(self.shape, self.dtype, self.device, mean, std),
                                        self.device))
+
+
+# --- versions of memory, for the tensors ops save for backward ---------------------------------
+# An op's backward reads what its forward saved. Written in place in between (through any view
+# of the same memory), the gradient would silently be wrong, so each in-place write counts a
+# version of the memory it writes to, ops record the versions of what they save, and backward
+# refuses memory whose version has moved on: PyTorch's version counter, kept per block of memory
+# (the array at the root of a chain of views) instead of per tensor.
+_versions: dict = {}  # id(memory owner) -> in-place writes so far; only written memory appears
+
+
+def _memory_owner(array: Any) -> Any:
+    while getattr(array, "base", None) is not None:
+        array = array.base
+    return array
+
+
+def memory_version(array: Any) -> int:
+    """How many in-place writes the memory under ``array`` has had (through any view)."""
+    return _versions.get(id(_memory_owner(array)), 0) if _versions else 0
+
+
+def bump_version(array: Any) -> None:
+    """Count an in-place write to the memory under ``array``. Optimizers and state loading,
+    which write parameter arrays directly, call it too."""
+    owner = _memory_owner(array)
+    key = id(owner)
+    if key not in _versions:
+        try:  # forget the count with the memory, so a long run does not collect them
+            weakref.finalize(owner, _versions.pop, key, None)
+        except TypeError:  # an owner without weak references (a bytes buffer): keep it
+            pass
+    _versions[key] = _versions.get(key, 0) + 1
 
 
 def _is_device_name(obj: Any) -> bool:

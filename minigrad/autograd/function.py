@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import float_errors_ignored, get_backend
-from ..tensor import Tensor  # defined before minigrad.tensor imports the ops (and so this file)
+from ..tensor import Tensor, memory_version  # defined before minigrad.tensor imports the ops
 from .grad_mode import is_grad_enabled, set_grad_enabled
 
 
@@ -36,13 +36,14 @@ class Function:
 
     once_differentiable = False
 
-    __slots__ = ("needs_input_grad", "parents", "_saved", "freed", "hooks", "n_outputs",
-                 "output_meta", "__dict__", "__weakref__")
+    __slots__ = ("needs_input_grad", "parents", "_saved", "_versions", "freed", "hooks",
+                 "n_outputs", "output_meta", "__dict__", "__weakref__")
 
     def __init__(self) -> None:
         self.needs_input_grad: tuple = ()
         self.parents: tuple = ()
         self._saved: tuple = ()
+        self._versions: tuple = ()
         self.freed = False
         self.hooks: dict | None = None
         self.n_outputs = 1
@@ -50,8 +51,11 @@ class Function:
 
     # --- what forward hands to backward ---------------------------------------
     def save_for_backward(self, *tensors: Any) -> None:
-        """Keep these (inputs or other tensors) for backward; freed after backward."""
+        """Keep these (inputs or other tensors) for backward; freed after backward. Their memory
+        must not be written in place before then (backward checks)."""
         self._saved = tensors
+        self._versions = tuple(memory_version(t.array) if isinstance(t, Tensor) else 0
+                               for t in tensors)
 
     @property
     def saved_tensors(self) -> tuple:
@@ -60,6 +64,13 @@ class Function:
                 f"{self.name}: trying to backward through the graph a second time, but its saved "
                 "tensors were freed after the first backward. Pass retain_graph=True to the first "
                 "backward() if you need to call it again.")
+        for i, (t, version) in enumerate(zip(self._saved, self._versions)):
+            if isinstance(t, Tensor) and memory_version(t.array) != version:
+                raise RuntimeError(
+                    f"{self.name}: saved tensor {i} (shape {tuple(t.shape)}, {t.dtype}) was "
+                    f"modified in place after the forward pass saved it (version {version}, now "
+                    f"{memory_version(t.array)}), so its gradient would be wrong. Make that "
+                    "change out of place (y = y * 2), or after backward().")
         return self._saved
 
     @property

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator, Mapping
 from .. import dtypes
 from ..autograd.grad_mode import no_grad
 from ..backend import normalize_device
-from ..tensor import Tensor
+from ..tensor import Tensor, bump_version
 from .parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -463,6 +463,7 @@ class Module:
                         else value.array
                 else:
                     target.array[...] = value.array
+                    bump_version(target.array)
         return IncompatibleKeys(missing, unexpected)
 
     # --- repr ---------------------------------------------------------------------------------

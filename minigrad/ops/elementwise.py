@@ -405,16 +405,16 @@ def sign(x: Tensor) -> Tensor:
 class Where(Function):
     @staticmethod
     def forward(ctx, cond, a, b):
-        ctx.cond = cond
+        ctx.save_for_backward(cond)
         ctx.shapes = a.shape, b.shape
         return a.xp.where(cond.array, a.array, b.array)
 
     @staticmethod
     def backward(ctx, grad):
-        sa, sb = ctx.shapes
+        (cond,), (sa, sb) = ctx.saved_tensors, ctx.shapes
         zero = scalar_like(0, grad)
-        ga = sum_to_shape(where(ctx.cond, grad, zero), sa) if ctx.needs_input_grad[1] else None
-        gb = sum_to_shape(where(ctx.cond, zero, grad), sb) if ctx.needs_input_grad[2] else None
+        ga = sum_to_shape(where(cond, grad, zero), sa) if ctx.needs_input_grad[1] else None
+        gb = sum_to_shape(where(cond, zero, grad), sb) if ctx.needs_input_grad[2] else None
         return None, ga, gb
 
 

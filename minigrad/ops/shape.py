@@ -156,7 +156,7 @@ def squeeze(x: Tensor, dim: Any = None) -> Tensor:
 
 
 # --- indexing -----------------------------------------------------------------------------
-def _index_arrays(index: Any, x: Tensor) -> Any:
+def index_arrays(index: Any, x: Tensor) -> Any:
     """Tensor indices become arrays on ``x``'s device; integer arrays are bounds-checked
     (CuPy would otherwise wrap out-of-range indices silently)."""
     items = index if isinstance(index, tuple) else (index,)
@@ -255,7 +255,7 @@ def _is_basic(index: tuple) -> bool:
 
 
 def getitem(x: Tensor, index: Any) -> Tensor:
-    return GetItem.apply(x, _index_arrays(index, x))
+    return GetItem.apply(x, index_arrays(index, x))
 
 
 # --- joining and padding --------------------------------------------------------------------

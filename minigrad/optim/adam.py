@@ -16,7 +16,7 @@ import numbers
 from collections.abc import Iterable
 from typing import Any, Callable
 
-from ..tensor import Tensor
+from ..tensor import Tensor, bump_version
 from .optimizer import Optimizer
 
 
@@ -61,6 +61,7 @@ class Adam(Optimizer):
                 if p.grad is None:
                     continue
                 g = self._grad_array(p)
+                bump_version(p.array)  # written below: a graph that saved p must not use it
                 xp = p.xp
                 state = self.state[p]
                 if not state:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Callable
 
-from ..tensor import Tensor
+from ..tensor import Tensor, bump_version
 from .optimizer import Optimizer
 
 
@@ -50,6 +50,7 @@ class SGD(Optimizer):
                 if p.grad is None:
                     continue
                 g = self._grad_array(p)
+                bump_version(p.array)  # written below: a graph that saved p must not use it
                 if maximize:
                     g = -g
                 if weight_decay != 0:
