@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import builtins
+import operator
 from typing import Any, Sequence
 
 from . import dtypes
@@ -35,10 +36,22 @@ def _device(device: Any) -> str:
 _backend = get_backend
 
 
-def _shape(size: Sequence) -> tuple:
+def _shape(size: Sequence, op: str) -> tuple:
+    """Sizes given as ints, or as one tuple/list of ints, checked as PyTorch checks them (no
+    silent truncation of 2.5, no NumPy error for -1)."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
-    return tuple(builtins.int(s) for s in size)
+    shape = []
+    for s in size:
+        try:
+            s = operator.index(s)
+        except TypeError:
+            raise TypeError(f"{op}: sizes must be ints, got {s!r} ({type(s).__name__}) in size "
+                            f"{tuple(size)}") from None
+        if s < 0:
+            raise ValueError(f"{op}: negative dimension {s} in size {tuple(size)}")
+        shape.append(s)
+    return tuple(shape)
 
 
 def _to_array(data: Any, dtype: Any, device: str) -> Any:
@@ -50,7 +63,13 @@ def _to_array(data: Any, dtype: Any, device: str) -> Any:
         dtype = dtypes.as_dtype(dtype)
     elif not hasattr(data, "dtype"):
         dtype = _infer_dtype(data)
-    array = backend.asarray(data, dtype=dtype)
+    try:
+        array = backend.asarray(data, dtype=dtype)
+    except ValueError as exc:
+        if isinstance(data, (list, tuple)):  # NumPy: "setting an array element with a sequence"
+            raise ValueError("tensor: the nested lists have irregular (ragged) lengths; every "
+                             "row must have the same length") from exc
+        raise
     if array.dtype == dtypes.float16 and dtype is None:
         pass
     elif array.dtype.kind not in "fiub":
@@ -121,11 +140,11 @@ def _filled(shape: tuple, value: Any, dtype: Any, device: Any, requires_grad: bo
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    return _filled(_shape(size), 0.0, dtype, device, requires_grad)
+    return _filled(_shape(size, "zeros"), 0.0, dtype, device, requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    return _filled(_shape(size), 1.0, dtype, device, requires_grad)
+    return _filled(_shape(size, "ones"), 1.0, dtype, device, requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -134,7 +153,7 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 
 def full(size: Sequence, fill_value: Any, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
-    return _filled(_shape((size,)), fill_value, dtype, device, requires_grad)
+    return _filled(_shape((size,), "full"), fill_value, dtype, device, requires_grad)
 
 
 def _like(t: Tensor, dtype: Any, device: Any) -> tuple:
@@ -168,6 +187,11 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device
     if dtype is None:
         is_float = any(isinstance(v, builtins.float) for v in (start, end, step))
         dtype = dtypes.get_default_dtype() if is_float else dtypes.int64
+    if step == 0:
+        raise ValueError(f"arange: step must be nonzero, got {step}")
+    if (end - start) * step < 0:
+        raise ValueError(f"arange: the step {step} points away from end {end} (start {start}): "
+                         "the range would be empty")
     device = _device(device)
     array = get_backend(device).xp.arange(start, end, step, dtype=dtypes.as_dtype(dtype))
     out = Tensor._make(array, device)
@@ -177,6 +201,8 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None) -> Tensor:
+    if not isinstance(steps, builtins.int) or steps < 0:
+        raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
     device = _device(device)
     dtype = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
     return Tensor._make(get_backend(device).xp.linspace(start, end, steps, dtype=dtype), device)
@@ -184,6 +210,7 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, device: An
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
         requires_grad: bool = False) -> Tensor:
+    n, m = _shape((n, n if m is None else m), "eye")
     device = _device(device)
     dtype = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
     out = Tensor._make(get_backend(device).xp.eye(n, m, dtype=dtype), device)
@@ -221,7 +248,7 @@ def _normal_array(shape: tuple, dtype: Any, device: str, mean: float = 0.0, std:
 def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
     device = _device(device)
-    out = Tensor._make(_uniform_array(_shape(size), dtype, device), device)
+    out = Tensor._make(_uniform_array(_shape(size, "rand"), dtype, device), device)
     if requires_grad:
         out.requires_grad = True
     return out
@@ -230,7 +257,7 @@ def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
 def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal."""
     device = _device(device)
-    out = Tensor._make(_normal_array(_shape(size), dtype, device), device)
+    out = Tensor._make(_normal_array(_shape(size, "randn"), dtype, device), device)
     if requires_grad:
         out.requires_grad = True
     return out
@@ -241,6 +268,9 @@ def randint(low: int, high: int | None = None, size: Sequence = (), dtype: Any =
     """Integers in [low, high)."""
     if high is None:
         low, high = 0, low
+    if low >= high:
+        raise ValueError(f"randint: low ({low}) must be less than high ({high})")
+    size = _shape((size,), "randint")
     device = _device(device)
     dtype = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
     array = _backend(device).rng.integers(low, high, size=tuple(size), dtype=dtypes.int64)
@@ -249,6 +279,7 @@ def randint(low: int, high: int | None = None, size: Sequence = (), dtype: Any =
 
 def randperm(n: int, dtype: Any = None, device: Any = None) -> Tensor:
     """A random permutation of 0..n-1."""
+    (n,) = _shape((n,), "randperm")
     device = _device(device)
     array = _backend(device).permutation(n)
     return Tensor._make(array.astype(dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)), device)

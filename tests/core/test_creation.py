@@ -181,3 +181,32 @@ def test_default_dtype_can_be_float64() -> None:
     assert mg.arange(1.0).dtype == mg.float64
     with pytest.raises(TypeError, match="floating dtype.*int64"):
         mg.set_default_dtype(mg.int64)
+
+
+# --- bad arguments get errors that name the function ---------------------------------------
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: mg.zeros(-1), ValueError, r"zeros: negative dimension -1 in size \(-1,\)"),
+    (lambda: mg.ones(2, -3), ValueError, r"ones: negative dimension -3 in size \(2, -3\)"),
+    (lambda: mg.zeros(2.5), TypeError, r"zeros: sizes must be ints, got 2.5 \(float\)"),
+    (lambda: mg.randn((2, "a")), TypeError, r"randn: sizes must be ints, got 'a'"),
+    (lambda: mg.full((-2,), 1.0), ValueError, "full: negative dimension -2"),
+    (lambda: mg.eye(-1), ValueError, "eye: negative dimension -1"),
+    (lambda: mg.linspace(0, 1, -2), ValueError, "linspace: steps must be a non-negative int, "
+                                                "got -2"),
+    (lambda: mg.arange(0, 10, 0), ValueError, "arange: step must be nonzero"),
+    (lambda: mg.arange(0, 10, -1), ValueError, "arange: the step -1 points away from end 10"),
+    (lambda: mg.randint(5, 2, (3,)), ValueError, r"randint: low \(5\) must be less than high "
+                                                 r"\(2\)"),
+    (lambda: mg.randperm(-1), ValueError, "randperm: negative dimension -1"),
+    (lambda: mg.tensor([[1, 2], [3]]), ValueError, r"tensor: the nested lists have irregular "
+                                                   r"\(ragged\) lengths"),
+])
+def test_bad_creation_arguments_are_named(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_sizes_accept_numpy_integers_and_sequences():
+    assert mg.zeros(np.int64(2), 3).shape == (2, 3)
+    assert mg.ones([2, 0]).shape == (2, 0)
+    assert mg.arange(10, 0, -3).tolist() == [10, 7, 4, 1]
