@@ -16,7 +16,7 @@ class Tensor:
     """An n-dimensional array on a device, optionally recording how it was made."""
 
     __slots__ = ("array", "device", "_requires_grad", "grad", "grad_fn", "_output_nr", "_hooks",
-                 "__weakref__")
+                 "_retains_grad", "__weakref__")
     __array_priority__ = 1000  # NumPy scalars defer to Tensor's operators
 
     def __init__(self, data: Any, dtype: Any = None, device: Any = None,
@@ -97,6 +97,29 @@ class Tensor:
             hooks = self.grad_fn.hooks.setdefault(self._output_nr, [])
         hooks.append(hook)
         return lambda: hooks.remove(hook)
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward, as leaves do
+        (summed over backward calls, as PyTorch does); on a leaf it changes nothing."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: cannot retain the gradient of a tensor that does not "
+                               "require grad")
+        if self.grad_fn is None or self.retains_grad:
+            return
+        self._retains_grad = True
+        owner = weakref.ref(self)  # the hook lives on the graph node: no cycle back to self
+
+        def keep(grad: "Tensor") -> None:
+            t = owner()
+            if t is not None:
+                mine = grad if grad.requires_grad else Tensor._make(grad.array.copy(), grad.device)
+                t.grad = mine if t.grad is None else t.grad + mine
+        self.register_hook(keep)
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether ``retain_grad()`` was called on this non-leaf tensor."""
+        return getattr(self, "_retains_grad", False)
 
     def detach(self) -> "Tensor":
         """The same data, cut off from the graph."""

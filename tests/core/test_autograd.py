@@ -428,3 +428,51 @@ def test_a_leaf_gradient_keeps_the_memory_order_it_arrives_in():
     (x * 1.0).backward(seed)
     assert x.grad.to("cpu").array.strides == x.to("cpu").array.strides
     np.testing.assert_array_equal(x.grad.numpy(), seed.numpy())
+
+
+# --- retain_grad: a non-leaf's gradient kept in .grad ------------------------------------------
+def test_retain_grad_keeps_a_non_leaf_gradient_and_sums_over_calls():
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * x
+    y.retain_grad()
+    assert y.retains_grad and not x.retains_grad
+    z = (y * 3.0).sum()
+    z.backward(retain_graph=True)
+    np.testing.assert_array_equal(y.grad.numpy(), [3.0, 3.0, 3.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [6.0, 12.0, 18.0])
+    z.backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [6.0, 6.0, 6.0])  # summed, as PyTorch
+
+
+def test_retain_grad_sees_the_total_over_all_consumers():
+    x = mg.tensor([1.0, -2.0], requires_grad=True)
+    y = x * 2.0
+    y.retain_grad()
+    (y * y + y).sum().backward()  # d/dy = 2y + 1
+    np.testing.assert_array_equal(y.grad.numpy(), [5.0, -7.0])
+
+
+def test_retain_grad_on_a_leaf_and_on_a_constant():
+    x = mg.tensor([1.0], requires_grad=True)
+    x.retain_grad()  # a leaf keeps its gradient anyway
+    (x * 4.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0])
+    with pytest.raises(RuntimeError, match="retain_grad: cannot retain the gradient of a tensor "
+                                           "that does not require grad"):
+        mg.tensor([1.0]).retain_grad()
+
+
+def test_retain_grad_does_not_keep_the_tensor_alive():
+    import gc
+    import weakref
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    y.retain_grad()
+    z = y.sum()
+    alive = weakref.ref(y)
+    gc.disable()
+    try:
+        del y, z  # freed by reference counting alone: no cycle through the hook
+        assert alive() is None
+    finally:
+        gc.enable()
