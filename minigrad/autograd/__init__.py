@@ -5,10 +5,10 @@ from typing import Any, Sequence
 
 from .engine import run_backward
 from .function import Function
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 
-__all__ = ["Function", "backward", "grad", "no_grad", "enable_grad", "is_grad_enabled",
-           "set_grad_enabled"]
+__all__ = ["Function", "backward", "grad", "no_grad", "enable_grad", "inference_mode",
+           "is_grad_enabled", "set_grad_enabled"]
 
 
 def _as_list(x: Any) -> list:

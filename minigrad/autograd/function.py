@@ -28,7 +28,7 @@ from typing import Any
 
 from ..backend import float_errors_ignored, get_backend
 from ..tensor import Tensor, memory_version  # defined before minigrad.tensor imports the ops
-from .grad_mode import is_grad_enabled, set_grad_enabled
+from .grad_mode import _set_enabled, is_grad_enabled
 
 
 class Function:
@@ -111,12 +111,12 @@ class Function:
         enabled = is_grad_enabled()
         record = enabled and any(needs)
 
-        set_grad_enabled(False)  # forward computes on arrays; nothing inside it is recorded
+        _set_enabled(False)  # forward computes on arrays; nothing inside it is recorded
         try:
             with float_errors_ignored():  # IEEE results (inf, nan) without NumPy's warnings
                 raw = cls.forward(ctx, *args, **kwargs)
         finally:
-            set_grad_enabled(enabled)
+            _set_enabled(enabled)
 
         single = not isinstance(raw, tuple)
         outputs = (_as_output(raw, device),) if single else \

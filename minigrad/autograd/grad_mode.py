@@ -12,8 +12,8 @@ def is_grad_enabled() -> bool:
     return _enabled
 
 
-def set_grad_enabled(mode: bool) -> None:
-    """Turn graph recording on or off globally."""
+def _set_enabled(mode: bool) -> None:
+    """Turn graph recording on or off (the fast path ``Function.apply`` uses around forward)."""
     global _enabled
     _enabled = bool(mode)
 
@@ -30,17 +30,20 @@ class _GradMode:
 
     def __enter__(self) -> None:
         self._previous = is_grad_enabled()
-        set_grad_enabled(self.mode)
+        _set_enabled(self.mode)
 
     def __exit__(self, *exc: Any) -> None:
-        set_grad_enabled(self._previous)
+        _set_enabled(self._previous)
 
     def __call__(self, fn: Callable) -> Callable:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with type(self)():
+            with self._fresh():  # a new one per call: calls may nest or run in threads
                 return fn(*args, **kwargs)
         return wrapper
+
+    def _fresh(self) -> "_GradMode":
+        return type(self)()
 
 
 class no_grad(_GradMode):
@@ -53,3 +56,42 @@ class enable_grad(_GradMode):
     """Record a graph again, even inside ``no_grad``."""
 
     mode = True
+
+
+class inference_mode(_GradMode):
+    """PyTorch's ``inference_mode``: here the same as ``no_grad`` (minigrad keeps no view or
+    version bookkeeping that inference mode could skip); ``inference_mode(False)`` changes
+    nothing. A context manager, ``@inference_mode()`` or bare ``@inference_mode``."""
+
+    enabled = True
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):  # the bare @inference_mode decorator
+            return super().__new__(cls, mode)
+        self = super().__new__(cls)
+        self.enabled = bool(mode)
+        return self
+
+    def __enter__(self) -> None:
+        self._previous = is_grad_enabled()
+        if self.enabled:
+            _set_enabled(False)
+
+    def _fresh(self) -> "_GradMode":
+        return inference_mode(self.enabled)
+
+
+class set_grad_enabled:
+    """Turn graph recording on or off: at once when called (``mg.set_grad_enabled(False)``),
+    or for a block (``with mg.set_grad_enabled(phase == "train"):``), restoring the previous
+    mode at its end, as in PyTorch."""
+
+    def __init__(self, mode: bool) -> None:
+        self._previous = is_grad_enabled()
+        _set_enabled(mode)
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: Any) -> None:
+        _set_enabled(self._previous)

@@ -476,3 +476,41 @@ def test_retain_grad_does_not_keep_the_tensor_alive():
         assert alive() is None
     finally:
         gc.enable()
+
+
+# --- set_grad_enabled as a context manager, inference_mode -----------------------------------
+def _records() -> bool:
+    return (mg.ones(1, requires_grad=True) * 2).requires_grad
+
+
+@pytest.mark.parametrize("mode", [True, False])
+def test_set_grad_enabled_as_a_context_manager_restores_the_mode(mode) -> None:
+    with mg.no_grad():
+        with mg.set_grad_enabled(mode):
+            assert _records() is mode
+        assert not _records()
+    with mg.set_grad_enabled(mode):
+        assert _records() is mode
+    assert _records()
+
+
+def test_inference_mode_forms() -> None:
+    with mg.inference_mode():
+        assert not _records()
+    with mg.inference_mode(False):
+        assert _records()
+    assert _records()
+
+    @mg.inference_mode
+    def bare():
+        return _records()
+
+    @mg.inference_mode()
+    def called():
+        return _records()
+
+    @mg.inference_mode(False)
+    def off():
+        return _records()
+    assert (bare(), called(), off()) == (False, False, True)
+    assert _records()
