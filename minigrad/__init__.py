@@ -18,6 +18,9 @@ from .ops import (abs, amax, amin, argmax, argmin, cat, clamp, exp, flatten, log
                   logsumexp, matmul, max, maximum, mean, min, minimum, permute, relu, reshape,
                   sigmoid, softmax, sqrt, squeeze, stack, std, sum, tanh, transpose, unsqueeze,
                   var, where)
+from .ops import (broadcast_tensors, broadcast_to, chunk, flip, meshgrid,  # noqa: E402
+                  moveaxis, movedim, narrow, roll, split, swapaxes, swapdims, t, tile, unbind,
+                  unflatten)
 
 clip = clamp
 __version__ = "0.1.0"

@@ -3,6 +3,8 @@
 - ``elementwise``: + - * / **, exp, log, sqrt, abs, tanh, sigmoid, relu, clamp, where, ...
 - ``reduction``: sum, mean, var, std, max, min, argmax, logsumexp
 - ``shape``: reshape, permute, expand, indexing, cat, stack, pad, dtype/device moves
+- ``rearrange``: split, chunk, unbind, narrow, flip, roll, movedim, repeat, tile, broadcast_to,
+  meshgrid
 - ``linalg``: matmul
 - ``softmax``: softmax, log_softmax
 """
@@ -15,5 +17,8 @@ from .reduction import (all, amax, amin, any, argmax, argmin, logsumexp, max, me
 from .shape import (cat, expand, flatten, getitem, pad, permute, reshape, squeeze, stack,
                     transpose, unsqueeze)
 from .softmax import log_softmax, softmax
+from .rearrange import (broadcast_tensors, broadcast_to, chunk, flip, meshgrid, moveaxis, movedim,
+                        narrow, repeat, roll, split, swapaxes, swapdims, t, tile, unbind,
+                        unflatten)
 
 __all__ = [name for name in dir() if not name.startswith("_")]

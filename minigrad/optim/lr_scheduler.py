@@ -41,6 +41,10 @@ class LRScheduler:
                                    "load the optimizer's state_dict first")
         self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        """Step 0, which sets the schedule's first lr (SequentialLR replays it on a milestone)."""
         self._step_count = 0
         self._is_initial = True
         try:
@@ -62,6 +66,10 @@ class LRScheduler:
         ``epoch`` (deprecated in PyTorch) jumps to that epoch using the closed form.
         """
         self._step_count += 1
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        """Set the lr of the next epoch, or of ``epoch`` by the closed form (not a counted step)."""
         if epoch is None:
             self.last_epoch += 1
             values = self.get_lr()
@@ -338,3 +346,274 @@ def _phase(end_step: float, start_lr: str, end_lr: str, start_momentum: str,
     """One leg of the 1cycle schedule: where it ends and which group keys it anneals between."""
     return {"end_step": end_step, "start_lr": start_lr, "end_lr": end_lr,
             "start_momentum": start_momentum, "end_momentum": end_momentum}
+
+
+class ExponentialLR(LRScheduler):
+    """Multiply the lr by ``gamma`` every epoch."""
+
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1):
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial:
+            return [group["lr"] for group in self.optimizer.param_groups]
+        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base_lr * self.gamma ** self.last_epoch for base_lr in self.base_lrs]
+
+
+class LinearLR(LRScheduler):
+    """Warm up (or cool down) linearly from ``start_factor * lr`` to ``end_factor * lr`` over
+    ``total_iters`` epochs, then hold."""
+
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
+                 end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1):
+        if not 0 < start_factor <= 1.0:
+            raise ValueError(f"LinearLR: the starting multiplicative factor is expected to be "
+                             f"greater than 0 and less or equal to 1, got {start_factor!r}")
+        if not 0 <= end_factor <= 1.0:
+            raise ValueError(f"LinearLR: the ending multiplicative factor is expected to be "
+                             f"between 0 and 1, got {end_factor!r}")
+        self.start_factor = start_factor
+        self.end_factor = end_factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        groups = self.optimizer.param_groups
+        if self.last_epoch == 0:
+            return [group["lr"] * self.start_factor for group in groups]
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return [group["lr"] for group in groups]
+        # The ratio of this epoch's factor to the last one's: chainable, as PyTorch computes it.
+        delta = self.end_factor - self.start_factor
+        ratio = 1.0 + delta / (self.total_iters * self.start_factor
+                               + (self.last_epoch - 1) * delta)
+        return [group["lr"] * ratio for group in groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base_lr * (self.start_factor + (self.end_factor - self.start_factor)
+                           * min(self.total_iters, self.last_epoch) / self.total_iters)
+                for base_lr in self.base_lrs]
+
+
+class ReduceLROnPlateau(LRScheduler):
+    """Cut the lr by ``factor`` once a monitored metric has stopped improving for ``patience``
+    epochs: ``step(metric)`` after each validation.
+
+    "Improving" means beating the best value so far by ``threshold`` (relative or
+    absolute). After a cut, ``cooldown`` epochs pass before bad epochs count again;
+    the lr never goes below ``min_lr``, and a cut smaller than ``eps`` is skipped.
+    """
+
+    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
+                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
+                 cooldown: int = 0, min_lr: float | list[float] = 0, eps: float = 1e-8):
+        if factor >= 1.0:
+            raise ValueError(f"ReduceLROnPlateau: factor should be < 1.0, got {factor!r}")
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"ReduceLROnPlateau: expected an Optimizer, got "
+                            f"{type(optimizer).__name__}")
+        self.factor = factor
+        self.optimizer = optimizer
+        if isinstance(min_lr, (list, tuple)):
+            if len(min_lr) != len(optimizer.param_groups):
+                raise ValueError(f"ReduceLROnPlateau: expected {len(optimizer.param_groups)} "
+                                 f"min_lrs (one per parameter group), got {len(min_lr)}")
+            self.default_min_lr = None
+            self.min_lrs = list(min_lr)
+        else:
+            self.default_min_lr = min_lr
+            self.min_lrs = [min_lr] * len(optimizer.param_groups)
+        self.patience = patience
+        self.cooldown = cooldown
+        self.eps = eps
+        self.last_epoch = 0
+        self._last_lr = [group["lr"] for group in optimizer.param_groups]
+        self._init_is_better(mode, threshold, threshold_mode)
+        self._reset()
+
+    def _init_is_better(self, mode: str, threshold: float, threshold_mode: str) -> None:
+        if mode not in ("min", "max"):
+            raise ValueError(f"ReduceLROnPlateau: mode {mode!r} is unknown (use 'min' or 'max')")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"ReduceLROnPlateau: threshold mode {threshold_mode!r} is unknown "
+                             "(use 'rel' or 'abs')")
+        self.mode_worse = math.inf if mode == "min" else -math.inf
+        self.mode = mode
+        self.threshold = threshold
+        self.threshold_mode = threshold_mode
+
+    def _reset(self) -> None:
+        self.best = self.mode_worse
+        self.cooldown_counter = 0
+        self.num_bad_epochs = 0
+
+    @property
+    def in_cooldown(self) -> bool:
+        return self.cooldown_counter > 0
+
+    def _is_better(self, a: float, best: float) -> bool:
+        if self.mode == "min":
+            return a < (best * (1.0 - self.threshold) if self.threshold_mode == "rel"
+                        else best - self.threshold)
+        return a > (best * (self.threshold + 1.0) if self.threshold_mode == "rel"
+                    else best + self.threshold)
+
+    def get_lr(self) -> list[float]:
+        """The lr follows the metric, not the epoch: there is no schedule to compute."""
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
+        """Record this epoch's metric (a number or a 0-d tensor) and cut the lr if it stalled."""
+        current = float(metrics)
+        self.last_epoch = self.last_epoch + 1 if epoch is None else int(epoch)
+        if self._is_better(current, self.best):
+            self.best = current
+            self.num_bad_epochs = 0
+        else:
+            self.num_bad_epochs += 1
+        if self.in_cooldown:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0  # bad epochs during the cooldown do not count
+        if self.num_bad_epochs > self.patience:
+            self._reduce_lr()
+            self.cooldown_counter = self.cooldown
+            self.num_bad_epochs = 0
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def _reduce_lr(self) -> None:
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.min_lrs):
+            if self.default_min_lr is None:
+                raise RuntimeError(f"ReduceLROnPlateau: the optimizer has {len(groups)} parameter "
+                                   f"groups but min_lr was given for {len(self.min_lrs)} (was a "
+                                   "group added?); set min_lrs to one value per group")
+            self.min_lrs = [self.default_min_lr] * len(groups)
+        for group, min_lr in zip(groups, self.min_lrs):
+            old_lr = float(group["lr"])
+            new_lr = max(old_lr * self.factor, min_lr)
+            if old_lr - new_lr > self.eps:
+                group["lr"] = new_lr
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        self._init_is_better(self.mode, self.threshold, self.threshold_mode)
+
+
+def _check_children(name: str, optimizer: Optimizer, schedulers: Any) -> list:
+    """The schedulers a SequentialLR / ChainedScheduler drives: non-empty, one optimizer."""
+    schedulers = list(schedulers)
+    if not schedulers:
+        raise ValueError(f"{name} expects at least one scheduler, but got none")
+    for i, s in enumerate(schedulers):
+        if not hasattr(s, "optimizer"):
+            raise TypeError(f"{name}: the scheduler at index {i} ({type(s).__name__}) has no "
+                            "optimizer attribute")
+        if isinstance(s, ReduceLROnPlateau):
+            raise ValueError(f"{name} does not support ReduceLROnPlateau (at index {i}), which "
+                             "needs a metric in step()")
+        if s.optimizer is not optimizer:
+            raise ValueError(f"{name} expects all schedulers to belong to the same optimizer, "
+                             f"but the {type(s).__name__} at index {i} has another one")
+    return schedulers
+
+
+def _children_state(scheduler: LRScheduler) -> dict[str, Any]:
+    state = {k: copy.deepcopy(v) for k, v in scheduler.__dict__.items()
+             if k not in ("optimizer", "_schedulers")}
+    state["_schedulers"] = [s.state_dict() for s in scheduler._schedulers]
+    return state
+
+
+def _load_children_state(scheduler: LRScheduler, state_dict: dict[str, Any]) -> None:
+    state = dict(state_dict)
+    children = state.pop("_schedulers")
+    scheduler.__dict__.update({k: copy.deepcopy(v) for k, v in state.items()
+                               if k != "optimizer"})
+    if len(children) != len(scheduler._schedulers):
+        raise ValueError(f"{type(scheduler).__name__}.load_state_dict: the state has "
+                         f"{len(children)} schedulers, this one has {len(scheduler._schedulers)}")
+    for s, child in zip(scheduler._schedulers, children):
+        s.load_state_dict(child)
+
+
+class SequentialLR(LRScheduler):
+    """Hand over from one schedule to the next at the ``milestones`` (e.g. warm-up, then decay).
+
+    At a milestone the next scheduler restarts from its epoch 0 (its closed form).
+    """
+
+    def __init__(self, optimizer: Optimizer, schedulers: list[LRScheduler],
+                 milestones: list[int], last_epoch: int = -1):
+        schedulers = _check_children("SequentialLR", optimizer, schedulers)
+        milestones = list(milestones)
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(f"SequentialLR expects one milestone fewer than schedulers, got "
+                             f"{len(schedulers)} schedulers and {len(milestones)} milestones")
+        self._schedulers = schedulers
+        self._milestones = milestones
+        self.last_epoch = last_epoch + 1
+        self.optimizer = optimizer
+        # Each child already took its step 0 when it was built: undo them all, then replay
+        # step 0 of the scheduler that runs first.
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"]
+        self._undo(self)
+        first = self._schedulers[bisect_right(milestones, 0)]
+        first._initial_step()
+        self._last_lr = first.get_last_lr()
+
+    def _undo(self, scheduler: Any) -> None:
+        if hasattr(scheduler, "_schedulers"):
+            for s in scheduler._schedulers:
+                self._undo(s)
+        elif hasattr(scheduler, "last_epoch"):
+            scheduler.last_epoch -= 1
+
+    def step(self) -> None:  # type: ignore[override]
+        """Advance the schedule that is active at the next epoch."""
+        self.last_epoch += 1
+        idx = bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[idx]
+        if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
+            scheduler._update_lr(0)
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+    def state_dict(self) -> dict[str, Any]:
+        """This scheduler's counters plus each child's own state_dict."""
+        return _children_state(self)
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        _load_children_state(self, state_dict)
+
+
+class ChainedScheduler(LRScheduler):
+    """Step several schedulers together, so their factors multiply (e.g. a constant warm-up
+    factor on top of an exponential decay)."""
+
+    def __init__(self, schedulers: list[LRScheduler], optimizer: Optimizer | None = None):
+        schedulers = list(schedulers)
+        if not schedulers:
+            raise ValueError("ChainedScheduler expects at least one scheduler, but got none")
+        optimizer = optimizer or getattr(schedulers[0], "optimizer", None)
+        self._schedulers = _check_children("ChainedScheduler", optimizer, schedulers)
+        self.optimizer = optimizer
+        self._last_lr = [group["lr"] for group in optimizer.param_groups]
+
+    def step(self) -> None:  # type: ignore[override]
+        """Step every scheduler in order."""
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict[str, Any]:
+        """This scheduler's counters plus each child's own state_dict."""
+        return _children_state(self)
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        _load_children_state(self, state_dict)
