@@ -346,21 +346,48 @@ class Tensor:
     def _add_scaled(self, other: Any, alpha: float, op: str) -> "Tensor":
         self._check_inplace(op, other)
         other = self._value_array(other, op)
-        with float_errors_ignored():
-            self.array += other if alpha == 1 else alpha * other
-        return self
+        return self._update(op, "add", other if alpha == 1 else alpha * other)
 
     def mul_(self, other: Any) -> "Tensor":
         self._check_inplace("mul_", other)
-        with float_errors_ignored():
-            self.array *= self._value_array(other)
-        return self
+        return self._update("mul_", "multiply", self._value_array(other, "mul_"))
 
     def div_(self, other: Any) -> "Tensor":
         self._check_inplace("div_", other)
-        with float_errors_ignored():
-            self.array /= self._value_array(other)
+        return self._update("div_", "true_divide", self._value_array(other, "div_"))
+
+    def _update(self, op: str, ufunc: str, value: Any) -> "Tensor":
+        """``self = self <ufunc> value`` in this tensor's memory: the result must keep the
+        tensor's shape and dtype (PyTorch refuses int += 0.5 and a value that would grow it)."""
+        try:
+            with float_errors_ignored():
+                getattr(self.xp, ufunc)(self.array, value, out=self.array)
+        except TypeError as exc:  # NumPy cannot cast the result back into our dtype
+            xp = self.xp
+            empty_value = xp.asarray(value).ravel()[:0]
+            result = getattr(xp, ufunc)(xp.empty(0, self.dtype), empty_value).dtype
+            raise TypeError(f"{op}: the result has dtype {result}, which cannot be written back "
+                            f"into a tensor of dtype {self.dtype}") from exc
+        except ValueError as exc:  # the value broadcasts to a larger shape than ours
+            raise ValueError(f"{op}: a value of shape {tuple(getattr(value, 'shape', ()))} does "
+                             f"not fit a tensor of shape {tuple(self.shape)} in place") from exc
         return self
+
+    # x += y: PyTorch writes into x's memory. minigrad does too wherever no gradient is
+    # involved, so that a hand-written SGD step under no_grad (p -= lr * p.grad) changes the
+    # parameter itself rather than rebinding a loop variable. Inside the graph (x or y requires
+    # grad, grad mode on) it computes x + y out of place and rebinds x, which records the
+    # gradient (PyTorch records the in-place op instead; only other views of x differ). A leaf
+    # that requires grad is refused, as in PyTorch.
+    def _augmented(self, other: Any, op: str, ufunc: str, out_of_place: Callable) -> "Tensor":
+        from .autograd.grad_mode import is_grad_enabled
+        if is_grad_enabled() and (self.requires_grad or
+                                  isinstance(other, Tensor) and other.requires_grad):
+            if self.requires_grad and self.is_leaf:
+                self._check_inplace(op, other)  # raises PyTorch's leaf error
+            return out_of_place(self, other)
+        self._check_inplace(op, other)
+        return self._update(op, ufunc, self._value_array(other, op))
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """``t[index] = value`` (basic, integer-array and bool-mask indexing, value broadcast),
@@ -479,6 +506,10 @@ Tensor.__ge__ = _binary(ops.ge)
 Tensor.__and__ = _binary(ops.logical_and)
 Tensor.__or__ = _binary(ops.logical_or)
 Tensor.__invert__ = ops.logical_not
+Tensor.__iadd__ = lambda self, other: self._augmented(other, "add_", "add", ops.add)
+Tensor.__isub__ = lambda self, other: self._augmented(other, "sub_", "subtract", ops.sub)
+Tensor.__imul__ = lambda self, other: self._augmented(other, "mul_", "multiply", ops.mul)
+Tensor.__itruediv__ = lambda self, other: self._augmented(other, "div_", "true_divide", ops.div)
 
 for _name in ("add", "sub", "mul", "div", "pow", "matmul", "neg", "exp", "log", "sqrt", "abs",
               "tanh", "sigmoid", "relu", "clamp", "maximum", "minimum", "sign", "eq", "ne", "lt",

@@ -182,3 +182,62 @@ def test_version_counts_are_forgotten_with_their_memory():
     del temporaries, t
     gc.collect()
     assert len(tensor_module._versions) == before
+
+
+# --- augmented assignment: x += y ---------------------------------------------------------
+def test_manual_sgd_step_under_no_grad_updates_the_parameters():
+    mg.manual_seed(0)
+    model = nn.Linear(2, 1)
+    before = [p.detach().numpy().copy() for p in model.parameters()]
+    model(mg.ones(1, 2)).sum().backward()
+    grads = [p.grad.numpy().copy() for p in model.parameters()]
+    with mg.no_grad():
+        for p in model.parameters():
+            p -= 0.1 * p.grad  # must change the parameter, not rebind the loop variable
+    for p, b, g in zip(model.parameters(), before, grads):
+        np.testing.assert_allclose(p.detach().numpy(), b - np.float32(0.1) * g, rtol=1e-6)
+
+
+@pytest.mark.parametrize("op, expected", [
+    (lambda t: t.__iadd__(2.0), [3.0, 4.0]),
+    (lambda t: t.__isub__(mg.tensor([1.0, 1.0])), [0.0, 1.0]),
+    (lambda t: t.__imul__(3.0), [3.0, 6.0]),
+    (lambda t: t.__itruediv__(2.0), [0.5, 1.0]),
+])
+def test_augmented_assignment_writes_into_the_same_memory(op, expected):
+    t = mg.tensor([1.0, 2.0])
+    view = t[0:2]
+    result = op(t)
+    assert result is t
+    np.testing.assert_array_equal(view.numpy(), expected)
+
+
+def test_augmented_assignment_inside_the_graph_records_the_gradient():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2.0
+    h += x          # a residual connection: out += identity
+    h *= x
+    h.sum().backward()  # h = 3x * x: dh/dx = 6x
+    np.testing.assert_array_equal(x.grad.numpy(), [6.0, 12.0])
+
+
+def test_augmented_assignment_on_a_leaf_that_requires_grad_is_refused():
+    w = mg.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="add_: a leaf tensor that requires grad cannot be "
+                                           "modified in place"):
+        w += 1.0
+
+
+def test_in_place_results_must_keep_dtype_and_shape():
+    i = mg.tensor([1, 2])
+    with pytest.raises(TypeError, match="add_: the result has dtype float64, which cannot be "
+                                        "written back into a tensor of dtype int64"):
+        i += 0.5
+    with pytest.raises(TypeError, match="div_: the result has dtype float64"):
+        i.div_(2)
+    i *= 3
+    np.testing.assert_array_equal(i.numpy(), [3, 6])
+    f = mg.zeros(3)
+    with pytest.raises(ValueError, match=r"mul_: a value of shape \(2, 3\) does not fit a "
+                                         r"tensor of shape \(3,\) in place"):
+        f.mul_(mg.ones(2, 3))
