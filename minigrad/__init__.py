@@ -18,6 +18,10 @@ from .ops import (abs, amax, amin, argmax, argmin, cat, clamp, exp, flatten, log
                   logsumexp, matmul, max, maximum, mean, min, minimum, permute, relu, reshape,
                   sigmoid, softmax, sqrt, squeeze, stack, std, sum, tanh, transpose, unsqueeze,
                   var, where)
+from .ops import (ceil, cos, exp2, expm1, fix, floor, fmod, frac, isfinite, isinf, isnan,
+                  isneginf, isposinf, lerp, log1p, log2, log10, logical_and, logical_not,
+                  logical_or, logical_xor, nan_to_num, neg, pow, reciprocal, remainder, round,
+                  rsqrt, sign, sin, square, trunc)
 from .ops import (broadcast_tensors, broadcast_to, chunk, flip, meshgrid,  # noqa: E402
                   moveaxis, movedim, narrow, roll, split, swapaxes, swapdims, t, tile, unbind,
                   unflatten)

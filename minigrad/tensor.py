@@ -526,6 +526,14 @@ Tensor.expand_as = lambda self, other: ops.expand(self, other.shape)
 Tensor.view_as = lambda self, other: ops.reshape(self, other.shape)
 Tensor.reshape_as = Tensor.view_as
 del _name
+for _extra in ("sin", "cos", "square", "rsqrt", "reciprocal", "log1p", "expm1", "log2", "log10",
+               "exp2", "lerp", "fmod", "remainder", "floor", "ceil", "round", "trunc", "fix",
+               "frac", "isinf", "isposinf", "isneginf", "nan_to_num", "logical_and", "logical_or",
+               "logical_xor"):
+    setattr(Tensor, _extra, getattr(ops, _extra))
+Tensor.__mod__ = _binary(ops.remainder)
+Tensor.__rmod__ = _binary(ops.remainder, reflected=True)
+del _extra
 # rearrangements (ops/rearrange.py) and the small metadata/creation methods defined there
 Tensor.split = ops.split
 Tensor.chunk = ops.chunk

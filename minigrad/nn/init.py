@@ -132,8 +132,165 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     return normal_(tensor, 0.0, std)
 
 
+def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """A (semi-)orthogonal matrix, uniformly distributed (Haar), scaled by ``gain``: deep linear
+    and recurrent nets then neither shrink nor blow up signals (Saxe et al. 2013).
+
+    Dimensions after the first are flattened; with more columns than rows the rows
+    are orthonormal, otherwise the columns. As in PyTorch: QR of a standard normal
+    matrix, each column of Q multiplied by the sign of R's diagonal entry (without
+    that fix the distribution would not be uniform).
+    """
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"init.orthogonal_: expected a Tensor, got {type(tensor).__name__}")
+    if tensor.ndim < 2:
+        raise ValueError(f"init.orthogonal_: only tensors with 2 or more dimensions are "
+                         f"supported, got shape {tuple(tensor.shape)}")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    xp = tensor.xp
+    flat = tensor.backend.rng.standard_normal((rows, cols))  # float64: QR stays accurate
+    if rows < cols:
+        flat = flat.T
+    q, r = xp.linalg.qr(flat)
+    q = q * xp.sign(xp.diagonal(r))
+    if rows < cols:
+        q = q.T
+    with no_grad():
+        tensor.copy_(Tensor._make((q * float(gain)).reshape(tensor.shape).astype(tensor.dtype),
+                                  tensor.device))
+    return tensor
+
+
+_SQRT2 = math.sqrt(2.0)
+
+
+def _normal_mass(alpha: float, beta: float) -> float:
+    """P(alpha <= Z <= beta) for a standard normal Z, without cancellation in either tail."""
+    if alpha >= 0:
+        return 0.5 * (math.erfc(alpha / _SQRT2) - math.erfc(beta / _SQRT2))
+    if beta <= 0:
+        return 0.5 * (math.erfc(-beta / _SQRT2) - math.erfc(-alpha / _SQRT2))
+    return 0.5 * (math.erf(beta / _SQRT2) - math.erf(alpha / _SQRT2))
+
+
+def _truncated_standard_normal(n: int, alpha: float, beta: float, backend: Any) -> Any:
+    """n exact draws of a standard normal conditioned on [alpha, beta], in float64.
+
+    Rejection sampling from whichever proposal accepts most often for this interval
+    (Robert 1995): the normal itself (wide intervals near 0), a uniform on the interval
+    (narrow ones), or a shifted exponential (one-sided tails). Each keeps a draw z
+    with probability target(z) / (M * proposal(z)), so what is kept is exact.
+    """
+    xp, rng = backend.xp, backend.rng
+    flip = beta <= 0
+    if flip:  # a left tail: sample its mirror image
+        alpha, beta = -beta, -alpha
+    mass = _normal_mass(alpha, beta)
+    if not mass > 0:
+        raise ValueError(f"init.trunc_normal_: [a, b] lies so far in the tail (between "
+                         f"{alpha:g} and {beta:g} standard deviations from the mean) that its "
+                         "probability is 0 in float64")
+    m = 0.0 if alpha <= 0 <= beta else alpha  # the point of the interval nearest 0
+    acceptance = {"normal": mass}
+    if math.isfinite(beta):
+        acceptance["uniform"] = mass * math.sqrt(2 * math.pi) / ((beta - alpha)
+                                                                   * math.exp(-m * m / 2))
+    if alpha > 0:
+        lam = (alpha + math.sqrt(alpha * alpha + 4)) / 2  # the best exponential rate
+        acceptance["exponential"] = math.sqrt(2 * math.pi) * mass * lam * math.exp(
+            lam * alpha - lam * lam / 2)
+    method = max(acceptance, key=acceptance.get)
+    kept, have = [], 0
+    for _ in range(10_000):
+        if have >= n:
+            break
+        size = int((n - have) / acceptance[method] * 1.1) + 64
+        if method == "normal":
+            z = rng.standard_normal(size)
+            ok = (z >= alpha) & (z <= beta)
+        elif method == "uniform":
+            z = alpha + (beta - alpha) * rng.random(size)
+            ok = rng.random(size) < xp.exp((m * m - z * z) / 2)
+        else:
+            z = alpha - xp.log1p(-rng.random(size)) / lam
+            ok = (rng.random(size) < xp.exp(-(z - lam) ** 2 / 2)) & (z <= beta)
+        z = z[ok]
+        kept.append(z)
+        have += int(z.shape[0])
+    else:
+        raise RuntimeError("init.trunc_normal_: rejection sampling did not finish")
+    z = xp.concatenate(kept)[:n]
+    return -z if flip else z
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0) -> Tensor:
+    """Fill with N(mean, std^2) conditioned on [a, b] (bounds in value units, as in PyTorch):
+    a normal start without the rare huge weights (ViT, BERT initialisations).
+
+    Sampling is exact for any interval, including ones far from the mean.
+    """
+    if not _check(tensor, "trunc_normal_"):
+        return tensor
+    mean, std, a, b = float(mean), float(std), float(a), float(b)
+    if not std > 0:
+        raise ValueError(f"init.trunc_normal_: std must be positive, got {std}")
+    if not a < b:
+        raise ValueError(f"init.trunc_normal_: expected a < b, got a={a}, b={b}")
+    z = _truncated_standard_normal(tensor.numel(), (a - mean) / std, (b - mean) / std,
+                                   tensor.backend)
+    values = (mean + std * z).astype(tensor.dtype)
+    tensor.xp.clip(values, a, b, out=values)  # rounding to the dtype must not leave [a, b]
+    with no_grad():
+        tensor.copy_(Tensor._make(values.reshape(tensor.shape), tensor.device))
+    return tensor
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-D tensor with the identity, so a Linear layer starts by passing inputs through."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"init.eye_: expected a Tensor, got {type(tensor).__name__}")
+    if tensor.ndim != 2:
+        raise ValueError(f"init.eye_: only tensors with 2 dimensions are supported, got shape "
+                         f"{tuple(tensor.shape)}")
+    with no_grad():
+        tensor.copy_(Tensor._make(tensor.xp.eye(*tensor.shape, dtype=tensor.dtype),
+                                  tensor.device))
+    return tensor
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a conv weight (3, 4 or 5-D) so the convolution is the identity on the first
+    min(out/groups, in) channels of each group: a residual-free way to start as a no-op."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"init.dirac_: expected a Tensor, got {type(tensor).__name__}")
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError(f"init.dirac_: only tensors with 3, 4, or 5 dimensions are supported, "
+                         f"got shape {tuple(tensor.shape)}")
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"init.dirac_: groups must be a positive integer, got {groups!r}")
+    if tensor.shape[0] % groups != 0:
+        raise ValueError(f"init.dirac_: dim 0 (size {tensor.shape[0]}) must be divisible by "
+                         f"groups={groups}")
+    out_per_group = tensor.shape[0] // groups
+    n = min(out_per_group, tensor.shape[1])
+    centre = tuple(s // 2 for s in tensor.shape[2:])
+    xp = tensor.xp
+    values = xp.zeros(tensor.shape, dtype=tensor.dtype)
+    d = xp.arange(n)
+    for g in range(groups):
+        values[(g * out_per_group + d, d) + centre] = 1
+    with no_grad():
+        tensor.copy_(Tensor._make(values, tensor.device))
+    return tensor
+
+
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
-           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]
+           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+           "orthogonal_", "trunc_normal_", "eye_", "dirac_"]
 
 
 def default_layer_init_(weight: Tensor, bias: Tensor | None) -> None:

@@ -11,6 +11,9 @@
 from .elementwise import (abs, add, clamp, div, eq, exp, ge, gt, isfinite, isnan, le, leaky_relu,
                           log, logical_and, logical_not, logical_or, lt, maximum, minimum, mul, ne,
                           neg, pow, relu, sigmoid, sign, sqrt, sub, tanh, where)
+from .elementwise import (ceil, cos, exp2, expm1, fix, floor, fmod, frac, isinf, isneginf,
+                          isposinf, lerp, log1p, log2, log10, logical_xor, nan_to_num, reciprocal,
+                          remainder, round, rsqrt, sin, square, trunc)
 from .linalg import matmul
 from .reduction import (all, amax, amin, any, argmax, argmin, logsumexp, max, mean, min, std, sum,
                         var)

@@ -1,4 +1,5 @@
-"""Elementwise ops: arithmetic, exp/log family, activations, clamp, maximum/minimum, where.
+"""Elementwise ops: arithmetic, exp/log/trig family, rounding, fmod/remainder, lerp,
+activations, clamp, maximum/minimum, where, comparisons and predicates.
 
 Binary ops broadcast like NumPy; their backward sums the gradient back to
 each input's shape (``sum_to_shape``). Backwards are written with tensor ops,
@@ -6,6 +7,7 @@ so every op here supports double backward.
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -167,6 +169,121 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
 
 def neg(x: Tensor) -> Tensor:
     return Neg.apply(x)
+
+
+# --- remainders of division --------------------------------------------------------------------
+# Gradients as PyTorch defines them: 1 for the dividend, and for the divisor minus the rounded
+# quotient (trunc for fmod, floor for remainder), which is constant between the jumps.
+class Fmod(Function):
+    """C's fmod: the result has the dividend's sign (fmod(-5, 3) = -2)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a.xp.fmod(a.array, b.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        ga = sum_to_shape(grad, a.shape) if ctx.needs_input_grad[0] else None
+        gb = None
+        if ctx.needs_input_grad[1]:
+            q = Tensor._make(a.xp.trunc(a.array / b.array), a.device)
+            gb = sum_to_shape(-(grad * q), b.shape)
+        return ga, gb
+
+
+class Remainder(Function):
+    """Python's %: the result has the divisor's sign (remainder(-5, 3) = 1)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        xp, x, y = a.xp, a.array, b.array
+        if not dtypes.is_floating(a.dtype):
+            return xp.remainder(x, y)
+        m = xp.fmod(x, y)  # PyTorch's float formula (it keeps fmod's sign on a zero result)
+        return xp.where(xp.logical_and(m != 0, xp.not_equal(y < 0, m < 0)), m + y, m)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        ga = sum_to_shape(grad, a.shape) if ctx.needs_input_grad[0] else None
+        gb = None
+        if ctx.needs_input_grad[1]:
+            q = Tensor._make(a.xp.floor_divide(a.array, b.array), a.device)
+            gb = sum_to_shape(-(grad * q), b.shape)
+        return ga, gb
+
+
+def _division_operands(a: Any, b: Any, op: str) -> tuple[Tensor, Tensor]:
+    """Operands of fmod/remainder; integer division by zero is an error, as in PyTorch."""
+    a, b = operands(a, b, op)
+    if a.dtype == dtypes.bool:
+        raise RuntimeError(f"{op}: not implemented for bool tensors (shapes {tuple(a.shape)} and "
+                           f"{tuple(b.shape)})")
+    if not dtypes.is_floating(b.dtype) and bool((b.array == 0).any()):
+        raise RuntimeError(f"{op}: integer division by zero (ZeroDivisionError); the divisor "
+                           f"({b.dtype}, shape {tuple(b.shape)}) holds a 0")
+    return a, b
+
+
+def fmod(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Remainder with the dividend's sign (C's fmod), for periodic quantities kept symmetric."""
+    return Fmod.apply(*_division_operands(input, other, "fmod"))
+
+
+def remainder(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Remainder with the divisor's sign (Python's %), e.g. to wrap indices or angles."""
+    return Remainder.apply(*_division_operands(input, other, "remainder"))
+
+
+# --- linear interpolation ------------------------------------------------------------------------
+class Lerp(Function):
+    """input + weight * (end - input), evaluated from the nearer end as PyTorch does, so that
+    weight 1 gives exactly ``end``."""
+
+    @staticmethod
+    def forward(ctx, a, b, w):
+        ctx.save_for_backward(a, b, w)
+        xp, x, y, t = a.xp, a.array, b.array, w.array
+        diff = y - x
+        return xp.where(xp.abs(t) < 0.5, x + t * diff, y - diff * (1 - t))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        ga = sum_to_shape(grad * (1 - w), a.shape) if need[0] else None
+        gb = sum_to_shape(grad * w, b.shape) if need[1] else None
+        gw = sum_to_shape(grad * (b - a), w.shape) if need[2] else None
+        return ga, gb, gw
+
+
+def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:  # noqa: A002
+    """Blend from ``input`` toward ``end`` (EMA weights, interpolated images); ``weight`` is a
+    number or a tensor, and every tensor argument gets a gradient."""
+    if not isinstance(input, Tensor) or not isinstance(end, Tensor):
+        raise TypeError(f"lerp: input and end must be Tensors, got {type(input).__name__} and "
+                        f"{type(end).__name__}")
+    if not dtypes.is_floating(input.dtype):
+        raise RuntimeError(f"lerp: not implemented for {input.dtype} tensors (shape "
+                           f"{tuple(input.shape)}); convert with .float() first")
+    if end.dtype != input.dtype:
+        raise RuntimeError(f"lerp: expected end to have dtype {input.dtype} like input, got "
+                           f"{end.dtype}")
+    if isinstance(weight, Tensor):
+        if weight.dtype != input.dtype:  # PyTorch lets only a 0-d float weight differ
+            if weight.ndim != 0 or not dtypes.is_floating(weight.dtype):
+                raise RuntimeError(f"lerp: expected weight to have dtype {input.dtype} like "
+                                   f"input, got {weight.dtype} (shape {tuple(weight.shape)})")
+            weight = weight.to(input.dtype)
+    elif isinstance(weight, numbers.Real) and not isinstance(weight, bool):
+        weight = scalar_like(weight, input)
+    else:
+        raise TypeError(f"lerp: weight must be a number or a Tensor, got {type(weight).__name__}")
+    broadcast_shapes("lerp", input.shape, end.shape, weight.shape)
+    return Lerp.apply(input, end, weight)
 
 
 # --- unary math -------------------------------------------------------------------------
@@ -401,6 +518,277 @@ def sign(x: Tensor) -> Tensor:
     return Tensor._make(x.xp.sign(x.array), x.device)
 
 
+# --- more unary math: trig, reciprocals, log/exp in other bases ---------------------------
+# Integer inputs compute in the default float dtype (``_float_input``), as in PyTorch; the
+# constants ln 2 and ln 10 are Python floats, so float32 stays float32.
+class Sin(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.xp.sin(x.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * cos(x)
+
+
+class Cos(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.xp.cos(x.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return -(grad * sin(x))
+
+
+class Square(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.array * x.array
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (2 * x)
+
+
+class Rsqrt(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.xp.reciprocal(x.xp.sqrt(x.array))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        r = rsqrt(x)
+        return grad * (r * r * r) * -0.5
+
+
+class Reciprocal(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.xp.reciprocal(x.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        r = reciprocal(x)
+        return -(grad * r * r)
+
+
+class Log1p(Function):
+    """log(1 + x), accurate for tiny x where 1 + x would round to 1."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.xp.log1p(x.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (x + 1)
+
+
+class Expm1(Function):
+    """e^x - 1, accurate for tiny x where e^x - 1 would cancel to 0."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.xp.expm1(x.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * exp(x)
+
+
+class Log2(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.xp.log2(x.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (x * math.log(2.0))
+
+
+class Log10(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.xp.log10(x.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (x * math.log(10.0))
+
+
+class Exp2(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.xp.exp2(x.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * exp2(x) * math.log(2.0)
+
+
+def sin(x: Tensor) -> Tensor:
+    return Sin.apply(_float_input(x, "sin"))
+
+
+def cos(x: Tensor) -> Tensor:
+    return Cos.apply(_float_input(x, "cos"))
+
+
+def square(x: Tensor) -> Tensor:
+    """x * x; integers stay integers (bools count as int64), as in PyTorch."""
+    return Square.apply(x.to(dtypes.int64) if x.dtype == dtypes.bool else x)
+
+
+def rsqrt(x: Tensor) -> Tensor:
+    """1 / sqrt(x), the normalisation factor of BatchNorm/LayerNorm/RMSNorm, in one op."""
+    return Rsqrt.apply(_float_input(x, "rsqrt"))
+
+
+def reciprocal(x: Tensor) -> Tensor:
+    return Reciprocal.apply(_float_input(x, "reciprocal"))
+
+
+def log1p(x: Tensor) -> Tensor:
+    return Log1p.apply(_float_input(x, "log1p"))
+
+
+def expm1(x: Tensor) -> Tensor:
+    return Expm1.apply(_float_input(x, "expm1"))
+
+
+def log2(x: Tensor) -> Tensor:
+    return Log2.apply(_float_input(x, "log2"))
+
+
+def log10(x: Tensor) -> Tensor:
+    return Log10.apply(_float_input(x, "log10"))
+
+
+def exp2(x: Tensor) -> Tensor:
+    return Exp2.apply(_float_input(x, "exp2"))
+
+
+# --- rounding: piecewise constant, so the gradient is zero everywhere (as in PyTorch) --------
+class _PiecewiseConstant(Function):
+    """Shared backward of floor/ceil/trunc/round: a zero gradient of grad's shape, not None,
+    so x.grad exists (zeros) after backward exactly as in PyTorch."""
+
+    @staticmethod
+    def backward(ctx, grad):
+        zeros = Tensor._make(grad.xp.zeros_like(grad.array), grad.device)
+        return (zeros,) + (None,) * (len(ctx.needs_input_grad) - 1)
+
+
+class Floor(_PiecewiseConstant):
+    @staticmethod
+    def forward(ctx, x):
+        return x.xp.floor(x.array) if dtypes.is_floating(x.dtype) else x.array.copy()
+
+
+class Ceil(_PiecewiseConstant):
+    @staticmethod
+    def forward(ctx, x):
+        return x.xp.ceil(x.array) if dtypes.is_floating(x.dtype) else x.array.copy()
+
+
+class Trunc(_PiecewiseConstant):
+    @staticmethod
+    def forward(ctx, x):
+        return x.xp.trunc(x.array) if dtypes.is_floating(x.dtype) else x.array.copy()
+
+
+class Round(_PiecewiseConstant):
+    """Halves go to the even neighbour (IEEE nearbyint), as in PyTorch and NumPy. With
+    ``decimals`` it scales by 10^|decimals| in x's own dtype, the way PyTorch does."""
+
+    @staticmethod
+    def forward(ctx, x, decimals):
+        a, xp = x.array, x.xp
+        if not dtypes.is_floating(x.dtype):
+            return a.copy()
+        if decimals == 0:
+            return xp.rint(a)
+        scale = a.dtype.type(10.0 ** (decimals if decimals > 0 else -decimals))
+        return xp.rint(a * scale) / scale if decimals > 0 else xp.rint(a / scale) * scale
+
+
+class Frac(Function):
+    """x - trunc(x): the fractional part, with trunc's sign (frac(-1.5) = -0.5); gradient 1."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.array - x.xp.trunc(x.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def _check_rounding_dtype(x: Tensor, op: str, integers: bool = True) -> None:
+    """Rounding a bool is an error in PyTorch (and frac of an integer); say so, naming the op."""
+    if x.dtype == dtypes.bool or (not integers and not dtypes.is_floating(x.dtype)):
+        raise RuntimeError(f"{op}: not implemented for {x.dtype} tensors (shape "
+                           f"{tuple(x.shape)}); convert with .float() first")
+
+
+def floor(x: Tensor) -> Tensor:
+    """Round down; an integer tensor comes back unchanged (a copy, same dtype)."""
+    _check_rounding_dtype(x, "floor")
+    return Floor.apply(x)
+
+
+def ceil(x: Tensor) -> Tensor:
+    """Round up; an integer tensor comes back unchanged (a copy, same dtype)."""
+    _check_rounding_dtype(x, "ceil")
+    return Ceil.apply(x)
+
+
+def trunc(x: Tensor) -> Tensor:
+    """Round toward zero; an integer tensor comes back unchanged (a copy, same dtype)."""
+    _check_rounding_dtype(x, "trunc")
+    return Trunc.apply(x)
+
+
+fix = trunc
+
+
+def round(x: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001
+    """Round half to even (0.5 -> 0, 1.5 -> 2), to ``decimals`` places (negative: tens, ...)."""
+    _check_rounding_dtype(x, "round")
+    if not isinstance(decimals, numbers.Integral) or isinstance(decimals, bool):
+        raise TypeError(f"round: decimals must be an int, got {type(decimals).__name__}")
+    if decimals != 0 and not dtypes.is_floating(x.dtype):
+        raise RuntimeError(f"round: decimals={decimals} is not implemented for {x.dtype} "
+                           f"tensors (shape {tuple(x.shape)}); convert with .float() first")
+    return Round.apply(x, int(decimals))
+
+
+def frac(x: Tensor) -> Tensor:
+    _check_rounding_dtype(x, "frac", integers=False)
+    return Frac.apply(x)
+
+
 # --- two-input selection ----------------------------------------------------------------
 class Where(Function):
     @staticmethod
@@ -507,3 +895,53 @@ def isnan(a: Tensor) -> Tensor:
 
 def isfinite(a: Tensor) -> Tensor:
     return Tensor._make(a.xp.isfinite(a.array), a.device)
+
+
+def logical_xor(a: Tensor, b: Tensor) -> Tensor:
+    return _compare(a, b, "logical_xor", "logical_xor")
+
+
+def isinf(a: Tensor) -> Tensor:
+    """Where a is +inf or -inf (never, for integer and bool tensors)."""
+    if not dtypes.is_floating(a.dtype):
+        return Tensor._make(a.xp.zeros(a.shape, dtype=dtypes.bool), a.device)
+    return Tensor._make(a.xp.isinf(a.array), a.device)
+
+
+def isposinf(a: Tensor) -> Tensor:
+    if not dtypes.is_floating(a.dtype):
+        return Tensor._make(a.xp.zeros(a.shape, dtype=dtypes.bool), a.device)
+    return Tensor._make(a.xp.isinf(a.array) & (a.array > 0), a.device)
+
+
+def isneginf(a: Tensor) -> Tensor:
+    if not dtypes.is_floating(a.dtype):
+        return Tensor._make(a.xp.zeros(a.shape, dtype=dtypes.bool), a.device)
+    return Tensor._make(a.xp.isinf(a.array) & (a.array < 0), a.device)
+
+
+class NanToNum(Function):
+    """Replace nan/+inf/-inf by finite numbers; the gradient flows only where x was finite."""
+
+    @staticmethod
+    def forward(ctx, x, nan, posinf, neginf):
+        ctx.save_for_backward(x)
+        a, xp = x.array, x.xp
+        if not dtypes.is_floating(x.dtype):
+            return a.copy()
+        info, cast = xp.finfo(a.dtype), a.dtype.type  # cast: no float64 promotion under NumPy 2
+        out = xp.where(xp.isnan(a), cast(nan), a)
+        out = xp.where(a == cast("inf"), cast(info.max if posinf is None else posinf), out)
+        return xp.where(a == cast("-inf"), cast(info.min if neginf is None else neginf), out)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * isfinite(x).to(grad.dtype), None, None, None
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,  # noqa: A002
+               neginf: float | None = None) -> Tensor:
+    """Make a tensor finite (nan -> ``nan``, +-inf -> ``posinf``/``neginf``, by default the
+    dtype's largest finite values), e.g. before a loss that must not see inf."""
+    return NanToNum.apply(input, nan, posinf, neginf)
