@@ -6,7 +6,7 @@ The public names follow PyTorch's: ``import minigrad as mg`` and ``mg.tensor``,
 from .tensor import Tensor  # first: the ops modules build on it
 
 from . import autograd, cuda, dtypes, ops  # noqa: E402
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                        get_default_device, initial_seed, linspace, manual_seed, ones, ones_like,
                        rand, rand_like, randint, randint_like, randn, randn_like, randperm,
