@@ -167,7 +167,12 @@ class Tensor:
         return get_backend(self.device).xp
 
     def size(self, dim: int | None = None) -> Any:
-        return self.shape if dim is None else self.shape[dim]
+        if dim is None:
+            return self.shape
+        if not -self.ndim <= dim < self.ndim:
+            raise IndexError(f"size: dim {dim} is out of range for a tensor of shape "
+                             f"{tuple(self.shape)}")
+        return self.shape[dim]
 
     def dim(self) -> int:
         return self.ndim
@@ -282,7 +287,12 @@ class Tensor:
         return _shape.Clone.apply(self)
 
     def contiguous(self) -> "Tensor":
-        return self
+        """This tensor if its memory is already in C order, else a C-ordered copy (the gradient
+        passes through). minigrad's own ops accept any layout, so they never need this."""
+        if self.array.flags.c_contiguous:
+            return self
+        from .ops import shape as _shape
+        return _shape.Clone.apply(self)
 
     # --- in-place writes (no autograd; for optimizers, init, buffers and data) ---------
     def _check_inplace(self, op: str, value: Any = None) -> None:

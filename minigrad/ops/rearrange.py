@@ -405,8 +405,8 @@ def is_contiguous(self: Tensor) -> bool:
     """Whether the memory is in C order with no gaps.
 
     minigrad returns views freely (transpose, permute, expand, slicing, flip), and its
-    ops accept any layout, so this is only informative; ``contiguous()`` returns the
-    tensor itself and does not copy."""
+    ops accept any layout, so this is only informative; ``contiguous()`` copies when it is
+    False."""
     return bool(self.array.flags.c_contiguous)
 
 

@@ -83,3 +83,23 @@ def test_views_and_aliases() -> None:
     assert x[0].expand_as(x).shape == (2, 3) and x.reshape_as(mg.zeros(3, 2)).shape == (3, 2)
     assert x.contiguous() is x
     np.testing.assert_array_equal(x.clip(1, 3).numpy(), np.clip(np.arange(6.0), 1, 3).reshape(2, 3))
+
+
+def test_contiguous_copies_only_when_needed_and_passes_the_gradient():
+    x = mg.arange(6, dtype=mg.float64).reshape(2, 3).requires_grad_()
+    assert x.contiguous() is x
+    t = x.transpose(0, 1)
+    assert not t.is_contiguous()
+    c = t.contiguous()
+    assert c.is_contiguous() and c is not t
+    np.testing.assert_array_equal(c.detach().numpy(), t.detach().numpy())
+    (c * mg.tensor([[1.0, 2.0]], dtype=mg.float64)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]])
+
+
+def test_size_of_a_dim_checks_the_dim():
+    x = mg.zeros(2, 3)
+    assert (x.size(), x.size(1), x.size(-2)) == ((2, 3), 3, 2)
+    with pytest.raises(IndexError, match=r"size: dim 2 is out of range for a tensor of shape "
+                                         r"\(2, 3\)"):
+        x.size(2)
