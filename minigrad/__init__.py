@@ -25,6 +25,10 @@ from .ops import (ceil, cos, exp2, expm1, fix, floor, fmod, frac, isfinite, isin
 from .ops import (broadcast_tensors, broadcast_to, chunk, flip, meshgrid,  # noqa: E402
                   moveaxis, movedim, narrow, roll, split, swapaxes, swapdims, t, tile, unbind,
                   unflatten)
+from .ops import (allclose, argsort, bmm, cumprod, cumsum, diag, diagonal, dot,  # noqa: E402
+                  einsum, equal, gather, index_select, isclose, masked_fill, median, mm, norm,
+                  numel, outer, prod, scatter, scatter_add, sort, take_along_dim, topk, trace,
+                  tril, triu)
 
 clip = clamp
 __version__ = "0.1.0"

@@ -570,3 +570,12 @@ Tensor.is_contiguous = ops.rearrange.is_contiguous
 Tensor.element_size = ops.rearrange.element_size
 Tensor.itemsize = property(lambda self: int(self.dtype.itemsize))
 Tensor.nbytes = property(lambda self: int(self.array.nbytes))
+for _name in ("gather", "scatter", "scatter_add", "index_select", "masked_fill", "take_along_dim",
+              "tril", "triu", "diag", "diagonal", "trace", "sort", "argsort", "topk", "prod",
+              "cumsum", "cumprod", "norm", "median", "mm", "bmm", "dot", "outer", "isclose",
+              "allclose", "equal"):
+    setattr(Tensor, _name, getattr(ops, _name))
+del _name
+Tensor.masked_fill_ = ops.indexing.masked_fill_
+Tensor.scatter_ = ops.indexing.scatter_
+Tensor.scatter_add_ = ops.indexing.scatter_add_

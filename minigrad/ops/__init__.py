@@ -23,5 +23,10 @@ from .softmax import log_softmax, softmax
 from .rearrange import (broadcast_tensors, broadcast_to, chunk, flip, meshgrid, moveaxis, movedim,
                         narrow, repeat, roll, split, swapaxes, swapdims, t, tile, unbind,
                         unflatten)
+from .indexing import (diag, diagonal, gather, index_select, masked_fill, scatter, scatter_add,
+                       take_along_dim, trace, tril, triu)
+from .sorting import argsort, sort, topk
+from .reduction import cumprod, cumsum, median, norm, numel, prod
+from .linalg import allclose, bmm, dot, einsum, equal, isclose, mm, outer
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -6,6 +6,7 @@ compositions of them, so their gradients come from the chain rule for free.
 from __future__ import annotations
 
 import builtins
+import numbers
 from collections import namedtuple
 from typing import Any
 
@@ -194,3 +195,234 @@ def all(x: Tensor, dim: Any = None) -> Tensor:  # noqa: A001
 
 def any(x: Tensor, dim: Any = None) -> Tensor:  # noqa: A001
     return Tensor._make(x.xp.asarray(x.xp.any(x.array, axis=dim)), x.device)
+
+
+# --- products and running sums/products -------------------------------------------------------
+def _flip(x: Tensor, dim: int) -> Tensor:
+    """``x`` reversed along ``dim`` (a differentiable negative-step slice)."""
+    return x[(slice(None),) * dim + (slice(None, None, -1),)]
+
+
+def _to_last(x: Tensor, axis: int) -> Tensor:
+    order = [d for d in range(x.ndim) if d != axis] + [axis]
+    return x.permute(*order)
+
+
+def _from_last(x: Tensor, axis: int) -> Tensor:
+    order = list(range(x.ndim - 1))
+    order.insert(axis, x.ndim - 1)
+    return x.permute(*order)
+
+
+def _with_one_replaced(x: Tensor) -> Tensor:
+    """(..., N) -> (..., N, N): row i is ``x`` with element i replaced by 1, so reducing a row
+    gives the product over the others without dividing by a possible zero."""
+    from .elementwise import where
+    n = x.shape[-1]
+    eye = Tensor._make(x.xp.eye(n, dtype=bool), x.device)
+    return where(eye, 1, x.unsqueeze(-2))
+
+
+class Prod(Function):
+    """Product along one axis. d out / d x_i is the product of the other elements: out / x_i
+    when nothing is zero, else computed exactly (any number of zeros, as PyTorch) by a product
+    over copies of the row with x_i set to 1. Both are tensor ops: double backward works."""
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdim):
+        ctx.save_for_backward(x)
+        ctx.axis, ctx.keepdim = axis, keepdim
+        return x.array.prod(axis=axis, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,), axis = ctx.saved_tensors, ctx.axis
+        if not ctx.keepdim:
+            grad = grad.unsqueeze(axis)
+        if bool((x.array != 0).all()):
+            return grad * Prod.apply(x, axis, True) / x, None, None
+        others = Prod.apply(_with_one_replaced(_to_last(x, axis)), x.ndim, False)
+        return grad * _from_last(others, axis), None, None
+
+
+def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *,
+         dtype: Any = None) -> Tensor:
+    """Product of all elements, or along one ``dim`` (integers multiply in int64)."""
+    x = input.to(dtype) if dtype is not None else input
+    if x.dtype.kind in "bu" or x.dtype == dtypes.int32:
+        x = x.to(dtypes.int64)
+    if dim is None:
+        out = Prod.apply(x.reshape(-1), 0, False)
+        return out.reshape((1,) * x.ndim) if keepdim else out
+    if not isinstance(dim, int):
+        raise TypeError(f"prod: dim must be an int or None, got {dim!r}")
+    if x.ndim == 0:
+        normalize_dims(dim, 0, "prod")
+        return x.clone()
+    (axis,) = normalize_dims(dim, x.ndim, "prod")
+    return Prod.apply(x, axis, keepdim)
+
+
+class Cumsum(Function):
+    """Running sum; each input feeds every later output, so the gradient is the running sum of
+    the gradient taken from the end."""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        return x.xp.cumsum(x.array, axis=axis, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _flip(Cumsum.apply(_flip(grad, ctx.axis), ctx.axis), ctx.axis), None
+
+
+class Cumprod(Function):
+    """Running product. Without zeros: grad_i = (reverse running sum of grad * out)_i / x_i.
+    With zeros, exactly: grad_i = sum over j >= i of grad_j * (running product up to j with x_i
+    set to 1), computed on an N x N copy (only then). Tensor ops: double backward works."""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.save_for_backward(x)
+        ctx.axis = axis
+        return x.xp.cumprod(x.array, axis=axis, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,), axis = ctx.saved_tensors, ctx.axis
+        if bool((x.array != 0).all()):
+            weighted = grad * Cumprod.apply(x, axis)
+            return _flip(Cumsum.apply(_flip(weighted, axis), axis), axis) / x, None
+        from .indexing import triu
+        partial = Cumprod.apply(_with_one_replaced(_to_last(x, axis)), x.ndim)  # (..., i, j)
+        g = _to_last(grad, axis).unsqueeze(-2)
+        return _from_last((triu(partial) * g).sum(dim=-1), axis), None
+
+
+def _running(input: Tensor, dim: int, dtype: Any, op: str, fn: Any) -> Tensor:
+    x = input.to(dtype) if dtype is not None else input
+    if x.dtype.kind in "bui":
+        x = x.to(dtypes.int64)
+    if x.ndim == 0:
+        normalize_dims(dim, 0, op)
+        return x.clone()
+    (axis,) = normalize_dims(dim, x.ndim, op)
+    return fn.apply(x, axis)
+
+
+def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """Running sum along ``dim`` (integers sum in int64, as PyTorch)."""
+    return _running(input, dim, dtype, "cumsum", Cumsum)
+
+
+def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """Running product along ``dim``; the gradient is exact with zeros in the input."""
+    return _running(input, dim, dtype, "cumprod", Cumprod)
+
+
+# --- norms -----------------------------------------------------------------------------------
+class VectorNorm(Function):
+    """(sum |x|^p)^(1/p) over dims for a finite p. Backward follows PyTorch's subgradients:
+    0 where the norm is 0 (p >= 1) or where x is 0 (p < 1), nothing for p = 0. Zeros are
+    replaced before any power so that double backward stays finite too."""
+
+    @staticmethod
+    def forward(ctx, x, p, dims, keepdim):
+        ctx.save_for_backward(x)
+        ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
+        a = x.xp.abs(x.array)
+        if p == 0:
+            return (a != 0).sum(axis=dims, keepdims=keepdim).astype(x.dtype)
+        if p == 1:
+            return a.sum(axis=dims, keepdims=keepdim)
+        if p == 2:
+            return x.xp.sqrt((a * a).sum(axis=dims, keepdims=keepdim))
+        return (a ** p).sum(axis=dims, keepdims=keepdim) ** (1 / p)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .elementwise import where
+        (x,), p = ctx.saved_tensors, ctx.p
+        if not ctx.keepdim:
+            grad = grad.reshape(_keepdim_shape(x.shape, ctx.dims))
+        if p == 0:
+            return x * 0, None, None, None
+        if p == 1:
+            return grad * x.sign(), None, None, None
+        norm = VectorNorm.apply(x, p, ctx.dims, True)
+        safe_norm = where(norm == 0, 1, norm)
+        if p == 2:
+            return grad * x / safe_norm, None, None, None
+        zero = x == 0
+        safe_abs = where(zero, 1, x.abs())
+        scaled = where(zero, 0, x.sign() * safe_abs ** (p - 1))  # sign(x) |x|^(p-1)
+        if p < 1:
+            return scaled * grad * norm ** (1 - p), None, None, None
+        return where(norm == 0, 0, scaled * grad / safe_norm ** (p - 1)), None, None, None
+
+
+def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
+         dtype: Any = None) -> Tensor:
+    """torch.norm: the vector p-norm over ``dim`` (all elements by default); 'fro' is the 2-norm
+    of the elements, inf / -inf the largest / smallest magnitude. The gradient at a zero norm
+    is 0, PyTorch's subgradient."""
+    x = input.to(dtype) if dtype is not None else input
+    if not dtypes.is_floating(x.dtype):
+        raise TypeError(f"norm: expected a floating-point tensor, got {x.dtype}; convert it "
+                        "with .float()")
+    if isinstance(p, str):
+        if p != "fro":
+            raise NotImplementedError(f"norm: p={p!r} is not supported (only 'fro' and numbers; "
+                                      "the nuclear norm needs an SVD)")
+        p = 2
+    if not isinstance(p, numbers.Real) or isinstance(p, bool):
+        raise TypeError(f"norm: p must be a number, 'fro', inf or -inf, got {p!r}")
+    dims = normalize_dims(dim, x.ndim, "norm")
+    if p in (float("inf"), float("-inf")):
+        if x.numel() == 0:
+            raise RuntimeError(f"norm: p={p} of an empty tensor of shape {tuple(x.shape)}")
+        magnitudes = x.abs()
+        return amax(magnitudes, dims, keepdim) if p > 0 else amin(magnitudes, dims, keepdim)
+    return VectorNorm.apply(x, float(p), dims, keepdim)
+
+
+def numel(input: Tensor) -> int:
+    """How many elements ``input`` holds."""
+    return input.numel()
+
+
+# --- median ----------------------------------------------------------------------------------
+def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+    """The lower median (element (n - 1) // 2 of the sorted values), NaN if any value is NaN,
+    as PyTorch. ``dim=None`` gives the value; a ``dim`` gives (values, indices), the gradient
+    going to the element at the index."""
+    from .indexing import gather
+    from .sorting import sort
+    if dim is None:
+        flat = input.reshape(-1)
+        if flat.numel() == 0:
+            return Tensor._make(input.xp.asarray(float("nan"), dtype=input.dtype), input.device)
+        return median(flat, 0).values
+    if input.ndim == 0:
+        normalize_dims(dim, 0, "median")
+        return ValuesIndices(input.clone(), Tensor._make(input.xp.zeros((), dtype=dtypes.int64),
+                                                         input.device))
+    (axis,) = normalize_dims(dim, input.ndim, "median")
+    n = input.shape[axis]
+    if n == 0:
+        raise IndexError(f"median: cannot take the median of an empty dimension {dim} of a "
+                         f"tensor of shape {tuple(input.shape)}")
+    order = sort(input, axis).indices
+    indices = order[(slice(None),) * axis + (slice((n - 1) // 2, (n - 1) // 2 + 1),)]
+    if input.dtype.kind == "f":  # NaN wins: the index of the first NaN
+        nan = input.xp.isnan(input.array)
+        first_nan = input.xp.argmax(nan, axis=axis).astype(dtypes.int64)
+        has_nan = nan.any(axis=axis)
+        indices = Tensor._make(input.xp.where(input.xp.expand_dims(has_nan, axis),
+                                              input.xp.expand_dims(first_nan, axis),
+                                              indices.array), input.device)
+    values = gather(input, axis, indices)
+    if not keepdim:
+        values, indices = values.squeeze(axis), indices.squeeze(axis)
+    return ValuesIndices(values, indices)

@@ -1,0 +1,398 @@
+"""Indexing along a dimension and structured selections: gather/scatter, index_select,
+masked_fill, take_along_dim, tril/triu, diag/diagonal/trace.
+
+Gather and its adjoint, scatter-add into zeros, are one pair of Functions (``Gather`` and
+``ScatterAdd``) whose backwards call each other, so every op here supports double backward.
+Index tensors are bounds-checked before use: NumPy would raise an unreadable error and
+CuPy would wrap out-of-range indices silently.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+from .. import dtypes
+from ..autograd.function import Function
+from ..tensor import Tensor
+from .elementwise import where
+
+
+# --- argument checks ------------------------------------------------------------------------
+def _dim(dim: int, ndim: int, op: str, shape: tuple) -> int:
+    """``dim`` as a non-negative axis (a 0-d tensor has the one axis 0 / -1, as in PyTorch)."""
+    n = max(ndim, 1)
+    if not isinstance(dim, numbers.Integral) or not -n <= dim < n:
+        raise IndexError(f"{op}: dim {dim} is out of range for a tensor of shape {shape} "
+                         f"(expected a dim in [{-n}, {n - 1}])")
+    return int(dim) % n
+
+
+def _index(index: Any, like: Tensor, op: str) -> Tensor:
+    """An integer index tensor on ``like``'s device."""
+    if not isinstance(index, Tensor):
+        index = Tensor(index, dtype=dtypes.int64, device=like.device)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index must be an integer tensor, got {index.dtype}")
+    if index.device != like.device:
+        raise RuntimeError(f"{op}: index is on {index.device} but the input is on {like.device}")
+    return index
+
+
+def _check_range(index: Tensor, size: int, op: str, dim: int, shape: tuple) -> None:
+    """Every index in [0, size): PyTorch refuses negative indices here too."""
+    a = index.array
+    if a.size and bool(((a < 0) | (a >= size)).any()):
+        bad = index.to_numpy()
+        bad = bad[(bad < 0) | (bad >= size)].reshape(-1)[0]
+        raise IndexError(f"{op}: index {int(bad)} is out of bounds for dimension {dim} with "
+                         f"size {size} (input of shape {shape})")
+
+
+def _along(index: Tensor, dim: int) -> tuple:
+    """The advanced-indexing tuple that reads ``x[..., index[i, j, k], ...]`` at every position
+    of ``index``: ``index`` on axis ``dim`` and broadcasting aranges on the others."""
+    xp, ndim = index.xp, max(index.ndim, 1)
+    arr = index.array.reshape(index.shape or (1,)).astype(dtypes.int64, copy=False)
+    out = []
+    for d in range(ndim):
+        if d == dim:
+            out.append(arr)
+        else:
+            shape = [1] * ndim
+            shape[d] = arr.shape[d]
+            out.append(xp.arange(arr.shape[d], dtype=dtypes.int64).reshape(shape))
+    return tuple(out)
+
+
+def _check_along(x: Tensor, dim: int, index: Tensor, op: str, src: Tensor | None = None) -> None:
+    """PyTorch's shape rule for gather/scatter: same number of dims; index no larger than the
+    input outside ``dim`` (and no larger than ``src`` anywhere)."""
+    shape = tuple(x.shape)
+    if max(index.ndim, 1) != max(x.ndim, 1):
+        raise RuntimeError(f"{op}: index must have as many dimensions as the input, got index "
+                           f"of shape {tuple(index.shape)} for input of shape {shape}")
+    ishape, xshape = index.shape or (1,), x.shape or (1,)
+    for d, (i, s) in enumerate(zip(ishape, xshape)):
+        if d != dim and i > s:
+            raise RuntimeError(f"{op}: index of shape {tuple(index.shape)} is larger than the "
+                               f"input of shape {shape} in dimension {d}")
+    if src is not None:
+        sshape = src.shape or (1,)
+        if max(src.ndim, 1) != len(ishape) or any(i > s for i, s in zip(ishape, sshape)):
+            raise RuntimeError(f"{op}: index of shape {tuple(index.shape)} is larger than src "
+                               f"of shape {tuple(src.shape)}")
+    _check_range(index, xshape[dim], op, dim, shape)
+
+
+# --- the gather / scatter-add pair ------------------------------------------------------------
+class Gather(Function):
+    """``x[index]`` for a precomputed (advanced) index tuple; repeated positions are fine."""
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.shape, ctx.index = x.shape, index
+        return x.array.reshape(x.shape or (1,))[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ScatterAdd.apply(grad, ctx.shape, ctx.index), None
+
+
+class ScatterAdd(Function):
+    """Add ``values`` into zeros of ``shape`` at ``index``; repeated positions add up."""
+
+    @staticmethod
+    def forward(ctx, values, shape, index):
+        ctx.index = index
+        out = values.xp.zeros(shape or (1,), dtype=values.dtype)
+        values.backend.scatter_add(out, index, values.array)
+        return out.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Gather.apply(grad, ctx.index), None, None
+
+
+def _leading(t: Tensor, shape: tuple) -> Tensor:
+    """``t`` cut to its leading ``shape`` block (src may be larger than index)."""
+    if tuple(t.shape) == tuple(shape):
+        return t
+    return t[tuple(slice(0, s) for s in shape)]
+
+
+# --- public ops -------------------------------------------------------------------------------
+def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    """``out[i][j] = input[index[i][j]][j]`` (dim 0): picks one element per index position,
+    e.g. the log-probability of each target class. Backward is a scatter-add."""
+    dim = _dim(dim, input.ndim, "gather", tuple(input.shape))
+    index = _index(index, input, "gather")
+    _check_along(input, dim, index, "gather")
+    return Gather.apply(input, _along(index, dim)).reshape(index.shape)
+
+
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+    """NumPy's take_along_axis: like gather, but ``input`` and ``indices`` broadcast outside
+    ``dim``; ``dim=None`` indexes the flattened input."""
+    indices = _index(indices, input, "take_along_dim")
+    if dim is None:
+        return gather(input.reshape(-1), 0, indices.reshape(-1))
+    dim = _dim(dim, input.ndim, "take_along_dim", tuple(input.shape))
+    if indices.ndim != input.ndim:
+        raise RuntimeError(f"take_along_dim: input of shape {tuple(input.shape)} and indices of "
+                           f"shape {tuple(indices.shape)} need the same number of dimensions")
+    from .broadcast import broadcast_shapes
+    outer = broadcast_shapes("take_along_dim",
+                             tuple(1 if d == dim else s for d, s in enumerate(input.shape)),
+                             tuple(1 if d == dim else s for d, s in enumerate(indices.shape)))
+    x_shape = tuple(input.shape[d] if d == dim else s for d, s in enumerate(outer))
+    i_shape = tuple(indices.shape[d] if d == dim else s for d, s in enumerate(outer))
+    return gather(input.expand(x_shape), dim, indices.expand(i_shape))
+
+
+class Scatter(Function):
+    """``input`` with ``src`` written at ``index`` along a dim. The gradient of ``input`` is
+    masked where it was overwritten; the gradient of ``src`` is gathered from there."""
+
+    @staticmethod
+    def forward(ctx, x, src, index):
+        ctx.index, ctx.src_shape = index, src.shape
+        out = x.array.copy().reshape(x.shape or (1,))
+        out[index] = src.array.reshape(out[index].shape)
+        keep = x.xp.ones(out.shape, dtype=x.dtype)
+        keep[index] = 0
+        ctx.keep = Tensor._make(keep.reshape(x.shape), x.device)
+        return out.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        gx = grad * ctx.keep if ctx.needs_input_grad[0] else None
+        gs = Gather.apply(grad, ctx.index).reshape(ctx.src_shape) if ctx.needs_input_grad[1] \
+            else None
+        return gx, gs, None
+
+
+def _src_tensor(input: Tensor, src: Any, value: Any, index: Tensor, op: str) -> Tensor:
+    if src is None and value is None:
+        raise TypeError(f"{op}: expected src (a tensor) or value (a number)")
+    if src is None:
+        src = value
+    if isinstance(src, Tensor):
+        if src.dtype != input.dtype:
+            raise RuntimeError(f"{op}: expected src of dtype {input.dtype} (the input's), got "
+                               f"{src.dtype}")
+        return src
+    if not isinstance(src, numbers.Number):
+        raise TypeError(f"{op}: src must be a tensor or a number, got {type(src).__name__}")
+    return Tensor._make(input.xp.full(index.shape, src, dtype=input.dtype), input.device)
+
+
+def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
+            reduce: str | None = None) -> Tensor:
+    """Out of place: a copy of ``input`` with ``src`` (a tensor, or a number) written at
+    ``index`` along ``dim`` (e.g. one-hot rows). With repeated indices the value that lands
+    is unspecified, as in PyTorch, and each copy of src still gets a gradient."""
+    if reduce is not None:
+        raise NotImplementedError(f"scatter: reduce={reduce!r} is not supported; use "
+                                  "scatter_add for 'add'")
+    dim = _dim(dim, input.ndim, "scatter", tuple(input.shape))
+    index = _index(index, input, "scatter")
+    src = _src_tensor(input, src, value, index, "scatter")
+    _check_along(input, dim, index, "scatter", src)
+    return Scatter.apply(input, _leading(src, index.shape), _along(index, dim))
+
+
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """Out of place: ``input`` plus ``src`` added at ``index`` along ``dim``; repeated indices
+    add up (a histogram, a segment sum)."""
+    dim = _dim(dim, input.ndim, "scatter_add", tuple(input.shape))
+    index = _index(index, input, "scatter_add")
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_add: src must be a tensor, got {type(src).__name__}")
+    src = _src_tensor(input, src, None, index, "scatter_add")
+    _check_along(input, dim, index, "scatter_add", src)
+    added = ScatterAdd.apply(_leading(src, index.shape), tuple(input.shape), _along(index, dim))
+    return input + added
+
+
+def scatter_(self: Tensor, dim: int, index: Tensor, src: Any = None, *,
+             value: Any = None) -> Tensor:
+    """In-place ``scatter`` (under no_grad, or on tensors that do not require grad)."""
+    self._check_inplace("scatter_", src)
+    with _no_grad():
+        self.array[...] = scatter(self, dim, index, src, value=value).array
+    return self
+
+
+def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """In-place ``scatter_add``."""
+    self._check_inplace("scatter_add_", src)
+    with _no_grad():
+        self.array[...] = scatter_add(self, dim, index, src).array
+    return self
+
+
+def _no_grad() -> Any:
+    from ..autograd.grad_mode import no_grad
+    return no_grad()
+
+
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    """The slices of ``input`` at the positions ``index`` (a vector) along ``dim``; repeated
+    positions are allowed and their gradients add up."""
+    dim = _dim(dim, input.ndim, "index_select", tuple(input.shape))
+    index = _index(index, input, "index_select")
+    if index.ndim > 1:
+        raise IndexError(f"index_select: index must be a vector (0-d or 1-d), got shape "
+                         f"{tuple(index.shape)}")
+    _check_range(index, (input.shape or (1,))[dim], "index_select", dim, tuple(input.shape))
+    flat = index.array.reshape(-1).astype(dtypes.int64, copy=False)
+    out = Gather.apply(input, (slice(None),) * dim + (flat,))
+    return out if input.ndim else out.reshape(())
+
+
+def _mask(input: Tensor, mask: Tensor, op: str) -> Tensor:
+    if not isinstance(mask, Tensor):
+        mask = Tensor(mask, device=input.device)
+    if mask.dtype != dtypes.bool:
+        raise TypeError(f"{op}: only boolean masks are supported, got a {mask.dtype} mask")
+    from .broadcast import broadcast_shapes
+    if broadcast_shapes(op, tuple(input.shape), tuple(mask.shape)) != tuple(input.shape):
+        raise RuntimeError(f"{op}: mask of shape {tuple(mask.shape)} does not broadcast to the "
+                           f"input's shape {tuple(input.shape)}")
+    return mask
+
+
+def _fill_value(input: Tensor, value: Any, op: str) -> Any:
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(f"{op}: value must be a number or a 0-d tensor, got a tensor of "
+                               f"shape {tuple(value.shape)}")
+        return value.to(input.dtype)
+    if not isinstance(value, numbers.Number):
+        raise TypeError(f"{op}: value must be a number or a 0-d tensor, got "
+                        f"{type(value).__name__}")
+    return value
+
+
+def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
+    """``value`` where ``mask`` is True (e.g. -inf before a softmax), ``input`` elsewhere;
+    the input's dtype is kept and a 0-d tensor value gets the gradient of what it filled."""
+    mask = _mask(input, mask, "masked_fill")
+    value = _fill_value(input, value, "masked_fill")
+    out = where(mask, value, input)
+    return out if out.dtype == input.dtype else out.to(input.dtype)
+
+
+def masked_fill_(self: Tensor, mask: Tensor, value: Any) -> Tensor:
+    """In-place ``masked_fill``."""
+    self._check_inplace("masked_fill_", value)
+    mask = _mask(self, mask, "masked_fill_")
+    value = _fill_value(self, value, "masked_fill_")
+    fill = value.array if isinstance(value, Tensor) else value
+    self.array[self.xp.broadcast_to(mask.array, self.shape)] = fill
+    return self
+
+
+# --- triangles and diagonals ------------------------------------------------------------------
+class Triangle(Function):
+    """tril/triu: a selection, so the backward selects the same triangle of the gradient."""
+
+    @staticmethod
+    def forward(ctx, x, diagonal, upper):
+        ctx.diagonal, ctx.upper = diagonal, upper
+        return (x.xp.triu if upper else x.xp.tril)(x.array, diagonal)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Triangle.apply(grad, ctx.diagonal, ctx.upper), None, None
+
+
+def _triangle(input: Tensor, diagonal: int, upper: bool) -> Tensor:
+    op = "triu" if upper else "tril"
+    if input.ndim < 2:
+        raise RuntimeError(f"{op}: input must have at least 2 dimensions, got shape "
+                           f"{tuple(input.shape)}")
+    return Triangle.apply(input, int(diagonal), upper)
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two dims (on and below ``diagonal``), zeros elsewhere."""
+    return _triangle(input, diagonal, False)
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two dims (on and above ``diagonal``), zeros elsewhere."""
+    return _triangle(input, diagonal, True)
+
+
+def _diagonal_index(shape: tuple, offset: int) -> tuple:
+    """Row and column positions of diagonal ``offset`` in the last two dims of ``shape``."""
+    rows, cols = shape[-2], shape[-1]
+    length = max(0, min(rows + min(offset, 0), cols - max(offset, 0)))
+    return length, max(-offset, 0), max(offset, 0)
+
+
+class Diagonal(Function):
+    """The diagonal of dims ``dim1``/``dim2`` as a new last dim (a copy, unlike PyTorch's view)."""
+
+    @staticmethod
+    def forward(ctx, x, offset, dim1, dim2):
+        ctx.shape, ctx.args = x.shape, (offset, dim1, dim2)
+        moved = x.xp.moveaxis(x.array, (dim1, dim2), (-2, -1))
+        n, r, c = _diagonal_index(moved.shape, offset)
+        ar = x.xp.arange(n)
+        return moved[..., ar + r, ar + c]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return DiagonalEmbed.apply(grad, ctx.shape, *ctx.args), None, None, None
+
+
+class DiagonalEmbed(Function):
+    """Zeros of ``shape`` with ``values`` on a diagonal: the adjoint of ``Diagonal``."""
+
+    @staticmethod
+    def forward(ctx, values, shape, offset, dim1, dim2):
+        ctx.args = (offset, dim1, dim2)
+        xp = values.xp
+        order = [d for d in range(len(shape)) if d not in (dim1, dim2)] + [dim1, dim2]
+        out = xp.zeros(tuple(shape[d] for d in order), dtype=values.dtype)
+        n, r, c = _diagonal_index(out.shape, offset)
+        ar = xp.arange(n)
+        out[..., ar + r, ar + c] = values.array
+        return xp.moveaxis(out, (-2, -1), (dim1, dim2))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Diagonal.apply(grad, *ctx.args), None, None, None, None
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal (shifted by ``offset``) of the 2-D slices spanned by ``dim1`` and ``dim2``,
+    appended as the last dim."""
+    shape = tuple(input.shape)
+    if input.ndim < 2:
+        raise RuntimeError(f"diagonal: input must have at least 2 dimensions, got shape {shape}")
+    d1, d2 = _dim(dim1, input.ndim, "diagonal", shape), _dim(dim2, input.ndim, "diagonal", shape)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal: dim1 and dim2 cannot be the same dimension ({dim1}, "
+                           f"{dim2}) of a tensor of shape {shape}")
+    return Diagonal.apply(input, int(offset), d1, d2)
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """A vector becomes a square matrix with it on diagonal ``diagonal``; a matrix gives that
+    diagonal as a vector (the two are each other's adjoint)."""
+    if input.ndim == 1:
+        n = input.shape[0] + abs(int(diagonal))
+        return DiagonalEmbed.apply(input, (n, n), int(diagonal), 0, 1)
+    if input.ndim == 2:
+        return Diagonal.apply(input, int(diagonal), 0, 1)
+    raise RuntimeError(f"diag: supports 1-D or 2-D tensors, got shape {tuple(input.shape)}")
+
+
+def trace(input: Tensor) -> Tensor:
+    """Sum of the main diagonal of a matrix (int inputs give int64, as sum does)."""
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, got a tensor of shape {tuple(input.shape)}")
+    return Diagonal.apply(input, 0, 0, 1).sum()
