@@ -7,6 +7,7 @@ layer's computation as a function and ``init`` the weight initialisers.
 from . import functional, init, utils  # noqa: F401
 from .activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .containers import Flatten, Identity, ModuleDict, ModuleList, Sequential
+from .containers import ParameterDict, ParameterList, Unflatten
 from .conv import Conv2d
 from .dropout import Dropout
 from .linear import Linear
@@ -22,3 +23,4 @@ __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Ide
            "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Dropout",
            "CrossEntropyLoss", "NLLLoss", "MSELoss", "BCEWithLogitsLoss", "functional", "init",
            "utils"]
+__all__ += ["ParameterList", "ParameterDict", "Unflatten"]

@@ -1,11 +1,14 @@
-"""Containers and structural layers: ``Sequential``, ``ModuleList``, ``Identity``, ``Flatten``."""
+"""Containers and structural layers: ``Sequential``, ``ModuleList``, ``ModuleDict``,
+``ParameterList``, ``ParameterDict``, ``Identity``, ``Flatten``, ``Unflatten``."""
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from typing import Any, Iterable, Iterator, Mapping
 
 from ..tensor import Tensor
 from .module import Module
+from .parameter import Parameter
 
 
 def _index(idx: Any, n: int, what: str) -> int:
@@ -226,3 +229,236 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split dim ``dim`` into ``unflattened_size`` (one entry may be -1): Flatten's inverse,
+    e.g. (N, C*H*W) -> (N, C, H, W) in a decoder."""
+
+    def __init__(self, dim: int, unflattened_size: tuple[int, ...] | list[int]):
+        super().__init__()
+        if isinstance(dim, bool) or not isinstance(dim, int):
+            raise TypeError(f"Unflatten: dim must be an int, got {type(dim).__name__}")
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError(f"Unflatten: unflattened_size must be a tuple of ints, got "
+                            f"{type(unflattened_size).__name__}")
+        for i, size in enumerate(unflattened_size):
+            if isinstance(size, bool) or not isinstance(size, int):
+                raise TypeError(f"Unflatten: unflattened_size must be a tuple of ints, but found "
+                                f"element of type {type(size).__name__} at pos {i}")
+        self.dim = dim
+        self.unflattened_size = unflattened_size
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        shape = tuple(input.shape)
+        sizes = list(self.unflattened_size)
+        if not -len(shape) <= self.dim < len(shape) or not shape:
+            raise IndexError(f"Unflatten: dim {self.dim} is out of range for an input of shape "
+                             f"{shape}")
+        dim = self.dim % len(shape)
+        if not sizes or sum(s == -1 for s in sizes) > 1 or any(s < -1 for s in sizes):
+            raise ValueError(f"Unflatten: unflattened_size {tuple(sizes)} must be non-empty and "
+                             "hold at most one -1 and no other negative size")
+        known = math.prod(s for s in sizes if s != -1)
+        if -1 in sizes:
+            if known == 0 or shape[dim] % known:
+                raise ValueError(f"Unflatten: cannot split dim {self.dim} of size {shape[dim]} "
+                                 f"into {tuple(sizes)} (input shape {shape})")
+            sizes[sizes.index(-1)] = shape[dim] // known
+        elif known != shape[dim]:
+            raise ValueError(f"Unflatten: unflattened_size {tuple(sizes)} multiplies to {known}, "
+                             f"not to the size {shape[dim]} of dim {self.dim} of the input of "
+                             f"shape {shape}")
+        return input.reshape(shape[:dim] + tuple(sizes) + shape[dim + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+def _describe_entry(key: Any, value: Any) -> str:
+    """One line of a ParameterList/Dict repr: ``(key): Parameter containing: [float32 of size 2x3]``."""
+    if isinstance(value, Tensor):
+        kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+        size = "x".join(str(s) for s in value.shape)
+        device = f" ({value.device})" if value.device != "cpu" else ""
+        return f"({key}): {kind} containing: [minigrad.{value.dtype} of size {size}{device}]"
+    return f"({key}): Object of type: {type(value).__name__}"
+
+
+def _set_entry(module: Module, name: str, value: Any) -> None:
+    """Store a container entry; a Parameter replacing a Parameter keeps its place (and so its
+    place in the state_dict), as in PyTorch."""
+    if isinstance(value, Parameter) and name in module._parameters:
+        module._parameters[name] = value
+        return
+    module._forget(name)  # a non-parameter may replace a parameter, and the reverse
+    Module.__setattr__(module, name, value)
+
+
+def _as_parameter(value: Any) -> Any:
+    """Tensors become Parameters (sharing memory), as PyTorch's parameter containers do."""
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        return Parameter(value)
+    return value
+
+
+class ParameterList(Module):
+    """A list of parameters that a module registers (named "0", "1", ... in the state_dict);
+    a plain Python list of Parameters would be invisible to parameters() and to()."""
+
+    def __init__(self, values: Iterable[Any] | None = None):
+        super().__init__()
+        object.__setattr__(self, "_size", 0)
+        if values is not None:
+            self += values
+
+    def _index(self, idx: Any) -> int:
+        return _index(idx, len(self), "ParameterList")
+
+    def __getitem__(self, idx: Any) -> Any:
+        if isinstance(idx, slice):
+            return ParameterList([self[i] for i in range(len(self))[idx]])
+        return getattr(self, str(self._index(idx)))
+
+    def __setitem__(self, idx: int, param: Any) -> None:
+        idx = self._index(idx)
+        setattr(self, str(idx), _as_parameter(param))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.isdigit():
+            _set_entry(self, name, value)
+        else:
+            super().__setattr__(name, value)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[i] for i in range(len(self)))
+
+    def __iadd__(self, parameters: Iterable[Any]) -> "ParameterList":
+        return self.extend(parameters)
+
+    def __dir__(self) -> list:
+        return [k for k in super().__dir__() if not k.isdigit()]
+
+    def append(self, value: Any) -> "ParameterList":
+        """Add one entry at the end (a Tensor is wrapped into a Parameter)."""
+        new_idx = len(self)
+        object.__setattr__(self, "_size", new_idx + 1)
+        self[new_idx] = value
+        return self
+
+    def extend(self, values: Iterable[Any]) -> "ParameterList":
+        if isinstance(values, Tensor) or not hasattr(values, "__iter__"):
+            raise TypeError(f"ParameterList.extend should be called with an iterable, but got "
+                            f"{type(values).__name__}")
+        for value in values:
+            self.append(value)
+        return self
+
+    def extra_repr(self) -> str:
+        return "\n".join(_describe_entry(i, p) for i, p in enumerate(self))
+
+
+class ParameterDict(Module):
+    """Parameters kept by name, in insertion order, registered under that name (so
+    ``model.pd['scale']`` is ``pd.scale`` in the state_dict)."""
+
+    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple] | None = None):
+        super().__init__()
+        object.__setattr__(self, "_keys", {})
+        if parameters is not None:
+            self.update(parameters)
+
+    @staticmethod
+    def _key(key: Any) -> str:
+        if not isinstance(key, str):
+            raise TypeError(f"ParameterDict: keys must be strings, got {type(key).__name__} "
+                            f"({key!r})")
+        if key == "" or "." in key:
+            raise KeyError(f"ParameterDict: a key must be non-empty and can't contain '.', got "
+                           f"{key!r}")
+        return key
+
+    def __getitem__(self, key: str) -> Any:
+        if self._key(key) not in self._keys:
+            raise KeyError(f"ParameterDict has no entry {key!r}; it has {list(self._keys)}")
+        return getattr(self, key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        key = self._key(key)
+        if key not in self._keys and hasattr(self, key):
+            raise KeyError(f"ParameterDict: key {key!r} is the name of an attribute of the module")
+        _set_entry(self, key, _as_parameter(value))
+        self._keys[key] = None
+
+    def __delitem__(self, key: str) -> None:
+        if self._key(key) not in self._keys:
+            raise KeyError(f"ParameterDict has no entry {key!r}; it has {list(self._keys)}")
+        del self._keys[key]
+        delattr(self, key)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(list(self._keys))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def keys(self) -> Iterable[str]:
+        return self._keys.keys()
+
+    def values(self) -> Iterator[Any]:
+        return (self[k] for k in self._keys)
+
+    def items(self) -> Iterator[tuple[str, Any]]:
+        return ((k, self[k]) for k in self._keys)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self._keys else default
+
+    def pop(self, key: str) -> Any:
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self) -> tuple[str, Any]:
+        """Remove and return the last inserted (key, value)."""
+        if not self._keys:
+            raise KeyError("ParameterDict.popitem: the dict is empty")
+        key = list(self._keys)[-1]
+        return key, self.pop(key)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self._keys:
+            self[key] = default
+        return self[key]
+
+    def clear(self) -> None:
+        for key in list(self._keys):
+            del self[key]
+
+    def copy(self) -> "ParameterDict":
+        """A new ParameterDict holding the same parameter objects (a shallow copy)."""
+        return ParameterDict(list(self.items()))
+
+    def update(self, parameters: Mapping[str, Any] | Iterable[tuple]) -> None:
+        """Add (or replace) entries from a mapping or from (name, value) pairs."""
+        if isinstance(parameters, (Tensor, str)) or not hasattr(parameters, "__iter__"):
+            raise TypeError(f"ParameterDict.update should be called with a mapping or (name, "
+                            f"value) pairs, got {type(parameters).__name__}")
+        pairs = parameters.items() if hasattr(parameters, "items") else parameters
+        for i, pair in enumerate(pairs):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise TypeError(f"ParameterDict.update: element {i} should be a (name, value) "
+                                f"pair, got {pair!r}")
+            self[pair[0]] = pair[1]
+
+    def extra_repr(self) -> str:
+        return "\n".join(_describe_entry(k, v) for k, v in self.items())

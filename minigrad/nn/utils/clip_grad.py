@@ -56,8 +56,12 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     return Tensor._make(total, grads[0].device)
 
 
-def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
-    """Clamp every gradient element to [-clip_value, clip_value] in place."""
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
+                     foreach: bool | None = None) -> None:
+    """Clamp every gradient element to [-clip_value, clip_value] in place.
+
+    ``foreach`` is accepted for compatibility; there is one implementation.
+    """
     clip_value = float(clip_value)
     for g in _grads(parameters, "clip_grad_value_"):
         g.xp.clip(g.array, -clip_value, clip_value, out=g.array)
