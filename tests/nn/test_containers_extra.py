@@ -90,7 +90,8 @@ def test_parameter_list_behaves_like_a_list():
 
 
 def test_parameter_list_repr_lists_entries():
-    pl = nn.ParameterList([nn.Parameter(mg.zeros(2, 3)), mg.zeros(4, dtype=mg.float64)])
+    pl = nn.ParameterList([nn.Parameter(mg.zeros(2, 3, device="cpu")),
+                           mg.zeros(4, dtype=mg.float64, device="cpu")])
     assert repr(pl) == ("ParameterList(\n"
                         "  (0): Parameter containing: [minigrad.float32 of size 2x3]\n"
                         "  (1): Parameter containing: [minigrad.float64 of size 4]\n)")
@@ -145,9 +146,9 @@ def test_parameter_dict_errors_name_the_container():
 
 
 def test_parameter_dict_repr():
-    pd = nn.ParameterDict({"w": nn.Parameter(mg.zeros(3))})
+    pd = nn.ParameterDict({"w": nn.Parameter(mg.zeros(3, device="cpu"))})
     assert repr(pd) == "ParameterDict((w): Parameter containing: [minigrad.float32 of size 3])"
-    pd["b"] = mg.zeros(1, 2)
+    pd["b"] = mg.zeros(1, 2, device="cpu")
     assert repr(pd) == ("ParameterDict(\n  (w): Parameter containing: [minigrad.float32 of size 3]"
                         "\n  (b): Parameter containing: [minigrad.float32 of size 1x2]\n)")
     with pytest.raises(KeyError, match="ParameterDict: key 'training' is the name of an attr"):
