@@ -288,10 +288,8 @@ def _describe_entry(key: Any, value: Any) -> str:
 def _set_entry(module: Module, name: str, value: Any) -> None:
     """Store a container entry; a Parameter replacing a Parameter keeps its place (and so its
     place in the state_dict), as in PyTorch."""
-    if isinstance(value, Parameter) and name in module._parameters:
-        module._parameters[name] = value
-        return
-    module._forget(name)  # a non-parameter may replace a parameter, and the reverse
+    if not (isinstance(value, Parameter) and name in module._parameters):
+        module._forget(name)  # a non-parameter may replace a parameter, and the reverse
     Module.__setattr__(module, name, value)
 
 

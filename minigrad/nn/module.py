@@ -145,7 +145,7 @@ class Module:
         params = self.__dict__.get("_parameters")
         if isinstance(value, Parameter):
             self._require_init("parameters")
-            self._forget(name)
+            self._forget(name, keep=self._parameters)
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -154,7 +154,7 @@ class Module:
             params[name] = None
         elif isinstance(value, Module):
             self._require_init("child modules")
-            self._forget(name)
+            self._forget(name, keep=self._modules)
             self._modules[name] = value
         elif params is not None and name in self._modules:
             if value is not None:
@@ -169,11 +169,14 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name: str) -> None:
-        """Drop ``name`` from every registry and the instance dict before re-registering it."""
+    def _forget(self, name: str, keep: dict | None = None) -> None:
+        """Drop ``name`` from the instance dict and every registry but ``keep``, before
+        ``name`` is registered in ``keep``: replacing an entry keeps its place in the order
+        (of ``parameters()`` and ``state_dict()``), as in PyTorch."""
         self.__dict__.pop(name, None)
         for registry in (self._parameters, self._buffers, self._modules):
-            registry.pop(name, None)
+            if registry is not keep:
+                registry.pop(name, None)
         self._non_persistent_buffers.discard(name)
 
     def __getattr__(self, name: str) -> Any:

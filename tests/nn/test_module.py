@@ -347,3 +347,14 @@ def test_parameter_basics():
         nn.Parameter(mg.tensor([1, 2]))
     assert nn.Parameter(mg.tensor([1, 2]), requires_grad=False).dtype == mg.int64
     assert nn.Parameter([1.0, 2.0]).dtype == mg.float32
+
+
+def test_replacing_a_parameter_or_child_keeps_its_place_in_the_order():
+    layer = nn.Linear(2, 3)
+    layer.weight = nn.Parameter(mg.zeros(3, 2))
+    assert list(layer.state_dict()) == ["weight", "bias"]  # as in PyTorch
+    assert [p.shape for p in layer.parameters()] == [(3, 2), (3,)]
+    model = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+    model[0] = nn.Linear(2, 2, bias=False)
+    assert [name for name, _ in model.named_children()] == ["0", "1"]
+    assert list(model.state_dict()) == ["0.weight"]
