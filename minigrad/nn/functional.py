@@ -13,6 +13,11 @@ from typing import Any, Sequence
 
 from .. import dtypes, ops
 from ..ops.convolution import conv2d  # noqa: F401
+from ..ops.conv_transpose import conv_transpose2d  # noqa: F401
+from ..ops.upsample import interpolate  # noqa: F401
+from .conv import conv1d  # noqa: F401
+from .pooling import (adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool2d,  # noqa: F401
+                      avg_pool1d, max_pool1d)
 from ..ops.loss import (binary_cross_entropy_with_logits, cross_entropy, mse_loss,  # noqa: F401
                         nll_loss)
 from ..ops.normalization import batch_norm  # noqa: F401
@@ -110,3 +115,5 @@ __all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"
            "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
            "dropout", "cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy_with_logits",
            "flatten", "pad", "one_hot"]
+__all__ += ["conv1d", "conv_transpose2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
+            "adaptive_max_pool1d", "adaptive_max_pool2d", "interpolate"]

@@ -1,11 +1,16 @@
-"""Pooling layers: ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d``. The arithmetic lives in
-``minigrad/ops/pooling.py``."""
+"""Pooling layers: ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d``, their 1-D forms
+(``MaxPool1d``, ``AvgPool1d``, ``AdaptiveAvgPool1d`` with ``max_pool1d``, ``avg_pool1d``,
+``adaptive_avg_pool1d``) and ``AdaptiveMaxPool2d``. The arithmetic lives in
+``minigrad/ops/pooling.py``: a 1-D pool checks its arguments in 1-D terms (so errors name
+1-D shapes), then runs the 2-D pool over an (N, C, 1, L) plane."""
 from __future__ import annotations
 
 from typing import Any
 
+from ..ops.convolution import as_pair
 from ..ops.pooling import adaptive_avg_pool, avg_pool, max_pool
 from ..tensor import Tensor
+from .conv import as_single
 from .module import Module
 
 
@@ -61,6 +66,247 @@ class AdaptiveAvgPool2d(Module):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return adaptive_avg_pool(input, self.output_size, "AdaptiveAvgPool2d")
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+# --- 1-D pooling: the 2-D pools over a unit-height plane ------------------------------------------
+def _as_sequence(input: Any, op: str) -> None:
+    """An (N, C, L) or unbatched (C, L) floating input."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
+    if input.ndim not in (2, 3):
+        raise ValueError(f"{op}: expected a 2-D (unbatched) or 3-D (batched) input, got shape "
+                         f"{tuple(input.shape)}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point input, got {input.dtype}")
+
+
+def _window_1d(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+               ceil_mode: bool, op: str) -> tuple:
+    """Check 1-D window arguments against the input as PyTorch does; returns them as the
+    (1, k)-style pairs of the 2-D pool (unit kernel, stride and dilation along the height)."""
+    _as_sequence(input, op)
+    k = as_single(kernel_size, "kernel_size", op)
+    s = k if stride is None or stride == [] or stride == () else as_single(stride, "stride", op)
+    p, d = as_single(padding, "padding", op), as_single(dilation, "dilation", op)
+    for name, value in (("kernel_size", k), ("stride", s), ("dilation", d)):
+        if value <= 0:
+            raise ValueError(f"{op}: {name} must be positive, got {value}")
+    if p < 0:
+        raise ValueError(f"{op}: padding must be non-negative, got {p}")
+    span = d * (k - 1) + 1
+    if 2 * p > span:
+        raise ValueError(f"{op}: padding should be at most half of the (dilated) kernel size, "
+                         f"got padding={p}, kernel_size={k}, dilation={d}")
+    room = input.shape[-1] + 2 * p - span
+    if room < 0 and not ceil_mode or room + s <= 0:
+        raise ValueError(f"{op}: input of shape {tuple(input.shape)} is too small for "
+                         f"kernel_size={k} (dilation {d}) with padding={p}")
+    return (1, k), (1, s), (0, p), (1, d)
+
+
+def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """PyTorch's ``F.max_pool1d``: the largest value of each window along L (padding counts as
+    -inf; the gradient goes to the first maximum). Any order of gradients."""
+    return _max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
+                       "max_pool1d")
+
+
+def _max_pool1d(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+                ceil_mode: bool, return_indices: bool, op: str) -> Any:
+    kernel, stride, padding, dilation = _window_1d(input, kernel_size, stride, padding, dilation,
+                                                   ceil_mode, op)
+    result = max_pool(input.unsqueeze(-2), kernel, stride, padding, dilation, ceil_mode,
+                      return_indices, op)
+    if return_indices:  # an index h * L + l in a unit-height plane is l itself
+        return tuple(r.squeeze(-2) for r in result)
+    return result.squeeze(-2)
+
+
+def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
+    """PyTorch's ``F.avg_pool1d``: the mean of each window along L (zero padding counted unless
+    ``count_include_pad=False``). Any order of gradients."""
+    return _avg_pool1d(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                       "avg_pool1d")
+
+
+def _avg_pool1d(input: Tensor, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool,
+                count_include_pad: bool, op: str) -> Tensor:
+    kernel, stride, padding, _ = _window_1d(input, kernel_size, stride, padding, 1, ceil_mode,
+                                            op)
+    return avg_pool(input.unsqueeze(-2), kernel, stride, padding, ceil_mode, count_include_pad,
+                    None, op).squeeze(-2)
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
+    """PyTorch's ``F.adaptive_avg_pool1d``: average over windows chosen to give
+    ``output_size`` positions whatever the input length. Any order of gradients."""
+    return _adaptive_avg_pool1d(input, output_size, "adaptive_avg_pool1d")
+
+
+def _adaptive_avg_pool1d(input: Tensor, output_size: Any, op: str) -> Tensor:
+    _as_sequence(input, op)
+    size = as_single(output_size, "output_size", op)
+    if size <= 0:
+        raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
+    if input.shape[-1] == 0:
+        raise ValueError(f"{op}: input of shape {tuple(input.shape)} is empty along L")
+    return adaptive_avg_pool(input.unsqueeze(-2), (1, size), op).squeeze(-2)
+
+
+class MaxPool1d(Module):
+    """The largest value of each window along L; ``stride`` defaults to ``kernel_size``."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+                 return_indices: bool = False, ceil_mode: bool = False):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002
+        return _max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                           self.ceil_mode, self.return_indices, "MaxPool1d")
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool1d(Module):
+    """The mean of each window along L; ``stride`` defaults to ``kernel_size``. Stores its
+    arguments as 1-tuples, as PyTorch does."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True):
+        super().__init__()
+        self.kernel_size = (as_single(kernel_size, "kernel_size", "AvgPool1d"),)
+        self.stride = self.kernel_size if stride is None or stride == [] or stride == () else \
+            (as_single(stride, "stride", "AvgPool1d"),)
+        self.padding = (as_single(padding, "padding", "AvgPool1d"),)
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return _avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                           self.count_include_pad, "AvgPool1d")
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool1d(Module):
+    """Average pooling along L that picks its windows to give ``output_size`` positions."""
+
+    def __init__(self, output_size: Any):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return _adaptive_avg_pool1d(input, self.output_size, "AdaptiveAvgPool1d")
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+# --- adaptive max pooling ----------------------------------------------------------------------
+def _adaptive_windows(n_in: int, n_out: int, xp: Any) -> Any:
+    """(n_out, widest) indices of PyTorch's adaptive windows [floor(i*n/m), ceil((i+1)*n/m)).
+    Narrower windows repeat their last index: a repeat never wins over its first occurrence,
+    because the max picks the first of equal values."""
+    i = xp.arange(n_out).reshape(-1, 1)
+    start, end = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
+    widest = int((end - start).max())
+    return xp.minimum(start + xp.arange(widest), end - 1)
+
+
+def _adaptive_max_pool(input: Tensor, output_size: Any, return_indices: bool, op: str) -> Any:
+    """Max over each adaptive window, as two separable maxima (along W, then along H) over
+    gathered windows; the gradient goes to the first maximum in row-major order (PyTorch's
+    rule) because each stage keeps its first maximum. Built from indexing and ``max(dim)``,
+    so it is differentiable to any order."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
+    if input.ndim not in (3, 4):
+        raise ValueError(f"{op}: expected a 3-D (unbatched) or 4-D (batched) input, got shape "
+                         f"{tuple(input.shape)}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point input, got {input.dtype}")
+    h, w = input.shape[-2:]
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    if len(sizes) != 2:
+        raise TypeError(f"{op}: output_size must be an int or a pair, got {output_size!r}")
+    sizes = tuple(s if s is not None else n for s, n in zip(sizes, (h, w)))
+    ho, wo = as_pair(sizes, "output_size", op)
+    if ho <= 0 or wo <= 0:
+        raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
+    if h == 0 or w == 0:
+        raise ValueError(f"{op}: input of shape {tuple(input.shape)} has an empty plane")
+    xp = input.xp
+    cols, rows = _adaptive_windows(w, wo, xp), _adaptive_windows(h, ho, xp)
+    # (..., H, Wo, kw) -> max over kw; then (..., Ho, kh, Wo) -> max over kh.
+    by_col, col_pick = input[..., Tensor._make(cols, input.device)].max(dim=-1)
+    out, row_pick = by_col[..., Tensor._make(rows, input.device), :].max(dim=-2)
+    if not return_indices:
+        return out
+    # the winning row: row_pick mapped through the row windows; (..., Ho, Wo)
+    r = rows[xp.arange(ho).reshape(-1, 1), row_pick.array]
+    # the column that won in the winning row: col_pick at (row, wo), mapped through cols
+    c_at = xp.take_along_axis(col_pick.array, r, axis=-2)
+    c = cols[xp.arange(wo), c_at]
+    return out, Tensor._make(r * w + c, input.device)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """PyTorch's ``F.adaptive_max_pool2d``: the max over windows chosen to give
+    ``output_size`` (an int, or a pair whose None entries keep the input's size); with
+    ``return_indices``, also each winner's flat index h * W + w. Any order of gradients."""
+    return _adaptive_max_pool(input, output_size, return_indices, "adaptive_max_pool2d")
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """PyTorch's ``F.adaptive_max_pool1d``: the max over windows chosen to give
+    ``output_size`` positions along L. Any order of gradients."""
+    return _adaptive_max_pool1d(input, output_size, return_indices, "adaptive_max_pool1d")
+
+
+def _adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool, op: str) -> Any:
+    _as_sequence(input, op)
+    size = as_single(output_size, "output_size", op)
+    result = _adaptive_max_pool(input.unsqueeze(-2), (1, size), return_indices, op)
+    return tuple(r.squeeze(-2) for r in result) if return_indices else result.squeeze(-2)
+
+
+class AdaptiveMaxPool2d(Module):
+    """Max pooling that picks its windows to produce ``output_size`` whatever the input
+    size (``1`` gives global max pooling; None keeps a dimension)."""
+
+    def __init__(self, output_size: Any, return_indices: bool = False):
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002
+        return _adaptive_max_pool(input, self.output_size, self.return_indices,
+                                  "AdaptiveMaxPool2d")
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(Module):
+    """Max pooling along L that picks its windows to give ``output_size`` positions."""
+
+    def __init__(self, output_size: Any, return_indices: bool = False):
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002
+        return _adaptive_max_pool1d(input, self.output_size, self.return_indices,
+                                    "AdaptiveMaxPool1d")
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"

@@ -1,0 +1,139 @@
+"""2-D transposed convolution (PyTorch's ``conv_transpose2d``, NCHW), with no kernel of its own.
+
+A transposed convolution is the adjoint of a convolution: its forward is exactly the input
+gradient of the convolution that maps its *output* back to its *input*. With ConvTranspose's
+weight layout (in_channels, out_channels/groups, kH, kW), that convolution takes
+out_channels to in_channels with the same weight, stride, padding, dilation and groups. So
+``conv_transpose2d(x, w)`` is ``ConvolutionInputGrad(x, w)`` on a geometry whose "input" is
+our output and whose "output" is our input; that Function already has its double backward
+(a convolution and a weight gradient), so gradients of any order come for free.
+
+``output_padding`` only makes the output taller/wider than the natural size: the extra rows
+and columns are read by no input pixel (they get the bias alone). The col2im in
+``_input_grad`` sizes its work array from the requested shape and reads ``out_size``
+windows, so the geometry below simply records the larger size.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from .convolution import ConvGeometry, ConvolutionInputGrad, as_pair
+from ..tensor import Tensor
+
+
+def _check_tensors(input: Tensor, weight: Tensor, bias: Tensor | None, op: str) -> None:
+    for name, t in (("input", input), ("weight", weight), ("bias", bias)):
+        if t is not None and not isinstance(t, Tensor):
+            raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
+    if input.ndim not in (3, 4):
+        raise ValueError(f"{op}: expected a 3-D (unbatched) or 4-D (batched) input, got shape "
+                         f"{tuple(input.shape)}")
+    if weight.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D weight (in_channels, out_channels/groups, kH, kW), "
+                         f"got shape {tuple(weight.shape)}")
+    dtypes = {t.dtype for t in (input, weight, bias) if t is not None}
+    if len(dtypes) > 1 or input.dtype.kind != "f":
+        names = ", ".join(f"{n} {t.dtype}" for n, t in (("input", input), ("weight", weight),
+                                                        ("bias", bias)) if t is not None)
+        raise TypeError(f"{op}: input, weight and bias must share one floating dtype, got {names}")
+    devices = {t.device for t in (input, weight, bias) if t is not None}
+    if len(devices) > 1:
+        names = ", ".join(f"{n} on {t.device}" for n, t in (("input", input), ("weight", weight),
+                                                           ("bias", bias)) if t is not None)
+        raise RuntimeError(f"{op}: input, weight and bias must be on one device, got {names}")
+
+
+def _positive_pair(value: Any, name: str, op: str, minimum: int = 1) -> tuple:
+    pair = as_pair(value, name, op)
+    if min(pair) < minimum:
+        raise ValueError(f"{op}: {name} must be {'positive' if minimum else 'non-negative'}, "
+                         f"got {value!r}")
+    return pair
+
+
+def transposed_geometry(input_shape: tuple, weight_shape: tuple, stride: Any, padding: Any,
+                        output_padding: Any, groups: Any, dilation: Any, op: str) -> ConvGeometry:
+    """The geometry of the convolution whose input gradient is this transposed convolution:
+    its in_size is our output size, its out_size our input size. PyTorch's output size:
+    (H - 1) * stride - 2 * padding + dilation * (kH - 1) + output_padding + 1."""
+    n, c, h, w = input_shape
+    in_channels, og, kh, kw = weight_shape
+    if not isinstance(groups, int) or isinstance(groups, bool) or groups <= 0:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    if c != in_channels:
+        raise ValueError(f"{op} expected {in_channels} input channels (weight shape "
+                         f"{weight_shape}), got {c} (input shape {input_shape})")
+    if in_channels % groups:
+        raise ValueError(f"{op}: in_channels ({in_channels}, weight shape {weight_shape}) must be "
+                         f"divisible by groups ({groups})")
+    if kh <= 0 or kw <= 0 or og <= 0:
+        raise ValueError(f"{op}: weight shape {weight_shape} has an empty dimension")
+    if isinstance(padding, str):
+        raise ValueError(f"{op}: padding must be an int or a pair of ints (PyTorch has no "
+                         f"string padding for transposed convolutions), got {padding!r}")
+    stride = _positive_pair(stride, "stride", op)
+    dilation = _positive_pair(dilation, "dilation", op)
+    padding = _positive_pair(padding, "padding", op, minimum=0)
+    extra = _positive_pair(output_padding, "output_padding", op, minimum=0)
+    if any(e >= s and e >= d for e, s, d in zip(extra, stride, dilation)):
+        raise ValueError(f"{op}: output_padding must be smaller than either stride or dilation, "
+                         f"got output_padding={extra}, stride={stride}, dilation={dilation}")
+    out = tuple((size - 1) * s - 2 * p + d * (k - 1) + e + 1 for size, s, p, d, k, e in
+                zip((h, w), stride, padding, dilation, (kh, kw), extra))
+    if min(out) <= 0:
+        raise ValueError(f"{op}: the output would be {out[0]} x {out[1]} (input shape "
+                         f"{input_shape}, weight shape {weight_shape}, stride={stride}, "
+                         f"padding={padding}, dilation={dilation}, output_padding={extra}); "
+                         f"it must be positive")
+    (ph, pw) = padding
+    return ConvGeometry(out, (kh, kw), stride, (ph, ph, pw, pw), dilation, groups, (h, w))
+
+
+def output_padding_for(input_shape: tuple, weight_shape: tuple, output_size: Sequence[int],
+                       stride: Any, padding: Any, dilation: Any, op: str) -> tuple:
+    """The output_padding that makes the output ``output_size`` (the last two entries are
+    used, as PyTorch): it must lie between the natural size and that plus stride - 1."""
+    sizes = tuple(output_size)[-2:]
+    if len(sizes) != 2 or not all(isinstance(s, int) and not isinstance(s, bool) for s in sizes):
+        raise ValueError(f"{op}: output_size must end in two ints (H, W), got {output_size!r}")
+    stride, dilation = as_pair(stride, "stride", op), as_pair(dilation, "dilation", op)
+    padding = as_pair(padding, "padding", op)
+    extra = []
+    for size, want, s, p, d, k in zip(input_shape[-2:], sizes, stride, padding, dilation,
+                                      weight_shape[-2:]):
+        smallest = (size - 1) * s - 2 * p + d * (k - 1) + 1
+        if not smallest <= want < smallest + s:
+            raise ValueError(f"{op}: requested an output size of {sizes}, but valid sizes for "
+                             f"an input of shape {tuple(input_shape)} range from "
+                             f"{smallest} to {smallest + s - 1} along each dimension")
+        extra.append(want - smallest)
+    return tuple(extra)
+
+
+def conv_transpose(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
+                   padding: Any, output_padding: Any, groups: int, dilation: Any,
+                   op: str) -> Tensor:
+    """``conv_transpose2d`` with ``op`` naming the caller in errors."""
+    _check_tensors(input, weight, bias, op)
+    if bias is not None and tuple(bias.shape) != (weight.shape[1] * groups,):
+        raise ValueError(f"{op}: bias must have shape ({weight.shape[1] * groups},) to match "
+                         f"weight shape {tuple(weight.shape)} and groups={groups}, got "
+                         f"{tuple(bias.shape)}")
+    unbatched = input.ndim == 3
+    x = input.unsqueeze(0) if unbatched else input
+    geo = transposed_geometry(tuple(x.shape), tuple(weight.shape), stride, padding,
+                              output_padding, groups, dilation, op)
+    out_shape = (x.shape[0], weight.shape[1] * groups) + geo.in_size
+    out = ConvolutionInputGrad.apply(x, weight, geo, out_shape)
+    if bias is not None:
+        out = out + bias.reshape(1, -1, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                     groups: int = 1, dilation: Any = 1) -> Tensor:
+    """PyTorch's ``F.conv_transpose2d``: the adjoint of ``conv2d`` (a learnable upsampling),
+    (N, C_in, H, W) with a (C_in, C_out/groups, kH, kW) weight. Gradients of any order."""
+    return conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                          dilation, "conv_transpose2d")
