@@ -16,6 +16,11 @@ from .linear import Linear
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d
+from .normalization import GroupNorm, LayerNorm
+from .dropout import Dropout2d
+from .loss import BCELoss, HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss
+from .sparse import Embedding
+from .distance import CosineSimilarity, PairwiseDistance
 from .parameter import Parameter
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .pooling import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d,
@@ -31,3 +36,5 @@ __all__ += ["ParameterList", "ParameterDict", "Unflatten"]
 __all__ += ["Conv1d", "ConvTranspose2d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
             "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Upsample", "UpsamplingNearest2d",
             "UpsamplingBilinear2d"]
+__all__ += ["LayerNorm", "GroupNorm", "Dropout2d", "Embedding", "L1Loss", "SmoothL1Loss",
+            "HuberLoss", "BCELoss", "KLDivLoss", "CosineSimilarity", "PairwiseDistance"]

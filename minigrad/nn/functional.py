@@ -21,6 +21,12 @@ from .pooling import (adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_poo
 from ..ops.loss import (binary_cross_entropy_with_logits, cross_entropy, mse_loss,  # noqa: F401
                         nll_loss)
 from ..ops.normalization import batch_norm  # noqa: F401
+from ..ops.loss import (binary_cross_entropy, huber_loss, kl_div, l1_loss,  # noqa: F401
+                        smooth_l1_loss)
+from ..ops.layer_norm import group_norm, layer_norm  # noqa: F401
+from ..ops.distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401
+from .dropout import dropout2d  # noqa: F401
+from .sparse import embedding  # noqa: F401
 from ..ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
 from ..tensor import Tensor
 from .dropout import dropout  # noqa: F401
@@ -115,5 +121,8 @@ __all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"
            "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
            "dropout", "cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy_with_logits",
            "flatten", "pad", "one_hot"]
+__all__ += ["l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy", "kl_div",
+            "layer_norm", "group_norm", "dropout2d", "embedding", "normalize",
+            "cosine_similarity", "pairwise_distance"]
 __all__ += ["conv1d", "conv_transpose2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
             "adaptive_max_pool1d", "adaptive_max_pool2d", "interpolate"]

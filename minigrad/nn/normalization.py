@@ -1,5 +1,6 @@
-"""``BatchNorm1d`` and ``BatchNorm2d``: per-channel normalisation with learned scale and shift.
-The arithmetic lives in ``minigrad/ops/normalization.py``."""
+"""``BatchNorm1d`` and ``BatchNorm2d``: per-channel normalisation with learned scale and shift;
+``LayerNorm`` and ``GroupNorm``: per-sample normalisation, the same in training and eval.
+The arithmetic lives in ``minigrad/ops/normalization.py`` and ``minigrad/ops/layer_norm.py``."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,6 +8,7 @@ from typing import Any
 from .. import dtypes
 from ..autograd.grad_mode import no_grad
 from ..creation import ones, tensor, zeros
+from ..ops.layer_norm import as_shape, group_norm, layer_norm
 from ..ops.normalization import normalize
 from ..tensor import Tensor
 from . import init
@@ -116,3 +118,91 @@ class BatchNorm2d(_BatchNorm):
 
     _ranks = (4,)
     _shapes = "a 4-D (N, C, H, W)"
+
+
+def _param_dtype(dtype: Any, name: str) -> Any:
+    dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
+    if not dtypes.is_floating(dtype):
+        raise TypeError(f"{name}: parameters need a floating dtype, got {dtype}")
+    return dtype
+
+
+class LayerNorm(Module):
+    """Normalise over the last dims given by ``normalized_shape`` (e.g. the feature dim of each
+    token), with an elementwise learned scale (``weight``) and shift (``bias``)."""
+
+    def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True, device: Any = None, dtype: Any = None):
+        super().__init__()
+        self.normalized_shape = as_shape(normalized_shape, "LayerNorm")
+        if not self.normalized_shape:
+            raise ValueError("LayerNorm: normalized_shape must name at least one dimension")
+        dtype = _param_dtype(dtype, "LayerNorm")
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(ones(self.normalized_shape, dtype=dtype, device=device))
+            if bias:
+                self.bias = Parameter(zeros(self.normalized_shape, dtype=dtype, device=device))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        """Weight 1, bias 0: the identity on normalised values."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
+
+
+class GroupNorm(Module):
+    """Normalise each sample's (N, C, *) channels in ``num_groups`` groups, then a per-channel
+    learned scale and shift; batch-size independent."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 device: Any = None, dtype: Any = None, *, bias: bool = True):
+        super().__init__()
+        for name, value in (("num_groups", num_groups), ("num_channels", num_channels)):
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"GroupNorm: {name} must be a positive int, got {value!r}")
+        if num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                             f"num_groups ({num_groups})")
+        dtype = _param_dtype(dtype, "GroupNorm")
+        self.num_groups, self.num_channels, self.eps, self.affine = \
+            num_groups, num_channels, eps, affine
+        if affine:
+            self.weight = Parameter(ones(num_channels, dtype=dtype, device=device))
+            if bias:
+                self.bias = Parameter(zeros(num_channels, dtype=dtype, device=device))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        """Weight 1, bias 0."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if isinstance(input, Tensor) and input.ndim >= 2 and input.shape[1] != self.num_channels:
+            raise ValueError(f"GroupNorm expected {self.num_channels} channels, got "
+                             f"{input.shape[1]} (input shape {tuple(input.shape)})")
+        return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")

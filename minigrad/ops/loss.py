@@ -422,3 +422,182 @@ def _check_broadcast(t: Any, x: Tensor, name: str, op: str) -> None:
     if shape != tuple(x.shape):
         raise ValueError(f"{op}: {name} of shape {tuple(t.shape)} does not broadcast to the input "
                          f"shape {tuple(x.shape)}")
+
+
+# --- regression losses: L1, smooth L1, Huber ---------------------------------------------------
+def _pointwise_inputs(input: Any, target: Any, op: str) -> None:
+    """Same-shaped float tensors (broadcasting would silently change the loss, as in mse_loss)."""
+    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
+        raise TypeError(f"{op}: expected input and target tensors, got {type(input).__name__} "
+                        f"and {type(target).__name__}")
+    if not dtypes.is_floating(input.dtype):
+        raise TypeError(f"{op}: expected a floating-point input, got {input.dtype}")
+    if input.device != target.device:
+        raise RuntimeError(f"{op}: input is on {input.device} but target is on {target.device}")
+    if tuple(input.shape) != tuple(target.shape):
+        raise ValueError(f"{op}: target shape {tuple(target.shape)} differs from input shape "
+                         f"{tuple(input.shape)}; broadcasting them would silently change the "
+                         "loss, so reshape one to match")
+
+
+def _same_shape_weight(weight: Any, input: Tensor, op: str) -> None:
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"{op}: weight must be a Tensor or None, got {type(weight).__name__}")
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError(f"{op}: weight of shape {tuple(weight.shape)} must have the input's "
+                         f"shape {tuple(input.shape)}")
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average: Any = None,  # noqa: A002
+            reduce: Any = None, reduction: str = "mean",
+            weight: Tensor | None = None) -> Tensor:
+    """Mean absolute error: robust to outliers where MSE squares them. The gradient at a zero
+    difference is 0 (sign(0)), as PyTorch. With ``weight``, 'mean' is sum(w |d|) / sum(w)."""
+    op = "l1_loss"
+    _legacy(size_average, reduce, op)
+    check_reduction(reduction, op)
+    _pointwise_inputs(input, target, op)
+    loss = (input - target).abs()
+    if weight is None:
+        return _reduce(loss, reduction)
+    _same_shape_weight(weight, input, op)
+    loss = loss * weight
+    return loss.sum() / weight.sum() if reduction == "mean" else _reduce(loss, reduction)
+
+
+def _quadratic_then_linear(diff: Tensor, threshold: float) -> Tensor:
+    """0.5 d^2 where |d| < threshold, else threshold * (|d| - 0.5 threshold): Huber's shape."""
+    from .elementwise import where
+    a = diff.abs()
+    return where(a < threshold, 0.5 * diff * diff, threshold * (a - 0.5 * threshold))
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None,  # noqa: A002
+                   reduce: Any = None, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """Quadratic near zero, L1 beyond ``beta`` (Fast R-CNN's box loss): Huber divided by beta,
+    so its gradient is at most 1; beta = 0 is exactly the L1 loss, as PyTorch."""
+    op = "smooth_l1_loss"
+    _legacy(size_average, reduce, op)
+    check_reduction(reduction, op)
+    _pointwise_inputs(input, target, op)
+    beta = float(beta)
+    if beta < 0:
+        raise ValueError(f"{op}: does not support negative values for beta, got {beta}")
+    diff = input - target
+    if beta == 0.0:
+        return _reduce(diff.abs(), reduction)
+    return _reduce(_quadratic_then_linear(diff, beta) * (1.0 / beta), reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: A002
+               delta: float = 1.0, weight: Tensor | None = None) -> Tensor:
+    """Quadratic near zero, delta-scaled L1 beyond ``delta``: the gradient is clipped at delta.
+    With ``weight``, 'mean' is mean(w * loss), as PyTorch."""
+    op = "huber_loss"
+    check_reduction(reduction, op)
+    _pointwise_inputs(input, target, op)
+    delta = float(delta)
+    if not delta > 0:
+        raise ValueError(f"{op}: does not support non-positive values for delta, got {delta}")
+    loss = _quadratic_then_linear(input - target, delta)
+    if weight is not None:
+        _same_shape_weight(weight, input, op)
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+# --- binary cross-entropy on probabilities -----------------------------------------------------
+class BinaryCrossEntropy(Function):
+    """-(y log x + (1 - y) log(1 - x)), each log clamped at -100 so that x = 0 or 1 gives a
+    finite loss, as PyTorch. Backward is PyTorch's: (x - y) / max(x (1 - x), 1e-12) for the
+    input, log(1 - x) - log(x) for the target; written with tensor ops (double backward).
+    The 1e-12 is PyTorch's, rounded to float32 as PyTorch's kernel has it."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        xp, a, t = x.xp, x.array, y.array
+        ctx.save_for_backward(x, y)
+        log_x = xp.maximum(xp.log(a), -100.0)
+        log_1mx = xp.maximum(xp.log1p(-a), -100.0)
+        return -(t * log_x + (1 - t) * log_1mx)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .elementwise import clamp, log
+        x, y = ctx.saved_tensors
+        gx = gy = None
+        if ctx.needs_input_grad[0]:
+            gx = grad * (x - y) / clamp(x * (1 - x), min=9.999999960041972e-13)
+        if ctx.needs_input_grad[1]:
+            gy = grad * (log(1 - x) - log(x))
+        return gx, gy
+
+
+def _check_unit_interval(t: Tensor, what: str, op: str) -> None:
+    a = t.array
+    if a.size and not bool(((a >= 0) & (a <= 1)).all()):  # NaN fails too, as in PyTorch
+        xp = t.xp
+        raise RuntimeError(f"{op}: all elements of {what} should be between 0 and 1, got values "
+                           f"in [{float(xp.nanmin(a))}, {float(xp.nanmax(a))}]"
+                           f"{' (and NaN)' if bool(xp.isnan(a).any()) else ''}")
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
+                         size_average: Any = None, reduce: Any = None,
+                         reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of probabilities (after a sigmoid). Prefer
+    ``binary_cross_entropy_with_logits`` on raw scores: it is stable where this one clamps."""
+    op = "binary_cross_entropy"
+    _legacy(size_average, reduce, op)
+    check_reduction(reduction, op)
+    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
+        raise TypeError(f"{op}: expected input and target tensors, got {type(input).__name__} "
+                        f"and {type(target).__name__}")
+    if not dtypes.is_floating(input.dtype):
+        raise TypeError(f"{op}: expected floating-point probabilities, got {input.dtype}")
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"{op}: using a target size {tuple(target.shape)} that is different to "
+                         f"the input size {tuple(input.shape)} is not supported; please ensure "
+                         "they have the same size")
+    if target.dtype != input.dtype:
+        target = target.to(input.dtype)
+    _check_unit_interval(input, "input", op)
+    _check_unit_interval(target, "target", op)
+    loss = BinaryCrossEntropy.apply(input, target)
+    if weight is not None:
+        _check_broadcast(weight, input, "weight", op)
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+# --- Kullback-Leibler divergence ---------------------------------------------------------------
+def kl_div(input: Tensor, target: Tensor, size_average: Any = None,  # noqa: A002
+           reduce: Any = None, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """KL(target || model) pointwise, with ``input`` the model's log-probabilities:
+    target * (log target - input), 0 where target is 0. Use reduction='batchmean' for the
+    mathematical KL divergence; 'mean' divides by every element, as PyTorch (which warns)."""
+    from .elementwise import exp, log, where
+    op = "kl_div"
+    _legacy(size_average, reduce, op)
+    if reduction not in _REDUCTIONS + ("batchmean",):
+        raise ValueError(f"{op}: reduction={reduction!r} is not valid; use 'none', 'batchmean', "
+                         "'sum' or 'mean'")
+    _pointwise_inputs(input, target, op)
+    if reduction == "mean":
+        import warnings
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size. 'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition. 'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", UserWarning, stacklevel=2)
+    if target.dtype != input.dtype:
+        target = target.to(input.dtype)
+    if log_target:
+        loss = exp(target) * (target - input)
+    else:
+        # xlogy(t, t): 0 at t = 0 (its gradient there is 0 too; PyTorch's is NaN).
+        safe = where(target == 0, 1.0, target)
+        loss = target * log(safe) - target * input
+    if reduction == "batchmean":
+        total = loss.sum()
+        return total / input.shape[0] if input.ndim else total
+    return _reduce(loss, reduction)
