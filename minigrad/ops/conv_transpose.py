@@ -115,14 +115,14 @@ def conv_transpose(input: Tensor, weight: Tensor, bias: Tensor | None, stride: A
                    op: str) -> Tensor:
     """``conv_transpose2d`` with ``op`` naming the caller in errors."""
     _check_tensors(input, weight, bias, op)
-    if bias is not None and tuple(bias.shape) != (weight.shape[1] * groups,):
-        raise ValueError(f"{op}: bias must have shape ({weight.shape[1] * groups},) to match "
-                         f"weight shape {tuple(weight.shape)} and groups={groups}, got "
-                         f"{tuple(bias.shape)}")
     unbatched = input.ndim == 3
     x = input.unsqueeze(0) if unbatched else input
     geo = transposed_geometry(tuple(x.shape), tuple(weight.shape), stride, padding,
                               output_padding, groups, dilation, op)
+    if bias is not None and tuple(bias.shape) != (weight.shape[1] * groups,):
+        raise ValueError(f"{op}: bias must have shape ({weight.shape[1] * groups},) to match "
+                         f"weight shape {tuple(weight.shape)} and groups={groups}, got "
+                         f"{tuple(bias.shape)}")
     out_shape = (x.shape[0], weight.shape[1] * groups) + geo.in_size
     out = ConvolutionInputGrad.apply(x, weight, geo, out_shape)
     if bias is not None:

@@ -26,7 +26,7 @@ MODES = ("nearest", "nearest-exact", "linear", "bilinear", "area")
 
 
 def _along(axis: int, array: Any) -> tuple:
-    """How to line up a per-position weight with ``axis`` of a 4-D/3-D array."""
+    """An index that picks ``array``'s positions along ``axis`` (for scatter-add)."""
     return (slice(None),) * axis + (array,)
 
 
