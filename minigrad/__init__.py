@@ -29,6 +29,7 @@ from .ops import (allclose, argsort, bmm, cumprod, cumsum, diag, diagonal, dot, 
                   einsum, equal, gather, index_select, isclose, masked_fill, median, mm, norm,
                   numel, outer, prod, scatter, scatter_add, sort, take_along_dim, topk, trace,
                   tril, triu)
+from .ops import erf, erfc, prelu, selu, threshold  # noqa: E402
 
 clip = clamp
 __version__ = "0.1.0"

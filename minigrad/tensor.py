@@ -579,3 +579,6 @@ del _name
 Tensor.masked_fill_ = ops.indexing.masked_fill_
 Tensor.scatter_ = ops.indexing.scatter_
 Tensor.scatter_add_ = ops.indexing.scatter_add_
+Tensor.erf = ops.erf
+Tensor.erfc = ops.erfc
+Tensor.prelu = ops.prelu

@@ -6,6 +6,8 @@ layer's computation as a function and ``init`` the weight initialisers.
 """
 from . import functional, init, utils  # noqa: F401
 from .activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activation import (ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish,
+                         PReLU, ReLU6, SiLU, Softmin, Softplus, Softsign, Threshold)
 from .containers import Flatten, Identity, ModuleDict, ModuleList, Sequential
 from .containers import ParameterDict, ParameterList, Unflatten
 from .conv import Conv2d
@@ -32,9 +34,11 @@ __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Ide
            "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Dropout",
            "CrossEntropyLoss", "NLLLoss", "MSELoss", "BCEWithLogitsLoss", "functional", "init",
            "utils"]
-__all__ += ["ParameterList", "ParameterDict", "Unflatten"]
+__all__ += ["GELU", "SiLU", "Mish", "Softplus", "ELU", "SELU", "Hardtanh", "ReLU6", "Hardsigmoid",
+            "Hardswish", "LogSigmoid", "Softsign", "PReLU", "Softmin", "Threshold"]
+__all__ += ["LayerNorm", "GroupNorm", "Dropout2d", "Embedding", "L1Loss", "SmoothL1Loss",
+            "HuberLoss", "BCELoss", "KLDivLoss", "CosineSimilarity", "PairwiseDistance"]
 __all__ += ["Conv1d", "ConvTranspose2d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
             "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Upsample", "UpsamplingNearest2d",
             "UpsamplingBilinear2d"]
-__all__ += ["LayerNorm", "GroupNorm", "Dropout2d", "Embedding", "L1Loss", "SmoothL1Loss",
-            "HuberLoss", "BCELoss", "KLDivLoss", "CosineSimilarity", "PairwiseDistance"]
+__all__ += ["ParameterList", "ParameterDict", "Unflatten"]

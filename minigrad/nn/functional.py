@@ -12,6 +12,8 @@ import warnings
 from typing import Any, Sequence
 
 from .. import dtypes, ops
+from ..ops.activation import (elu, gelu, hardsigmoid, hardswish, hardtanh, logsigmoid,  # noqa: F401
+                              mish, prelu, relu6, selu, silu, softplus, softsign, threshold)
 from ..ops.convolution import conv2d  # noqa: F401
 from ..ops.conv_transpose import conv_transpose2d  # noqa: F401
 from ..ops.upsample import interpolate  # noqa: F401
@@ -124,5 +126,24 @@ __all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"
 __all__ += ["l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy", "kl_div",
             "layer_norm", "group_norm", "dropout2d", "embedding", "normalize",
             "cosine_similarity", "pairwise_distance"]
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
+            dtype: Any = None) -> Tensor:
+    """softmax(-x) along ``dim``: weights that favour the smallest entries (e.g. distances)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"softmin: expected a Tensor input, got {type(input).__name__}")
+    if dim is None:
+        dim = _softmax_dim("softmin", input.ndim, _stacklevel)
+    if dtype is not None:
+        input = input.to(dtypes.as_dtype(dtype))
+    if not dtypes.is_floating(input.dtype):
+        raise RuntimeError(f"softmin: not implemented for {input.dtype} tensors (shape "
+                           f"{tuple(input.shape)}); pass dtype= or convert with .float() first")
+    return ops.softmax(-input, dim)
+
+
+__all__ += ["gelu", "silu", "mish", "softplus", "elu", "selu", "hardtanh", "relu6", "hardsigmoid",
+            "hardswish", "logsigmoid", "softsign", "prelu", "softmin", "threshold"]
 __all__ += ["conv1d", "conv_transpose2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
             "adaptive_max_pool1d", "adaptive_max_pool2d", "interpolate"]

@@ -20,6 +20,7 @@ from .reduction import (all, amax, amin, any, argmax, argmin, logsumexp, max, me
 from .shape import (cat, expand, flatten, getitem, pad, permute, reshape, squeeze, stack,
                     transpose, unsqueeze)
 from .softmax import log_softmax, softmax
+from .activation import erf, erfc, prelu, selu, threshold
 from .rearrange import (broadcast_tensors, broadcast_to, chunk, flip, meshgrid, moveaxis, movedim,
                         narrow, repeat, roll, split, swapaxes, swapdims, t, tile, unbind,
                         unflatten)

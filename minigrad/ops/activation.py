@@ -1,0 +1,500 @@
+"""Activation ops beyond relu/sigmoid/tanh: erf/erfc (for the exact GELU), gelu, silu, mish,
+softplus, elu/selu, hardtanh/relu6, hardsigmoid/hardswish, logsigmoid, softsign, prelu and
+threshold, with PyTorch's arguments, defaults and gradients at the kinks.
+
+Forwards compute on ``x.array`` in the input's own dtype (constants are Python floats, which
+NumPy 2 treats as weak, so float32 stays float32) in forms that neither overflow nor lose
+digits for large |x|. Backwards are written with tensor ops, so every op here has a double
+backward. The ``inplace`` flags PyTorch offers are accepted and ignored: results are always
+new tensors with the same values.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import dtypes
+from ..autograd.function import Function
+from ..tensor import Tensor
+from .elementwise import clamp, exp, sigmoid, tanh, where
+
+SQRT1_2 = math.sqrt(0.5)
+TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _check_tensor(x: Any, op: str) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected a Tensor input, got {type(x).__name__}")
+
+
+def _floating(x: Any, op: str) -> Tensor:
+    """The smooth activations are defined for floating tensors only, as in PyTorch."""
+    _check_tensor(x, op)
+    if not dtypes.is_floating(x.dtype):
+        raise RuntimeError(f"{op}: not implemented for {x.dtype} tensors (shape "
+                           f"{tuple(x.shape)}); convert with .float() first")
+    return x
+
+
+# --- erf and erfc ------------------------------------------------------------------------------
+# W. J. Cody's rational Chebyshev approximations (Math. Comp. 23, 1969, as in his CALERF):
+# erf(x) = x P1(x^2)/Q1(x^2) for |x| <= 0.5; erfc(x) = exp(-x^2) P2(x)/Q2(x) for 0.5 < x <= 4;
+# erfc(x) = exp(-x^2)/x (1/sqrt(pi) - z P3(z)/Q3(z)), z = 1/x^2, beyond. Each P has one more
+# coefficient than its Q; the last one listed multiplies the highest power.
+_P1 = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
+       3.20937758913846947e03, 1.85777706184603153e-1)
+_Q1 = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
+       2.84423683343917062e03)
+_P2 = (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01,
+       2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
+       2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8)
+_Q2 = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
+       1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
+       3.43936767414372164e03, 1.23033935480374942e03)
+_P3 = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
+       1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2)
+_Q3 = (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1,
+       6.05183413124413191e-2, 2.33520497626869185e-3)
+_INV_SQRT_PI = 1.0 / math.sqrt(math.pi)
+
+
+def _ratio(t: Any, p: tuple, q: tuple) -> Any:
+    """P(t)/Q(t) by Horner's rule in Cody's layout: p[-1] is P's top coefficient, then p[0],
+    p[1], ... in falling powers, and p[-2] and q[-1] are the constant terms (Q is monic)."""
+    num, den = p[-1] * t, t
+    for a, b in zip(p[:-2], q[:-1]):
+        num, den = (num + a) * t, (den + b) * t
+    return (num + p[-2]) / (den + q[-1])
+
+
+def _exp_minus_square(y: Any, xp: Any) -> Any:
+    """exp(-y^2) without the rounding error of y*y: y^2 = s^2 + (y - s)(y + s), s = y to 1/16."""
+    s = xp.trunc(y * 16.0) / 16.0
+    return xp.exp(-s * s) * xp.exp(-(y - s) * (y + s))
+
+
+def _erf_parts(a: Any, xp: Any) -> tuple[Any, Any, Any]:
+    """(small, erf_small, erfc_abs): where |a| <= 0.5 erf(a) is ``erf_small``; elsewhere
+    erfc(|a|) is ``erfc_abs``. Each region is computed only on its own elements."""
+    y = xp.abs(a)
+    small = y <= 0.5
+    mid = (y > 0.5) & (y <= 4.0)
+    far = ~(small | mid)  # also nan, which stays nan
+    erf_small = xp.zeros_like(a)
+    erfc_abs = xp.zeros_like(a)
+    if small.any():
+        s = a[small]
+        erf_small[small] = s * _ratio(s * s, _P1, _Q1)
+    if mid.any():
+        m = y[mid]
+        erfc_abs[mid] = _exp_minus_square(m, xp) * _ratio(m, _P2, _Q2)
+    if far.any():
+        f = xp.minimum(y[far], 1e3)  # erfc underflows to 0 long before; keeps inf from nan-ing
+        z = 1.0 / (f * f)
+        erfc_abs[far] = _exp_minus_square(f, xp) * (_INV_SQRT_PI - z * _ratio(z, _P3, _Q3)) / f
+    return small, erf_small, erfc_abs
+
+
+def _compute_dtype(a: Any) -> Any:
+    """float32/float16 are evaluated in float64 and rounded once at the end: in float32 the
+    rational terms and exp's rounding add up to 3 ulp for erf and 6 for erfc, while one final
+    rounding stays within 1 ulp of PyTorch (whose erf is correctly rounded to ~0.6 ulp). The
+    result, and everything after it, is back in the input's dtype."""
+    return a if a.dtype == dtypes.float64 else a.astype(dtypes.float64)
+
+
+def erf_array(a: Any, xp: Any) -> Any:
+    """erf of a floating array, in its own dtype."""
+    b = _compute_dtype(a)
+    small, erf_small, erfc_abs = _erf_parts(b, xp)
+    one_minus = 1.0 - erfc_abs
+    out = xp.where(small, erf_small, xp.where(b < 0, -one_minus, one_minus))
+    return out.astype(a.dtype, copy=False)
+
+
+def erfc_array(a: Any, xp: Any) -> Any:
+    """erfc = 1 - erf without cancellation for large positive arguments."""
+    b = _compute_dtype(a)
+    small, erf_small, erfc_abs = _erf_parts(b, xp)
+    out = xp.where(small, 1.0 - erf_small, xp.where(b < 0, 2.0 - erfc_abs, erfc_abs))
+    return out.astype(a.dtype, copy=False)
+
+
+class Erf(Function):
+    """The Gauss error function; d/dx erf(x) = 2/sqrt(pi) exp(-x^2)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return erf_array(x.array, x.xp)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (exp(-(x * x)) * TWO_OVER_SQRT_PI)
+
+
+class Erfc(Function):
+    """1 - erf(x), accurate where erf(x) is near 1 (the upper tail of the normal)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return erfc_array(x.array, x.xp)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (exp(-(x * x)) * -TWO_OVER_SQRT_PI)
+
+
+def _float_input(x: Any, op: str) -> Tensor:
+    """erf/erfc of an integer tensor computes in the default float dtype, as in PyTorch."""
+    _check_tensor(x, op)
+    return x if dtypes.is_floating(x.dtype) else x.to(dtypes.get_default_dtype())
+
+
+def erf(input: Tensor) -> Tensor:  # noqa: A002
+    """Gauss error function: the normal CDF is 0.5 (1 + erf(x / sqrt 2)), used by exact GELU."""
+    return Erf.apply(_float_input(input, "erf"))
+
+
+def erfc(input: Tensor) -> Tensor:  # noqa: A002
+    """Complementary error function 1 - erf(x), without cancellation in the upper tail."""
+    return Erfc.apply(_float_input(input, "erfc"))
+
+
+def _sigmoid_array(a: Any, xp: Any) -> Any:
+    """1 / (1 + e^-a), from e = e^-|a| <= 1 so nothing overflows: 1 / (1 + e) for a >= 0 and
+    e / (1 + e) below. Accurate to an ulp or two for any a (exp(-log(1 + e^-a)) loses ~|a|
+    ulp, because log's output is rounded before exp amplifies it)."""
+    e = xp.exp(-xp.abs(a))
+    return xp.where(a >= 0, 1.0, e) / (1.0 + e)
+
+
+# --- GELU ---------------------------------------------------------------------------------------
+_GELU_K = math.sqrt(2.0 / math.pi)  # the tanh form: 0.5 x (1 + tanh(K (x + C x^3)))
+_GELU_C = 0.044715
+
+
+class Gelu(Function):
+    """x Phi(x), Phi the standard normal CDF, as 0.5 x erfc(-x / sqrt 2): for negative x
+    this keeps the digits that 1 + erf(x / sqrt 2) would cancel. Like erf, the exact form is
+    evaluated in float64 and rounded once. ``tanh`` is PyTorch's fast approximation."""
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        a, xp = x.array, x.xp
+        if approximate == "tanh":  # 0.5 (1 + tanh u) = sigmoid(2u): no cancellation at x << 0
+            return a * _sigmoid_array((2.0 * _GELU_K) * (a + _GELU_C * (a * a * a)), xp)
+        b = _compute_dtype(a)  # x / sqrt 2 rounded in float32 would cost erfc ~2 x^2 ulp
+        return (0.5 * b * erfc_array(-b * SQRT1_2, xp)).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        if ctx.approximate == "tanh":  # with s = sigmoid(2u): 1 - tanh(u)^2 = 4 s sigmoid(-2u)
+            two_u = (x + x * x * x * _GELU_C) * (2.0 * _GELU_K)
+            two_du = (x * x * (3.0 * _GELU_C) + 1.0) * (2.0 * _GELU_K)
+            return grad * (sigmoid(two_u) * (x * sigmoid(-two_u) * two_du + 1.0)), None
+        cdf = Erfc.apply(x * -SQRT1_2) * 0.5
+        pdf = exp(x * x * -0.5) * INV_SQRT_2PI
+        return grad * (cdf + x * pdf), None
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
+    """Gaussian Error Linear Unit (BERT, GPT, ViT): exact with erf, or PyTorch's tanh form."""
+    _floating(input, "gelu")
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"gelu: approximate argument must be either none or tanh, got "
+                           f"{approximate!r}")
+    return Gelu.apply(input, approximate)
+
+
+# --- SiLU, Mish, Softplus, LogSigmoid: smooth relatives of ReLU and sigmoid -----------------
+class Silu(Function):
+    """x sigmoid(x) (a.k.a. swish); d/dx = s (1 + x (1 - s))."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.array * _sigmoid_array(x.array, x.xp)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        s = sigmoid(x)
+        return grad * (s * (x * (1.0 - s) + 1.0))
+
+
+class Mish(Function):
+    """x tanh(softplus(x)); d/dx = tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        a, xp = x.array, x.xp
+        return a * xp.tanh(xp.logaddexp(0.0, a))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        t = tanh(Softplus.apply(x, 1.0, math.inf))
+        return grad * (t + x * sigmoid(x) * (1.0 - t * t))
+
+
+class Softplus(Function):
+    """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (PyTorch's switch to
+    the linear function, gradient 1 there). log(1 + e^z) is logaddexp(0, z): finite for any z."""
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        ctx.save_for_backward(x)
+        ctx.beta, ctx.threshold = beta, threshold
+        a, xp = x.array, x.xp
+        z = a * beta
+        return xp.where(z > threshold, a, xp.logaddexp(0.0, z) / beta)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        z = x * ctx.beta
+        return where(z > ctx.threshold, grad, grad * sigmoid(z)), None, None
+
+
+class LogSigmoid(Function):
+    """log(sigmoid(x)) = min(x, 0) - log1p(e^-|x|): exact for large |x| of either sign
+    (log of a sigmoid that underflowed would be -inf); d/dx = sigmoid(-x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        a, xp = x.array, x.xp
+        return xp.minimum(a, 0.0) - xp.log1p(xp.exp(-xp.abs(a)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * sigmoid(-x)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x sigmoid(x), the 'swish' of EfficientNet and LLaMA's MLPs; ``inplace`` is accepted and
+    a new tensor is returned."""
+    return Silu.apply(_floating(input, "silu"))
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x tanh(softplus(x)), a smooth non-monotonic ReLU (YOLOv4); ``inplace`` as in ``silu``."""
+    return Mish.apply(_floating(input, "mish"))
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
+    """A smooth ReLU, log(1 + e^(beta x)) / beta, linear where beta x > threshold."""
+    return Softplus.apply(_floating(input, "softplus"), float(beta), float(threshold))
+
+
+def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    """log(sigmoid(x)) without underflow, for log-likelihoods of binary events."""
+    return LogSigmoid.apply(_floating(input, "logsigmoid"))
+
+
+# --- ELU and SELU ---------------------------------------------------------------------------
+class Elu(Function):
+    """scale * (x if x > 0 else alpha (e^x - 1)). At 0 the gradient is scale * alpha, the
+    negative side's, as in PyTorch. exp only sees min(x, 0), so no inf (nor 0 * inf = nan in
+    double backward) comes from large positive x."""
+
+    @staticmethod
+    def forward(ctx, x, alpha, scale):
+        ctx.save_for_backward(x)
+        ctx.alpha, ctx.scale = alpha, scale
+        a, xp = x.array, x.xp
+        neg = xp.expm1(xp.minimum(a, 0.0)) * (alpha * scale)
+        return xp.where(a > 0, a * scale, neg)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        neg = exp(clamp(x, max=0.0)) * (ctx.alpha * ctx.scale)
+        return where(x > 0, grad * ctx.scale, grad * neg), None, None
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Exponential Linear Unit: negative outputs saturate at -alpha instead of ReLU's hard 0;
+    ``inplace`` is accepted and a new tensor is returned."""
+    return Elu.apply(_floating(input, "elu"), float(alpha), 1.0)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Scaled ELU with the self-normalising constants of Klambauer et al. (2017); ``inplace``
+    is accepted and a new tensor is returned."""
+    return Elu.apply(_floating(input, "selu"), SELU_ALPHA, SELU_SCALE)
+
+
+# --- piecewise linear: hardtanh, relu6, hardsigmoid, hardswish, threshold ---------------------
+# PyTorch's gradients at the kinks: hardtanh and hardsigmoid pass nothing at (or beyond) their
+# bounds; hardswish gives 0 at -3 and 1 at +3; threshold gives 0 at x == threshold.
+class Hardtanh(Function):
+    """clamp(x, min_val, max_val); the gradient is 1 strictly inside the bounds, 0 at them."""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x)
+        ctx.bounds = lo, hi
+        a, cast = x.array, x.array.dtype.type
+        return x.xp.clip(a, cast(lo), cast(hi))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        return grad * ((x > lo) & (x < hi)).to(grad.dtype), None, None
+
+
+class Hardsigmoid(Function):
+    """relu6(x + 3) / 6; gradient 1/6 strictly between -3 and 3."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.xp.clip(x.array + 3.0, 0.0, 6.0) / 6.0
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * ((x > -3.0) & (x < 3.0)).to(grad.dtype) / 6.0
+
+
+class Hardswish(Function):
+    """x relu6(x + 3) / 6 (MobileNetV3); gradient 0 up to -3 included, x/3 + 1/2 inside,
+    1 from 3 on."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        a = x.array
+        return a * x.xp.clip(a + 3.0, 0.0, 6.0) / 6.0
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        inside = where(x < 3.0, grad * (x / 3.0 + 0.5), grad)
+        return where(x <= -3.0, 0.0, inside)
+
+
+class Threshold(Function):
+    """x where x > threshold, else value (x <= threshold is PyTorch's test, so nan stays nan);
+    the gradient is 0 where value was taken."""
+
+    @staticmethod
+    def forward(ctx, x, threshold, value):
+        ctx.save_for_backward(x)
+        ctx.threshold = threshold
+        a = x.array
+        return x.xp.where(a <= threshold, a.dtype.type(value), a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (~(x <= ctx.threshold)).to(grad.dtype), None, None
+
+
+def _number(value: Any, name: str, op: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__}")
+    return value
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A002
+             inplace: bool = False) -> Tensor:
+    """Clamp to [min_val, max_val] with no gradient at or beyond the bounds (PyTorch's
+    convention); works on integer tensors too. ``inplace`` is accepted, a new tensor returned."""
+    _check_tensor(input, "hardtanh")
+    _number(min_val, "min_val", "hardtanh")
+    _number(max_val, "max_val", "hardtanh")
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val cannot be greater than max_val, got min_val="
+                         f"{min_val} and max_val={max_val}")
+    return Hardtanh.apply(input, min_val, max_val)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """min(max(x, 0), 6) (MobileNet): hardtanh(x, 0, 6), with its gradients at 0 and 6."""
+    _check_tensor(input, "relu6")
+    return Hardtanh.apply(input, 0.0, 6.0)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """A piecewise-linear sigmoid, relu6(x + 3) / 6, cheap on mobile hardware; ``inplace`` is
+    accepted and a new tensor is returned."""
+    return Hardsigmoid.apply(_floating(input, "hardsigmoid"))
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x hardsigmoid(x), MobileNetV3's cheap SiLU; ``inplace`` is accepted, a new tensor
+    returned."""
+    return Hardswish.apply(_floating(input, "hardswish"))
+
+
+def threshold(input: Tensor, threshold: float, value: float,  # noqa: A002
+              inplace: bool = False) -> Tensor:
+    """Replace values <= ``threshold`` by ``value`` (relu is threshold(x, 0, 0)); ``inplace``
+    is accepted and a new tensor is returned."""
+    _check_tensor(input, "threshold")
+    _number(threshold, "threshold", "threshold")
+    _number(value, "value", "threshold")
+    return Threshold.apply(input, threshold, value)
+
+
+# --- softsign and PReLU ----------------------------------------------------------------------
+class Softsign(Function):
+    """x / (1 + |x|); d/dx = 1 / (1 + |x|)^2 directly (the quotient rule's two terms would
+    cancel to a few digits for large |x|)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        a = x.array
+        return a / (x.xp.abs(a) + 1.0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        d = x.abs() + 1.0
+        return grad / (d * d)
+
+
+def softsign(input: Tensor) -> Tensor:  # noqa: A002
+    """x / (1 + |x|), a tanh-like squashing with polynomial tails; integers give floats."""
+    return Softsign.apply(_float_input(input, "softsign"))
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
+    """x where x > 0, else weight * x, with a learned slope (one, or one per channel on dim 1);
+    the gradient at 0 is the slope's side, as in PyTorch."""
+    _floating(input, "prelu")
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"prelu: expected weight to be a Tensor, got {type(weight).__name__}")
+    if weight.dtype != input.dtype:
+        raise RuntimeError(f"prelu: expected weight to have the input's dtype {input.dtype}, "
+                           f"got {weight.dtype}")
+    n = weight.numel()
+    if n == 1:
+        w = weight.reshape(())
+    else:
+        if input.ndim == 0:
+            raise RuntimeError(f"prelu: a 0-d input cannot take {n} per-channel weights "
+                               f"(weight shape {tuple(weight.shape)})")
+        channels = input.shape[1] if input.ndim >= 2 else 1
+        if n != channels:
+            raise RuntimeError(f"prelu: mismatch of parameter numbers and input channel size: "
+                               f"weight has {n} parameters but the input of shape "
+                               f"{tuple(input.shape)} has {channels} channels on dim 1")
+        w = weight.reshape((1, n) + (1,) * (input.ndim - 2))
+    return where(input > 0, input, w * input)
