@@ -16,7 +16,7 @@ from typing import Any
 from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
-from .elementwise import clamp, exp, sigmoid, tanh, where
+from .elementwise import clamp, exp, sigmoid, sigmoid_array, tanh, where
 
 SQRT1_2 = math.sqrt(0.5)
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -167,14 +167,6 @@ def erfc(input: Tensor) -> Tensor:  # noqa: A002
     return Erfc.apply(_float_input(input, "erfc"))
 
 
-def _sigmoid_array(a: Any, xp: Any) -> Any:
-    """1 / (1 + e^-a), from e = e^-|a| <= 1 so nothing overflows: 1 / (1 + e) for a >= 0 and
-    e / (1 + e) below. Accurate to an ulp or two for any a (exp(-log(1 + e^-a)) loses ~|a|
-    ulp, because log's output is rounded before exp amplifies it)."""
-    e = xp.exp(-xp.abs(a))
-    return xp.where(a >= 0, 1.0, e) / (1.0 + e)
-
-
 # --- GELU ---------------------------------------------------------------------------------------
 _GELU_K = math.sqrt(2.0 / math.pi)  # the tanh form: 0.5 x (1 + tanh(K (x + C x^3)))
 _GELU_C = 0.044715
@@ -191,7 +183,7 @@ class Gelu(Function):
         ctx.approximate = approximate
         a, xp = x.array, x.xp
         if approximate == "tanh":  # 0.5 (1 + tanh u) = sigmoid(2u): no cancellation at x << 0
-            return a * _sigmoid_array((2.0 * _GELU_K) * (a + _GELU_C * (a * a * a)), xp)
+            return a * sigmoid_array((2.0 * _GELU_K) * (a + _GELU_C * (a * a * a)), xp)
         b = _compute_dtype(a)  # x / sqrt 2 rounded in float32 would cost erfc ~2 x^2 ulp
         return (0.5 * b * erfc_array(-b * SQRT1_2, xp)).astype(a.dtype, copy=False)
 
@@ -223,7 +215,7 @@ class Silu(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x.array * _sigmoid_array(x.array, x.xp)
+        return x.array * sigmoid_array(x.array, x.xp)
 
     @staticmethod
     def backward(ctx, grad):

@@ -353,14 +353,21 @@ class Tanh(Function):
         return grad * (1 - t * t)
 
 
+def sigmoid_array(a: Any, xp: Any) -> Any:
+    """1 / (1 + e^-a), from e = e^-|a| <= 1 so nothing overflows: 1 / (1 + e) for a >= 0 and
+    e / (1 + e) below. Accurate to an ulp or two for any a (exp(-log(1 + e^-a)) loses ~|a|
+    ulp, because log's output is rounded before exp amplifies it)."""
+    e = xp.exp(-xp.abs(a))
+    return xp.where(a >= 0, 1.0, e) / (1.0 + e)
+
+
 class Sigmoid(Function):
-    """1 / (1 + e^-x), computed as exp(-log(1 + e^-x)) so it never overflows."""
+    """1 / (1 + e^-x), without overflow and to an ulp or two (see ``sigmoid_array``)."""
 
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        xp = x.xp
-        return xp.exp(-xp.logaddexp(x.array.dtype.type(0), -x.array))
+        return sigmoid_array(x.array, x.xp)
 
     @staticmethod
     def backward(ctx, grad):
