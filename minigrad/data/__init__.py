@@ -2,16 +2,20 @@
 
 ``MNIST`` and ``FashionMNIST`` find their files (``$MINIGRAD_DATA``,
 ``~/.cache/minigrad``, Debian's package, or a checked download), ``DataLoader``
-batches any dataset, and ``transforms`` augments whole batches at once.
+batches any dataset (in the order a ``Sampler`` gives, if any), and
+``transforms`` augments whole batches at once.
 """
 
 from . import transforms
 from .dataloader import DataLoader, default_collate
 from .datasets import (
     MNIST,
+    ChainDataset,
+    ConcatDataset,
     Dataset,
     DatasetNotFoundError,
     FashionMNIST,
+    IterableDataset,
     Subset,
     TensorDataset,
     default_cache_dir,
@@ -20,17 +24,34 @@ from .datasets import (
 )
 from .download import DownloadError
 from .idx import IDXError, read_idx
+from .samplers import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 
 __all__ = [
+    "BatchSampler",
+    "ChainDataset",
+    "ConcatDataset",
     "DataLoader",
     "Dataset",
     "DatasetNotFoundError",
     "DownloadError",
     "FashionMNIST",
     "IDXError",
+    "IterableDataset",
     "MNIST",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
     "Subset",
+    "SubsetRandomSampler",
     "TensorDataset",
+    "WeightedRandomSampler",
     "default_cache_dir",
     "default_collate",
     "load_split",

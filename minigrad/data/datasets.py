@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
 import numpy as np  # host-side I/O and index bookkeeping only; device math goes through the backend
 
@@ -169,6 +169,119 @@ class Dataset:
 
     def __len__(self) -> int:
         raise NotImplementedError(f"{type(self).__name__} must implement __len__")
+
+    def __add__(self, other: "Dataset") -> "ConcatDataset":
+        """``a + b`` concatenates, as in PyTorch."""
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A stream of samples (``__iter__``), for data that cannot be indexed: a generator, a file read
+    line by line. ``DataLoader`` batches it in arrival order; it cannot shuffle or sample it."""
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+
+    def __getitem__(self, index: int) -> Any:
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it, it has no indexing")
+
+    def __add__(self, other: "Dataset") -> "ChainDataset":
+        """``a + b`` chains the two streams, as in PyTorch."""
+        return ChainDataset([self, other])
+
+
+class ConcatDataset(Dataset):
+    """Several map-style datasets one after another (e.g. train + extra data).
+
+    ``cumulative_sizes[k]`` is the number of samples in datasets ``0..k``; a
+    negative index counts from the end, as for a list. When every part has
+    ``get_batch`` the concatenation has it too: one gather per part, then the
+    rows are put back in the requested order.
+    """
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        for i, d in enumerate(self.datasets):
+            if isinstance(d, IterableDataset):
+                raise TypeError(f"ConcatDataset does not support IterableDataset (dataset {i} is "
+                                f"{type(d).__name__}); use ChainDataset")
+            if not hasattr(d, "__len__") or not hasattr(d, "__getitem__"):
+                raise TypeError(f"ConcatDataset: dataset {i} ({type(d).__name__}) needs __len__ and __getitem__")
+        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self) -> int:
+        return int(self.cumulative_sizes[-1])
+
+    def _locate(self, index: int) -> tuple[int, int]:
+        n = len(self)
+        if not isinstance(index, (int, np.integer)) or isinstance(index, (bool, np.bool_)):
+            raise TypeError(f"ConcatDataset: index with an int, got {type(index).__name__}")
+        if index < -n or index >= n:
+            raise IndexError(f"ConcatDataset: index {int(index)} is out of range for {n} samples")
+        index = int(index) + n if index < 0 else int(index)
+        k = int(np.searchsorted(self.cumulative_sizes, index, side="right"))
+        return k, index - (self.cumulative_sizes[k - 1] if k else 0)
+
+    def __getitem__(self, index: int) -> Any:
+        k, local = self._locate(index)
+        return self.datasets[k][local]
+
+    def __getattr__(self, name: str) -> Any:
+        # As for Subset: ``get_batch`` only when every part can gather batches.
+        parts = self.__dict__.get("datasets")
+        if name == "get_batch" and parts and all(hasattr(d, "get_batch") for d in parts):
+            return self._get_batch
+        raise AttributeError(f"{type(self).__name__!s} object has no attribute {name!r}")
+
+    def _get_batch(self, indices: Any, device: Optional[str] = None, generator: Any = None) -> tuple:
+        idx = _as_index_array(indices, len(self), "ConcatDataset.get_batch")
+        which = np.searchsorted(self.cumulative_sizes, idx, side="right")
+        starts = np.concatenate([[0], self.cumulative_sizes[:-1]]).astype(np.int64)
+        parts, positions = [], []
+        for k in np.unique(which).tolist():
+            rows = np.nonzero(which == k)[0]
+            parts.append(self.datasets[k].get_batch(idx[rows] - starts[k], device=device, generator=generator))
+            positions.append(rows)
+        if len(parts) <= 1:
+            return parts[0] if parts else self.datasets[0].get_batch(idx, device=device, generator=generator)
+        inverse = np.argsort(np.concatenate(positions), kind="stable")  # gathered order -> requested order
+        out = []
+        for field in range(len(parts[0])):
+            tensors = [p[field] for p in parts]
+            devices = {t.device for t in tensors}
+            if len(devices) != 1:
+                raise RuntimeError(f"ConcatDataset.get_batch: the parts live on different devices {sorted(devices)}; "
+                                   "pass device= to the DataLoader")
+            shapes = {tuple(t.shape[1:]) for t in tensors}
+            if len(shapes) != 1:
+                raise ValueError(f"ConcatDataset.get_batch: field {field} has different sample shapes {sorted(shapes)}")
+            dtypes = {str(t.dtype) for t in tensors}
+            if len(dtypes) != 1:
+                raise TypeError(f"ConcatDataset.get_batch: field {field} has different dtypes {sorted(dtypes)}")
+            dev = tensors[0].device
+            b = _backend(dev)
+            stacked = b.xp.concatenate([t.array for t in tensors])
+            out.append(_wrap(stacked[b.asarray(inverse)], dev))
+        return tuple(out)
+
+
+class ChainDataset(IterableDataset):
+    """Several iterable datasets one after another, as a single stream."""
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = list(datasets)
+        for i, d in enumerate(self.datasets):
+            if not isinstance(d, IterableDataset):
+                raise TypeError(f"ChainDataset only supports IterableDataset, dataset {i} is {type(d).__name__}")
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self.datasets:
+            yield from d
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self.datasets)
 
 
 class TensorDataset(Dataset):
