@@ -1,7 +1,10 @@
 """Preprocessing and augmentation that work on whole batches, on the batch's device.
 
 Every transform takes a batch Tensor, ``N x H x W`` (as MNIST stores it) or
-``N x C x H x W``, and returns a new one. Random transforms draw one set of
+``N x C x H x W``, and returns a new one; the deterministic geometric ones
+(``CenterCrop``, ``Pad``, ``Resize``) take any ``(..., H, W)`` tensor, so a
+single ``C x H x W`` image works too. ``ToTensor`` (NumPy/PIL image to a
+``C x H x W`` Tensor) and ``Lambda`` are plain callables. Random transforms draw one set of
 parameters per sample, all at once, and resample the batch with a single
 gather: there is no Python loop over samples, and the same code runs on NumPy
 and CuPy because it only ever calls the backend's ``xp``.
@@ -36,10 +39,14 @@ def _wrap(array: Any, device: str):
     return mg.tensor(array, device=device)
 
 
-def _check_batch(x: Any, who: str, dims: tuple = (3, 4)) -> None:
+def _check_batch(x: Any, who: str, dims: Optional[tuple] = (3, 4)) -> None:
+    """``dims=None``: any tensor of shape (..., H, W) (the deterministic geometric transforms)."""
     if not (hasattr(x, "array") and hasattr(x, "device")):
         raise TypeError(f"{who}: expected a batch Tensor, got {type(x).__name__}")
-    if x.ndim not in dims:
+    if dims is None:
+        if x.ndim < 2:
+            raise ValueError(f"{who}: expected a tensor of shape (..., H, W), got shape {tuple(x.shape)}")
+    elif x.ndim not in dims:
         raise ValueError(
             f"{who}: expected a batch of shape N x H x W or N x C x H x W, got shape {tuple(x.shape)}"
         )
@@ -72,8 +79,10 @@ class _DrawsOnDevice:
 class Transform:
     """Base class: a callable on a batch Tensor that may use a random generator."""
 
+    _dims: Optional[tuple] = (3, 4)  # accepted ranks; None: any (..., H, W)
+
     def __call__(self, x: Any, generator: Any = None) -> Any:
-        _check_batch(x, type(self).__name__)
+        _check_batch(x, type(self).__name__, self._dims)
         backend = _backend(x.device)
         rng = backend.rng if generator is None else generator
         if type(rng) is not type(backend.rng):
@@ -454,3 +463,291 @@ class RandomErasing(Transform):
             fill = _finish(xp, xp.asarray(vals, dtype=xp.float64), a.dtype).reshape(1, -1, 1, 1)
         out = xp.where(mask, fill, a)
         return _wrap(out[:, 0] if squeeze else out, x.device)
+
+
+# ---------------------------------------------------------------------------
+# More torchvision transforms: conversion, deterministic geometry, flips, rotation
+# ---------------------------------------------------------------------------
+
+
+class Lambda:
+    """Wrap any function of the batch as a transform, so it can sit in a ``Compose`` with a name."""
+
+    def __init__(self, lambd: Callable) -> None:
+        if not callable(lambd):
+            raise TypeError(f"Lambda: lambd should be callable, got {type(lambd).__name__}")
+        self.lambd = lambd
+
+    def __call__(self, x: Any, generator: Any = None) -> Any:
+        return self.lambd(x)
+
+    def __repr__(self) -> str:
+        return f"Lambda({getattr(self.lambd, '__name__', repr(self.lambd))})"
+
+
+class ToTensor:
+    """An image from outside minigrad (NumPy ``H x W x C`` or ``H x W`` array, or a PIL image) to a
+    ``C x H x W`` cpu Tensor, as torchvision's ToTensor: uint8 becomes float32 in [0, 1], any other
+    dtype keeps its values. For a custom ``Dataset`` that reads image files; minigrad's own
+    datasets already hold Tensors (use ``ToFloat`` on their uint8 batches)."""
+
+    def __call__(self, pic: Any, generator: Any = None) -> Any:
+        if hasattr(pic, "array") and hasattr(pic, "device"):
+            raise TypeError("ToTensor: pic should be a PIL Image or a NumPy ndarray (H x W x C), got a minigrad "
+                            "Tensor; it is already a Tensor (use ToFloat to scale a uint8 batch)")
+        if not (hasattr(pic, "__array_interface__") or hasattr(pic, "__array__")):
+            raise TypeError(f"ToTensor: pic should be a PIL Image or a NumPy ndarray, got {type(pic).__name__}")
+        host = _backend("cpu")
+        a = host.asarray(pic)  # PIL images expose their pixels through the array interface
+        if a.ndim == 2:
+            a = a[:, :, None]
+        if a.ndim != 3:
+            raise ValueError(f"ToTensor: pic should be 2 or 3 dimensional (H x W [x C]), got shape {a.shape}")
+        a = host.xp.ascontiguousarray(a.transpose(2, 0, 1))
+        if a.dtype == host.xp.uint8:
+            a = a.astype(host.xp.float32) * (1.0 / 255.0)
+        return _wrap(a, "cpu")
+
+    def __repr__(self) -> str:
+        return "ToTensor()"
+
+
+def _size2(size: Any, who: str) -> tuple[int, int]:
+    """torchvision's size forms (int, (s,), (h, w)) -> (h, w)."""
+    if isinstance(size, numbers.Integral) and not isinstance(size, bool):
+        size = (int(size), int(size))
+    elif isinstance(size, Sequence) and len(size) in (1, 2) and all(
+        isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in size
+    ):
+        size = (int(size[0]), int(size[-1]))
+    else:
+        raise TypeError(f"{who}: size must be an int or a sequence of one or two ints, got {size!r}")
+    if min(size) < 1:
+        raise ValueError(f"{who}: size must be positive, got {size}")
+    return size
+
+
+def _spatial_widths(ndim: int, top: int, bottom: int, left: int, right: int) -> tuple:
+    return ((0, 0),) * (ndim - 2) + ((top, bottom), (left, right))
+
+
+def _fill_for(xp: Any, fill: Number, dtype: Any) -> Number:
+    """``fill`` as the image dtype holds it: rounded and clipped for integer images, not wrapped."""
+    if dtype.kind in "ui":
+        info = xp.iinfo(dtype)
+        return int(min(max(round(fill), info.min), info.max))
+    return fill
+
+
+class CenterCrop(Transform):
+    """The central ``size`` window of every image (any ``(..., H, W)`` tensor).
+
+    As torchvision: the offset is ``round((H - h) / 2)`` (Python's rounding) and an
+    image smaller than ``size`` is first padded with zeros to fit.
+    """
+
+    _dims = None
+
+    def __init__(self, size: Union[int, Sequence[int]]) -> None:
+        self.size = _size2(size, "CenterCrop")
+
+    def apply(self, x: Any, rng: Any) -> Any:
+        xp = _backend(x.device).xp
+        a = x.array
+        th, tw = self.size
+        h, w = a.shape[-2:]
+        if th > h or tw > w:
+            dh, dw = max(th - h, 0), max(tw - w, 0)
+            a = xp.pad(a, _spatial_widths(a.ndim, dh // 2, (dh + 1) // 2, dw // 2, (dw + 1) // 2))
+            h, w = a.shape[-2:]
+        top, left = int(round((h - th) / 2.0)), int(round((w - tw) / 2.0))
+        return _wrap(a[..., top : top + th, left : left + tw].copy(), x.device)
+
+
+class Pad(Transform):
+    """Pad every image on its borders (any ``(..., H, W)`` tensor), torchvision's arguments.
+
+    ``padding``: p (all sides), (left/right, top/bottom) or (left, top, right,
+    bottom). ``padding_mode``: 'constant' (with ``fill``), 'edge' (repeat the
+    border pixel), 'reflect' (mirror without repeating it; each pad must be
+    smaller than that side of the image, as torch requires) or 'symmetric'
+    (mirror repeating it).
+    """
+
+    _dims = None
+    _MODES = ("constant", "edge", "reflect", "symmetric")
+
+    def __init__(self, padding: Union[int, Sequence[int]], fill: Number = 0, padding_mode: str = "constant") -> None:
+        if isinstance(padding, bool) or not isinstance(padding, (numbers.Integral, Sequence)):
+            raise TypeError(f"Pad: padding must be an int or a sequence of ints, got {type(padding).__name__}")
+        if isinstance(padding, Sequence):
+            if len(padding) not in (1, 2, 4) or not all(isinstance(p, numbers.Integral) for p in padding):
+                raise ValueError(f"Pad: padding must be an int or 1, 2 or 4 ints, got {padding!r}")
+            if len(padding) == 1:
+                padding = padding[0]
+        if isinstance(fill, bool) or not isinstance(fill, numbers.Real):
+            raise TypeError(f"Pad: fill must be a number for Tensor images, got {fill!r}")
+        if padding_mode not in self._MODES:
+            raise ValueError(f"Pad: padding_mode must be one of {self._MODES}, got {padding_mode!r}")
+        self.padding = padding
+        self.fill = fill
+        self.padding_mode = padding_mode
+        self._ltrb = _padding4(padding, "Pad")
+
+    def apply(self, x: Any, rng: Any) -> Any:
+        xp = _backend(x.device).xp
+        a = x.array
+        left, top, right, bottom = self._ltrb
+        h, w = a.shape[-2:]
+        if self.padding_mode == "reflect" and (max(top, bottom) >= h or max(left, right) >= w):
+            raise ValueError(
+                f"Pad: reflect padding {self._ltrb} (left, top, right, bottom) must be smaller than the image "
+                f"{(h, w)} on each side (input shape {tuple(x.shape)})"
+            )
+        if self.padding_mode in ("edge", "reflect", "symmetric") and a.size == 0 and any(self._ltrb):
+            raise ValueError(f"Pad: cannot {self.padding_mode}-pad an empty image of shape {tuple(x.shape)}")
+        widths = _spatial_widths(a.ndim, top, bottom, left, right)
+        if self.padding_mode == "constant":
+            out = xp.pad(a, widths, mode="constant", constant_values=_fill_for(xp, self.fill, a.dtype))
+        else:
+            out = xp.pad(a, widths, mode=self.padding_mode)
+        return _wrap(out, x.device)
+
+
+class RandomVerticalFlip(Transform):
+    """Mirror each image top-bottom with probability ``p``."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"RandomVerticalFlip: p must be in [0, 1], got {p}")
+        self.p = float(p)
+
+    def apply(self, x: Any, rng: Any) -> Any:
+        xp = _backend(x.device).xp
+        a = x.array
+        flip = (rng.random(a.shape[0]) < self.p).reshape((-1,) + (1,) * (a.ndim - 1))
+        return _wrap(xp.where(flip, a[..., ::-1, :], a), x.device)
+
+
+class RandomRotation(Transform):
+    """Rotate each image by its own angle drawn from ``degrees`` (d: [-d, d]; or (min, max)),
+    counter-clockwise about the centre, keeping the size; uncovered pixels take ``fill``.
+
+    It is ``RandomAffine`` with rotation only (same draws, same resampling).
+    torchvision's ``expand=True`` and a custom ``center`` are not supported.
+    """
+
+    def __init__(
+        self,
+        degrees: Union[Number, Sequence[Number]],
+        interpolation: str = "nearest",
+        expand: bool = False,
+        center: Optional[Sequence[Number]] = None,
+        fill: Number = 0,
+    ) -> None:
+        who = "RandomRotation"
+        self.degrees = _pair(degrees, "degrees", who, symmetric=True)
+        if interpolation not in ("nearest", "bilinear"):
+            raise ValueError(f"{who}: interpolation must be 'nearest' or 'bilinear', got {interpolation!r}")
+        if expand:
+            raise ValueError(f"{who}: expand=True is not supported; the output keeps the input size")
+        if center is not None:
+            raise ValueError(f"{who}: center={center!r} is not supported; images turn about their centre")
+        if isinstance(fill, bool) or not isinstance(fill, numbers.Real):
+            raise TypeError(f"{who}: fill must be a number, got {fill!r}")
+        self.interpolation = interpolation
+        self.expand = False
+        self.center = None
+        self.fill = fill
+        self._affine = RandomAffine(self.degrees, interpolation=interpolation, fill=fill)
+
+    def apply(self, x: Any, rng: Any) -> Any:
+        return self._affine.apply(x, rng)
+
+
+def _linear_taps(xp: Any, n_in: int, n_out: int, dtype: Any) -> tuple:
+    """Source rows and weights of bilinear resampling along one axis, half-pixel centres
+    (``align_corners=False``), as ``torch.nn.functional.interpolate``: src = (i + 0.5) * in/out - 0.5."""
+    scale = n_in / n_out
+    src = xp.maximum((xp.arange(n_out, dtype=dtype) + 0.5) * dtype.type(scale) - 0.5, 0)
+    i0 = xp.minimum(xp.floor(src).astype(xp.int64), n_in - 1)
+    i1 = xp.minimum(i0 + 1, n_in - 1)
+    frac = (src - i0.astype(dtype)).astype(dtype)
+    return i0, i1, frac
+
+
+class Resize(Transform):
+    """Resize every image (any ``(..., H, W)`` tensor) to ``size``, torchvision's rule.
+
+    ``size`` (h, w): exactly that. An int (or ``(s,)``): the shorter side becomes
+    ``s`` and the longer keeps the aspect ratio (``int(s * long / short)``),
+    capped at ``max_size``. ``interpolation``: 'bilinear' (default) or 'nearest',
+    with half-pixel centres as ``torch.nn.functional.interpolate(...,
+    align_corners=False)``. No antialiasing: torchvision antialiases when
+    shrinking by default; minigrad does not (``antialias=True`` is refused), so
+    downscaling by a large factor aliases. Integer images are computed in
+    float32, then rounded and clipped back to their dtype.
+    """
+
+    _dims = None
+
+    def __init__(
+        self,
+        size: Union[int, Sequence[int]],
+        interpolation: str = "bilinear",
+        max_size: Optional[int] = None,
+        antialias: Optional[bool] = False,
+    ) -> None:
+        who = "Resize"
+        self._exact = not (isinstance(size, numbers.Integral) or (isinstance(size, Sequence) and len(size) == 1))
+        _size2(size, who)  # validates
+        self.size = size
+        if interpolation not in ("bilinear", "nearest"):
+            raise ValueError(f"{who}: interpolation must be 'bilinear' or 'nearest', got {interpolation!r}")
+        if max_size is not None:
+            if self._exact:
+                raise ValueError(f"{who}: max_size is only allowed when size is an int, got size={size!r}")
+            if isinstance(max_size, bool) or not isinstance(max_size, numbers.Integral):
+                raise TypeError(f"{who}: max_size must be an int, got {max_size!r}")
+            if max_size <= _size2(size, who)[0]:
+                raise ValueError(f"{who}: max_size={max_size} must be strictly greater than the requested size {size}")
+        if antialias:
+            raise ValueError(f"{who}: antialias=True is not supported; minigrad resizes without antialiasing")
+        self.interpolation = interpolation
+        self.max_size = max_size
+        self.antialias = False
+
+    def output_size(self, h: int, w: int) -> tuple[int, int]:
+        """The (height, width) an ``h x w`` image is resized to."""
+        if self._exact:
+            return _size2(self.size, "Resize")
+        s = _size2(self.size, "Resize")[0]
+        short, long = (h, w) if h <= w else (w, h)
+        new_short, new_long = s, int(s * long / short)
+        if self.max_size is not None and new_long > self.max_size:
+            new_short, new_long = int(self.max_size * new_short / new_long), self.max_size
+        return (new_short, new_long) if h <= w else (new_long, new_short)
+
+    def apply(self, x: Any, rng: Any) -> Any:
+        xp = _backend(x.device).xp
+        a = x.array
+        h, w = a.shape[-2:]
+        if h == 0 or w == 0:
+            raise ValueError(f"Resize: cannot resize an empty image, input shape {tuple(x.shape)}")
+        oh, ow = self.output_size(h, w)
+        if (oh, ow) == (h, w):
+            return _wrap(a.copy(), x.device)
+        if self.interpolation == "nearest":
+            # torch's 'nearest': floor(i * in / out), computed in float32 like its kernel.
+            rows = xp.minimum(xp.floor(xp.arange(oh, dtype=xp.float32) * xp.float32(h / oh)).astype(xp.int64), h - 1)
+            cols = xp.minimum(xp.floor(xp.arange(ow, dtype=xp.float32) * xp.float32(w / ow)).astype(xp.int64), w - 1)
+            return _wrap(xp.take(xp.take(a, rows, axis=-2), cols, axis=-1), x.device)
+        work = a.dtype if a.dtype.kind == "f" else xp.dtype(xp.float32)
+        f = a.astype(work, copy=False)
+        r0, r1, fy = _linear_taps(xp, h, oh, work)
+        top, bottom = xp.take(f, r0, axis=-2), xp.take(f, r1, axis=-2)
+        f = top + (bottom - top) * fy[:, None]
+        c0, c1, fx = _linear_taps(xp, w, ow, work)
+        left, right = xp.take(f, c0, axis=-1), xp.take(f, c1, axis=-1)
+        out = left + (right - left) * fx
+        return _wrap(_finish(xp, out, a.dtype), x.device)
