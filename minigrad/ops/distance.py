@@ -13,7 +13,8 @@ from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .elementwise import clamp
-from .reduction import normalize_dims, norm
+from .dims import normalize_dim
+from .reduction import norm
 
 
 def _check_tensor(x: Any, name: str, op: str) -> None:
@@ -29,16 +30,6 @@ def _check_p(p: Any, op: str) -> float:
     return float(p)
 
 
-def _dim(dim: Any, ndim: int, shape: tuple, op: str) -> int:
-    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
-        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
-    n = max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(f"{op}: dim {dim} is out of range for a tensor of shape {shape} "
-                         f"(expected a dim in [{-n}, {n - 1}])")
-    return int(dim)
-
-
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,  # noqa: A002
               out: Any = None) -> Tensor:
     """x / max(||x||_p, eps) along ``dim``: unit vectors (e.g. embeddings before a dot product),
@@ -47,7 +38,7 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,  
     if out is not None:
         raise NotImplementedError(f"{op}: out= is not supported; use the returned tensor")
     _check_tensor(input, "input", op)
-    d = _dim(dim, input.ndim, tuple(input.shape), op)
+    d = normalize_dim(dim, input.shape, op)
     denom = clamp(norm(input, _check_p(p, op), d, keepdim=True), min=float(eps))
     return input / denom
 
@@ -84,7 +75,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     _check_tensor(x1, "x1", op)
     _check_tensor(x2, "x2", op)
     x1, x2, shape = _broadcast_pair(x1, x2, op)
-    d = _dim(dim, len(shape), shape, op)
+    d = normalize_dim(dim, shape, op)
 
     def unit(x: Tensor) -> Tensor:
         return x / _ClampMinKeepGrad.apply(norm(x, 2, d, keepdim=True), float(eps))
@@ -103,6 +94,6 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     x1, x2, shape = _broadcast_pair(x1, x2, op)
     diff = x1 - x2 + eps
     if len(shape) == 0:
-        normalize_dims(-1, 0, op)
+        normalize_dim(-1, (), op)
         return diff.abs() if p != 0 else (diff != 0).to(diff.dtype)
     return norm(diff, p, len(shape) - 1, keepdim=keepdim)

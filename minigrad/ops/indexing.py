@@ -14,19 +14,11 @@ from typing import Any
 from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
+from .dims import normalize_dim
 from .elementwise import where
 
 
 # --- argument checks ------------------------------------------------------------------------
-def _dim(dim: int, ndim: int, op: str, shape: tuple) -> int:
-    """``dim`` as a non-negative axis (a 0-d tensor has the one axis 0 / -1, as in PyTorch)."""
-    n = max(ndim, 1)
-    if not isinstance(dim, numbers.Integral) or not -n <= dim < n:
-        raise IndexError(f"{op}: dim {dim} is out of range for a tensor of shape {shape} "
-                         f"(expected a dim in [{-n}, {n - 1}])")
-    return int(dim) % n
-
-
 def _index(index: Any, like: Tensor, op: str) -> Tensor:
     """An integer index tensor on ``like``'s device."""
     if not isinstance(index, Tensor):
@@ -124,7 +116,7 @@ def _leading(t: Tensor, shape: tuple) -> Tensor:
 def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """``out[i][j] = input[index[i][j]][j]`` (dim 0): picks one element per index position,
     e.g. the log-probability of each target class. Backward is a scatter-add."""
-    dim = _dim(dim, input.ndim, "gather", tuple(input.shape))
+    dim = normalize_dim(dim, input.shape, "gather")
     index = _index(index, input, "gather")
     _check_along(input, dim, index, "gather")
     return Gather.apply(input, _along(index, dim)).reshape(index.shape)
@@ -136,7 +128,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     indices = _index(indices, input, "take_along_dim")
     if dim is None:
         return gather(input.reshape(-1), 0, indices.reshape(-1))
-    dim = _dim(dim, input.ndim, "take_along_dim", tuple(input.shape))
+    dim = normalize_dim(dim, input.shape, "take_along_dim")
     if indices.ndim != input.ndim:
         raise RuntimeError(f"take_along_dim: input of shape {tuple(input.shape)} and indices of "
                            f"shape {tuple(indices.shape)} need the same number of dimensions")
@@ -194,7 +186,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
     if reduce is not None:
         raise NotImplementedError(f"scatter: reduce={reduce!r} is not supported; use "
                                   "scatter_add for 'add'")
-    dim = _dim(dim, input.ndim, "scatter", tuple(input.shape))
+    dim = normalize_dim(dim, input.shape, "scatter")
     index = _index(index, input, "scatter")
     src = _src_tensor(input, src, value, index, "scatter")
     _check_along(input, dim, index, "scatter", src)
@@ -204,7 +196,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """Out of place: ``input`` plus ``src`` added at ``index`` along ``dim``; repeated indices
     add up (a histogram, a segment sum)."""
-    dim = _dim(dim, input.ndim, "scatter_add", tuple(input.shape))
+    dim = normalize_dim(dim, input.shape, "scatter_add")
     index = _index(index, input, "scatter_add")
     if not isinstance(src, Tensor):
         raise TypeError(f"scatter_add: src must be a tensor, got {type(src).__name__}")
@@ -239,7 +231,7 @@ def _no_grad() -> Any:
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """The slices of ``input`` at the positions ``index`` (a vector) along ``dim``; repeated
     positions are allowed and their gradients add up."""
-    dim = _dim(dim, input.ndim, "index_select", tuple(input.shape))
+    dim = normalize_dim(dim, input.shape, "index_select")
     index = _index(index, input, "index_select")
     if index.ndim > 1:
         raise IndexError(f"index_select: index must be a vector (0-d or 1-d), got shape "
@@ -373,7 +365,7 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     shape = tuple(input.shape)
     if input.ndim < 2:
         raise RuntimeError(f"diagonal: input must have at least 2 dimensions, got shape {shape}")
-    d1, d2 = _dim(dim1, input.ndim, "diagonal", shape), _dim(dim2, input.ndim, "diagonal", shape)
+    d1, d2 = normalize_dim(dim1, shape, "diagonal"), normalize_dim(dim2, shape, "diagonal")
     if d1 == d2:
         raise RuntimeError(f"diagonal: dim1 and dim2 cannot be the same dimension ({dim1}, "
                            f"{dim2}) of a tensor of shape {shape}")

@@ -17,6 +17,7 @@ from typing import Any, Sequence
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .broadcast import broadcast_shapes
+from .dims import normalize_dim
 from .shape import Clone, cat, expand, getitem, permute, reshape, stack, transpose
 
 
@@ -43,18 +44,9 @@ def _varargs(args: tuple) -> tuple:
     return tuple(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) else args
 
 
-def _dim(dim: Any, x: Tensor, op: str) -> int:
-    """``dim`` as a non-negative axis of ``x``; a 0-d tensor has none."""
-    dim = _int(dim, op, "dim")
-    if not -x.ndim <= dim < x.ndim:
-        raise IndexError(f"{op}: dim {dim} is out of range for a tensor of shape "
-                         f"{tuple(x.shape)}")
-    return dim % x.ndim
-
-
 def _dims(dims: Any, x: Tensor, op: str) -> tuple:
     """Several distinct axes, in the order given."""
-    dims = tuple(_dim(d, x, op) for d in _ints(dims, op, "dims"))
+    dims = tuple(normalize_dim(d, x.shape, op) for d in _ints(dims, op, "dims"))
     if len(set(dims)) != len(dims):
         raise ValueError(f"{op}: dims {dims} repeat an axis of a tensor of shape "
                          f"{tuple(x.shape)}")
@@ -104,7 +96,7 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     """Cut ``tensor`` along ``dim`` into pieces of one size (the last may be smaller) or of
     the listed sizes; the pieces are views and gradients flow back into their slices."""
     _at_least_1d(tensor, "split")
-    dim = _dim(dim, tensor, "split")
+    dim = normalize_dim(dim, tensor.shape, "split")
     length = tensor.shape[dim]
     if isinstance(split_size_or_sections, (list, tuple)):
         sizes = _ints(split_size_or_sections, "split", "split sizes")
@@ -132,7 +124,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     chunks = _int(chunks, "chunk", "chunks")
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be greater than 0, got {chunks}")
-    dim = _dim(dim, input, "chunk")
+    dim = normalize_dim(dim, input.shape, "chunk")
     length = input.shape[dim]
     if length == 0:  # torch returns `chunks` empty pieces here
         return split(input, [0] * chunks, dim)
@@ -142,14 +134,14 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     """The slices along ``dim``, each without that dimension (``tuple(x)`` for dim 0)."""
     _at_least_1d(input, "unbind")
-    return Unbind.apply(input, _dim(dim, input, "unbind"))
+    return Unbind.apply(input, normalize_dim(dim, input.shape, "unbind"))
 
 
 def narrow(input: Tensor, dim: int, start: Any, length: Any) -> Tensor:
     """``length`` elements along ``dim`` from ``start`` (negative counts from the end): a view."""
     if input.ndim == 0:
         raise ValueError("narrow: cannot be applied to a 0-d tensor")
-    dim = _dim(dim, input, "narrow")
+    dim = normalize_dim(dim, input.shape, "narrow")
     start, length = _int(start, "narrow", "start"), _int(length, "narrow", "length")
     size = input.shape[dim]
     if not -size <= start <= size:
@@ -191,8 +183,10 @@ class Roll(Function):
 
 
 def flip(input: Tensor, dims: Any) -> Tensor:
-    """Reverse the order of elements along each of ``dims``."""
-    return Flip.apply(input, _dims(dims, input, "flip"))
+    """Reverse the order of elements along each of ``dims`` (a 0-d tensor comes back as a
+    copy, as in torch)."""
+    dims = _dims(dims, input, "flip")
+    return Flip.apply(input, dims) if input.ndim else input.clone()
 
 
 def _flip_method(self: Tensor, *dims: Any) -> Tensor:
@@ -207,7 +201,8 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
         if len(shifts) != 1:
             raise ValueError(f"roll: with dims=None, shifts must be a single int, got {shifts}")
         return Roll.apply(input, shifts[0], None)
-    dims = tuple(_dim(d, input, "roll") for d in _ints(dims, "roll", "dims"))
+    dims = tuple(normalize_dim(d, input.shape, "roll", scalar=False)  # torch refuses 0-d here
+                 for d in _ints(dims, "roll", "dims"))
     if len(shifts) != len(dims):
         raise ValueError(f"roll: shifts {shifts} and dims {dims} must have the same length")
     return Roll.apply(input, shifts, dims)
@@ -215,14 +210,18 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
 
 def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
     """Move the axes ``source`` to positions ``destination``; the others keep their order."""
-    src = tuple(_dim(d, input, "movedim") for d in _ints(source, "movedim", "source"))
-    dst = tuple(_dim(d, input, "movedim") for d in _ints(destination, "movedim", "destination"))
+    src = tuple(normalize_dim(d, input.shape, "movedim")
+                for d in _ints(source, "movedim", "source"))
+    dst = tuple(normalize_dim(d, input.shape, "movedim")
+                for d in _ints(destination, "movedim", "destination"))
     if len(src) != len(dst):
         raise ValueError(f"movedim: source {src} and destination {dst} must name the same "
                          f"number of dims")
     for name, dims in (("source", src), ("destination", dst)):
         if len(set(dims)) != len(dims):
             raise ValueError(f"movedim: repeated dim in {name} {dims}")
+    if input.ndim == 0:  # a 0-d tensor's one "axis" 0 stays where it is, as in torch
+        return input
     order = [None] * input.ndim
     for s, d in zip(src, dst):
         order[d] = s
@@ -241,7 +240,7 @@ def t(input: Tensor) -> Tensor:
 
 def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     """Split one dimension into several (the inverse of ``flatten``); one size may be -1."""
-    dim = _dim(dim, input, "unflatten")
+    dim = normalize_dim(dim, input.shape, "unflatten", scalar=False)  # torch refuses 0-d
     sizes = _ints(sizes, "unflatten", "sizes")
     size = input.shape[dim]
     if not sizes:

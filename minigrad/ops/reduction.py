@@ -13,23 +13,9 @@ from typing import Any
 from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
+from .dims import normalize_dim, normalize_dims
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
-
-
-def normalize_dims(dim: Any, ndim: int, op: str) -> tuple:
-    """``dim`` as a sorted tuple of non-negative axes; None means every axis."""
-    if dim is None:
-        return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    out = []
-    for d in dims:
-        if not -builtins.max(ndim, 1) <= d < builtins.max(ndim, 1):
-            raise IndexError(f"{op}: dim {d} is out of range for a tensor with {ndim} dimensions")
-        out.append(d % ndim if ndim else None)  # a 0-d tensor's dim 0/-1 is itself
-    if len(set(out)) != len(out):
-        raise ValueError(f"{op}: dim {dim} repeats an axis")
-    return tuple(sorted(d for d in out if d is not None))
 
 
 def _keepdim_shape(shape: tuple, dims: tuple) -> tuple:
@@ -78,13 +64,13 @@ def _sum_dtype(x: Tensor) -> Any:
 def sum(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     if x.dtype.kind in "bu" or x.dtype == dtypes.int32:
         x = x.to(_sum_dtype(x))
-    return Sum.apply(x, normalize_dims(dim, x.ndim, "sum"), keepdim)
+    return Sum.apply(x, normalize_dims(dim, x.shape, "sum"), keepdim)
 
 
 def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     if not dtypes.is_floating(x.dtype):
         raise TypeError(f"mean: needs a floating tensor, got {x.dtype}; convert it with .float()")
-    dims = normalize_dims(dim, x.ndim, "mean")
+    dims = normalize_dims(dim, x.shape, "mean")
     count = 1
     for d in dims:
         count *= x.shape[d]
@@ -96,7 +82,7 @@ def var(x: Tensor, dim: Any = None, keepdim: bool = False, unbiased: bool = True
     """Variance; ``correction=1`` (default, unbiased) divides by N - 1 as PyTorch does."""
     if not dtypes.is_floating(x.dtype):
         raise TypeError(f"var: needs a floating tensor, got {x.dtype}")
-    dims = normalize_dims(dim, x.ndim, "var")
+    dims = normalize_dims(dim, x.shape, "var")
     if correction is None:
         correction = 1 if unbiased else 0
     count = 1
@@ -114,13 +100,13 @@ def std(x: Tensor, dim: Any = None, keepdim: bool = False, unbiased: bool = True
 def amax(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     if x.numel() == 0:
         raise RuntimeError(f"amax: cannot reduce an empty tensor of shape {tuple(x.shape)}")
-    return AMax.apply(x, normalize_dims(dim, x.ndim, "amax"), keepdim, True)
+    return AMax.apply(x, normalize_dims(dim, x.shape, "amax"), keepdim, True)
 
 
 def amin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     if x.numel() == 0:
         raise RuntimeError(f"amin: cannot reduce an empty tensor of shape {tuple(x.shape)}")
-    return AMax.apply(x, normalize_dims(dim, x.ndim, "amin"), keepdim, False)
+    return AMax.apply(x, normalize_dims(dim, x.shape, "amin"), keepdim, False)
 
 
 def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
@@ -168,7 +154,7 @@ def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 def _arg(x: Tensor, dim: int | None, keepdim: bool, op: str) -> Tensor:
     fn = getattr(x.xp, op)
-    dims = None if dim is None else normalize_dims(dim, x.ndim, op)
+    dims = None if dim is None else normalize_dims(dim, x.shape, op)
     if not dims:  # every element (dim=None, or a 0-d tensor)
         out = fn(x.array.reshape(-1))
         if keepdim:
@@ -183,7 +169,7 @@ def _arg(x: Tensor, dim: int | None, keepdim: bool, op: str) -> Tensor:
 
 def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) without overflow: the max is taken out first."""
-    dims = normalize_dims(dim, x.ndim, "logsumexp")
+    dims = normalize_dims(dim, x.shape, "logsumexp")
     m = amax(x, dims, keepdim=True).detach()
     out = (x - m).exp().sum(dim=dims, keepdim=True).log() + m
     return out if keepdim else out.reshape(tuple(s for i, s in enumerate(x.shape) if i not in dims))
@@ -256,10 +242,9 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *,
         return out.reshape((1,) * x.ndim) if keepdim else out
     if not isinstance(dim, int):
         raise TypeError(f"prod: dim must be an int or None, got {dim!r}")
+    axis = normalize_dim(dim, x.shape, "prod")
     if x.ndim == 0:
-        normalize_dims(dim, 0, "prod")
         return x.clone()
-    (axis,) = normalize_dims(dim, x.ndim, "prod")
     return Prod.apply(x, axis, keepdim)
 
 
@@ -304,10 +289,9 @@ def _running(input: Tensor, dim: int, dtype: Any, op: str, fn: Any) -> Tensor:
     x = input.to(dtype) if dtype is not None else input
     if x.dtype.kind in "bui":
         x = x.to(dtypes.int64)
+    axis = normalize_dim(dim, x.shape, op)
     if x.ndim == 0:
-        normalize_dims(dim, 0, op)
         return x.clone()
-    (axis,) = normalize_dims(dim, x.ndim, op)
     return fn.apply(x, axis)
 
 
@@ -378,7 +362,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
         p = 2
     if not isinstance(p, numbers.Real) or isinstance(p, bool):
         raise TypeError(f"norm: p must be a number, 'fro', inf or -inf, got {p!r}")
-    dims = normalize_dims(dim, x.ndim, "norm")
+    dims = normalize_dims(dim, x.shape, "norm")
     if p in (float("inf"), float("-inf")):
         if x.numel() == 0:
             raise RuntimeError(f"norm: p={p} of an empty tensor of shape {tuple(x.shape)}")
@@ -404,11 +388,10 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
         if flat.numel() == 0:
             return Tensor._make(input.xp.asarray(float("nan"), dtype=input.dtype), input.device)
         return median(flat, 0).values
+    axis = normalize_dim(dim, input.shape, "median")
     if input.ndim == 0:
-        normalize_dims(dim, 0, "median")
         return ValuesIndices(input.clone(), Tensor._make(input.xp.zeros((), dtype=dtypes.int64),
                                                          input.device))
-    (axis,) = normalize_dims(dim, input.ndim, "median")
     n = input.shape[axis]
     if n == 0:
         raise IndexError(f"median: cannot take the median of an empty dimension {dim} of a "

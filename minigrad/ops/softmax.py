@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from .reduction import normalize_dims
+from .dims import normalize_dim
 
 
 class Softmax(Function):
@@ -39,12 +39,10 @@ class LogSoftmax(Function):
 
 
 def softmax(x: Tensor, dim: int = -1) -> Tensor:
-    dims = normalize_dims(dim, x.ndim, "softmax")
-    axis = dims[0] if dims else None  # None: a 0-d tensor
+    axis = normalize_dim(dim, x.shape, "softmax") if x.ndim else None  # None: a 0-d tensor
     return Softmax.apply(x, axis)
 
 
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
-    dims = normalize_dims(dim, x.ndim, "log_softmax")
-    axis = dims[0] if dims else None  # None: a 0-d tensor
+    axis = normalize_dim(dim, x.shape, "log_softmax") if x.ndim else None  # None: a 0-d tensor
     return LogSoftmax.apply(x, axis)

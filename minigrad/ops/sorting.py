@@ -11,7 +11,8 @@ from typing import Any
 
 from .. import dtypes
 from ..tensor import Tensor
-from .indexing import _dim, gather
+from .dims import normalize_dim
+from .indexing import gather
 from .reduction import ValuesIndices
 
 
@@ -34,11 +35,10 @@ def _argsort(x: Tensor, dim: int, descending: bool, stable: bool) -> Any:
 def sort(input: Tensor, dim: int = -1, descending: bool = False,
          stable: bool = False) -> ValuesIndices:
     """(values, indices) sorted along ``dim``; ``values`` carries the gradient."""
+    dim = normalize_dim(dim, input.shape, "sort")
     if input.ndim == 0:
-        _dim(dim, 0, "sort", ())
         return ValuesIndices(input.clone(), Tensor._make(input.xp.zeros((), dtype=dtypes.int64),
                                                          input.device))
-    dim = _dim(dim, input.ndim, "sort", tuple(input.shape))
     indices = Tensor._make(_argsort(input, dim, descending, stable), input.device)
     return ValuesIndices(gather(input, dim, indices), indices)
 
@@ -55,7 +55,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True,
     always sorted; ``sorted=False`` allows any order in PyTorch, and sorted is one of them."""
     if not isinstance(k, numbers.Integral) or isinstance(k, bool):
         raise TypeError(f"topk: k must be an int, got {type(k).__name__}")
-    size = input.shape[_dim(dim, input.ndim, "topk", tuple(input.shape))] if input.ndim else 1
+    size = input.shape[normalize_dim(dim, input.shape, "topk")] if input.ndim else 1
     if not 0 <= k <= size:
         raise RuntimeError(f"topk: k={k} is out of range for dimension {dim} of size {size} "
                            f"(tensor of shape {tuple(input.shape)})")

@@ -211,6 +211,9 @@ def test_gather_and_scatter_shape_errors() -> None:
     with pytest.raises(IndexError, match=r"gather: dim 2 is out of range for a tensor of shape "
                                          r"\(2, 3\)"):
         mg.gather(x, 2, mg.zeros(2, 1, dtype=mg.int64))
+    for bad_dim, kind in ((1.0, "float"), (True, "bool")):  # torch: TypeError, not a range error
+        with pytest.raises(TypeError, match=f"gather: dim must be an int, got {kind}"):
+            mg.gather(x, bad_dim, mg.zeros(2, 1, dtype=mg.int64))
     with pytest.raises(RuntimeError, match=r"scatter: index of shape \(2, 2\) is larger than src "
                                            r"of shape \(2, 1\)"):
         mg.scatter(x, 1, mg.zeros(2, 2, dtype=mg.int64), mg.zeros(2, 1))

@@ -118,7 +118,8 @@ def test_mean_of_an_integer_tensor_is_refused_by_name() -> None:
 
 
 def test_reduction_dim_out_of_range_names_the_op() -> None:
-    with pytest.raises(IndexError, match="sum: dim 2 is out of range.*2 dimensions"):
+    with pytest.raises(IndexError, match=r"sum: dim 2 is out of range for a tensor of "
+                                          r"shape \(2, 3\) \(expected a dim in \[-2, 1\]\)"):
         mg.zeros(2, 3).sum(dim=2)
     with pytest.raises(ValueError, match="mean: dim .* repeats"):
         mg.zeros(2, 3).mean(dim=(1, -1))

@@ -325,6 +325,24 @@ def test_flip_argument_forms() -> None:
     assert mg.tensor(3.0).flip(()).item() == 3.0
 
 
+def test_0d_dims_follow_torch() -> None:
+    """flip and movedim take dim 0/-1 on a 0-d tensor, as torch does; roll and unflatten
+    refuse it (torch: "tensor has no dimensions"). The gradient still reaches the scalar."""
+    x = mg.tensor(3.0, dtype=mg.float64, requires_grad=True)
+    for out in (x.flip(0), mg.flip(x, [-1]), x.movedim(0, -1), mg.movedim(x, -1, 0)):
+        assert out.shape == () and out.item() == 3.0
+        (g,) = mg.autograd.grad(out * 2.0, x)
+        assert g.item() == 2.0
+    with pytest.raises(IndexError, match=r"roll: dim 0 is out of range for a tensor of shape "
+                                         r"\(\) \(it has no dimensions\)"):
+        mg.roll(x, 1, 0)
+    with pytest.raises(IndexError, match=r"unflatten: dim 0 is out of range.*\(\)"):
+        mg.unflatten(x, 0, (1,))
+    with pytest.raises(IndexError, match=r"flip: dim 1 is out of range for a tensor of shape "
+                                         r"\(\) \(expected a dim in \[-1, 0\]\)"):
+        x.flip(1)
+
+
 def test_flip_and_roll_errors() -> None:
     x = mg.zeros(2, 3)
     with pytest.raises(ValueError, match=r"flip: dims \(0, 0\) repeat an axis.*\(2, 3\)"):
