@@ -669,7 +669,7 @@ def _linear_taps(xp: Any, n_in: int, n_out: int, dtype: Any) -> tuple:
     """Source rows and weights of bilinear resampling along one axis, half-pixel centres
     (``align_corners=False``), as ``torch.nn.functional.interpolate``: src = (i + 0.5) * in/out - 0.5."""
     scale = n_in / n_out
-    src = xp.maximum((xp.arange(n_out, dtype=dtype) + 0.5) * dtype.type(scale) - 0.5, 0)
+    src = xp.maximum((xp.arange(n_out, dtype=dtype) + 0.5) * scale - 0.5, 0)  # Python scalars: dtype kept
     i0 = xp.minimum(xp.floor(src).astype(xp.int64), n_in - 1)
     i1 = xp.minimum(i0 + 1, n_in - 1)
     frac = (src - i0.astype(dtype)).astype(dtype)
@@ -742,7 +742,7 @@ class Resize(Transform):
             rows = xp.minimum(xp.floor(xp.arange(oh, dtype=xp.float32) * xp.float32(h / oh)).astype(xp.int64), h - 1)
             cols = xp.minimum(xp.floor(xp.arange(ow, dtype=xp.float32) * xp.float32(w / ow)).astype(xp.int64), w - 1)
             return _wrap(xp.take(xp.take(a, rows, axis=-2), cols, axis=-1), x.device)
-        work = a.dtype if a.dtype.kind == "f" else xp.dtype(xp.float32)
+        work = a.dtype if a.dtype.kind == "f" else xp.float32
         f = a.astype(work, copy=False)
         r0, r1, fy = _linear_taps(xp, h, oh, work)
         top, bottom = xp.take(f, r0, axis=-2), xp.take(f, r1, axis=-2)
