@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import dtypes
 from ..creation import empty
 from ..tensor import Tensor
 from . import functional as F
 from . import init
 from .module import Module
-from .parameter import Parameter
+from .parameter import Parameter, parameter_dtype
 
 
 class ReLU(Module):
@@ -261,9 +260,7 @@ class PReLU(Module):
                 or num_parameters < 1:
             raise ValueError(f"PReLU: num_parameters must be a positive int, got "
                              f"{num_parameters!r}")
-        dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
-        if not dtypes.is_floating(dtype):
-            raise TypeError(f"PReLU: the weight needs a floating dtype, got {dtype}")
+        dtype = parameter_dtype(dtype, "PReLU")
         self.num_parameters = num_parameters
         self.init = init
         self.weight = Parameter(empty(num_parameters, dtype=dtype, device=device))

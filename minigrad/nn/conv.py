@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import dtypes
 from ..creation import empty
 from ..ops.conv_transpose import conv_transpose, output_padding_for
-from ..ops.convolution import as_pair, conv_padding, convolve
+from ..ops.convolution import as_pair, check_conv_tensors, conv_padding, convolve
 from ..tensor import Tensor
 from . import init
 from .module import Module
-from .parameter import Parameter
+from .parameter import Parameter, parameter_dtype
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -42,11 +41,28 @@ def _check_layer_args(op: str, in_channels: Any, out_channels: Any, groups: Any,
                                   "by minigrad (only 'zeros')")
 
 
-def _param_dtype(dtype: Any, op: str) -> Any:
-    dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
-    if not dtypes.is_floating(dtype):
-        raise TypeError(f"{op}: parameters need a floating dtype, got {dtype}")
-    return dtype
+def _window_args(kernel_size: Any, stride: Any, dilation: Any, convert: Any, op: str) -> tuple:
+    """kernel_size, stride and dilation in the layer's form (``convert`` is ``as_pair`` or
+    ``as_single``), each refused unless positive."""
+    values = []
+    for name, value in (("kernel_size", kernel_size), ("stride", stride), ("dilation", dilation)):
+        value = convert(value, name, op)
+        if min(value if isinstance(value, tuple) else (value,)) <= 0:
+            raise ValueError(f"{op}: {name} must be positive, got {value}")
+        values.append(value)
+    return tuple(values)
+
+
+def _add_weight_and_bias(layer: Module, weight_shape: tuple, out_channels: int, bias: bool,
+                         dtype: Any, device: Any) -> None:
+    """Register ``weight`` (of the layer's own layout) and ``bias`` (or None), then give them
+    PyTorch's default initialisation through the layer's ``reset_parameters``."""
+    layer.weight = Parameter(empty(*weight_shape, dtype=dtype, device=device))
+    if bias:
+        layer.bias = Parameter(empty(out_channels, dtype=dtype, device=device))
+    else:
+        layer.register_parameter("bias", None)
+    layer.reset_parameters()
 
 
 def _conv_repr(layer: Module, padding_default: tuple, dilation_default: tuple) -> str:
@@ -89,55 +105,27 @@ class Conv2d(Module):
                  padding_mode: str = "zeros", device: Any = None, dtype: Any = None):
         super().__init__()
         _check_layer_args("Conv2d", in_channels, out_channels, groups, padding_mode)
-        kernel = as_pair(kernel_size, "kernel_size", "Conv2d")
-        stride, dilation = as_pair(stride, "stride", "Conv2d"), as_pair(dilation, "dilation", "Conv2d")
-        for name, value in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
-            if min(value) <= 0:
-                raise ValueError(f"Conv2d: {name} must be positive, got {value}")
+        kernel, stride, dilation = _window_args(kernel_size, stride, dilation, as_pair, "Conv2d")
         conv_padding(padding, kernel, stride, dilation, "Conv2d")  # refuse bad padding now
-        dtype = _param_dtype(dtype, "Conv2d")
+        dtype = parameter_dtype(dtype, "Conv2d")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.dilation = kernel, stride, dilation
         self.padding = padding if isinstance(padding, str) else as_pair(padding, "padding", "Conv2d")
         self.groups, self.padding_mode = groups, padding_mode
-        self.weight = Parameter(empty(out_channels, in_channels // groups, *kernel, dtype=dtype,
-                                      device=device))
-        if bias:
-            self.bias = Parameter(empty(out_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _add_weight_and_bias(self, (out_channels, in_channels // groups, *kernel), out_channels,
+                             bias, dtype, device)
 
     def reset_parameters(self) -> None:
         """PyTorch's default: U(+-1/sqrt(fan_in)) for weight and bias, fan_in = C/groups*kh*kw."""
         init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        if not isinstance(input, Tensor):
-            raise TypeError(f"Conv2d: expected a Tensor input, got {type(input).__name__}")
-        if input.ndim not in (3, 4):
-            raise ValueError(f"Conv2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got "
-                             f"shape {tuple(input.shape)}")
-        channels = input.shape[-3]
-        if channels != self.in_channels:
-            raise ValueError(f"Conv2d expected {self.in_channels} input channels, got {channels} "
-                             f"(input shape {tuple(input.shape)})")
+        _check_input(input, "Conv2d", 3, self.in_channels, "(N, C, H, W)")
         return convolve(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
                         self.groups, "Conv2d")
 
     def extra_repr(self) -> str:
-        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}")
-        if self.padding != (0, 0):
-            text += f", padding={self.padding!r}" if isinstance(self.padding, str) else \
-                f", padding={self.padding}"
-        if self.dilation != (1, 1):
-            text += f", dilation={self.dilation}"
-        if self.groups != 1:
-            text += f", groups={self.groups}"
-        if self.bias is None:
-            text += ", bias=False"
-        return text
+        return _conv_repr(self, (0, 0), (1, 1))
 
 
 # --- 1-D convolution ---------------------------------------------------------------------------
@@ -170,15 +158,7 @@ def convolve1d(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, 
                dilation: Any, groups: int, op: str) -> Tensor:
     """``conv1d`` with ``op`` naming the caller in errors: the checks in 1-D terms, then
     ``conv2d`` over an (N, C, 1, L) plane with a (O, C/groups, 1, k) weight."""
-    for name, t in (("input", input), ("weight", weight), ("bias", bias)):
-        if t is not None and not isinstance(t, Tensor):
-            raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
-    if input.ndim not in (2, 3):
-        raise ValueError(f"{op}: expected a 2-D (unbatched) or 3-D (batched) input, got shape "
-                         f"{tuple(input.shape)}")
-    if weight.ndim != 3:
-        raise ValueError(f"{op}: expected a 3-D weight (out_channels, in_channels/groups, kW), "
-                         f"got shape {tuple(weight.shape)}")
+    check_conv_tensors(input, weight, bias, op, 1, "(out_channels, in_channels/groups, kW)")
     if not isinstance(groups, int) or isinstance(groups, bool) or groups <= 0:
         raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
     out_channels, cg, k = weight.shape
@@ -222,25 +202,16 @@ class Conv1d(Module):
                  padding_mode: str = "zeros", device: Any = None, dtype: Any = None):
         super().__init__()
         _check_layer_args("Conv1d", in_channels, out_channels, groups, padding_mode)
-        kernel = as_single(kernel_size, "kernel_size", "Conv1d")
-        stride, dilation = as_single(stride, "stride", "Conv1d"), \
-            as_single(dilation, "dilation", "Conv1d")
-        for name, value in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
-            if value <= 0:
-                raise ValueError(f"Conv1d: {name} must be positive, got {value}")
+        kernel, stride, dilation = _window_args(kernel_size, stride, dilation, as_single,
+                                                "Conv1d")
         pad = _conv1d_padding(padding, kernel, stride, dilation, "Conv1d")  # refuse bad ones now
-        dtype = _param_dtype(dtype, "Conv1d")
+        dtype = parameter_dtype(dtype, "Conv1d")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.dilation = (kernel,), (stride,), (dilation,)
         self.padding = padding if isinstance(pad, str) else (pad[1],)
         self.groups, self.padding_mode = groups, padding_mode
-        self.weight = Parameter(empty(out_channels, in_channels // groups, kernel, dtype=dtype,
-                                      device=device))
-        if bias:
-            self.bias = Parameter(empty(out_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _add_weight_and_bias(self, (out_channels, in_channels // groups, kernel), out_channels,
+                             bias, dtype, device)
 
     def reset_parameters(self) -> None:
         """PyTorch's default: U(+-1/sqrt(fan_in)) for weight and bias, fan_in = C/groups*k."""
@@ -268,11 +239,7 @@ class ConvTranspose2d(Module):
         super().__init__()
         op = "ConvTranspose2d"
         _check_layer_args(op, in_channels, out_channels, groups, padding_mode)
-        kernel = as_pair(kernel_size, "kernel_size", op)
-        stride, dilation = as_pair(stride, "stride", op), as_pair(dilation, "dilation", op)
-        for name, value in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
-            if min(value) <= 0:
-                raise ValueError(f"{op}: {name} must be positive, got {value}")
+        kernel, stride, dilation = _window_args(kernel_size, stride, dilation, as_pair, op)
         if isinstance(padding, str):
             raise ValueError(f"{op}: padding must be an int or a pair of ints (PyTorch has no "
                              f"string padding for transposed convolutions), got {padding!r}")
@@ -285,18 +252,13 @@ class ConvTranspose2d(Module):
             raise ValueError(f"{op}: output_padding must be smaller than either stride or "
                              f"dilation, got output_padding={extra}, stride={stride}, "
                              f"dilation={dilation}")
-        dtype = _param_dtype(dtype, op)
+        dtype = parameter_dtype(dtype, op)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding = kernel, stride, padding
         self.dilation, self.output_padding = dilation, extra
         self.groups, self.padding_mode = groups, padding_mode
-        self.weight = Parameter(empty(in_channels, out_channels // groups, *kernel, dtype=dtype,
-                                      device=device))
-        if bias:
-            self.bias = Parameter(empty(out_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _add_weight_and_bias(self, (in_channels, out_channels // groups, *kernel), out_channels,
+                             bias, dtype, device)
 
     def reset_parameters(self) -> None:
         """PyTorch's default: U(+-1/sqrt(fan_in)), fan_in from the weight's dim 1 as for every

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import dtypes
 from ..creation import empty
 from ..tensor import Tensor
 from . import init
 from .module import Module
-from .parameter import Parameter
+from .parameter import Parameter, parameter_dtype
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
@@ -41,9 +40,7 @@ class Linear(Module):
         for name, value in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"Linear: {name} must be a non-negative int, got {value!r}")
-        dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
-        if not dtypes.is_floating(dtype):
-            raise TypeError(f"Linear: parameters need a floating dtype, got {dtype}")
+        dtype = parameter_dtype(dtype, "Linear")
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(empty(out_features, in_features, dtype=dtype, device=device))

@@ -13,7 +13,7 @@ from ..ops.normalization import normalize
 from ..tensor import Tensor
 from . import init
 from .module import Module
-from .parameter import Parameter
+from .parameter import Parameter, parameter_dtype
 
 
 class _BatchNorm(Module):
@@ -39,9 +39,7 @@ class _BatchNorm(Module):
             raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum!r}")
         if eps <= 0:
             raise ValueError(f"{name}: eps must be positive, got {eps!r}")
-        dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
-        if not dtypes.is_floating(dtype):
-            raise TypeError(f"{name}: parameters need a floating dtype, got {dtype}")
+        dtype = parameter_dtype(dtype, name)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
@@ -120,13 +118,6 @@ class BatchNorm2d(_BatchNorm):
     _shapes = "a 4-D (N, C, H, W)"
 
 
-def _param_dtype(dtype: Any, name: str) -> Any:
-    dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
-    if not dtypes.is_floating(dtype):
-        raise TypeError(f"{name}: parameters need a floating dtype, got {dtype}")
-    return dtype
-
-
 class LayerNorm(Module):
     """Normalise over the last dims given by ``normalized_shape`` (e.g. the feature dim of each
     token), with an elementwise learned scale (``weight``) and shift (``bias``)."""
@@ -137,7 +128,7 @@ class LayerNorm(Module):
         self.normalized_shape = as_shape(normalized_shape, "LayerNorm")
         if not self.normalized_shape:
             raise ValueError("LayerNorm: normalized_shape must name at least one dimension")
-        dtype = _param_dtype(dtype, "LayerNorm")
+        dtype = parameter_dtype(dtype, "LayerNorm")
         self.eps, self.elementwise_affine = eps, elementwise_affine
         if elementwise_affine:
             self.weight = Parameter(ones(self.normalized_shape, dtype=dtype, device=device))
@@ -177,7 +168,7 @@ class GroupNorm(Module):
         if num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
                              f"num_groups ({num_groups})")
-        dtype = _param_dtype(dtype, "GroupNorm")
+        dtype = parameter_dtype(dtype, "GroupNorm")
         self.num_groups, self.num_channels, self.eps, self.affine = \
             num_groups, num_channels, eps, affine
         if affine:

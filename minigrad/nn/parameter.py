@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import dtypes
 from ..tensor import Tensor
 
 
@@ -48,3 +49,12 @@ class Parameter(Tensor):
             out.grad = Tensor._make(self.grad.array.copy(), self.grad.device)
         memo[id(self)] = out
         return out
+
+
+def parameter_dtype(dtype: Any, layer: str) -> Any:
+    """The dtype a layer's new parameters get: the default float dtype unless ``dtype`` says
+    otherwise, and never an integer one (it could not hold a gradient)."""
+    dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
+    if not dtypes.is_floating(dtype):
+        raise TypeError(f"{layer}: parameters need a floating dtype, got {dtype}")
+    return dtype

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-from .. import dtypes
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..creation import empty
@@ -20,7 +19,7 @@ from ..ops.shape import IndexAdd
 from ..tensor import Tensor
 from . import init
 from .module import Module
-from .parameter import Parameter
+from .parameter import Parameter, parameter_dtype
 
 
 class EmbeddingLookup(Function):
@@ -132,9 +131,7 @@ class Embedding(Module):
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         if _weight is None:
-            dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
-            if not dtypes.is_floating(dtype):
-                raise TypeError(f"Embedding: weight needs a floating dtype, got {dtype}")
+            dtype = parameter_dtype(dtype, "Embedding")
             self.weight = Parameter(empty((num_embeddings, embedding_dim), dtype=dtype,
                                           device=device), requires_grad=not _freeze)
             self.reset_parameters()

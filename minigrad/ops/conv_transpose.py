@@ -17,30 +17,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from .convolution import ConvGeometry, ConvolutionInputGrad, as_pair
+from .convolution import ConvGeometry, ConvolutionInputGrad, as_pair, check_conv_tensors
 from ..tensor import Tensor
-
-
-def _check_tensors(input: Tensor, weight: Tensor, bias: Tensor | None, op: str) -> None:
-    for name, t in (("input", input), ("weight", weight), ("bias", bias)):
-        if t is not None and not isinstance(t, Tensor):
-            raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
-    if input.ndim not in (3, 4):
-        raise ValueError(f"{op}: expected a 3-D (unbatched) or 4-D (batched) input, got shape "
-                         f"{tuple(input.shape)}")
-    if weight.ndim != 4:
-        raise ValueError(f"{op}: expected a 4-D weight (in_channels, out_channels/groups, kH, kW), "
-                         f"got shape {tuple(weight.shape)}")
-    dtypes = {t.dtype for t in (input, weight, bias) if t is not None}
-    if len(dtypes) > 1 or input.dtype.kind != "f":
-        names = ", ".join(f"{n} {t.dtype}" for n, t in (("input", input), ("weight", weight),
-                                                        ("bias", bias)) if t is not None)
-        raise TypeError(f"{op}: input, weight and bias must share one floating dtype, got {names}")
-    devices = {t.device for t in (input, weight, bias) if t is not None}
-    if len(devices) > 1:
-        names = ", ".join(f"{n} on {t.device}" for n, t in (("input", input), ("weight", weight),
-                                                           ("bias", bias)) if t is not None)
-        raise RuntimeError(f"{op}: input, weight and bias must be on one device, got {names}")
 
 
 def _positive_pair(value: Any, name: str, op: str, minimum: int = 1) -> tuple:
@@ -114,7 +92,7 @@ def conv_transpose(input: Tensor, weight: Tensor, bias: Tensor | None, stride: A
                    padding: Any, output_padding: Any, groups: int, dilation: Any,
                    op: str) -> Tensor:
     """``conv_transpose2d`` with ``op`` naming the caller in errors."""
-    _check_tensors(input, weight, bias, op)
+    check_conv_tensors(input, weight, bias, op, 2, "(in_channels, out_channels/groups, kH, kW)")
     unbatched = input.ndim == 3
     x = input.unsqueeze(0) if unbatched else input
     geo = transposed_geometry(tuple(x.shape), tuple(weight.shape), stride, padding,

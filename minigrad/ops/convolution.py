@@ -311,30 +311,37 @@ def conv_geometry(input_shape: tuple, weight_shape: tuple, stride: Any, padding:
     return ConvGeometry((h, w), (kh, kw), stride, pads, dilation, groups, out)
 
 
-def _check_tensors(input: Tensor, weight: Tensor, bias: Tensor | None, op: str) -> None:
-    for name, t in (("input", input), ("weight", weight), ("bias", bias)):
-        if t is not None and not isinstance(t, Tensor):
+def check_conv_tensors(input: Tensor, weight: Tensor, bias: Tensor | None, op: str,
+                       spatial: int, weight_layout: str) -> None:
+    """What every convolution (1-D, 2-D, transposed) asks of its tensors before their shapes:
+    Tensors, an unbatched or batched input, a weight of ``weight_layout``, one floating
+    dtype and one device, each refused with a message naming ``op``."""
+    named = [(n, t) for n, t in (("input", input), ("weight", weight), ("bias", bias))
+             if t is not None]
+    for name, t in named:
+        if not isinstance(t, Tensor):
             raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
-    if input.ndim not in (3, 4):
-        raise ValueError(f"{op}: expected a 3-D (unbatched) or 4-D (batched) input, got shape "
-                         f"{tuple(input.shape)}")
-    if weight.ndim != 4:
-        raise ValueError(f"{op}: expected a 4-D weight (out_channels, in_channels/groups, kH, kW), "
-                         f"got shape {tuple(weight.shape)}")
-    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise ValueError(f"{op}: bias must have shape ({weight.shape[0]},) to match weight shape "
-                         f"{tuple(weight.shape)}, got {tuple(bias.shape)}")
-    dtypes = {t.dtype for t in (input, weight, bias) if t is not None}
-    if len(dtypes) > 1 or input.dtype.kind != "f":
-        names = ", ".join(f"{n} {t.dtype}" for n, t in (("input", input), ("weight", weight),
-                                                        ("bias", bias)) if t is not None)
+    if input.ndim not in (spatial + 1, spatial + 2):
+        raise ValueError(f"{op}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D "
+                         f"(batched) input, got shape {tuple(input.shape)}")
+    if weight.ndim != spatial + 2:
+        raise ValueError(f"{op}: expected a {spatial + 2}-D weight {weight_layout}, got shape "
+                         f"{tuple(weight.shape)}")
+    if len({t.dtype for _, t in named}) > 1 or input.dtype.kind != "f":
+        names = ", ".join(f"{n} {t.dtype}" for n, t in named)
         raise TypeError(f"{op}: input, weight and bias must share one floating dtype, got {names}")
+    if len({t.device for _, t in named}) > 1:
+        names = ", ".join(f"{n} on {t.device}" for n, t in named)
+        raise RuntimeError(f"{op}: input, weight and bias must be on one device, got {names}")
 
 
 def convolve(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
              dilation: Any, groups: int, op: str) -> Tensor:
     """``conv2d`` with ``op`` naming the caller in errors (``Conv2d`` from the layer)."""
-    _check_tensors(input, weight, bias, op)
+    check_conv_tensors(input, weight, bias, op, 2, "(out_channels, in_channels/groups, kH, kW)")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise ValueError(f"{op}: bias must have shape ({weight.shape[0]},) to match weight shape "
+                         f"{tuple(weight.shape)}, got {tuple(bias.shape)}")
     unbatched = input.ndim == 3
     x = input.unsqueeze(0) if unbatched else input
     geo = conv_geometry(tuple(x.shape), tuple(weight.shape), stride, padding, dilation, groups, op)

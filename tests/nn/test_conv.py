@@ -232,7 +232,7 @@ def test_state_dict_names_and_repr():
     assert repr(layer) == "Conv2d(3, 8, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), " \
                           "bias=False)"
     assert repr(Conv2d(4, 4, 1, groups=2, padding="same")) == \
-        "Conv2d(4, 4, kernel_size=(1, 1), stride=(1, 1), padding='same', groups=2)"
+        "Conv2d(4, 4, kernel_size=(1, 1), stride=(1, 1), padding=same, groups=2)"  # as torch
 
 
 # --- errors ---------------------------------------------------------------------------------------
