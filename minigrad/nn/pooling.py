@@ -8,15 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..ops.convolution import as_pair
-from ..ops.pooling import adaptive_avg_pool, avg_pool, max_pool
+from ..ops.pooling import adaptive_avg_pool, avg_pool, check_pool_input, max_pool
 from ..tensor import Tensor
 from .conv import as_single
 from .module import Module
 
 
-class MaxPool2d(Module):
-    """The largest value of each window; ``stride`` defaults to ``kernel_size``, padding counts
-    as -inf, and the gradient goes to each window's first maximum (as PyTorch)."""
+class _MaxPoolNd(Module):
+    """The arguments MaxPool1d and MaxPool2d share (PyTorch's ``_MaxPoolNd``); ``stride``
+    defaults to ``kernel_size``."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
                  return_indices: bool = False, ceil_mode: bool = False):
@@ -26,13 +26,18 @@ class MaxPool2d(Module):
         self.padding, self.dilation = padding, dilation
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
-    def forward(self, input: Tensor) -> Any:  # noqa: A002
-        return max_pool(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                        self.ceil_mode, self.return_indices, "MaxPool2d")
-
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class MaxPool2d(_MaxPoolNd):
+    """The largest value of each window; ``stride`` defaults to ``kernel_size``, padding counts
+    as -inf, and the gradient goes to each window's first maximum (as PyTorch)."""
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002
+        return max_pool(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                        self.ceil_mode, self.return_indices, "MaxPool2d")
 
 
 class AvgPool2d(Module):
@@ -72,22 +77,11 @@ class AdaptiveAvgPool2d(Module):
 
 
 # --- 1-D pooling: the 2-D pools over a unit-height plane ------------------------------------------
-def _as_sequence(input: Any, op: str) -> None:
-    """An (N, C, L) or unbatched (C, L) floating input."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
-    if input.ndim not in (2, 3):
-        raise ValueError(f"{op}: expected a 2-D (unbatched) or 3-D (batched) input, got shape "
-                         f"{tuple(input.shape)}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{op}: expected a floating-point input, got {input.dtype}")
-
-
 def _window_1d(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
                ceil_mode: bool, op: str) -> tuple:
     """Check 1-D window arguments against the input as PyTorch does; returns them as the
     (1, k)-style pairs of the 2-D pool (unit kernel, stride and dilation along the height)."""
-    _as_sequence(input, op)
+    check_pool_input(input, op, 1)
     k = as_single(kernel_size, "kernel_size", op)
     s = k if stride is None or stride == [] or stride == () else as_single(stride, "stride", op)
     p, d = as_single(padding, "padding", op), as_single(dilation, "dilation", op)
@@ -149,7 +143,7 @@ def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
 
 
 def _adaptive_avg_pool1d(input: Tensor, output_size: Any, op: str) -> Tensor:
-    _as_sequence(input, op)
+    check_pool_input(input, op, 1)
     size = as_single(output_size, "output_size", op)
     if size <= 0:
         raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
@@ -158,24 +152,12 @@ def _adaptive_avg_pool1d(input: Tensor, output_size: Any, op: str) -> Tensor:
     return adaptive_avg_pool(input.unsqueeze(-2), (1, size), op).squeeze(-2)
 
 
-class MaxPool1d(Module):
+class MaxPool1d(_MaxPoolNd):
     """The largest value of each window along L; ``stride`` defaults to ``kernel_size``."""
-
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
-                 return_indices: bool = False, ceil_mode: bool = False):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding, self.dilation = padding, dilation
-        self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input: Tensor) -> Any:  # noqa: A002
         return _max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                            self.ceil_mode, self.return_indices, "MaxPool1d")
-
-    def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
 class AvgPool1d(Module):
@@ -229,13 +211,7 @@ def _adaptive_max_pool(input: Tensor, output_size: Any, return_indices: bool, op
     gathered windows; the gradient goes to the first maximum in row-major order (PyTorch's
     rule) because each stage keeps its first maximum. Built from indexing and ``max(dim)``,
     so it is differentiable to any order."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
-    if input.ndim not in (3, 4):
-        raise ValueError(f"{op}: expected a 3-D (unbatched) or 4-D (batched) input, got shape "
-                         f"{tuple(input.shape)}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{op}: expected a floating-point input, got {input.dtype}")
+    check_pool_input(input, op, 2)
     h, w = input.shape[-2:]
     sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
     if len(sizes) != 2:
@@ -275,7 +251,7 @@ def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = 
 
 
 def _adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool, op: str) -> Any:
-    _as_sequence(input, op)
+    check_pool_input(input, op, 1)
     size = as_single(output_size, "output_size", op)
     result = _adaptive_max_pool(input.unsqueeze(-2), (1, size), return_indices, op)
     return tuple(r.squeeze(-2) for r in result) if return_indices else result.squeeze(-2)

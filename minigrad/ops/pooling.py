@@ -349,14 +349,20 @@ def pool_geometry(input_shape: tuple, kernel_size: Any, stride: Any, padding: An
     return PoolGeometry(tuple(sizes), kernel, stride, padding, dilation, tuple(out), tuple(padded))
 
 
-def _as_batch(input: Tensor, op: str) -> tuple[Tensor, bool]:
+def check_pool_input(input: Any, op: str, spatial: int) -> None:
+    """What every pool asks of its input: a floating Tensor with ``spatial`` dims after
+    (N,) C, so 1-D pools can word the error in their own terms."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
-    if input.ndim not in (3, 4):
-        raise ValueError(f"{op}: expected a 3-D (unbatched) or 4-D (batched) input, got shape "
-                         f"{tuple(input.shape)}")
+    if input.ndim not in (spatial + 1, spatial + 2):
+        raise ValueError(f"{op}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D "
+                         f"(batched) input, got shape {tuple(input.shape)}")
     if input.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating-point input, got {input.dtype}")
+
+
+def _as_batch(input: Tensor, op: str) -> tuple[Tensor, bool]:
+    check_pool_input(input, op, 2)
     return (input.unsqueeze(0), True) if input.ndim == 3 else (input, False)
 
 
