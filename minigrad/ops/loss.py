@@ -14,12 +14,14 @@ elementwise losses are compositions of tensor ops.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .. import dtypes
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
+from .activation import softplus
 from .softmax import LogSoftmax, Softmax
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -349,35 +351,44 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noq
     return out.reshape(()) if unbatched and reduction == "none" else out
 
 
+def _pointwise_inputs(input: Any, target: Any, op: str) -> None:
+    """Same-shaped float tensors (broadcasting would silently change the loss, as in mse_loss)."""
+    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
+        raise TypeError(f"{op}: expected input and target tensors, got {type(input).__name__} "
+                        f"and {type(target).__name__}")
+    if not dtypes.is_floating(input.dtype):
+        raise TypeError(f"{op}: expected a floating-point input, got {input.dtype}")
+    if input.device != target.device:
+        raise RuntimeError(f"{op}: input is on {input.device} but target is on {target.device}")
+    if tuple(input.shape) != tuple(target.shape):
+        raise ValueError(f"{op}: target shape {tuple(target.shape)} differs from input shape "
+                         f"{tuple(input.shape)}; broadcasting them would silently change the "
+                         "loss, so reshape one to match")
+
+
 def mse_loss(input: Tensor, target: Tensor, size_average: Any = None,  # noqa: A002
              reduce: Any = None, reduction: str = "mean") -> Tensor:
     """Mean squared error, (input - target)^2 reduced; both arguments are differentiable."""
     op = "mse_loss"
     _legacy(size_average, reduce, op)
     check_reduction(reduction, op)
-    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
-        raise TypeError(f"{op}: expected input and target tensors, got {type(input).__name__} "
-                        f"and {type(target).__name__}")
-    if tuple(input.shape) != tuple(target.shape):
-        raise ValueError(f"{op}: target shape {tuple(target.shape)} differs from input shape "
-                         f"{tuple(input.shape)}; broadcasting them would silently change the "
-                         "loss, so reshape one to match")
+    _pointwise_inputs(input, target, op)
     diff = input - target
     return _reduce(diff * diff, reduction)
 
 
-class Softplus(Function):
-    """log(1 + e^x), computed as logaddexp(0, x) so it neither overflows nor underflows."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x.xp.logaddexp(x.array.dtype.type(0), x.array)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * x.sigmoid()
+def _binary_target(input: Any, target: Any, what: str, op: str) -> Tensor:
+    """The checks both binary cross-entropies make: a floating input (``what``: logits or
+    probabilities) and a target of its shape, which is returned in the input's dtype."""
+    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
+        raise TypeError(f"{op}: expected input and target tensors, got {type(input).__name__} "
+                        f"and {type(target).__name__}")
+    if not dtypes.is_floating(input.dtype):
+        raise TypeError(f"{op}: expected floating-point {what}, got {input.dtype}")
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"{op}: target size {tuple(target.shape)} must be the same as input "
+                         f"size {tuple(input.shape)}")
+    return target if target.dtype == input.dtype else target.to(input.dtype)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A002
@@ -388,17 +399,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A00
     op = "binary_cross_entropy_with_logits"
     _legacy(size_average, reduce, op)
     check_reduction(reduction, op)
-    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
-        raise TypeError(f"{op}: expected input and target tensors, got {type(input).__name__} "
-                        f"and {type(target).__name__}")
-    if not dtypes.is_floating(input.dtype):
-        raise TypeError(f"{op}: expected floating-point logits, got {input.dtype}")
-    if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"{op}: target size {tuple(target.shape)} must be the same as input "
-                         f"size {tuple(input.shape)}")
-    if target.dtype != input.dtype:
-        target = target.to(input.dtype)
-    softplus_neg = Softplus.apply(-input)
+    target = _binary_target(input, target, "logits", op)
+    softplus_neg = softplus(-input, threshold=math.inf)  # log(1 + e^-x), never switched to linear
     if pos_weight is not None:
         _check_broadcast(pos_weight, input, "pos_weight", op)
         softplus_neg = softplus_neg * ((pos_weight - 1) * target + 1)
@@ -425,21 +427,6 @@ def _check_broadcast(t: Any, x: Tensor, name: str, op: str) -> None:
 
 
 # --- regression losses: L1, smooth L1, Huber ---------------------------------------------------
-def _pointwise_inputs(input: Any, target: Any, op: str) -> None:
-    """Same-shaped float tensors (broadcasting would silently change the loss, as in mse_loss)."""
-    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
-        raise TypeError(f"{op}: expected input and target tensors, got {type(input).__name__} "
-                        f"and {type(target).__name__}")
-    if not dtypes.is_floating(input.dtype):
-        raise TypeError(f"{op}: expected a floating-point input, got {input.dtype}")
-    if input.device != target.device:
-        raise RuntimeError(f"{op}: input is on {input.device} but target is on {target.device}")
-    if tuple(input.shape) != tuple(target.shape):
-        raise ValueError(f"{op}: target shape {tuple(target.shape)} differs from input shape "
-                         f"{tuple(input.shape)}; broadcasting them would silently change the "
-                         "loss, so reshape one to match")
-
-
 def _same_shape_weight(weight: Any, input: Tensor, op: str) -> None:
     if not isinstance(weight, Tensor):
         raise TypeError(f"{op}: weight must be a Tensor or None, got {type(weight).__name__}")
@@ -550,17 +537,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     op = "binary_cross_entropy"
     _legacy(size_average, reduce, op)
     check_reduction(reduction, op)
-    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
-        raise TypeError(f"{op}: expected input and target tensors, got {type(input).__name__} "
-                        f"and {type(target).__name__}")
-    if not dtypes.is_floating(input.dtype):
-        raise TypeError(f"{op}: expected floating-point probabilities, got {input.dtype}")
-    if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"{op}: using a target size {tuple(target.shape)} that is different to "
-                         f"the input size {tuple(input.shape)} is not supported; please ensure "
-                         "they have the same size")
-    if target.dtype != input.dtype:
-        target = target.to(input.dtype)
+    target = _binary_target(input, target, "probabilities", op)
     _check_unit_interval(input, "input", op)
     _check_unit_interval(target, "target", op)
     loss = BinaryCrossEntropy.apply(input, target)

@@ -251,7 +251,7 @@ def test_float32_stays_float32(layer):
 
 # --- errors --------------------------------------------------------------------------------
 @pytest.mark.parametrize("fn", ["l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
-                                "kl_div"])
+                                "kl_div", "mse_loss", "binary_cross_entropy_with_logits"])
 def test_shape_mismatch_is_an_error_naming_the_op_and_shapes(fn):
     x, t = mg.full((2, 3), 0.5), mg.full((3,), 0.5)
     with pytest.raises(ValueError, match=rf"{fn}.*\(3,\).*\(2, 3\)"):
@@ -259,7 +259,7 @@ def test_shape_mismatch_is_an_error_naming_the_op_and_shapes(fn):
 
 
 @pytest.mark.parametrize("fn", ["l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
-                                "kl_div"])
+                                "kl_div", "mse_loss", "binary_cross_entropy_with_logits"])
 def test_bad_reduction_and_non_tensors(fn):
     x = mg.full((2,), 0.5)
     with pytest.raises(ValueError, match=rf"{fn}: reduction='avg'"):
@@ -269,6 +269,16 @@ def test_bad_reduction_and_non_tensors(fn):
     if fn != "kl_div":
         with pytest.raises(ValueError, match="batchmean"):
             getattr(F, fn)(x, x, reduction="batchmean")
+
+
+def test_mse_loss_refuses_integer_inputs_as_torch():
+    """torch: "mse_cpu" not implemented for 'Long'; mse_loss shares the regression losses'
+    input check, so it names itself and the dtype instead of failing later in mean()."""
+    a = mg.tensor([1, 2])
+    for reduction in ("mean", "sum", "none"):
+        with pytest.raises(TypeError, match="mse_loss: expected a floating-point input, got "
+                                            "int64"):
+            F.mse_loss(a, a, reduction=reduction)
 
 
 def test_bce_refuses_values_outside_0_1_as_torch():
