@@ -3,6 +3,8 @@ spellings of it (mm, bmm, dot) and outer, einsum, and the tolerance comparisons
 (isclose, allclose, equal)."""
 from __future__ import annotations
 
+from typing import Any
+
 from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
@@ -54,21 +56,24 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
 
 
 # --- PyTorch's strict spellings of matmul ---------------------------------------------------------
-def _same_dtype(op: str, a: Tensor, b: Tensor) -> None:
+def _check_operands(op: str, a: Tensor, b: Tensor, ndim: int | None = None,
+                    same_dtype: bool = True) -> None:
+    """Two tensors (of exactly ``ndim`` dims where given; of one dtype for PyTorch's strict
+    spellings, which do not promote): the checks mm, bmm, dot, outer and isclose share."""
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError(f"{op}: expected two tensors, got {type(a).__name__} and "
                         f"{type(b).__name__}")
-    if a.dtype != b.dtype:
+    if same_dtype and a.dtype != b.dtype:
         raise RuntimeError(f"{op}: expected both tensors to have the same dtype, got {a.dtype} "
                            f"and {b.dtype}")
+    if ndim is not None and (a.ndim != ndim or b.ndim != ndim):
+        raise RuntimeError(f"{op}: expected two {ndim}-D tensors, got shapes {tuple(a.shape)} "
+                           f"and {tuple(b.shape)}")
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """Matrix x matrix, without matmul's broadcasting or promotion: a wrong shape is an error."""
-    _same_dtype("mm", input, mat2)
-    if input.ndim != 2 or mat2.ndim != 2:
-        raise RuntimeError(f"mm: expected two 2-D tensors, got shapes {tuple(input.shape)} and "
-                           f"{tuple(mat2.shape)}")
+    _check_operands("mm", input, mat2, 2)
     if input.shape[1] != mat2.shape[0]:
         raise RuntimeError(f"mm: shapes {tuple(input.shape)} and {tuple(mat2.shape)} cannot be "
                            f"multiplied ({input.shape[1]} != {mat2.shape[0]})")
@@ -77,10 +82,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batches of matrix products, with equal batch sizes (no broadcasting)."""
-    _same_dtype("bmm", input, mat2)
-    if input.ndim != 3 or mat2.ndim != 3:
-        raise RuntimeError(f"bmm: expected two 3-D tensors, got shapes {tuple(input.shape)} and "
-                           f"{tuple(mat2.shape)}")
+    _check_operands("bmm", input, mat2, 3)
     if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
         raise RuntimeError(f"bmm: shapes {tuple(input.shape)} and {tuple(mat2.shape)} cannot be "
                            f"multiplied (need (b, n, m) and (b, m, p))")
@@ -89,10 +91,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 
 def dot(input: Tensor, other: Tensor) -> Tensor:
     """Inner product of two 1-D tensors of the same length, as a 0-d tensor."""
-    _same_dtype("dot", input, other)
-    if input.ndim != 1 or other.ndim != 1:
-        raise RuntimeError(f"dot: expected two 1-D tensors, got shapes {tuple(input.shape)} and "
-                           f"{tuple(other.shape)}")
+    _check_operands("dot", input, other, 1)
     if input.shape[0] != other.shape[0]:
         raise RuntimeError(f"dot: tensors of shapes {tuple(input.shape)} and "
                            f"{tuple(other.shape)} have different lengths")
@@ -101,12 +100,7 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """Outer product of two vectors: ``out[i, j] = input[i] * vec2[j]`` (dtypes promote)."""
-    if not isinstance(input, Tensor) or not isinstance(vec2, Tensor):
-        raise TypeError(f"outer: expected two tensors, got {type(input).__name__} and "
-                        f"{type(vec2).__name__}")
-    if input.ndim != 1 or vec2.ndim != 1:
-        raise RuntimeError(f"outer: expected two 1-D tensors, got shapes {tuple(input.shape)} "
-                           f"and {tuple(vec2.shape)}")
+    _check_operands("outer", input, vec2, 1, same_dtype=False)
     return input.unsqueeze(1) * vec2.unsqueeze(0)
 
 
@@ -230,7 +224,7 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
             equal_nan: bool = False) -> Tensor:
     """Elementwise ``|input - other| <= atol + rtol * |other|`` (equal infinities are close;
     NaNs only with ``equal_nan``), as a bool tensor."""
-    _same_dtype("isclose", input, other)
+    _check_operands("isclose", input, other)
     if input.device != other.device:
         raise RuntimeError(f"isclose: expected both tensors on the same device, got "
                            f"{input.device} and {other.device}")
