@@ -118,7 +118,27 @@ class BatchNorm2d(_BatchNorm):
     _shapes = "a 4-D (N, C, H, W)"
 
 
-class LayerNorm(Module):
+class _AffineNorm(Module):
+    """What LayerNorm and GroupNorm share: an optional learned scale (``weight``, starting at
+    1) and shift (``bias``, starting at 0) applied after normalising."""
+
+    def _add_affine(self, shape: tuple, affine: bool, bias: bool, dtype: Any,
+                    device: Any) -> None:
+        """Register weight and bias of ``shape``, or None where switched off."""
+        self.register_parameter("weight", Parameter(ones(shape, dtype=dtype, device=device))
+                                if affine else None)
+        self.register_parameter("bias", Parameter(zeros(shape, dtype=dtype, device=device))
+                                if affine and bias else None)
+
+    def reset_parameters(self) -> None:
+        """Weight 1, bias 0: the identity on normalised values."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+
+class LayerNorm(_AffineNorm):
     """Normalise over the last dims given by ``normalized_shape`` (e.g. the feature dim of each
     token), with an elementwise learned scale (``weight``) and shift (``bias``)."""
 
@@ -130,22 +150,7 @@ class LayerNorm(Module):
             raise ValueError("LayerNorm: normalized_shape must name at least one dimension")
         dtype = parameter_dtype(dtype, "LayerNorm")
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(ones(self.normalized_shape, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(zeros(self.normalized_shape, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-
-    def reset_parameters(self) -> None:
-        """Weight 1, bias 0: the identity on normalised values."""
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        self._add_affine(self.normalized_shape, elementwise_affine, bias, dtype, device)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -155,7 +160,7 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
-class GroupNorm(Module):
+class GroupNorm(_AffineNorm):
     """Normalise each sample's (N, C, *) channels in ``num_groups`` groups, then a per-channel
     learned scale and shift; batch-size independent."""
 
@@ -171,22 +176,7 @@ class GroupNorm(Module):
         dtype = parameter_dtype(dtype, "GroupNorm")
         self.num_groups, self.num_channels, self.eps, self.affine = \
             num_groups, num_channels, eps, affine
-        if affine:
-            self.weight = Parameter(ones(num_channels, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(zeros(num_channels, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-
-    def reset_parameters(self) -> None:
-        """Weight 1, bias 0."""
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        self._add_affine((num_channels,), affine, bias, dtype, device)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if isinstance(input, Tensor) and input.ndim >= 2 and input.shape[1] != self.num_channels:

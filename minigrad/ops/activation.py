@@ -16,6 +16,7 @@ from typing import Any
 from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
+from .elementwise import _float_input as promote_to_float
 from .elementwise import clamp, exp, sigmoid, sigmoid_array, tanh, where
 
 SQRT1_2 = math.sqrt(0.5)
@@ -154,7 +155,7 @@ class Erfc(Function):
 def _float_input(x: Any, op: str) -> Tensor:
     """erf/erfc of an integer tensor computes in the default float dtype, as in PyTorch."""
     _check_tensor(x, op)
-    return x if dtypes.is_floating(x.dtype) else x.to(dtypes.get_default_dtype())
+    return promote_to_float(x, op)
 
 
 def erf(input: Tensor) -> Tensor:  # noqa: A002
