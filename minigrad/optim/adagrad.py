@@ -39,8 +39,8 @@ class Adagrad(Optimizer):
                 self._init_state(p)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        for key in ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
-            self._check_number(group, key)
+        self._check_numbers(group, "lr", "lr_decay", "weight_decay", "initial_accumulator_value",
+                            "eps")
 
     def _init_state(self, p: Tensor) -> dict[str, Any]:
         state = self.state[p]

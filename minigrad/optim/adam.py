@@ -33,9 +33,7 @@ class Adam(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         name = type(self).__name__
-        self._check_number(group, "lr")
-        self._check_number(group, "eps")
-        self._check_number(group, "weight_decay")
+        self._check_numbers(group, "lr", "eps", "weight_decay")
         betas = group["betas"]
         if not isinstance(betas, (tuple, list)) or len(betas) != 2 or \
                 not all(isinstance(b, numbers.Real) and not isinstance(b, bool) for b in betas):

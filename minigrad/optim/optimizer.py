@@ -124,6 +124,11 @@ class Optimizer:
             bound = f">= {low}" if high is None else f"in [{low}, {high}{')' if high_open else ']'}"
             raise ValueError(f"{name}: invalid {key} value {value!r} (must be {bound})")
 
+    def _check_numbers(self, group: dict[str, Any], *keys: str) -> None:
+        """Each of ``keys`` a real number >= 0: the common case of every optimizer's check."""
+        for key in keys:
+            self._check_number(group, key)
+
     # --- the training-loop API -----------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients of the last backward, which would otherwise add up."""

@@ -29,8 +29,7 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        for key in ("lr", "eps", "momentum", "weight_decay", "alpha"):
-            self._check_number(group, key)
+        self._check_numbers(group, "lr", "eps", "momentum", "weight_decay", "alpha")
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Apply one update to every parameter that has a gradient; returns the closure's loss."""

@@ -28,10 +28,7 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        self._check_number(group, "lr")
-        self._check_number(group, "momentum")
-        self._check_number(group, "dampening")
-        self._check_number(group, "weight_decay")
+        self._check_numbers(group, "lr", "momentum", "dampening", "weight_decay")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(f"SGD: Nesterov momentum requires a momentum > 0 and zero dampening, "
                              f"got momentum={group['momentum']}, dampening={group['dampening']}")

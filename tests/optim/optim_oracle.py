@@ -130,3 +130,40 @@ def compare_trajectory(torch: Any, build: Build, dtype: Any, steps: int = STEPS,
         ref.step(plan[t])
         assert_same_step(ours, ref, dtype, t)
     return ours
+
+
+def continue_from_torch_state_dict(torch: Any, make_theirs: Callable[[list], Any],
+                                   make_ours: Callable[[list], Any], before: int,
+                                   after: int) -> tuple[Any, list]:
+    """A checkpoint written by torch resumes here: torch steps ``before`` times, its
+    state_dict (PyTorch's own layout, tensors converted) loads into ``make_ours``'s optimizer
+    over copies of the parameters, then both step ``after`` more times and must agree at
+    every step. Returns (our optimizer, our parameters) for checks of the loaded state."""
+    rng = np.random.default_rng(3)
+    init = [rng.standard_normal((3, 2)), rng.standard_normal(4)]
+    theirs_p = [torch.tensor(a, requires_grad=True) for a in init]
+    theirs = make_theirs(theirs_p)
+
+    def grads(t: int) -> list:
+        return [np.random.default_rng(t).standard_normal(a.shape) for a in init]
+
+    for t in range(before):
+        for p, g in zip(theirs_p, grads(t)):
+            p.grad = torch.tensor(g)
+        theirs.step()
+    sd = theirs.state_dict()
+    converted = {"state": {i: {k: mg.tensor(v.numpy()) for k, v in s.items()}
+                           for i, s in sd["state"].items()},
+                 "param_groups": sd["param_groups"]}
+    ours_p = [mg.tensor(p.detach().numpy(), requires_grad=True) for p in theirs_p]
+    ours = make_ours(ours_p)
+    ours.load_state_dict(converted)
+    for t in range(before, before + after):
+        for p, q, g in zip(ours_p, theirs_p, grads(t)):
+            p.grad, q.grad = mg.tensor(g), torch.tensor(g)
+        ours.step()
+        theirs.step()
+        for p, q in zip(ours_p, theirs_p):
+            np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(),
+                                       **TOLERANCE[np.float64], err_msg=f"step {t}")
+    return ours, ours_p

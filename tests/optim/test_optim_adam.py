@@ -6,7 +6,7 @@ import pytest
 
 import minigrad as mg
 from minigrad.optim import Adam, AdamW
-from optim_oracle import compare_trajectory
+from optim_oracle import compare_trajectory, continue_from_torch_state_dict
 
 # Each config makes one detail of the update visible in the trajectory: a large eps
 # (with small gradients) exposes where eps enters, betas=(0.5, .) takes lerp's
@@ -132,31 +132,8 @@ def test_adam_rejects_bad_hyperparameters(kwargs, message):
 def test_loads_a_torch_adam_state_dict_and_continues_in_step():
     """PyTorch's layout (with its tensor 'step' and extra group flags) loads as is."""
     torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(3)
-    init = [rng.standard_normal((3, 2)), rng.standard_normal(4)]
-    theirs_p = [torch.tensor(a, requires_grad=True) for a in init]
-    theirs = torch.optim.Adam(theirs_p, lr=0.05, weight_decay=0.1, amsgrad=True)
-
-    def grads(t):
-        return [np.random.default_rng(t).standard_normal(a.shape) for a in init]
-
-    for t in range(5):
-        for p, g in zip(theirs_p, grads(t)):
-            p.grad = torch.tensor(g)
-        theirs.step()
-    sd = theirs.state_dict()
-    converted = {"state": {i: {k: mg.tensor(v.numpy()) for k, v in s.items()}
-                           for i, s in sd["state"].items()},
-                 "param_groups": sd["param_groups"]}
-    ours_p = [mg.tensor(p.detach().numpy(), requires_grad=True) for p in theirs_p]
-    ours = Adam(ours_p, lr=1.0)
-    ours.load_state_dict(converted)
-    assert ours.state[ours_p[0]]["step"] == 5 and ours.param_groups[0]["lr"] == 0.05
-    for t in range(5, 10):
-        for p, q, g in zip(ours_p, theirs_p, grads(t)):
-            p.grad, q.grad = mg.tensor(g), torch.tensor(g)
-        ours.step()
-        theirs.step()
-        for p, q in zip(ours_p, theirs_p):
-            np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-11,
-                                       atol=1e-13)
+    ours, ours_p = continue_from_torch_state_dict(
+        torch, lambda ps: torch.optim.Adam(ps, lr=0.05, weight_decay=0.1, amsgrad=True),
+        lambda ps: Adam(ps, lr=1.0), before=5, after=5)
+    assert ours.state[ours_p[0]]["step"] == 10 and ours.param_groups[0]["lr"] == 0.05
+    assert ours.param_groups[0]["amsgrad"] is True

@@ -9,7 +9,7 @@ import pytest
 
 import minigrad as mg
 from minigrad.optim import RMSprop
-from optim_oracle import compare_trajectory
+from optim_oracle import compare_trajectory, continue_from_torch_state_dict
 
 # Every combination of the switches that change the update's form, each with a large lr and
 # a large eps so that where eps and the decay enter shows up in the trajectory.
@@ -96,34 +96,11 @@ def test_defaults_are_pytorchs():
 
 def test_loads_a_torch_state_dict_and_continues_in_step():
     torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(3)
-    init = [rng.standard_normal((3, 2)), rng.standard_normal(4)]
-    theirs_p = [torch.tensor(a, requires_grad=True) for a in init]
-    theirs = torch.optim.RMSprop(theirs_p, lr=0.02, momentum=0.5, centered=True)
-
-    def grads(t):
-        return [np.random.default_rng(t).standard_normal(a.shape) for a in init]
-
-    for t in range(4):
-        for p, g in zip(theirs_p, grads(t)):
-            p.grad = torch.tensor(g)
-        theirs.step()
-    sd = theirs.state_dict()
-    converted = {"state": {i: {k: mg.tensor(v.numpy()) for k, v in s.items()}
-                           for i, s in sd["state"].items()},
-                 "param_groups": sd["param_groups"]}
-    ours_p = [mg.tensor(p.detach().numpy(), requires_grad=True) for p in theirs_p]
-    ours = RMSprop(ours_p, lr=1.0)
-    ours.load_state_dict(converted)
-    assert ours.state[ours_p[0]]["step"] == 4 and ours.param_groups[0]["centered"] is True
-    for t in range(4, 8):
-        for p, q, g in zip(ours_p, theirs_p, grads(t)):
-            p.grad, q.grad = mg.tensor(g), torch.tensor(g)
-        ours.step()
-        theirs.step()
-        for p, q in zip(ours_p, theirs_p):
-            np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-11,
-                                       atol=1e-13)
+    ours, ours_p = continue_from_torch_state_dict(
+        torch, lambda ps: torch.optim.RMSprop(ps, lr=0.02, momentum=0.5, centered=True),
+        lambda ps: RMSprop(ps, lr=1.0), before=4, after=4)
+    assert ours.state[ours_p[0]]["step"] == 8 and ours.param_groups[0]["centered"] is True
+    assert ours.param_groups[0]["lr"] == 0.02
 
 
 def test_writing_a_parameter_invalidates_graphs_that_saved_it():
