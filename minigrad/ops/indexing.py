@@ -1,8 +1,9 @@
 """Indexing along a dimension and structured selections: gather/scatter, index_select,
 masked_fill, take_along_dim, tril/triu, diag/diagonal/trace.
 
-Gather and its adjoint, scatter-add into zeros, are one pair of Functions (``Gather`` and
-``ScatterAdd``) whose backwards call each other, so every op here supports double backward.
+Gather and its adjoint, scatter-add into zeros, are the advanced-indexing pair of
+``shape.py`` (``GetItem`` and ``IndexAdd``), whose backwards call each other, so every op here
+supports double backward.
 Index tensors are bounds-checked before use: NumPy would raise an unreadable error and
 CuPy would wrap out-of-range indices silently.
 """
@@ -16,6 +17,7 @@ from ..autograd.function import Function
 from ..tensor import Tensor
 from .dims import normalize_dim
 from .elementwise import where
+from .shape import GetItem, IndexAdd
 
 
 # --- argument checks ------------------------------------------------------------------------
@@ -77,32 +79,17 @@ def _check_along(x: Tensor, dim: int, index: Tensor, op: str, src: Tensor | None
 
 
 # --- the gather / scatter-add pair ------------------------------------------------------------
-class Gather(Function):
-    """``x[index]`` for a precomputed (advanced) index tuple; repeated positions are fine."""
-
-    @staticmethod
-    def forward(ctx, x, index):
-        ctx.shape, ctx.index = x.shape, index
-        return x.array.reshape(x.shape or (1,))[index]
-
-    @staticmethod
-    def backward(ctx, grad):
-        return ScatterAdd.apply(grad, ctx.shape, ctx.index), None
+def _gather(x: Tensor, index: tuple) -> Tensor:
+    """``x[index]`` for a precomputed advanced index tuple (repeated positions are fine), via
+    ``GetItem``, whose backward scatter-adds; a 0-d ``x`` is indexed as a one-element vector."""
+    return GetItem.apply(x if x.ndim else x.reshape(1), index)
 
 
-class ScatterAdd(Function):
-    """Add ``values`` into zeros of ``shape`` at ``index``; repeated positions add up."""
-
-    @staticmethod
-    def forward(ctx, values, shape, index):
-        ctx.index = index
-        out = values.xp.zeros(shape or (1,), dtype=values.dtype)
-        values.backend.scatter_add(out, index, values.array)
-        return out.reshape(shape)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return Gather.apply(grad, ctx.index), None, None
+def _scatter_add_into_zeros(values: Tensor, shape: tuple, index: tuple) -> Tensor:
+    """The adjoint of ``_gather``: ``values`` added into zeros of ``shape`` at ``index``
+    (repeated positions add up), via ``IndexAdd``, whose backward gathers."""
+    out = IndexAdd.apply(values, shape or (1,), index)
+    return out if shape else out.reshape(())
 
 
 def _leading(t: Tensor, shape: tuple) -> Tensor:
@@ -119,7 +106,7 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     dim = normalize_dim(dim, input.shape, "gather")
     index = _index(index, input, "gather")
     _check_along(input, dim, index, "gather")
-    return Gather.apply(input, _along(index, dim)).reshape(index.shape)
+    return _gather(input, _along(index, dim)).reshape(index.shape)
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
@@ -158,8 +145,7 @@ class Scatter(Function):
     @staticmethod
     def backward(ctx, grad):
         gx = grad * ctx.keep if ctx.needs_input_grad[0] else None
-        gs = Gather.apply(grad, ctx.index).reshape(ctx.src_shape) if ctx.needs_input_grad[1] \
-            else None
+        gs = _gather(grad, ctx.index).reshape(ctx.src_shape) if ctx.needs_input_grad[1] else None
         return gx, gs, None
 
 
@@ -202,7 +188,8 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
         raise TypeError(f"scatter_add: src must be a tensor, got {type(src).__name__}")
     src = _src_tensor(input, src, None, index, "scatter_add")
     _check_along(input, dim, index, "scatter_add", src)
-    added = ScatterAdd.apply(_leading(src, index.shape), tuple(input.shape), _along(index, dim))
+    added = _scatter_add_into_zeros(_leading(src, index.shape), tuple(input.shape),
+                                    _along(index, dim))
     return input + added
 
 
@@ -238,7 +225,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
                          f"{tuple(index.shape)}")
     _check_range(index, (input.shape or (1,))[dim], "index_select", dim, tuple(input.shape))
     flat = index.array.reshape(-1).astype(dtypes.int64, copy=False)
-    out = Gather.apply(input, (slice(None),) * dim + (flat,))
+    out = _gather(input, (slice(None),) * dim + (flat,))
     return out if input.ndim else out.reshape(())
 
 

@@ -18,7 +18,7 @@ from ..autograd.function import Function
 from ..tensor import Tensor
 from .broadcast import broadcast_shapes
 from .dims import normalize_dim
-from .shape import Clone, cat, expand, getitem, permute, reshape, stack, transpose
+from .shape import Clone, cat, expand, getitem, infer_size, permute, reshape, stack, transpose
 
 
 # --- argument helpers ----------------------------------------------------------------------------
@@ -247,18 +247,14 @@ def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
         raise ValueError("unflatten: sizes must be non-empty")
     if sizes.count(-1) > 1 or any(s < -1 for s in sizes):
         raise ValueError(f"unflatten: sizes {sizes} may hold only one -1 and no other negative")
-    known = 1
-    for s in sizes:
-        known *= s if s != -1 else 1
-    if -1 in sizes:
-        if known == 0 or size % known:
-            raise ValueError(f"unflatten: sizes {sizes} cannot be resolved for dimension {dim} "
-                             f"of size {size} (tensor of shape {tuple(input.shape)})")
-        sizes = tuple(size // known if s == -1 else s for s in sizes)
-    elif known != size:
+    resolved = infer_size(sizes, size)
+    if resolved is None and -1 in sizes:
+        raise ValueError(f"unflatten: sizes {sizes} cannot be resolved for dimension {dim} "
+                         f"of size {size} (tensor of shape {tuple(input.shape)})")
+    if resolved is None:
         raise ValueError(f"unflatten: sizes {sizes} don't multiply up to the size {size} of "
                          f"dimension {dim} (tensor of shape {tuple(input.shape)})")
-    return reshape(input, input.shape[:dim] + sizes + input.shape[dim + 1:])
+    return reshape(input, input.shape[:dim] + resolved + input.shape[dim + 1:])
 
 
 # --- repeating -------------------------------------------------------------------------------------

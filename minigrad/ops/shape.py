@@ -17,23 +17,29 @@ from .broadcast import sum_to_shape
 
 
 # --- reshaping ------------------------------------------------------------------------
+def infer_size(sizes: tuple, numel: int) -> tuple | None:
+    """``sizes`` (at most one -1) with the -1 worked out so that they hold ``numel``
+    elements; None where no such sizes exist. reshape and unflatten word their own errors."""
+    known = 1
+    for s in sizes:
+        if s != -1:
+            known *= s
+    if -1 not in sizes:
+        return sizes if known == numel else None
+    if known == 0 or numel % known:
+        return None
+    return tuple(numel // known if s == -1 else s for s in sizes)
+
+
 def _resolve_shape(shape: Sequence, numel: int, op: str, old: tuple) -> tuple:
     shape = tuple(int(s) for s in shape)
     if shape.count(-1) > 1:
         raise ValueError(f"{op}: only one dimension can be -1, got {shape}")
-    known = 1
-    for s in shape:
-        if s != -1:
-            known *= s
-    if -1 in shape:
-        if known == 0 or numel % known:
-            raise ValueError(f"{op}: shape {shape} is invalid for a tensor of shape {old} "
-                             f"({numel} elements)")
-        shape = tuple(numel // known if s == -1 else s for s in shape)
-    elif known != numel:
+    resolved = infer_size(shape, numel)
+    if resolved is None:
         raise ValueError(f"{op}: shape {shape} is invalid for a tensor of shape {old} "
                          f"({numel} elements)")
-    return shape
+    return resolved
 
 
 class Reshape(Function):
