@@ -167,3 +167,29 @@ def continue_from_torch_state_dict(torch: Any, make_theirs: Callable[[list], Any
             np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(),
                                        **TOLERANCE[np.float64], err_msg=f"step {t}")
     return ours, ours_p
+
+
+def assert_state_dict_matches(torch: Any, build: Build, keys: tuple, steps: int = 3) -> None:
+    """After ``steps`` unit-gradient steps, minigrad's state_dict has torch's layout: the same
+    state indices and per-parameter keys in the same order, the step count, the ``keys``
+    tensors (float32, like the parameters, and equal to torch's) and every group value."""
+    ours_p = [mg.randn(2, 3, requires_grad=True), mg.randn(3, requires_grad=True)]
+    theirs_p = [torch.tensor(p.detach().numpy(), requires_grad=True) for p in ours_p]
+    ours, theirs = build(mg_optim, ours_p)[0], build(torch.optim, theirs_p)[0]
+    for _ in range(steps):
+        for p, q in zip(ours_p, theirs_p):
+            p.grad, q.grad = mg.ones(p.shape), torch.ones(q.shape)
+        ours.step()
+        theirs.step()
+    a, b = ours.state_dict(), theirs.state_dict()
+    assert list(a["state"]) == list(b["state"]) == [0, 1]
+    for i in (0, 1):
+        assert list(a["state"][i]) == list(b["state"][i])
+        assert a["state"][i]["step"] == b["state"][i]["step"].item() == steps
+        for key in keys:
+            assert a["state"][i][key].dtype == mg.float32, key
+            np.testing.assert_allclose(a["state"][i][key].numpy(), b["state"][i][key].numpy(),
+                                       rtol=1e-6, err_msg=key)
+    assert len(a["param_groups"]) == len(b["param_groups"])
+    for ga, gb in zip(a["param_groups"], b["param_groups"]):
+        assert set(ga) <= set(gb) and {k: ga[k] for k in ga} == {k: gb[k] for k in ga}
