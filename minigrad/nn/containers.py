@@ -197,12 +197,8 @@ class ModuleDict(Module):
         if isinstance(modules, (Module, Tensor, str)) and not isinstance(modules, ModuleDict):
             raise TypeError(f"ModuleDict.update should be called with a mapping or (name, "
                             f"module) pairs, got {type(modules).__name__}")
-        pairs = modules.items() if hasattr(modules, "items") else modules
-        for i, pair in enumerate(pairs):
-            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-                raise TypeError(f"ModuleDict.update: element {i} should be a (name, module) "
-                                f"pair, got {pair!r}")
-            self[pair[0]] = pair[1]
+        for name, module in _named_pairs(modules, "ModuleDict", "module"):
+            self[name] = module
 
 
 class Identity(Module):
@@ -273,6 +269,17 @@ class Unflatten(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+def _named_pairs(items: Any, owner: str, what: str) -> Iterator[tuple]:
+    """(name, value) pairs from a mapping or from an iterable of pairs, as the dict
+    containers' ``update`` accepts them; a malformed element is named by its position."""
+    pairs = items.items() if hasattr(items, "items") else items
+    for i, pair in enumerate(pairs):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(f"{owner}.update: element {i} should be a (name, {what}) pair, "
+                            f"got {pair!r}")
+        yield pair[0], pair[1]
 
 
 def _describe_entry(key: Any, value: Any) -> str:
@@ -451,12 +458,8 @@ class ParameterDict(Module):
         if isinstance(parameters, (Tensor, str)) or not hasattr(parameters, "__iter__"):
             raise TypeError(f"ParameterDict.update should be called with a mapping or (name, "
                             f"value) pairs, got {type(parameters).__name__}")
-        pairs = parameters.items() if hasattr(parameters, "items") else parameters
-        for i, pair in enumerate(pairs):
-            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-                raise TypeError(f"ParameterDict.update: element {i} should be a (name, value) "
-                                f"pair, got {pair!r}")
-            self[pair[0]] = pair[1]
+        for name, value in _named_pairs(parameters, "ParameterDict", "value"):
+            self[name] = value
 
     def extra_repr(self) -> str:
         return "\n".join(_describe_entry(k, v) for k, v in self.items())
