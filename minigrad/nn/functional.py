@@ -147,3 +147,7 @@ __all__ += ["gelu", "silu", "mish", "softplus", "elu", "selu", "hardtanh", "relu
             "hardswish", "logsigmoid", "softsign", "prelu", "softmin", "threshold"]
 __all__ += ["conv1d", "conv_transpose2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
             "adaptive_max_pool1d", "adaptive_max_pool2d", "interpolate"]
+
+
+from .attention import scaled_dot_product_attention  # noqa: E402,F401
+__all__ += ["scaled_dot_product_attention"]
