@@ -145,6 +145,23 @@ class ModuleList(Module):
         for i, m in enumerate(modules):
             self.add_module(str(i), m)
 
+    def __repr__(self) -> str:
+        """As PyTorch's: a run of neighbours with equal reprs (a stack of N copied layers)
+        prints once, as ``(first-last): N x Layer(...)``."""
+        runs: list[list] = []  # [first index, last index, repr]
+        for i, child in enumerate(self._modules.values()):
+            text = repr(child)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        if not runs:
+            return self._get_name() + "()"
+        lines = [f"({a}): {text}" if a == b else f"({a}-{b}): {b - a + 1} x {text}"
+                 for a, b, text in runs]
+        return (self._get_name() + "(\n  " + "\n  ".join(s.replace("\n", "\n  ") for s in lines)
+                + "\n)")
+
 
 class ModuleDict(Module):
     """Modules kept by name, in insertion order, with their parameters registered under the
