@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import dtypes
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 
@@ -60,6 +61,14 @@ def _check(tensor: Any, fn: str) -> bool:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"init.{fn}: expected a Tensor, got {type(tensor).__name__}")
     return tensor.numel() > 0
+
+
+def _check_floating(tensor: Tensor, fn: str) -> None:
+    """Random real values cannot be written into an integer tensor (PyTorch refuses too);
+    without this check copy_ would truncate them silently, or NumPy would raise a casting error."""
+    if not dtypes.is_floating(tensor.dtype):
+        raise TypeError(f"init.{fn}: expected a floating-point tensor, got {tensor.dtype} "
+                        f"(shape {tuple(tensor.shape)})")
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
@@ -146,6 +155,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     if tensor.ndim < 2:
         raise ValueError(f"init.orthogonal_: only tensors with 2 or more dimensions are "
                          f"supported, got shape {tuple(tensor.shape)}")
+    _check_floating(tensor, "orthogonal_")
     if tensor.numel() == 0:
         return tensor
     rows = tensor.shape[0]
@@ -235,6 +245,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     """
     if not _check(tensor, "trunc_normal_"):
         return tensor
+    _check_floating(tensor, "trunc_normal_")
     mean, std, a, b = float(mean), float(std), float(a), float(b)
     if not std > 0:
         raise ValueError(f"init.trunc_normal_: std must be positive, got {std}")

@@ -11,6 +11,7 @@ new tensors with the same values.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 from .. import dtypes
@@ -289,7 +290,9 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
     """A smooth ReLU, log(1 + e^(beta x)) / beta, linear where beta x > threshold."""
-    return Softplus.apply(_floating(input, "softplus"), float(beta), float(threshold))
+    _floating(input, "softplus")
+    return Softplus.apply(input, float(_number(beta, "beta", "softplus")),
+                          float(_number(threshold, "threshold", "softplus")))
 
 
 def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
@@ -321,7 +324,7 @@ class Elu(Function):
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """Exponential Linear Unit: negative outputs saturate at -alpha instead of ReLU's hard 0;
     ``inplace`` is accepted and a new tensor is returned."""
-    return Elu.apply(_floating(input, "elu"), float(alpha), 1.0)
+    return Elu.apply(_floating(input, "elu"), float(_number(alpha, "alpha", "elu")), 1.0)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -399,7 +402,8 @@ class Threshold(Function):
 
 
 def _number(value: Any, name: str, op: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    """A scalar argument, checked here so that a string is a TypeError naming the op."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__}")
     return value
 
@@ -474,6 +478,8 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
     _floating(input, "prelu")
     if not isinstance(weight, Tensor):
         raise TypeError(f"prelu: expected weight to be a Tensor, got {type(weight).__name__}")
+    if weight.device != input.device:
+        raise RuntimeError(f"prelu: weight is on {weight.device} but the input is on {input.device}")
     if weight.dtype != input.dtype:
         raise RuntimeError(f"prelu: expected weight to have the input's dtype {input.dtype}, "
                            f"got {weight.dtype}")

@@ -45,6 +45,9 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,  
 
 def _broadcast_pair(x1: Tensor, x2: Tensor, op: str) -> tuple:
     from .broadcast import broadcast_shapes
+    if x1.device != x2.device:
+        raise RuntimeError(f"{op}: expected x1 and x2 on the same device, got {x1.device} and "
+                           f"{x2.device}")
     shape = broadcast_shapes(op, tuple(x1.shape), tuple(x2.shape))
     if x1.dtype != x2.dtype:
         dtype = dtypes.result_type(x1.dtype, x2.dtype, x1.ndim == 0, x2.ndim == 0)

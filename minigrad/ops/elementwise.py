@@ -168,7 +168,8 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
 
 
 def neg(x: Tensor) -> Tensor:
-    return Neg.apply(x)
+    """-x, as a function for the mg.* namespace (PyTorch's torch.neg)."""
+    return Neg.apply(_tensor_input(x, "neg"))
 
 
 # --- remainders of division --------------------------------------------------------------------
@@ -287,8 +288,17 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:  # noqa: A002
 
 
 # --- unary math -------------------------------------------------------------------------
+def _tensor_input(x: Any, op: str) -> Tensor:
+    """The one-tensor ops take a Tensor only (as PyTorch): a list or a number gets a TypeError
+    naming the op, not an AttributeError from inside it."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected a Tensor input, got {type(x).__name__}")
+    return x
+
+
 def _float_input(x: Tensor, op: str) -> Tensor:
     """exp/log/... of an integer tensor computes in the default float dtype, as PyTorch does."""
+    _tensor_input(x, op)
     return x if dtypes.is_floating(x.dtype) else x.to(dtypes.get_default_dtype())
 
 
@@ -522,6 +532,7 @@ def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
 
 def sign(x: Tensor) -> Tensor:
     """-1, 0 or 1 (not differentiable: its derivative is zero almost everywhere)."""
+    _tensor_input(x, "sign")
     return Tensor._make(x.xp.sign(x.array), x.device)
 
 
@@ -655,15 +666,18 @@ class Exp2(Function):
 
 
 def sin(x: Tensor) -> Tensor:
+    """Sine; integers compute in the default float dtype."""
     return Sin.apply(_float_input(x, "sin"))
 
 
 def cos(x: Tensor) -> Tensor:
+    """Cosine; integers compute in the default float dtype."""
     return Cos.apply(_float_input(x, "cos"))
 
 
 def square(x: Tensor) -> Tensor:
     """x * x; integers stay integers (bools count as int64), as in PyTorch."""
+    _tensor_input(x, "square")
     return Square.apply(x.to(dtypes.int64) if x.dtype == dtypes.bool else x)
 
 
@@ -673,26 +687,32 @@ def rsqrt(x: Tensor) -> Tensor:
 
 
 def reciprocal(x: Tensor) -> Tensor:
+    """1 / x; integers give floats (PyTorch's rule, unlike integer division)."""
     return Reciprocal.apply(_float_input(x, "reciprocal"))
 
 
 def log1p(x: Tensor) -> Tensor:
+    """log(1 + x), accurate for tiny x where log(1 + x) rounds 1 + x away."""
     return Log1p.apply(_float_input(x, "log1p"))
 
 
 def expm1(x: Tensor) -> Tensor:
+    """exp(x) - 1, accurate for tiny x where exp(x) - 1 cancels."""
     return Expm1.apply(_float_input(x, "expm1"))
 
 
 def log2(x: Tensor) -> Tensor:
+    """Base-2 logarithm (bits); integers give floats."""
     return Log2.apply(_float_input(x, "log2"))
 
 
 def log10(x: Tensor) -> Tensor:
+    """Base-10 logarithm (decibels, orders of magnitude); integers give floats."""
     return Log10.apply(_float_input(x, "log10"))
 
 
 def exp2(x: Tensor) -> Tensor:
+    """2 ** x with a tensor exponent; integers give floats."""
     return Exp2.apply(_float_input(x, "exp2"))
 
 
@@ -754,6 +774,7 @@ class Frac(Function):
 
 def _check_rounding_dtype(x: Tensor, op: str, integers: bool = True) -> None:
     """Rounding a bool is an error in PyTorch (and frac of an integer); say so, naming the op."""
+    _tensor_input(x, op)
     if x.dtype == dtypes.bool or (not integers and not dtypes.is_floating(x.dtype)):
         raise RuntimeError(f"{op}: not implemented for {x.dtype} tensors (shape "
                            f"{tuple(x.shape)}); convert with .float() first")
@@ -792,6 +813,7 @@ def round(x: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001
 
 
 def frac(x: Tensor) -> Tensor:
+    """x - trunc(x), the fractional part with x's sign (floats only, as in PyTorch)."""
     _check_rounding_dtype(x, "frac", integers=False)
     return Frac.apply(x)
 
@@ -910,18 +932,23 @@ def logical_xor(a: Tensor, b: Tensor) -> Tensor:
 
 def isinf(a: Tensor) -> Tensor:
     """Where a is +inf or -inf (never, for integer and bool tensors)."""
+    _tensor_input(a, "isinf")
     if not dtypes.is_floating(a.dtype):
         return Tensor._make(a.xp.zeros(a.shape, dtype=dtypes.bool), a.device)
     return Tensor._make(a.xp.isinf(a.array), a.device)
 
 
 def isposinf(a: Tensor) -> Tensor:
+    """Where a is +inf, e.g. to find overflowed activations (never for integers)."""
+    _tensor_input(a, "isposinf")
     if not dtypes.is_floating(a.dtype):
         return Tensor._make(a.xp.zeros(a.shape, dtype=dtypes.bool), a.device)
     return Tensor._make(a.xp.isinf(a.array) & (a.array > 0), a.device)
 
 
 def isneginf(a: Tensor) -> Tensor:
+    """Where a is -inf, e.g. masked logits (never for integers)."""
+    _tensor_input(a, "isneginf")
     if not dtypes.is_floating(a.dtype):
         return Tensor._make(a.xp.zeros(a.shape, dtype=dtypes.bool), a.device)
     return Tensor._make(a.xp.isinf(a.array) & (a.array < 0), a.device)
@@ -951,4 +978,8 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,  # 
                neginf: float | None = None) -> Tensor:
     """Make a tensor finite (nan -> ``nan``, +-inf -> ``posinf``/``neginf``, by default the
     dtype's largest finite values), e.g. before a loss that must not see inf."""
+    _tensor_input(input, "nan_to_num")
+    for name, value in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
+        if value is not None and (not isinstance(value, numbers.Real) or isinstance(value, bool)):
+            raise TypeError(f"nan_to_num: {name} must be a number or None, got {type(value).__name__}")
     return NanToNum.apply(input, nan, posinf, neginf)

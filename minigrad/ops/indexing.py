@@ -103,9 +103,14 @@ def _leading(t: Tensor, shape: tuple) -> Tensor:
 def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """``out[i][j] = input[index[i][j]][j]`` (dim 0): picks one element per index position,
     e.g. the log-probability of each target class. Backward is a scatter-add."""
-    dim = normalize_dim(dim, input.shape, "gather")
-    index = _index(index, input, "gather")
-    _check_along(input, dim, index, "gather")
+    return _checked_gather(input, dim, index, "gather")
+
+
+def _checked_gather(input: Tensor, dim: int, index: Any, op: str) -> Tensor:
+    """gather with its checks worded for ``op`` (gather, or take_along_dim built on it)."""
+    dim = normalize_dim(dim, input.shape, op)
+    index = _index(index, input, op)
+    _check_along(input, dim, index, op)
     return _gather(input, _along(index, dim)).reshape(index.shape)
 
 
@@ -114,7 +119,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     ``dim``; ``dim=None`` indexes the flattened input."""
     indices = _index(indices, input, "take_along_dim")
     if dim is None:
-        return gather(input.reshape(-1), 0, indices.reshape(-1))
+        return _checked_gather(input.reshape(-1), 0, indices.reshape(-1), "take_along_dim")
     dim = normalize_dim(dim, input.shape, "take_along_dim")
     if indices.ndim != input.ndim:
         raise RuntimeError(f"take_along_dim: input of shape {tuple(input.shape)} and indices of "
@@ -125,7 +130,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
                              tuple(1 if d == dim else s for d, s in enumerate(indices.shape)))
     x_shape = tuple(input.shape[d] if d == dim else s for d, s in enumerate(outer))
     i_shape = tuple(indices.shape[d] if d == dim else s for d, s in enumerate(outer))
-    return gather(input.expand(x_shape), dim, indices.expand(i_shape))
+    return _checked_gather(input.expand(x_shape), dim, indices.expand(i_shape), "take_along_dim")
 
 
 class Scatter(Function):
@@ -152,9 +157,13 @@ class Scatter(Function):
 def _src_tensor(input: Tensor, src: Any, value: Any, index: Tensor, op: str) -> Tensor:
     if src is None and value is None:
         raise TypeError(f"{op}: expected src (a tensor) or value (a number)")
+    if src is not None and value is not None:
+        raise TypeError(f"{op}: give src or value, not both")
     if src is None:
         src = value
     if isinstance(src, Tensor):
+        if src.device != input.device:
+            raise RuntimeError(f"{op}: src is on {src.device} but the input is on {input.device}")
         if src.dtype != input.dtype:
             raise RuntimeError(f"{op}: expected src of dtype {input.dtype} (the input's), got "
                                f"{src.dtype}")
@@ -234,6 +243,8 @@ def _mask(input: Tensor, mask: Tensor, op: str) -> Tensor:
         mask = Tensor(mask, device=input.device)
     if mask.dtype != dtypes.bool:
         raise TypeError(f"{op}: only boolean masks are supported, got a {mask.dtype} mask")
+    if mask.device != input.device:
+        raise RuntimeError(f"{op}: mask is on {mask.device} but the input is on {input.device}")
     from .broadcast import broadcast_shapes
     if broadcast_shapes(op, tuple(input.shape), tuple(mask.shape)) != tuple(input.shape):
         raise RuntimeError(f"{op}: mask of shape {tuple(mask.shape)} does not broadcast to the "
@@ -291,6 +302,8 @@ def _triangle(input: Tensor, diagonal: int, upper: bool) -> Tensor:
     if input.ndim < 2:
         raise RuntimeError(f"{op}: input must have at least 2 dimensions, got shape "
                            f"{tuple(input.shape)}")
+    if isinstance(diagonal, bool) or not isinstance(diagonal, numbers.Integral):
+        raise TypeError(f"{op}: diagonal must be an int, got {type(diagonal).__name__}")
     return Triangle.apply(input, int(diagonal), upper)
 
 

@@ -74,6 +74,8 @@ def _check_param(t: Any, name: str, shape: tuple, x: Tensor, op: str) -> None:
         raise TypeError(f"{op}: {name} must be a Tensor or None, got {type(t).__name__}")
     if t.device != x.device:
         raise RuntimeError(f"{op}: {name} is on {t.device} but the input is on {x.device}")
+    if t.dtype != x.dtype:  # as PyTorch: no silent promotion of a float32 model to float64
+        raise RuntimeError(f"{op}: expected {name} of the input's dtype {x.dtype}, got {t.dtype}")
     if tuple(t.shape) != shape:
         raise ValueError(f"{op}: expected {name} of shape {shape}, got {tuple(t.shape)}")
 

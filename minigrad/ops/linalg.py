@@ -63,6 +63,9 @@ def _check_operands(op: str, a: Tensor, b: Tensor, ndim: int | None = None,
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError(f"{op}: expected two tensors, got {type(a).__name__} and "
                         f"{type(b).__name__}")
+    if a.device != b.device:
+        raise RuntimeError(f"{op}: expected both tensors on the same device, got {a.device} "
+                           f"and {b.device}")
     if same_dtype and a.dtype != b.dtype:
         raise RuntimeError(f"{op}: expected both tensors to have the same dtype, got {a.dtype} "
                            f"and {b.dtype}")

@@ -385,6 +385,8 @@ def _binary_target(input: Any, target: Any, what: str, op: str) -> Tensor:
                         f"and {type(target).__name__}")
     if not dtypes.is_floating(input.dtype):
         raise TypeError(f"{op}: expected floating-point {what}, got {input.dtype}")
+    if input.device != target.device:
+        raise RuntimeError(f"{op}: input is on {input.device} but target is on {target.device}")
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"{op}: target size {tuple(target.shape)} must be the same as input "
                          f"size {tuple(input.shape)}")
@@ -430,6 +432,8 @@ def _check_broadcast(t: Any, x: Tensor, name: str, op: str) -> None:
 def _same_shape_weight(weight: Any, input: Tensor, op: str) -> None:
     if not isinstance(weight, Tensor):
         raise TypeError(f"{op}: weight must be a Tensor or None, got {type(weight).__name__}")
+    if weight.device != input.device:
+        raise RuntimeError(f"{op}: weight is on {weight.device} but the input is on {input.device}")
     if tuple(weight.shape) != tuple(input.shape):
         raise ValueError(f"{op}: weight of shape {tuple(weight.shape)} must have the input's "
                          f"shape {tuple(input.shape)}")

@@ -281,6 +281,8 @@ def repeat(self: Tensor, *sizes: Any) -> Tensor:
 def tile(input: Tensor, dims: Any) -> Tensor:
     """``repeat`` with too-short ``dims`` padded with leading 1s (torch's tile rule)."""
     dims = _ints(dims, "tile", "dims")
+    if any(r < 0 for r in dims):
+        raise ValueError(f"tile: dims must be non-negative, got {dims}")
     return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
 
 
@@ -312,6 +314,10 @@ def broadcast_tensors(*tensors: Tensor) -> tuple:
     for x in tensors:
         if not isinstance(x, Tensor):
             raise TypeError(f"broadcast_tensors: expected Tensors, got {type(x).__name__}")
+    devices = sorted({x.device for x in tensors})
+    if len(devices) > 1:  # expand is a view, so no Function would catch the mix
+        raise RuntimeError(f"broadcast_tensors: expected all tensors on the same device, got "
+                           f"{' and '.join(devices)}")
     shape = broadcast_shapes("broadcast_tensors", *(tuple(x.shape) for x in tensors)) \
         if tensors else ()
     return tuple(expand(x, shape) for x in tensors)

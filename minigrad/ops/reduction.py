@@ -113,14 +113,14 @@ def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     """``max()`` is a scalar (ties share its gradient); ``max(dim=int)`` is (values, indices)
     as in PyTorch, and the gradient goes to the element at the returned index."""
     if isinstance(dim, int):
-        return _values_at(x, dim, argmax(x, dim, keepdim=True), keepdim)
+        return _values_at(x, dim, _arg(x, dim, True, "argmax", "max"), keepdim)
     return amax(x, dim, keepdim)
 
 
 def min(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     """``min()`` is a scalar; ``min(dim=int)`` is (values, indices), as ``max``."""
     if isinstance(dim, int):
-        return _values_at(x, dim, argmin(x, dim, keepdim=True), keepdim)
+        return _values_at(x, dim, _arg(x, dim, True, "argmin", "min"), keepdim)
     return amin(x, dim, keepdim)
 
 
@@ -152,9 +152,18 @@ def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     return _arg(x, dim, keepdim, "argmin")
 
 
-def _arg(x: Tensor, dim: int | None, keepdim: bool, op: str) -> Tensor:
-    fn = getattr(x.xp, op)
+def _arg(x: Tensor, dim: int | None, keepdim: bool, fn_name: str, op: str | None = None) -> Tensor:
+    """xp.argmax/argmin along one dim or over all; ``op`` names the caller (max/min) in errors,
+    which PyTorch raises for an empty reduction where NumPy's message names neither."""
+    op = op or fn_name
+    fn = getattr(x.xp, fn_name)
     dims = None if dim is None else normalize_dims(dim, x.shape, op)
+    if not dims and x.numel() == 0:
+        raise IndexError(f"{op}: expected a dim to reduce over for an empty tensor of shape "
+                         f"{tuple(x.shape)}")
+    if dims and x.shape[dims[0]] == 0:
+        raise IndexError(f"{op}: cannot reduce over dim {dims[0]} of size 0 (tensor of shape "
+                         f"{tuple(x.shape)})")
     if not dims:  # every element (dim=None, or a 0-d tensor)
         out = fn(x.array.reshape(-1))
         if keepdim:
@@ -231,10 +240,21 @@ class Prod(Function):
         return grad * _from_last(others, axis), None, None
 
 
+def _cast(input: Tensor, dtype: Any, op: str) -> Tensor:
+    """``dtype=`` of prod/cumsum/cumprod/norm: cast first, as PyTorch, naming the op for a bad
+    dtype (``Tensor.to`` would read an unknown string as a device name)."""
+    if dtype is None:
+        return input
+    try:
+        return input.to(dtype=dtypes.as_dtype(dtype))
+    except TypeError as exc:
+        raise TypeError(f"{op}: {exc}") from None
+
+
 def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *,
          dtype: Any = None) -> Tensor:
     """Product of all elements, or along one ``dim`` (integers multiply in int64)."""
-    x = input.to(dtype) if dtype is not None else input
+    x = _cast(input, dtype, "prod")
     if x.dtype.kind in "bu" or x.dtype == dtypes.int32:
         x = x.to(dtypes.int64)
     if dim is None:
@@ -286,7 +306,7 @@ class Cumprod(Function):
 
 
 def _running(input: Tensor, dim: int, dtype: Any, op: str, fn: Any) -> Tensor:
-    x = input.to(dtype) if dtype is not None else input
+    x = _cast(input, dtype, op)
     if x.dtype.kind in "bui":
         x = x.to(dtypes.int64)
     axis = normalize_dim(dim, x.shape, op)
@@ -351,7 +371,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
     """torch.norm: the vector p-norm over ``dim`` (all elements by default); 'fro' is the 2-norm
     of the elements, inf / -inf the largest / smallest magnitude. The gradient at a zero norm
     is 0, PyTorch's subgradient."""
-    x = input.to(dtype) if dtype is not None else input
+    x = _cast(input, dtype, "norm")
     if not dtypes.is_floating(x.dtype):
         raise TypeError(f"norm: expected a floating-point tensor, got {x.dtype}; convert it "
                         "with .float()")
@@ -373,6 +393,8 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
 
 def numel(input: Tensor) -> int:
     """How many elements ``input`` holds."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"numel: expected a Tensor, got {type(input).__name__}")
     return input.numel()
 
 

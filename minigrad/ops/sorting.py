@@ -32,9 +32,15 @@ def _argsort(x: Tensor, dim: int, descending: bool, stable: bool) -> Any:
     return (x.shape[dim] - 1 - order).astype(dtypes.int64, copy=False)
 
 
+def _check_tensor(input: Any, op: str) -> None:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: expected a Tensor input, got {type(input).__name__}")
+
+
 def sort(input: Tensor, dim: int = -1, descending: bool = False,
          stable: bool = False) -> ValuesIndices:
     """(values, indices) sorted along ``dim``; ``values`` carries the gradient."""
+    _check_tensor(input, "sort")
     dim = normalize_dim(dim, input.shape, "sort")
     if input.ndim == 0:
         return ValuesIndices(input.clone(), Tensor._make(input.xp.zeros((), dtype=dtypes.int64),
@@ -46,6 +52,8 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False,
 def argsort(input: Tensor, dim: int = -1, descending: bool = False,
             stable: bool = False) -> Tensor:
     """The indices that sort ``input`` along ``dim`` (not differentiable)."""
+    _check_tensor(input, "argsort")
+    normalize_dim(dim, input.shape, "argsort")  # a bad dim is reported as argsort's
     return sort(input, dim, descending, stable).indices
 
 
@@ -53,6 +61,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True,
          sorted: bool = True) -> ValuesIndices:  # noqa: A002
     """The ``k`` largest (or smallest) values along ``dim`` and their indices. The result is
     always sorted; ``sorted=False`` allows any order in PyTorch, and sorted is one of them."""
+    _check_tensor(input, "topk")
     if not isinstance(k, numbers.Integral) or isinstance(k, bool):
         raise TypeError(f"topk: k must be an int, got {type(k).__name__}")
     size = input.shape[normalize_dim(dim, input.shape, "topk")] if input.ndim else 1

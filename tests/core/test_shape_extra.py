@@ -418,7 +418,7 @@ def test_repeat_and_tile_errors() -> None:
         x.repeat(2)
     with pytest.raises(ValueError, match=r"repeat: repeat sizes must be non-negative, got \(2, -1\)"):
         x.repeat(2, -1)
-    with pytest.raises(ValueError, match=r"repeat: repeat sizes must be non-negative"):
+    with pytest.raises(ValueError, match=r"tile: dims must be non-negative, got \(-1,\)"):
         mg.tile(x, (-1,))
     with pytest.raises(TypeError, match="tile: dims must be an int, got str"):
         mg.tile(x, ("a",))

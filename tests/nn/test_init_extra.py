@@ -202,3 +202,12 @@ def test_initialisers_write_in_place_and_bump_the_version(fn, args):
     assert w.requires_grad and w.is_leaf
     with pytest.raises(RuntimeError):
         loss.backward()
+
+
+@pytest.mark.parametrize("fill", [nn.init.orthogonal_, nn.init.trunc_normal_], ids=lambda f: f.__name__)
+def test_random_fills_refuse_integer_tensors(fill) -> None:
+    """Random reals cannot land in an int64 tensor: PyTorch refuses, NumPy raised a casting error
+    (trunc_normal_) or copy_ truncated them to zeros silently (orthogonal_)."""
+    with pytest.raises(TypeError, match=rf"init.{fill.__name__}: expected a floating-point tensor, "
+                                        r"got int64 \(shape \(3, 3\)\)"):
+        fill(mg.zeros(3, 3, dtype=mg.int64))

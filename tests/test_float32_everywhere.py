@@ -1,0 +1,433 @@
+"""Every differentiable op, functional, layer and loss keeps a float32 computation float32.
+
+NumPy 2 promotes float32 silently when it meets a np.float64 constant, a float64 array built
+from Python floats, or an int64 array, so a leak anywhere shows up as a float64 output or
+gradient. The tables below are checked against the public names (``mg.*`` ops,
+``nn.functional``, the ``nn`` layers), so a new name without a row here fails
+``test_every_public_name_has_a_row``: add a call for it, or list it as not differentiable.
+The OpSuite harness checks the same for the ops it declares; this file covers everything.
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable
+
+import pytest
+
+import minigrad as mg
+import minigrad.nn as nn
+import minigrad.nn.functional as F
+
+# --- inputs --------------------------------------------------------------------------------
+
+
+def _leaf(*shape: int, low: float | None = None) -> mg.Tensor:
+    """A float32 leaf: standard normal, or uniform in [low, low + 1) when low is given."""
+    values = mg.randn(*shape) if low is None else mg.rand(*shape) + low
+    return values.float().requires_grad_()
+
+
+def _n(*shape: int) -> Callable[[], mg.Tensor]:
+    return lambda: _leaf(*shape)
+
+
+def _p(*shape: int) -> Callable[[], mg.Tensor]:
+    """Positive values, away from zero (logs, roots, divisions, norms)."""
+    return lambda: _leaf(*shape, low=0.5)
+
+
+def _u(*shape: int) -> Callable[[], mg.Tensor]:
+    """Values inside (0, 1) (probabilities, lerp weights)."""
+    return lambda: (mg.rand(*shape) * 0.8 + 0.1).float().requires_grad_()
+
+
+def _idx(values: list) -> mg.Tensor:
+    return mg.tensor(values, dtype=mg.int64)
+
+
+# --- mg.* ops: name -> (call, input makers) ------------------------------------------------
+OPS: dict[str, tuple[Callable[..., Any], list]] = {
+    # elementwise
+    "abs": (lambda x: mg.abs(x), [_n(3, 4)]),
+    "ceil": (lambda x: mg.ceil(x), [_n(3, 4)]),
+    "clamp": (lambda x: mg.clamp(x, -0.5, 0.5), [_n(3, 4)]),
+    "clip": (lambda x: mg.clip(x, min=-0.5), [_n(3, 4)]),
+    "cos": (lambda x: mg.cos(x), [_n(3, 4)]),
+    "exp": (lambda x: mg.exp(x), [_n(3, 4)]),
+    "exp2": (lambda x: mg.exp2(x), [_n(3, 4)]),
+    "expm1": (lambda x: mg.expm1(x), [_n(3, 4)]),
+    "fix": (lambda x: mg.fix(x), [_n(3, 4)]),
+    "floor": (lambda x: mg.floor(x), [_n(3, 4)]),
+    "fmod": (lambda x, y: mg.fmod(x, y) + mg.fmod(x, 0.7), [_n(3, 4), _p(3, 4)]),
+    "frac": (lambda x: mg.frac(x), [_n(3, 4)]),
+    "lerp": (lambda a, b, w: mg.lerp(a, b, w) + mg.lerp(a, b, 0.3), [_n(3, 4), _n(3, 4), _u(3, 4)]),
+    "log": (lambda x: mg.log(x), [_p(3, 4)]),
+    "log10": (lambda x: mg.log10(x), [_p(3, 4)]),
+    "log1p": (lambda x: mg.log1p(x), [_p(3, 4)]),
+    "log2": (lambda x: mg.log2(x), [_p(3, 4)]),
+    "maximum": (lambda x, y: mg.maximum(x, y), [_n(3, 4), _n(4)]),
+    "minimum": (lambda x, y: mg.minimum(x, y), [_n(3, 4), _n(4)]),
+    "nan_to_num": (lambda x: mg.nan_to_num(x / 0.0 * x.sign(), nan=0.5, posinf=2.0, neginf=-2.0) + x,
+                   [_n(3, 4)]),
+    "neg": (lambda x: mg.neg(x), [_n(3, 4)]),
+    "pow": (lambda x, y: mg.pow(x, y) + mg.pow(x, 1.5) + mg.pow(2.0, y), [_p(3, 4), _n(3, 4)]),
+    "reciprocal": (lambda x: mg.reciprocal(x), [_p(3, 4)]),
+    "relu": (lambda x: mg.relu(x), [_n(3, 4)]),
+    "remainder": (lambda x, y: mg.remainder(x, y) + mg.remainder(x, 0.7) + x % 0.3, [_n(3, 4), _p(3, 4)]),
+    "round": (lambda x: mg.round(x) + mg.round(x, decimals=2), [_n(3, 4)]),
+    "rsqrt": (lambda x: mg.rsqrt(x), [_p(3, 4)]),
+    "sigmoid": (lambda x: mg.sigmoid(x), [_n(3, 4)]),
+    "sign": (lambda x: mg.sign(x) * x, [_n(3, 4)]),
+    "sin": (lambda x: mg.sin(x), [_n(3, 4)]),
+    "sqrt": (lambda x: mg.sqrt(x), [_p(3, 4)]),
+    "square": (lambda x: mg.square(x), [_n(3, 4)]),
+    "tanh": (lambda x: mg.tanh(x), [_n(3, 4)]),
+    "trunc": (lambda x: mg.trunc(x), [_n(3, 4)]),
+    "where": (lambda x, y: mg.where(x > 0, x, y) + mg.where(x > 0, x, 0.5), [_n(3, 4), _n(3, 4)]),
+    # activations exported at the top level
+    "erf": (lambda x: mg.erf(x), [_n(3, 4)]),
+    "erfc": (lambda x: mg.erfc(x), [_n(3, 4)]),
+    "prelu": (lambda x, w: mg.prelu(x, w), [_n(2, 3, 4), _u(3)]),
+    "selu": (lambda x: mg.selu(x), [_n(3, 4)]),
+    "threshold": (lambda x: mg.threshold(x, 0.1, -2.0), [_n(3, 4)]),
+    # indexing
+    "diag": (lambda x, v: mg.diag(x, 1).sum() + mg.diag(v, -1).sum(), [_n(4, 4), _n(3)]),
+    "diagonal": (lambda x: mg.diagonal(x, 1, 0, 2), [_n(3, 2, 4)]),
+    "gather": (lambda x: mg.gather(x, 1, _idx([[0, 3], [2, 2], [1, 0]])), [_n(3, 4)]),
+    "index_select": (lambda x: mg.index_select(x, 1, _idx([3, 0, 0])), [_n(3, 4)]),
+    "masked_fill": (lambda x: mg.masked_fill(x, x > 0, 0.25) + mg.masked_fill(x, x < 0, mg.tensor(2.0)),
+                    [_n(3, 4)]),
+    "scatter": (lambda x, s: mg.scatter(x, 0, _idx([[1, 0, 2, 1]]), s) + mg.scatter(x, 1, _idx([[0], [1], [2]]),
+                                                                                      value=1.5),
+                [_n(3, 4), _n(1, 4)]),
+    "scatter_add": (lambda x, s: mg.scatter_add(x, 0, _idx([[1, 0, 2, 1], [1, 1, 1, 1]]), s), [_n(3, 4), _n(2, 4)]),
+    "take_along_dim": (lambda x: mg.take_along_dim(x, _idx([[0], [3], [1]]), 1) + mg.take_along_dim(x, _idx([5])).sum(),
+                       [_n(3, 4)]),
+    "trace": (lambda x: mg.trace(x), [_n(3, 4)]),
+    "tril": (lambda x: mg.tril(x, -1), [_n(3, 4)]),
+    "triu": (lambda x: mg.triu(x, 1), [_n(3, 4)]),
+    # linalg
+    "bmm": (lambda a, b: mg.bmm(a, b), [_n(2, 3, 4), _n(2, 4, 5)]),
+    "dot": (lambda a, b: mg.dot(a, b), [_n(4), _n(4)]),
+    "einsum": (lambda a, b: mg.einsum("bij,bjk->bik", a, b) + mg.einsum("...ij->...j", a).sum(),
+               [_n(2, 3, 4), _n(2, 4, 5)]),
+    "matmul": (lambda a, b: mg.matmul(a, b), [_n(3, 4), _n(4)]),
+    "mm": (lambda a, b: mg.mm(a, b), [_n(3, 4), _n(4, 5)]),
+    "outer": (lambda a, b: mg.outer(a, b), [_n(3), _n(4)]),
+    # rearrange and shape
+    "broadcast_tensors": (lambda a, b: mg.broadcast_tensors(a, b), [_n(3, 1), _n(4)]),
+    "broadcast_to": (lambda x: mg.broadcast_to(x, (2, 3, 4)), [_n(3, 1)]),
+    "cat": (lambda a, b: mg.cat([a, b], 1), [_n(3, 4), _n(3, 2)]),
+    "chunk": (lambda x: mg.chunk(x, 3, 1), [_n(3, 4)]),
+    "flatten": (lambda x: mg.flatten(x, 1), [_n(2, 3, 4)]),
+    "flip": (lambda x: mg.flip(x, (0, 1)), [_n(3, 4)]),
+    "meshgrid": (lambda a, b: mg.meshgrid(a, b, indexing="xy"), [_n(3), _n(4)]),
+    "moveaxis": (lambda x: mg.moveaxis(x, 0, -1), [_n(2, 3, 4)]),
+    "movedim": (lambda x: mg.movedim(x, (0, 1), (2, 0)), [_n(2, 3, 4)]),
+    "narrow": (lambda x: mg.narrow(x, 1, 1, 2), [_n(3, 4)]),
+    "permute": (lambda x: mg.permute(x, (2, 0, 1)), [_n(2, 3, 4)]),
+    "reshape": (lambda x: mg.reshape(x, (4, -1)), [_n(3, 4)]),
+    "roll": (lambda x: mg.roll(x, (1, -2), (0, 1)) + mg.roll(x, 5), [_n(3, 4)]),
+    "split": (lambda x: mg.split(x, [1, 3], 1), [_n(3, 4)]),
+    "squeeze": (lambda x: mg.squeeze(x, 1), [_n(3, 1, 4)]),
+    "stack": (lambda a, b: mg.stack([a, b], 1), [_n(3, 4), _n(3, 4)]),
+    "swapaxes": (lambda x: mg.swapaxes(x, 0, 2), [_n(2, 3, 4)]),
+    "swapdims": (lambda x: mg.swapdims(x, 0, 1), [_n(2, 3, 4)]),
+    "t": (lambda x: mg.t(x), [_n(3, 4)]),
+    "tile": (lambda x: mg.tile(x, (2, 1, 3)), [_n(3, 4)]),
+    "transpose": (lambda x: mg.transpose(x, 0, 1), [_n(3, 4)]),
+    "unbind": (lambda x: mg.unbind(x, 1), [_n(3, 4)]),
+    "unflatten": (lambda x: mg.unflatten(x, 1, (2, -1)), [_n(3, 4)]),
+    "unsqueeze": (lambda x: mg.unsqueeze(x, 1), [_n(3, 4)]),
+    # reductions
+    "amax": (lambda x: mg.amax(x, 1), [_n(3, 4)]),
+    "amin": (lambda x: mg.amin(x, (0, 1)), [_n(3, 4)]),
+    "cumprod": (lambda x: mg.cumprod(x, 1), [_n(3, 4)]),
+    "cumsum": (lambda x: mg.cumsum(x, 0), [_n(3, 4)]),
+    "logsumexp": (lambda x: mg.logsumexp(x, 1), [_n(3, 4)]),
+    "max": (lambda x: (mg.max(x), mg.max(x, 1)[0]), [_n(3, 4)]),
+    "mean": (lambda x: mg.mean(x, 1), [_n(3, 4)]),
+    "median": (lambda x: (mg.median(x), mg.median(x, 1)[0]), [_n(3, 4)]),
+    "min": (lambda x: (mg.min(x), mg.min(x, 0)[0]), [_n(3, 4)]),
+    "norm": (lambda x: (mg.norm(x), mg.norm(x, 1, 1), mg.norm(x, float("inf"), 0), mg.norm(x, 3.5),
+                        mg.norm(x, "fro"), mg.norm(x, 0.5, 1)), [_p(3, 4)]),
+    "prod": (lambda x: (mg.prod(x), mg.prod(x, 1)), [_n(3, 4)]),
+    "std": (lambda x: mg.std(x, 1), [_n(3, 4)]),
+    "sum": (lambda x: mg.sum(x, 1), [_n(3, 4)]),
+    "var": (lambda x: mg.var(x, 0, correction=0), [_n(3, 4)]),
+    # softmax family
+    "log_softmax": (lambda x: mg.log_softmax(x, 1), [_n(3, 4)]),
+    "softmax": (lambda x: mg.softmax(x, 0), [_n(3, 4)]),
+    # sorting
+    "sort": (lambda x: mg.sort(x, 1, descending=True)[0], [_n(3, 4)]),
+    "topk": (lambda x: mg.topk(x, 2, 1)[0], [_n(3, 4)]),
+}
+
+# Tensor methods that have no mg.* function.
+TENSOR_METHODS: dict[str, tuple[Callable[..., Any], list]] = {
+    "repeat": (lambda x: x.repeat(2, 1, 3), [_n(3, 4)]),
+}
+
+# mg.* names whose outputs are not floating (or not tensors), so there is no float32 to keep.
+NOT_DIFFERENTIABLE = {
+    "allclose", "equal", "isclose", "isfinite", "isinf", "isnan", "isneginf", "isposinf",
+    "logical_and", "logical_not", "logical_or", "logical_xor", "numel", "argmax", "argmin",
+    "argsort",
+}
+
+# --- nn.functional: name -> (call, input makers) ---------------------------------------------
+FUNCTIONAL: dict[str, tuple[Callable[..., Any], list]] = {
+    "adaptive_avg_pool1d": (lambda x: F.adaptive_avg_pool1d(x, 3), [_n(2, 3, 7)]),
+    "adaptive_avg_pool2d": (lambda x: F.adaptive_avg_pool2d(x, (2, 3)), [_n(2, 3, 5, 7)]),
+    "adaptive_max_pool1d": (lambda x: F.adaptive_max_pool1d(x, 3), [_n(2, 3, 7)]),
+    "adaptive_max_pool2d": (lambda x: F.adaptive_max_pool2d(x, (2, 3)), [_n(2, 3, 5, 7)]),
+    "avg_pool1d": (lambda x: F.avg_pool1d(x, 3, 2, 1), [_n(2, 3, 7)]),
+    "avg_pool2d": (lambda x: F.avg_pool2d(x, 3, 2, 1), [_n(2, 3, 6, 7)]),
+    "batch_norm": (lambda x, w, b: F.batch_norm(x, mg.zeros(3), mg.ones(3), w, b, training=True),
+                   [_n(4, 3, 2), _p(3), _n(3)]),
+    "binary_cross_entropy": (lambda x, t: F.binary_cross_entropy(x, t) + F.binary_cross_entropy(x, t, weight=t),
+                             [_u(3, 4), _u(3, 4)]),
+    "binary_cross_entropy_with_logits": (
+        lambda x, t: F.binary_cross_entropy_with_logits(x, t, pos_weight=mg.full((4,), 2.0)),
+        [_n(3, 4), _u(3, 4)]),
+    "conv1d": (lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1), [_n(2, 3, 8), _n(4, 3, 3), _n(4)]),
+    "conv2d": (lambda x, w, b: F.conv2d(x, w, b, padding="same"), [_n(2, 3, 5, 5), _n(4, 3, 3, 3), _n(4)]),
+    "conv_transpose2d": (lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, output_padding=1),
+                         [_n(2, 3, 4, 4), _n(3, 2, 3, 3), _n(2)]),
+    "cosine_similarity": (lambda a, b: F.cosine_similarity(a, b), [_n(3, 4), _n(1, 4)]),
+    "cross_entropy": (lambda x: F.cross_entropy(x, _idx([0, 3, 1]), label_smoothing=0.1)
+                      + F.cross_entropy(x, F.softmax(x.detach(), 1)), [_n(3, 4)]),
+    "dropout": (lambda x: F.dropout(x, 0.3), [_n(3, 4)]),
+    "dropout2d": (lambda x: F.dropout2d(x, 0.3), [_n(2, 3, 4, 4)]),
+    "elu": (lambda x: F.elu(x, 0.5), [_n(3, 4)]),
+    "embedding": (lambda w: F.embedding(_idx([[0, 2], [4, 2]]), w, padding_idx=0, max_norm=1.5), [_n(5, 3)]),
+    "flatten": (lambda x: F.flatten(x), [_n(2, 3, 4)]),
+    "gelu": (lambda x: (F.gelu(x), F.gelu(x, approximate="tanh")), [_n(3, 4)]),
+    "group_norm": (lambda x, w, b: F.group_norm(x, 2, w, b), [_n(2, 4, 3), _p(4), _n(4)]),
+    "hardsigmoid": (lambda x: F.hardsigmoid(x), [_n(3, 4)]),
+    "hardswish": (lambda x: F.hardswish(x), [_n(3, 4)]),
+    "hardtanh": (lambda x: F.hardtanh(x, -0.5, 0.5), [_n(3, 4)]),
+    "huber_loss": (lambda x, t: F.huber_loss(x, t, delta=0.5) + F.huber_loss(x, t, weight=mg.full((3, 4), 0.5)),
+                   [_n(3, 4), _n(3, 4)]),
+    "interpolate": (lambda x: (F.interpolate(x, scale_factor=1.5, mode="bilinear"),
+                               F.interpolate(x, size=(3, 7), mode="bilinear", align_corners=True),
+                               F.interpolate(x, scale_factor=2, mode="nearest"),
+                               F.interpolate(x, size=(3, 5), mode="nearest-exact"),
+                               F.interpolate(x, size=(2, 3), mode="area")), [_n(1, 2, 4, 5)]),
+    "kl_div": (lambda x, t: F.kl_div(x, t, reduction="batchmean") + F.kl_div(x, t.log(), reduction="sum", log_target=True),
+               [_n(3, 4), _u(3, 4)]),
+    "l1_loss": (lambda x, t: F.l1_loss(x, t), [_n(3, 4), _n(3, 4)]),
+    "layer_norm": (lambda x, w, b: F.layer_norm(x, (4,), w, b), [_n(3, 4), _p(4), _n(4)]),
+    "leaky_relu": (lambda x: F.leaky_relu(x, 0.2), [_n(3, 4)]),
+    "linear": (lambda x, w, b: F.linear(x, w, b), [_n(3, 4), _n(5, 4), _n(5)]),
+    "log_softmax": (lambda x: F.log_softmax(x, 1), [_n(3, 4)]),
+    "logsigmoid": (lambda x: F.logsigmoid(x), [_n(3, 4)]),
+    "max_pool1d": (lambda x: F.max_pool1d(x, 3, 2, 1), [_n(2, 3, 7)]),
+    "max_pool2d": (lambda x: F.max_pool2d(x, 3, 2, 1), [_n(2, 3, 6, 7)]),
+    "mish": (lambda x: F.mish(x), [_n(3, 4)]),
+    "mse_loss": (lambda x, t: F.mse_loss(x, t, reduction="sum"), [_n(3, 4), _n(3, 4)]),
+    "nll_loss": (lambda x: F.nll_loss(x, _idx([0, 3, 1]), weight=mg.full((4,), 0.5)), [_n(3, 4)]),
+    "normalize": (lambda x: (F.normalize(x), F.normalize(x, p=1.5, dim=0)), [_n(3, 4)]),
+    "one_hot": (lambda x: x * F.one_hot(_idx([0, 3, 1]), 4), [_n(3, 4)]),
+    "pad": (lambda x: (F.pad(x, (1, 2), value=0.5), F.pad(x, (1, 1, 2, 0))), [_n(3, 4)]),
+    "pairwise_distance": (lambda a, b: (F.pairwise_distance(a, b), F.pairwise_distance(a, b, p=1.5)),
+                          [_n(3, 4), _n(3, 4)]),
+    "prelu": (lambda x, w: F.prelu(x, w), [_n(2, 3, 4), _u(1)]),
+    "relu": (lambda x: F.relu(x), [_n(3, 4)]),
+    "relu6": (lambda x: F.relu6(x * 4.0), [_n(3, 4)]),
+    "selu": (lambda x: F.selu(x), [_n(3, 4)]),
+    "sigmoid": (lambda x: F.sigmoid(x), [_n(3, 4)]),
+    "silu": (lambda x: F.silu(x), [_n(3, 4)]),
+    "smooth_l1_loss": (lambda x, t: F.smooth_l1_loss(x, t, beta=0.5), [_n(3, 4), _n(3, 4)]),
+    "softmax": (lambda x: F.softmax(x, 1), [_n(3, 4)]),
+    "softmin": (lambda x: F.softmin(x, 1), [_n(3, 4)]),
+    "softplus": (lambda x: (F.softplus(x, beta=2.0, threshold=1.0), F.softplus(x)), [_n(3, 4)]),
+    "softsign": (lambda x: F.softsign(x), [_n(3, 4)]),
+    "tanh": (lambda x: F.tanh(x), [_n(3, 4)]),
+    "threshold": (lambda x: F.threshold(x, 0.2, 0.5), [_n(3, 4)]),
+}
+
+# --- nn layers: name -> (build, input makers); parameters' gradients are checked too ---------
+LAYERS: dict[str, tuple[Callable[[], Any], list]] = {
+    "AdaptiveAvgPool1d": (lambda: nn.AdaptiveAvgPool1d(3), [_n(2, 3, 7)]),
+    "AdaptiveAvgPool2d": (lambda: nn.AdaptiveAvgPool2d(2), [_n(2, 3, 5, 5)]),
+    "AdaptiveMaxPool1d": (lambda: nn.AdaptiveMaxPool1d(3), [_n(2, 3, 7)]),
+    "AdaptiveMaxPool2d": (lambda: nn.AdaptiveMaxPool2d((2, 3)), [_n(2, 3, 5, 7)]),
+    "AvgPool1d": (lambda: nn.AvgPool1d(2), [_n(2, 3, 7)]),
+    "AvgPool2d": (lambda: nn.AvgPool2d(2), [_n(2, 3, 6, 6)]),
+    "BatchNorm1d": (lambda: nn.BatchNorm1d(3), [_n(4, 3)]),
+    "BatchNorm2d": (lambda: nn.BatchNorm2d(3), [_n(2, 3, 2, 2)]),
+    "Conv1d": (lambda: nn.Conv1d(3, 4, 3, padding="same"), [_n(2, 3, 6)]),
+    "Conv2d": (lambda: nn.Conv2d(3, 4, 3, stride=2), [_n(2, 3, 6, 6)]),
+    "ConvTranspose2d": (lambda: nn.ConvTranspose2d(4, 6, 3, stride=2, groups=2), [_n(2, 4, 3, 3)]),
+    "CosineSimilarity": (lambda: nn.CosineSimilarity(dim=0), [_n(3, 4), _n(3, 4)]),
+    "Dropout": (lambda: nn.Dropout(0.5), [_n(3, 4)]),
+    "Dropout2d": (lambda: nn.Dropout2d(0.5), [_n(2, 3, 4, 4)]),
+    "ELU": (lambda: nn.ELU(), [_n(3, 4)]),
+    "Embedding": (lambda: nn.Embedding(6, 3, padding_idx=1, scale_grad_by_freq=True), []),
+    "Flatten": (lambda: nn.Flatten(), [_n(2, 3, 4)]),
+    "GELU": (lambda: nn.GELU(), [_n(3, 4)]),
+    "GroupNorm": (lambda: nn.GroupNorm(2, 4), [_n(2, 4, 3)]),
+    "Hardsigmoid": (lambda: nn.Hardsigmoid(), [_n(3, 4)]),
+    "Hardswish": (lambda: nn.Hardswish(), [_n(3, 4)]),
+    "Hardtanh": (lambda: nn.Hardtanh(-0.5, 0.5), [_n(3, 4)]),
+    "Identity": (lambda: nn.Identity(), [_n(3, 4)]),
+    "LayerNorm": (lambda: nn.LayerNorm((3, 4)), [_n(2, 3, 4)]),
+    "LeakyReLU": (lambda: nn.LeakyReLU(0.1), [_n(3, 4)]),
+    "Linear": (lambda: nn.Linear(4, 5), [_n(3, 4)]),
+    "LogSigmoid": (lambda: nn.LogSigmoid(), [_n(3, 4)]),
+    "LogSoftmax": (lambda: nn.LogSoftmax(1), [_n(3, 4)]),
+    "MaxPool1d": (lambda: nn.MaxPool1d(2), [_n(2, 3, 7)]),
+    "MaxPool2d": (lambda: nn.MaxPool2d(2), [_n(2, 3, 6, 6)]),
+    "Mish": (lambda: nn.Mish(), [_n(3, 4)]),
+    "PReLU": (lambda: nn.PReLU(3), [_n(2, 3, 4)]),
+    "PairwiseDistance": (lambda: nn.PairwiseDistance(p=3.0), [_n(3, 4), _n(3, 4)]),
+    "ReLU": (lambda: nn.ReLU(), [_n(3, 4)]),
+    "ReLU6": (lambda: nn.ReLU6(), [_n(3, 4)]),
+    "SELU": (lambda: nn.SELU(), [_n(3, 4)]),
+    "SiLU": (lambda: nn.SiLU(), [_n(3, 4)]),
+    "Sigmoid": (lambda: nn.Sigmoid(), [_n(3, 4)]),
+    "Softmax": (lambda: nn.Softmax(1), [_n(3, 4)]),
+    "Softmin": (lambda: nn.Softmin(1), [_n(3, 4)]),
+    "Softplus": (lambda: nn.Softplus(beta=0.5), [_n(3, 4)]),
+    "Softsign": (lambda: nn.Softsign(), [_n(3, 4)]),
+    "Tanh": (lambda: nn.Tanh(), [_n(3, 4)]),
+    "Threshold": (lambda: nn.Threshold(0.1, 20.0), [_n(3, 4)]),
+    "Unflatten": (lambda: nn.Unflatten(1, (2, 2)), [_n(3, 4)]),
+    "Upsample": (lambda: nn.Upsample(scale_factor=2, mode="bilinear"), [_n(1, 2, 3, 3)]),
+    "UpsamplingBilinear2d": (lambda: nn.UpsamplingBilinear2d(size=(4, 5)), [_n(1, 2, 3, 3)]),
+    "UpsamplingNearest2d": (lambda: nn.UpsamplingNearest2d(scale_factor=2), [_n(1, 2, 3, 3)]),
+    "Sequential": (lambda: nn.Sequential(nn.Linear(4, 3), nn.GELU(), nn.LayerNorm(3)), [_n(2, 4)]),
+    # losses: the target is the second input (no gradient is asked of it)
+    "BCELoss": (lambda: nn.BCELoss(), [_u(3, 4), _u(3, 4)]),
+    "BCEWithLogitsLoss": (lambda: nn.BCEWithLogitsLoss(), [_n(3, 4), _u(3, 4)]),
+    "CrossEntropyLoss": (lambda: nn.CrossEntropyLoss(label_smoothing=0.2), [_n(3, 4)]),
+    "HuberLoss": (lambda: nn.HuberLoss(delta=0.3), [_n(3, 4), _n(3, 4)]),
+    "KLDivLoss": (lambda: nn.KLDivLoss(reduction="batchmean"), [_n(3, 4), _u(3, 4)]),
+    "L1Loss": (lambda: nn.L1Loss(), [_n(3, 4), _n(3, 4)]),
+    "MSELoss": (lambda: nn.MSELoss(), [_n(3, 4), _n(3, 4)]),
+    "NLLLoss": (lambda: nn.NLLLoss(), [_n(3, 4)]),
+    "SmoothL1Loss": (lambda: nn.SmoothL1Loss(beta=0.3), [_n(3, 4), _n(3, 4)]),
+}
+# Layers whose forward takes something other than float tensors.
+LAYER_EXTRA_ARGS: dict[str, Callable[[], tuple]] = {
+    "Embedding": lambda: (_idx([[0, 1, 5], [5, 5, 2]]),),
+    "CrossEntropyLoss": lambda: (_idx([0, 3, 1]),),
+    "NLLLoss": lambda: (_idx([0, 3, 1]),),
+}
+# Containers with no forward of their own; the abstract base.
+NOT_LAYERS = {"Module", "ModuleDict", "ModuleList", "ParameterDict", "ParameterList"}
+# Other engineers' modules, checked in their own test files.
+OTHER_OWNERS = ("minigrad.nn.rnn", "minigrad.nn.attention", "minigrad.nn.transformer")
+
+
+def _public_ops() -> set[str]:
+    return {name for name in dir(mg) if not name.startswith("_")
+            and inspect.isfunction(getattr(mg, name))
+            and getattr(mg, name).__module__.startswith("minigrad.ops.")}
+
+
+def _public_functional() -> set[str]:
+    return {name for name in dir(F) if not name.startswith("_") and inspect.isfunction(getattr(F, name))
+            and getattr(F, name).__module__.startswith("minigrad.")}
+
+
+def _public_layers() -> set[str]:
+    return {name for name, c in vars(nn).items() if inspect.isclass(c) and issubclass(c, nn.Module)
+            and not c.__module__.startswith(OTHER_OWNERS)}
+
+
+def test_every_public_name_has_a_row() -> None:
+    missing_ops = _public_ops() - set(OPS) - NOT_DIFFERENTIABLE
+    missing_functional = _public_functional() - set(FUNCTIONAL)
+    missing_layers = _public_layers() - set(LAYERS) - NOT_LAYERS
+    assert not (missing_ops or missing_functional or missing_layers), (
+        f"no float32 row for mg.{sorted(missing_ops)}, F.{sorted(missing_functional)}, "
+        f"nn.{sorted(missing_layers)}")
+    stale = (set(OPS) - _public_ops()) | (set(FUNCTIONAL) - _public_functional()) | \
+        (set(LAYERS) - _public_layers())
+    assert not stale, f"rows for names that are not public: {sorted(stale)}"
+
+
+def _float_outputs(out: Any) -> list:
+    items = list(out) if isinstance(out, (tuple, list)) else [out]
+    assert items, "the call returned nothing"
+    for item in items:
+        assert isinstance(item, mg.Tensor), f"expected Tensors, got {type(item).__name__}"
+    return [item for item in items if mg.dtypes.is_floating(item.dtype)]
+
+
+def _check(label: str, out: Any, leaves: list) -> None:
+    floats = _float_outputs(out)
+    assert floats, f"{label}: no floating output"
+    for i, item in enumerate(floats):
+        assert item.dtype == mg.float32, f"{label}: output {i} is {item.dtype}"
+    sum(item.sum() for item in floats).backward()
+    grads = [leaf.grad for leaf in leaves]
+    assert any(g is not None for g in grads), f"{label}: no gradient reached any input"
+    for i, g in enumerate(grads):
+        if g is not None:
+            assert g.dtype == mg.float32, f"{label}: gradient {i} is {g.dtype}"
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_op_keeps_float32(name: str) -> None:
+    call, makers = OPS[name]
+    leaves = [make() for make in makers]
+    _check(f"mg.{name}", call(*leaves), [leaf for leaf in leaves if leaf.is_leaf])
+
+
+@pytest.mark.parametrize("name", sorted(TENSOR_METHODS))
+def test_tensor_method_keeps_float32(name: str) -> None:
+    call, makers = TENSOR_METHODS[name]
+    leaves = [make() for make in makers]
+    _check(f"Tensor.{name}", call(*leaves), leaves)
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONAL))
+def test_functional_keeps_float32(name: str) -> None:
+    call, makers = FUNCTIONAL[name]
+    leaves = [make() for make in makers]
+    _check(f"F.{name}", call(*leaves), [leaf for leaf in leaves if leaf.is_leaf])
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_layer_keeps_float32(name: str) -> None:
+    build, makers = LAYERS[name]
+    layer = build().train()
+    params = list(layer.parameters())
+    for p in params:
+        assert p.dtype == mg.float32, f"nn.{name}: parameter of {p.dtype}"
+    inputs = [make() for make in makers]
+    extra = LAYER_EXTRA_ARGS.get(name, lambda: ())()
+    out = layer(*inputs, *extra)
+    _check(f"nn.{name}", out, [x for x in inputs if x.is_leaf] + params)
+    for p in params:
+        assert p.grad is not None, f"nn.{name}: a parameter got no gradient"
+    for buffer in layer.buffers() if hasattr(layer, "buffers") else ():
+        if mg.dtypes.is_floating(buffer.dtype):
+            assert buffer.dtype == mg.float32, f"nn.{name}: buffer of {buffer.dtype}"
+
+
+def test_inplace_methods_keep_float32() -> None:
+    """The in-place writes (no graph in minigrad, so under no_grad) keep the tensor's dtype
+    whatever the value's type."""
+    import numpy as np
+    x = mg.randn(3, 4)
+    with mg.no_grad():
+        x.masked_fill_(x > 0, np.float64(0.5))
+        x.scatter_(1, _idx([[1], [0], [3]]), np.float64(0.25))
+        x.scatter_add_(1, _idx([[1, 1], [0, 2], [3, 3]]), mg.ones(3, 2))
+    assert x.dtype == mg.float32 and x.array.dtype == mg.float32
+
+
+def test_double_backward_keeps_float32() -> None:
+    """Gradients built with create_graph=True (the backward of the new ops) stay float32 too."""
+    x = _leaf(3, 4)
+    w = _leaf(4)
+    y = (F.gelu(x) * w).sum() + F.layer_norm(x, (4,)).pow(2).sum() + mg.cumprod(x, 1).sum() \
+        + F.softplus(x, beta=2.0).sum() + mg.erf(x).sum() + mg.norm(x, 3.0)
+    gx, gw = mg.autograd.grad(y, (x, w), create_graph=True)
+    assert gx.dtype == mg.float32 and gw.dtype == mg.float32
+    (gx.sum() + gw.sum()).backward()
+    assert x.grad.dtype == mg.float32 and w.grad.dtype == mg.float32
