@@ -9,12 +9,60 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import minigrad as mg
 import minigrad.nn as nn
 import minigrad.nn.functional as F
+from harness import OpSpec, OpSuite
 
 RTOL, ATOL = 1e-7, 1e-10
+
+
+# --- the op harness: gradcheck (also non-contiguous), gradgradcheck, NumPy, float32, hypothesis,
+# torch -------------------------------------------------------------------------------------------
+def _sdpa_ref(q, k, v, bias=None, causal=False, scale=None):
+    scores = q @ np.swapaxes(k, -1, -2) * (1 / np.sqrt(q.shape[-1]) if scale is None else scale)
+    if bias is not None:
+        scores = scores + bias
+    if causal:
+        scores = np.where(np.tril(np.ones(scores.shape[-2:], bool)), scores, -np.inf)
+    w = np.exp(scores - scores.max(-1, keepdims=True))
+    return (w / w.sum(-1, keepdims=True)) @ v
+
+
+def _sdpa_shapes(with_bias=False):
+    """(q, k, v[, bias]) shapes: batch dims broadcast, L, S, E and Ev drawn independently."""
+    def build(batch, L, S, E, Ev):
+        qb, kb, vb = batch.input_shapes
+        shapes = (qb + (L, E), kb + (S, E), vb + (S, Ev))
+        return shapes + ((L, S),) if with_bias else shapes
+    side = st.integers(1, 4)
+    return lambda: st.builds(build, hnp.mutually_broadcastable_shapes(
+        num_shapes=3, min_dims=0, max_dims=2, min_side=1, max_side=3), side, side, side, side)
+
+
+class TestScaledDotProductAttentionOp(OpSuite):
+    OPS = [
+        OpSpec("sdpa", lambda m, q, k, v: m.nn.functional.scaled_dot_product_attention(q, k, v),
+               _sdpa_ref, [((3, 4), (5, 4), (5, 2)), ((2, 3, 4), (2, 5, 4), (2, 5, 3)),
+                           ((2, 1, 3, 2), (3, 4, 2), (1, 4, 3))],
+               hyp_shapes=_sdpa_shapes()),
+        OpSpec("sdpa-float-mask",
+               lambda m, q, k, v, b: m.nn.functional.scaled_dot_product_attention(
+                   q, k, v, attn_mask=b),
+               lambda q, k, v, b: _sdpa_ref(q, k, v, b),
+               [((3, 4), (5, 4), (5, 2), (3, 5)), ((2, 3, 4), (2, 5, 4), (2, 5, 3), (1, 5)),
+                ((2, 3, 2), (2, 4, 2), (2, 4, 2), (2, 3, 4))],
+               hyp_shapes=_sdpa_shapes(with_bias=True)),
+        OpSpec("sdpa-causal-scale",
+               lambda m, q, k, v: m.nn.functional.scaled_dot_product_attention(
+                   q, k, v, is_causal=True, scale=0.7),
+               lambda q, k, v: _sdpa_ref(q, k, v, causal=True, scale=0.7),
+               [((4, 3), (4, 3), (4, 2)), ((2, 3, 2), (2, 5, 2), (2, 5, 3))],
+               hyp_shapes=_sdpa_shapes()),
+    ]
 
 
 def _rand(rng, *shape):
