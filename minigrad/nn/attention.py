@@ -228,6 +228,10 @@ class MultiheadAttention(Module):
             raise ValueError(f"MultiheadAttention: query, key and value must all be 3-D "
                              f"(batched) or all 2-D (unbatched), got {shapes}")
         batched = query.ndim == 3
+        for name, mask in (("key_padding_mask", key_padding_mask), ("attn_mask", attn_mask)):
+            if mask is not None and not isinstance(mask, Tensor):
+                raise TypeError(f"MultiheadAttention: {name} must be a Tensor, got "
+                                f"{type(mask).__name__}")
         if key_padding_mask is not None and key_padding_mask.ndim != (2 if batched else 1):
             raise ValueError(f"MultiheadAttention: for {'batched' if batched else 'unbatched'} "
                              f"query of shape {tuple(query.shape)}, key_padding_mask must be "

@@ -483,5 +483,7 @@ def test_mha_errors():
         m(x, x, mg.randn(4, 2, 4))
     with pytest.raises(RuntimeError, match="is_causal=True .* needs attn_mask"):
         m(x, x, x, is_causal=True)
+    with pytest.raises(TypeError, match="attn_mask must be a Tensor, got list"):
+        m(x, x, x, attn_mask=[[0.0] * 3] * 3)
     with pytest.raises(TypeError, match="only bool and floating types of key_padding_mask"):
         m(x, x, x, key_padding_mask=mg.zeros(2, 3, dtype=mg.int64))
