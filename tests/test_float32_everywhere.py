@@ -235,6 +235,10 @@ FUNCTIONAL: dict[str, tuple[Callable[..., Any], list]] = {
     "prelu": (lambda x, w: F.prelu(x, w), [_n(2, 3, 4), _u(1)]),
     "relu": (lambda x: F.relu(x), [_n(3, 4)]),
     "relu6": (lambda x: F.relu6(x * 4.0), [_n(3, 4)]),
+    "scaled_dot_product_attention": (
+        lambda q, k, v, b: (F.scaled_dot_product_attention(q, k, v, attn_mask=b, scale=0.5),
+                            F.scaled_dot_product_attention(q, k, v, dropout_p=0.3, is_causal=True)),
+        [_n(2, 3, 4), _n(2, 3, 4), _n(2, 3, 5), _n(3, 3)]),
     "selu": (lambda x: F.selu(x), [_n(3, 4)]),
     "sigmoid": (lambda x: F.sigmoid(x), [_n(3, 4)]),
     "silu": (lambda x: F.silu(x), [_n(3, 4)]),
