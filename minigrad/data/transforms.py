@@ -196,6 +196,8 @@ def _pair(value: Any, name: str, who: str, symmetric: bool = False) -> Optional[
         if value < 0:
             raise ValueError(f"{who}: {name} as a single number must be >= 0, got {value}")
         return (-float(value), float(value))
+    if isinstance(value, str) or not all(isinstance(v, numbers.Real) for v in value):
+        raise TypeError(f"{who}: {name} must be a number or a (min, max) pair of numbers, got {value!r}")
     value = tuple(float(v) for v in value)
     if len(value) != 2 or value[0] > value[1]:
         raise ValueError(f"{who}: {name} must be (min, max) with min <= max, got {value}")

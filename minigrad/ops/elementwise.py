@@ -927,6 +927,7 @@ def isfinite(a: Tensor) -> Tensor:
 
 
 def logical_xor(a: Tensor, b: Tensor) -> Tensor:
+    """Exactly one of a, b is nonzero (e.g. where two masks disagree); a bool tensor."""
     return _compare(a, b, "logical_xor", "logical_xor")
 
 

@@ -399,6 +399,7 @@ def new_tensor(self: Tensor, data: Any, dtype: Any = None, device: Any = None,
 
 
 def is_floating_point(self: Tensor) -> bool:
+    """Whether the dtype is a float (the tensors a gradient can flow into), as torch."""
     return self.dtype.kind == "f"
 
 

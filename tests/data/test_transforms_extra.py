@@ -333,3 +333,10 @@ def test_new_transforms_stay_on_the_device():
     y = pipe(xs, generator=None)
     assert y.device == "strict" and y.shape == (6, 1, 8, 8) and y.dtype == np.float32  # 13 x 12 -> short side 8
     y.to("cpu").numpy()  # the strict backend refuses arrays that slipped back to the host
+
+
+@pytest.mark.parametrize("degrees", ["a", ["a", 1], [None, 2]])
+def test_random_rotation_names_itself_for_non_numeric_degrees(degrees) -> None:
+    with pytest.raises(TypeError, match="RandomRotation: degrees must be a number or a "
+                                        r"\(min, max\) pair of numbers"):
+        T.RandomRotation(degrees)
