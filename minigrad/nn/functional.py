@@ -27,7 +27,7 @@ from ..ops.loss import (binary_cross_entropy, huber_loss, kl_div, l1_loss,  # no
                         smooth_l1_loss)
 from ..ops.layer_norm import group_norm, layer_norm  # noqa: F401
 from ..ops.distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401
-from ..ops.dims import normalize_dim
+from ..ops.dims import normalize_dim as _normalize_dim  # private: F.* lists only functionals
 from .dropout import dropout2d  # noqa: F401
 from .sparse import embedding  # noqa: F401
 from ..ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
@@ -141,7 +141,7 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa
     if not dtypes.is_floating(input.dtype):
         raise RuntimeError(f"softmin: not implemented for {input.dtype} tensors (shape "
                            f"{tuple(input.shape)}); pass dtype= or convert with .float() first")
-    normalize_dim(dim, input.shape, "softmin")  # a bad dim is reported as softmin's
+    _normalize_dim(dim, input.shape, "softmin")  # a bad dim is reported as softmin's
     return ops.softmax(-input, dim)
 
 
