@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable
 
+import numpy as np
 import pytest
 
 import minigrad as mg
@@ -416,7 +417,6 @@ def test_layer_keeps_float32(name: str) -> None:
 def test_inplace_methods_keep_float32() -> None:
     """The in-place writes (no graph in minigrad, so under no_grad) keep the tensor's dtype
     whatever the value's type."""
-    import numpy as np
     x = mg.randn(3, 4)
     with mg.no_grad():
         x.masked_fill_(x > 0, np.float64(0.5))
@@ -435,3 +435,38 @@ def test_double_backward_keeps_float32() -> None:
     assert gx.dtype == mg.float32 and gw.dtype == mg.float32
     (gx.sum() + gw.sum()).backward()
     assert x.grad.dtype == mg.float32 and w.grad.dtype == mg.float32
+
+
+# NumPy 2 treats np.float64 scalars as strong (float32 * np.float64(0.5) is float64 in NumPy),
+# so every scalar argument of the new ops is passed as one here.
+_F64 = np.float64
+NUMPY_SCALAR_ARGUMENTS: dict[str, Callable[[mg.Tensor], Any]] = {
+    "remainder": lambda x: mg.remainder(x, _F64(0.7)),
+    "fmod": lambda x: mg.fmod(x, _F64(0.7)),
+    "lerp": lambda x: mg.lerp(x, x * 2.0, _F64(0.3)),
+    "masked_fill": lambda x: mg.masked_fill(x, x > 0, _F64(0.7)),
+    "scatter": lambda x: mg.scatter(x, 1, _idx([[0], [1], [2]]), value=_F64(0.5)),
+    "nan_to_num": lambda x: mg.nan_to_num(x, nan=_F64(1.0), posinf=_F64(2.0)),
+    "norm": lambda x: mg.norm(x, _F64(3.0), 1),
+    "threshold": lambda x: F.threshold(x, _F64(0.1), _F64(2.0)),
+    "hardtanh": lambda x: F.hardtanh(x, _F64(-0.1), _F64(0.1)),
+    "softplus": lambda x: F.softplus(x, _F64(2.0), _F64(1.0)),
+    "elu": lambda x: F.elu(x, _F64(2.0)),
+    "normalize": lambda x: F.normalize(x, p=_F64(3.0), eps=_F64(1e-3)),
+    "layer_norm": lambda x: F.layer_norm(x, (4,), eps=_F64(1e-3)),
+    "group_norm": lambda x: F.group_norm(x.reshape(3, 4, 1), 2, eps=_F64(1e-3)),
+    "cosine_similarity": lambda x: F.cosine_similarity(x, x.flip(0), eps=_F64(1e-3)),
+    "pairwise_distance": lambda x: F.pairwise_distance(x, x.flip(0), p=_F64(1.5), eps=_F64(1e-3)),
+    "huber_loss": lambda x: F.huber_loss(x, x.detach() + 1.0, delta=_F64(0.5)),
+    "smooth_l1_loss": lambda x: F.smooth_l1_loss(x, x.detach() + 1.0, beta=_F64(0.5)),
+    "interpolate": lambda x: F.interpolate(x.reshape(1, 1, 3, 4), scale_factor=_F64(1.5),
+                                           mode="bilinear"),
+    "dropout2d": lambda x: F.dropout2d(x.reshape(1, 3, 4, 1), _F64(0.5)),
+    "embedding": lambda x: F.embedding(_idx([0, 1]), x, max_norm=_F64(1.0)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NUMPY_SCALAR_ARGUMENTS))
+def test_numpy_float64_scalar_arguments_keep_float32(name: str) -> None:
+    x = _leaf(3, 4)
+    _check(f"{name} with np.float64 arguments", NUMPY_SCALAR_ARGUMENTS[name](x), [x])
