@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import float_errors_ignored, get_backend
+from ..backend import float_errors_are_ignored, float_errors_ignored, get_backend
 from ..tensor import Tensor, memory_version  # defined before minigrad.tensor imports the ops
 from .grad_mode import _set_enabled, is_grad_enabled
 
@@ -54,8 +54,9 @@ class Function:
         """Keep these (inputs or other tensors) for backward; freed after backward. Their memory
         must not be written in place before then (backward checks)."""
         self._saved = tensors
-        self._versions = tuple(memory_version(t.array) if isinstance(t, Tensor) else 0
-                               for t in tensors)
+        if self.parents:  # recorded in the graph (apply sets parents first): backward will run
+            self._versions = tuple(memory_version(t.array) if isinstance(t, Tensor) else 0
+                                   for t in tensors)
 
     @property
     def saved_tensors(self) -> tuple:
@@ -110,11 +111,16 @@ class Function:
         ctx.needs_input_grad = tuple(needs)
         enabled = is_grad_enabled()
         record = enabled and any(needs)
+        if record:  # before forward, so that save_for_backward knows backward will run
+            ctx.parents = tuple(_edge(a) if need else None for a, need in zip(args, needs))
 
         _set_enabled(False)  # forward computes on arrays; nothing inside it is recorded
         try:
-            with float_errors_ignored():  # IEEE results (inf, nan) without NumPy's warnings
+            if float_errors_are_ignored():  # inside a backward pass or another op already
                 raw = cls.forward(ctx, *args, **kwargs)
+            else:
+                with float_errors_ignored():  # IEEE results (inf, nan) without NumPy's warnings
+                    raw = cls.forward(ctx, *args, **kwargs)
         finally:
             _set_enabled(enabled)
 
@@ -122,7 +128,6 @@ class Function:
         outputs = (_as_output(raw, device),) if single else \
             tuple(_as_output(o, device) for o in raw)
         if record:
-            ctx.parents = tuple(_edge(a) if need else None for a, need in zip(args, needs))
             ctx.n_outputs = len(outputs)
             ctx.output_meta = tuple((o.shape, o.dtype) for o in outputs)
             for i, o in enumerate(outputs):
