@@ -14,6 +14,7 @@ from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .dims import normalize_dim, normalize_dims
+from .elementwise import isfinite, scalar_like, where
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
@@ -177,9 +178,16 @@ def _arg(x: Tensor, dim: int | None, keepdim: bool, fn_name: str, op: str | None
 
 
 def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
-    """log(sum(exp(x))) without overflow: the max is taken out first."""
+    """log(sum(exp(x))) without overflow: the max is taken out first. As in PyTorch, an empty
+    sum is log(0) = -inf, and so is a slice of -inf only (its max is not taken out: -inf - -inf
+    would be nan)."""
     dims = normalize_dims(dim, x.shape, "logsumexp")
+    if builtins.any(x.shape[d] == 0 for d in dims):
+        out = x.sum(dim=dims, keepdim=True) + float("-inf")
+        return out if keepdim else out.reshape(tuple(s for i, s in enumerate(x.shape)
+                                                     if i not in dims))
     m = amax(x, dims, keepdim=True).detach()
+    m = where(isfinite(m), m, scalar_like(0, m))
     out = (x - m).exp().sum(dim=dims, keepdim=True).log() + m
     return out if keepdim else out.reshape(tuple(s for i, s in enumerate(x.shape) if i not in dims))
 
@@ -212,7 +220,6 @@ def _from_last(x: Tensor, axis: int) -> Tensor:
 def _with_one_replaced(x: Tensor) -> Tensor:
     """(..., N) -> (..., N, N): row i is ``x`` with element i replaced by 1, so reducing a row
     gives the product over the others without dividing by a possible zero."""
-    from .elementwise import where
     n = x.shape[-1]
     eye = Tensor._make(x.xp.eye(n, dtype=bool), x.device)
     return where(eye, 1, x.unsqueeze(-2))
@@ -346,7 +353,6 @@ class VectorNorm(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        from .elementwise import where
         (x,), p = ctx.saved_tensors, ctx.p
         if not ctx.keepdim:
             grad = grad.reshape(_keepdim_shape(x.shape, ctx.dims))

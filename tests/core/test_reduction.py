@@ -161,3 +161,18 @@ def test_max_with_dim_gradchecks_and_matches_torch(keepdim) -> None:
     (v * mg.tensor(weights, dtype=mg.float64)).sum().backward()
     (tv * torch.tensor(weights)).sum().backward()
     np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+def test_logsumexp_of_empty_and_of_infinite_slices_follows_pytorch():
+    """log(0) = -inf for an empty sum and for a slice of -inf only (taking the max out first
+    would give -inf - -inf = nan); +inf stays +inf."""
+    inf = float("inf")
+    x = mg.tensor([[1.0, 2.0], [-inf, -inf], [inf, 1.0]])
+    np.testing.assert_allclose(x.logsumexp(1).numpy(), [np.logaddexp(1.0, 2.0), -inf, inf],
+                               rtol=1e-6)
+    empty = mg.zeros(2, 0, requires_grad=True)
+    out = empty.logsumexp(1)
+    np.testing.assert_array_equal(out.detach().numpy(), [-inf, -inf])
+    assert empty.logsumexp(1, keepdim=True).shape == (2, 1)
+    out.sum().backward()
+    assert empty.grad.shape == (2, 0)
