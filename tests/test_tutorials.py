@@ -67,6 +67,11 @@ EXPECTED = {
         [rf"^test accuracy: {ACCURACY}$", r"^true label 7; predicted \d with probability"],
         ["filters_conv1.png", "filters_conv2.png", "feature_maps_conv1.png",
          "feature_maps_conv2.png", "saliency.png"], 0.5),
+    "12_sequence_models": (
+        [r"^LSTM after 28 rows: test accuracy \d\.\d{4}$",
+         rf"^LSTM: test accuracy: {ACCURACY}$", rf"^Transformer: test accuracy: {ACCURACY}$"],
+        ["history_lstm.png", "lstm_accuracy_by_rows.png", "history_transformer.png",
+         "positional_similarity.png", "comparison.png"], 0.15),
 }
 
 
