@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Callable
 
-from ..tensor import Tensor, bump_version
+from ..tensor import Tensor
 from .optimizer import Optimizer
 
 
@@ -56,11 +56,7 @@ class Adagrad(Optimizer):
             # Python floats keep float32 arrays float32 under NumPy 2's promotion rules.
             lr, lr_decay, eps = float(group["lr"]), float(group["lr_decay"]), float(group["eps"])
             weight_decay, maximize = float(group["weight_decay"]), bool(group["maximize"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = self._grad_array(p)
-                bump_version(p.array)  # written below: a graph that saved p must not use it
+            for p, g in self._updates(group):
                 state = self.state[p]
                 if "sum" not in state:  # a group added after construction
                     state = self._init_state(p)

@@ -16,7 +16,7 @@ import numbers
 from collections.abc import Iterable
 from typing import Any, Callable
 
-from ..tensor import Tensor, bump_version
+from ..tensor import Tensor
 from .optimizer import Optimizer
 
 
@@ -55,11 +55,7 @@ class Adam(Optimizer):
             weight_decay = float(group["weight_decay"])
             amsgrad, maximize = bool(group["amsgrad"]), bool(group["maximize"])
             decoupled = bool(group["decoupled_weight_decay"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = self._grad_array(p)
-                bump_version(p.array)  # written below: a graph that saved p must not use it
+            for p, g in self._updates(group):
                 xp = p.xp
                 state = self.state[p]
                 if not state:

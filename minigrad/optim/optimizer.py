@@ -10,9 +10,9 @@ import copy
 import numbers
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
-from ..tensor import Tensor
+from ..tensor import Tensor, bump_version
 
 
 class _Required:
@@ -153,6 +153,17 @@ class Optimizer:
         from ..autograd import enable_grad
         with enable_grad():
             return closure()
+
+    def _updates(self, group: dict[str, Any]) -> Iterator[tuple[Tensor, Any]]:
+        """``(p, gradient array)`` for each parameter of ``group`` that has a gradient, which the
+        caller then writes in place: so its memory version is bumped first, and a graph that
+        saved ``p`` before this step refuses to run backward with the new values."""
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            g = self._grad_array(p)
+            bump_version(p.array)
+            yield p, g
 
     def _grad_array(self, p: Tensor) -> Any:
         """``p.grad``'s array, after checking it can update ``p`` in place."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Callable
 
-from ..tensor import Tensor, bump_version
+from ..tensor import Tensor
 from .optimizer import Optimizer
 
 
@@ -39,11 +39,7 @@ class RMSprop(Optimizer):
             lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
             weight_decay, momentum = float(group["weight_decay"]), float(group["momentum"])
             centered, maximize = bool(group["centered"]), bool(group["maximize"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = self._grad_array(p)
-                bump_version(p.array)  # written below: a graph that saved p must not use it
+            for p, g in self._updates(group):
                 xp = p.xp
                 state = self.state[p]
                 if not state:

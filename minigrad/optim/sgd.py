@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Callable
 
-from ..tensor import Tensor, bump_version
+from ..tensor import Tensor
 from .optimizer import Optimizer
 
 
@@ -43,11 +43,7 @@ class SGD(Optimizer):
             dampening = float(group["dampening"])
             weight_decay = float(group["weight_decay"])
             nesterov, maximize = bool(group["nesterov"]), bool(group["maximize"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = self._grad_array(p)
-                bump_version(p.array)  # written below: a graph that saved p must not use it
+            for p, g in self._updates(group):
                 if maximize:
                     g = -g
                 if weight_decay != 0:
