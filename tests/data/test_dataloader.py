@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from _counting_dataset import CountingTensorDataset
 from minigrad.data import MNIST, DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
 from minigrad.data import transforms as T
 
@@ -64,22 +65,9 @@ def test_manual_seed_makes_unseeded_loader_repeatable():
     assert _ys(loader) != first
 
 
-class _CountingTensorDataset(TensorDataset):
-    def __init__(self, *tensors):
-        super().__init__(*tensors)
-        self.batches = 0
-
-    def __getitem__(self, index):
-        raise AssertionError("the fast path must not read samples one by one")
-
-    def get_batch(self, indices, device=None, generator=None):
-        self.batches += 1
-        return super().get_batch(indices, device, generator)
-
-
 def test_array_backed_dataset_uses_one_gather_per_batch():
     base = _tds(25)
-    ds = _CountingTensorDataset(*base.tensors)
+    ds = CountingTensorDataset(*base.tensors)
     loader = DataLoader(ds, batch_size=10, shuffle=True, seed=0)
     assert [len(y) for y in _ys(loader)] == [10, 10, 5]
     assert ds.batches == 3

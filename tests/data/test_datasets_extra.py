@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from _counting_dataset import CountingTensorDataset
 from minigrad.data import (
     MNIST,
     ChainDataset,
@@ -16,19 +17,6 @@ from minigrad.data import (
     Subset,
     TensorDataset,
 )
-
-
-class _Counting(TensorDataset):
-    def __init__(self, *tensors):
-        super().__init__(*tensors)
-        self.batches = 0
-
-    def __getitem__(self, index):
-        raise AssertionError("the fast path must not read samples one by one")
-
-    def get_batch(self, indices, device=None, generator=None):
-        self.batches += 1
-        return super().get_batch(indices, device, generator)
 
 
 def _tds(start, n, cls=TensorDataset):
@@ -101,7 +89,7 @@ def test_concat_errors():
 
 
 def test_concat_of_array_datasets_gathers_once_per_part():
-    a, b = _tds(0, 7, _Counting), _tds(100, 5, _Counting)
+    a, b = _tds(0, 7, CountingTensorDataset), _tds(100, 5, CountingTensorDataset)
     cat = ConcatDataset([a, b])
     assert hasattr(cat, "get_batch")
     idx = [8, 0, -1, 3, 7, 11]

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from _counting_dataset import CountingTensorDataset
 from minigrad.data import (
     BatchSampler,
     DataLoader,
@@ -24,21 +25,6 @@ def _tds(n=10):
 
 def _ys(loader):
     return [b[1].numpy().tolist() for b in loader]
-
-
-class _Counting(TensorDataset):
-    """Proves the one-gather path: per-sample access fails, batches are counted."""
-
-    def __init__(self, *tensors):
-        super().__init__(*tensors)
-        self.batches = 0
-
-    def __getitem__(self, index):
-        raise AssertionError("the fast path must not read samples one by one")
-
-    def get_batch(self, indices, device=None, generator=None):
-        self.batches += 1
-        return super().get_batch(indices, device, generator)
 
 
 # --- the samplers on their own ----------------------------------------------------------
@@ -226,7 +212,7 @@ def test_default_path_order_is_unchanged():
 
 def test_loader_follows_the_sampler_with_one_gather_per_batch():
     base = _tds(20)
-    ds = _Counting(*base.tensors)
+    ds = CountingTensorDataset(*base.tensors)
     sampler = SubsetRandomSampler([1, 5, 7, 11, 12, 19, 3], generator=0)
     expected = list(SubsetRandomSampler([1, 5, 7, 11, 12, 19, 3], generator=0))
     loader = DataLoader(ds, batch_size=3, sampler=sampler)
@@ -253,7 +239,7 @@ def test_loader_with_a_plain_iterable_sampler_and_generic_dataset():
 
 
 def test_loader_with_batch_sampler():
-    ds = _Counting(*_tds(12).tensors)
+    ds = CountingTensorDataset(*_tds(12).tensors)
     bs = BatchSampler(RandomSampler(range(12), generator=5), 5, drop_last=False)
     expected = list(BatchSampler(RandomSampler(range(12), generator=5), 5, drop_last=False))
     loader = DataLoader(ds, batch_sampler=bs)
