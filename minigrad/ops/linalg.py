@@ -9,6 +9,7 @@ from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .broadcast import broadcast_shapes, sum_to_shape
+from .shape import GetItem
 
 
 class MatMul(Function):
@@ -188,8 +189,8 @@ def _parse_einsum(equation: str, operands: tuple) -> tuple:
 
 def einsum(equation: str, *operands: Any) -> Tensor:
     """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``, differentiable in every
-    operand. Ellipses broadcast. A letter repeated inside one operand (a trace or diagonal,
-    'ii->i') works forward only: use diagonal/trace when a gradient is needed."""
+    operand. Ellipses broadcast. A letter repeated inside one operand takes a diagonal
+    ('ii->i'; 'ii->' is the trace; 'iij->j'), differentiably."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not operands or not all(isinstance(o, Tensor) for o in operands):
@@ -200,7 +201,12 @@ def einsum(equation: str, *operands: Any) -> Tensor:
                                f"{operands[0].dtype} and {o.dtype}")
     subs, out = _parse_einsum(equation, operands)
     sizes: dict = {}
-    for s, o in zip(subs, operands):
+    for k, (s, o) in enumerate(zip(subs, operands)):
+        for c, n in zip(s, o.shape):
+            if o.shape[s.index(c)] != n:  # a diagonal needs equal sizes (no broadcasting)
+                raise RuntimeError(f"einsum: subscript {c!r} is repeated for operand {k} "
+                                   f"({s!r}) but the sizes don't match: dimensions of sizes "
+                                   f"{o.shape[s.index(c)]} and {n} (shape {tuple(o.shape)})")
         for c, n in zip(s, o.shape):
             if sizes.get(c, 1) != 1 and n != 1 and sizes[c] != n:
                 raise ValueError(f"einsum: subscript {c!r} has size {sizes[c]} in one operand "
@@ -209,17 +215,24 @@ def einsum(equation: str, *operands: Any) -> Tensor:
                 sizes[c] = n
     # Size-1 axes broadcast against their letter's size: expand them first (differentiably).
     operands = tuple(o.expand(tuple(sizes[c] for c in s)) for s, o in zip(subs, operands))
-    if any(len(set(s)) != len(s) for s in subs):
-        if any(o.requires_grad for o in operands):
-            raise NotImplementedError(
-                f"einsum: a subscript repeated within one operand ({equation!r}) takes a "
-                "diagonal; its gradient is not implemented. Use minigrad.diagonal / trace, "
-                "or detach the operand")
-        xp = operands[0].xp  # asarray: a full contraction comes back as a NumPy scalar
-        return Tensor._make(xp.asarray(xp.einsum(",".join(subs) + "->" + out,
-                                                 *(o.array for o in operands))),
-                            operands[0].device)
-    return Einsum.apply(tuple(subs), out, *operands)
+    diagonals = [_repeated_diagonal(s, o) for s, o in zip(subs, operands)]
+    return Einsum.apply(tuple(s for s, _ in diagonals), out, *(o for _, o in diagonals))
+
+
+def _repeated_diagonal(sub: str, operand: Tensor) -> tuple:
+    """A letter repeated within one operand ('ii', 'iij') takes a diagonal: read it with an
+    advanced index (a differentiable gather, whose backward scatters onto the diagonal), so
+    the contraction sees each letter once. Returns the new subscripts and operand."""
+    letters = "".join(dict.fromkeys(sub))  # first occurrences, in order
+    if len(letters) == len(sub):
+        return sub, operand
+    xp, n = operand.xp, len(letters)
+    index = []
+    for c, size in zip(sub, operand.shape):
+        shape = [1] * n
+        shape[letters.index(c)] = size
+        index.append(xp.arange(size).reshape(shape))
+    return letters, GetItem.apply(operand, tuple(index))
 
 
 # --- comparisons with tolerance (not differentiable) -------------------------------------------

@@ -52,6 +52,18 @@ OPS = [
     OpSpec("einsum_implicit_ellipsis", lambda m, a, b: m.einsum("...j,j", a, b),
            lambda a, b: a @ b, [((2, 3, 4), (4,))],
            hyp_shapes=lambda: _dims(3).map(lambda t: ((t[0], t[1], t[2]), (t[2],)))),
+    # a letter repeated within one operand takes a diagonal (its gradient: a scatter onto it)
+    OpSpec("einsum_diagonal", lambda m, a: m.einsum("ii->i", a), np.diag, [((3, 3),)],
+           hyp_shapes=lambda: _dims(1).map(lambda t: ((t[0], t[0]),))),
+    OpSpec("einsum_trace", lambda m, a: m.einsum("ii->", a), np.trace, [((4, 4),)],
+           hyp_shapes=lambda: _dims(1).map(lambda t: ((t[0], t[0]),))),
+    OpSpec("einsum_diagonal_then_sum", lambda m, a: m.einsum("iij->j", a),
+           lambda a: np.einsum("iij->j", a), [((3, 3, 2),)],
+           hyp_shapes=lambda: _dims(2).map(lambda t: ((t[0], t[0], t[1]),))),
+    OpSpec("einsum_batched_diagonal_times_matrix",
+           lambda m, a, b: m.einsum("...ii,ij->...j", a, b),
+           lambda a, b: np.einsum("...ii,ij->...j", a, b), [((2, 3, 3), (3, 4))],
+           hyp_shapes=lambda: _dims(3).map(lambda t: ((t[0], t[1], t[1]), (t[1], t[2])))),
 ]
 
 
@@ -110,11 +122,45 @@ def test_einsum_repeated_letters_forward_matches_torch() -> None:
         np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-12)
 
 
-def test_einsum_repeated_letters_refuse_a_gradient() -> None:
-    x = mg.ones(3, 3, requires_grad=True)
-    with pytest.raises(NotImplementedError, match="einsum: a subscript repeated within one "
-                                                  "operand \\('ii->i'\\)"):
-        mg.einsum("ii->i", x)
+def test_einsum_trace_gradient_is_the_identity() -> None:
+    """'ii->' is the trace: its gradient lands on the diagonal only, in the input's dtype."""
+    x = mg.tensor(np.arange(9.0).reshape(3, 3), dtype=mg.float32, requires_grad=True)
+    out = mg.einsum("ii->", x)
+    assert out.shape == () and out.item() == 12.0 and out.dtype == mg.float32
+    out.backward(mg.tensor(2.5))
+    assert x.grad.dtype == mg.float32
+    np.testing.assert_array_equal(x.grad.numpy(), 2.5 * np.eye(3))
+
+
+def test_einsum_repeated_letters_must_have_equal_sizes_as_torch() -> None:
+    for shape in ((2, 3), (1, 3)):  # no broadcasting of a size-1 axis within one operand
+        with pytest.raises(RuntimeError, match=r"einsum: subscript 'i' is repeated for operand 0 "
+                                               r"\('ii'\) but the sizes don't match: dimensions "
+                                               rf"of sizes {shape[0]} and 3 \(shape "):
+            mg.einsum("ii->i", mg.zeros(*shape))
+    with pytest.raises(RuntimeError, match=r"einsum: subscript 'j' is repeated for operand 1"):
+        mg.einsum("i,jjk->k", mg.zeros(2), mg.zeros(3, 4, 2))
+
+
+@pytest.mark.parametrize("equation, shapes", [
+    ("ii->i", [(3, 3)]), ("ii->", [(4, 4)]), ("iij->j", [(3, 3, 2)]), ("iji->j", [(3, 2, 3)]),
+    ("bii->bi", [(2, 3, 3)]), ("iii->i", [(2, 2, 2)]), ("iijj->ji", [(2, 2, 3, 3)]),
+    ("ij,jj->i", [(2, 3), (3, 3)]), ("ijji,k->k", [(2, 3, 3, 2), (4,)])])
+def test_einsum_repeated_letters_match_torch_forward_and_backward(equation, shapes) -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(11)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    xs = [mg.tensor(a, requires_grad=True) for a in arrays]
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out, expected = mg.einsum(equation, *xs), torch.einsum(equation, *ts)
+    assert tuple(out.shape) == tuple(expected.shape)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-12,
+                               atol=1e-14)
+    g = rng.standard_normal(tuple(expected.shape))
+    out.backward(mg.tensor(g))
+    expected.backward(torch.tensor(g))
+    for x, t in zip(xs, ts):
+        np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-14)
 
 
 def test_einsum_matches_torch_in_float32() -> None:
