@@ -9,7 +9,9 @@ the two frameworks unchanged.
 
 A sequence layer projects the whole input through ``weight_ih`` in one matmul per layer
 and direction, then loops over time in Python; each step works on the whole batch at once.
-PackedSequence inputs are not supported (minigrad has no ``nn.utils.rnn`` packing).
+A ``PackedSequence`` input runs the same loop over its batch sizes: step t advances only the
+first ``batch_sizes[t]`` sequences of the length-sorted batch, so each sequence's final state is
+taken at its own last step and the reverse direction starts at each sequence's own last element.
 """
 from __future__ import annotations
 
@@ -19,12 +21,13 @@ import warnings
 from typing import Any, Callable
 
 from ..creation import empty, zeros
-from ..ops import cat, chunk, relu, sigmoid, stack, tanh, unbind
+from ..ops import cat, chunk, index_select, relu, sigmoid, split, stack, tanh, unbind
 from ..tensor import Tensor
 from . import init
 from .dropout import dropout as _dropout
 from .module import Module
 from .parameter import Parameter, parameter_dtype
+from .utils.rnn import PackedSequence
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 _ACTIVATIONS = {"tanh": tanh, "relu": relu}
@@ -44,11 +47,13 @@ def _rnn_step(x_gates: Tensor, h: Tensor, w_hh_t: Tensor, b_hh: Tensor | None,
 
 
 def _lstm_step(x_gates: Tensor, h: Tensor, c: Tensor, w_hh_t: Tensor,
-               b_hh: Tensor | None) -> tuple[Tensor, Tensor]:
-    """Gates i, f, g, o in PyTorch's order; c' = f c + i g, h' = o tanh(c')."""
+               b_hh: Tensor | None, w_hr_t: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    """Gates i, f, g, o in PyTorch's order; c' = f c + i g, h' = o tanh(c'), projected to
+    proj_size by h' W_hr^T when the layer has projections."""
     i, f, g, o = chunk(x_gates + _hidden_gates(h, w_hh_t, b_hh), 4, -1)
     c = sigmoid(f) * c + sigmoid(i) * tanh(g)
-    return sigmoid(o) * tanh(c), c
+    h = sigmoid(o) * tanh(c)
+    return (h if w_hr_t is None else h @ w_hr_t), c
 
 
 def _gru_step(x_gates: Tensor, h: Tensor, w_hh_t: Tensor, b_hh: Tensor | None) -> Tensor:
@@ -250,10 +255,17 @@ class RNNBase(Module):
                 or not 0 <= dropout <= 1):
             raise ValueError(f"{name}: dropout should be a number in range [0, 1] representing "
                              f"the probability of an element being zeroed, got {dropout!r}")
+        if isinstance(proj_size, numbers.Integral) and not isinstance(proj_size, bool) \
+                and proj_size < 0:
+            raise ValueError(f"{name}: proj_size should be a positive integer or zero to disable "
+                             f"projections, got {proj_size}")
         proj_size = _check_size(proj_size, "proj_size", name, 0)
-        if proj_size:
-            raise NotImplementedError(f"{name}: proj_size={proj_size} (LSTM projections) is not "
-                                      "supported in minigrad; use proj_size=0")
+        if proj_size and mode != "LSTM":
+            raise ValueError(f"{name}: proj_size argument is only supported for LSTM, not RNN or "
+                             f"GRU (got proj_size={proj_size})")
+        if proj_size >= self.hidden_size:
+            raise ValueError(f"{name}: proj_size has to be smaller than hidden_size, got "
+                             f"proj_size={proj_size} and hidden_size={self.hidden_size}")
         if dropout > 0 and self.num_layers == 1:
             warnings.warn(f"{name}: dropout option adds dropout after all but last recurrent "
                           f"layer, so non-zero dropout expects num_layers greater than 1, but "
@@ -266,14 +278,17 @@ class RNNBase(Module):
         dtype = parameter_dtype(dtype, name)
         rows = _GATES[mode] * self.hidden_size
         directions = 2 if self.bidirectional else 1
+        out_size = proj_size or self.hidden_size  # the size of h (what the next layer reads)
         self._flat_weights_names: list[str] = []
         for layer in range(self.num_layers):
-            layer_in = self.input_size if layer == 0 else self.hidden_size * directions
+            layer_in = self.input_size if layer == 0 else out_size * directions
             for direction in range(directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction else "")
-                shapes = [("weight_ih", (rows, layer_in)), ("weight_hh", (rows, self.hidden_size))]
+                shapes = [("weight_ih", (rows, layer_in)), ("weight_hh", (rows, out_size))]
                 if self.bias:
                     shapes += [("bias_ih", (rows,)), ("bias_hh", (rows,))]
+                if proj_size:
+                    shapes += [("weight_hr", (proj_size, self.hidden_size))]
                 for pname, shape in shapes:
                     setattr(self, pname + suffix,
                             Parameter(empty(shape, dtype=dtype, device=device)))
@@ -286,9 +301,9 @@ class RNNBase(Module):
 
     @property
     def all_weights(self) -> list:
-        """The parameters grouped per layer and direction, [w_ih, w_hh, (b_ih, b_hh)], as
-        PyTorch's ``all_weights``."""
-        per = 4 if self.bias else 2
+        """The parameters grouped per layer and direction, [w_ih, w_hh, (b_ih, b_hh), (w_hr)],
+        as PyTorch's ``all_weights``."""
+        per = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         names = self._flat_weights_names
         return [[getattr(self, n) for n in names[i:i + per]] for i in range(0, len(names), per)]
 
@@ -300,6 +315,8 @@ class RNNBase(Module):
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if not self.bias:
@@ -332,27 +349,53 @@ class RNNBase(Module):
                                f"of shape {tuple(input.shape)}")
         return x, unbatched
 
-    def _prepare_state(self, state: Any, sname: str, x: Tensor, unbatched: bool) -> list:
-        """One (N, hidden) initial state per layer and direction (zeros if ``state`` is None)."""
+    def _prepare_packed(self, input: PackedSequence) -> tuple[Tensor, list[int]]:  # noqa: A002
+        """The packed data (sum(batch_sizes), input_size) and the batch sizes as ints."""
+        name = self._name
+        data = input.data
+        _check_input_tensor(data, name, [self.weight_ih_l0])
+        if data.ndim != 2 or data.shape[-1] != self.input_size:
+            raise ValueError(f"{name}: expected packed data of shape (sum(lengths), "
+                             f"{self.input_size}), got shape {tuple(data.shape)}")
+        sizes = [int(n) for n in input.batch_sizes.tolist()]
+        if (not sizes or sizes[-1] <= 0 or any(a < b for a, b in zip(sizes, sizes[1:]))
+                or sum(sizes) != data.shape[0]):
+            raise ValueError(f"{name}: batch_sizes {sizes} are not positive, non-increasing and "
+                             f"summing to the {data.shape[0]} rows of the packed data")
+        return data, sizes
+
+    def _state_sizes(self) -> list[int]:
+        """The last dimension of each state: h (proj_size when projecting), then c for LSTM."""
+        h = self.proj_size or self.hidden_size
+        return [h, self.hidden_size] if self.mode == "LSTM" else [h]
+
+    def _prepare_state(self, state: Any, sname: str, batch: int, size: int, ref: Tensor,
+                       unbatched: bool, order: Tensor | None = None) -> list:
+        """One (N, size) initial state per layer and direction (zeros if ``state`` is None);
+        ``order`` reorders a caller's batch into a packed sequence's sorted batch."""
         count = self.num_layers * (2 if self.bidirectional else 1)
-        batch = x.shape[1]
         if state is None:
-            return [zeros((batch, self.hidden_size), dtype=x.dtype, device=x.device)] * count
+            return [zeros((batch, size), dtype=ref.dtype, device=ref.device)] * count
         if isinstance(state, Tensor) and state.ndim != (2 if unbatched else 3):
             kind = "unbatched 2-D" if unbatched else "batched 3-D"
             raise RuntimeError(f"{self._name}: for {kind} input, {sname} should be "
                                f"{2 if unbatched else 3}-D but got a {state.ndim}-D tensor of "
                                f"shape {tuple(state.shape)}")
-        expected = (count, self.hidden_size) if unbatched else (count, batch, self.hidden_size)
-        state = _check_state(state, sname, expected, self._name, x)
+        expected = (count, size) if unbatched else (count, batch, size)
+        state = _check_state(state, sname, expected, self._name, ref)
+        if order is not None:
+            state = index_select(state, 1, order)
         return list(unbind(state.unsqueeze(1) if unbatched else state, 0))
 
     def _step_fn(self) -> Callable:
         raise NotImplementedError  # each subclass picks its cell
 
-    def _run(self, x: Tensor, states: list[list[Tensor]]) -> tuple[Tensor, list[list[Tensor]]]:
-        """All layers and directions over time-major ``x``; ``states[s][k]`` is state s (h, or
-        h and c) of layer/direction k. Returns the last layer's output and the final states."""
+    def _run(self, x: Tensor, states: list[list[Tensor]],
+             sizes: list[int] | None) -> tuple[Tensor, list[list[Tensor]]]:
+        """All layers and directions over time-major ``x`` (L, N, in), or over packed data
+        (sum(sizes), in) when ``sizes`` gives the batch size of each step; ``states[s][k]`` is
+        state s (h, or h and c) of layer/direction k. Returns the last layer's output (in the
+        input's layout) and the final states."""
         step = self._step_fn()
         directions = 2 if self.bidirectional else 1
         finals: list[list[Tensor]] = [[] for _ in states]
@@ -361,22 +404,17 @@ class RNNBase(Module):
             for direction in range(directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction else "")
                 w_ih = getattr(self, "weight_ih" + suffix)
-                w_hh_t = getattr(self, "weight_hh" + suffix).T
+                weights = [getattr(self, "weight_hh" + suffix).T,
+                           getattr(self, "bias_hh" + suffix) if self.bias else None]
+                if self.proj_size:
+                    weights.append(getattr(self, "weight_hr" + suffix).T)
                 b_ih = getattr(self, "bias_ih" + suffix) if self.bias else None
-                b_hh = getattr(self, "bias_hh" + suffix) if self.bias else None
-                steps = unbind(_project(x, w_ih, b_ih), 0)
-                if direction:
-                    steps = steps[::-1]
-                carry = tuple(s[layer * directions + direction] for s in states)
-                hs = []
-                for x_gates in steps:
-                    carry = step(x_gates, *carry, w_hh_t, b_hh)
-                    if not isinstance(carry, tuple):
-                        carry = (carry,)
-                    hs.append(carry[0])
-                if direction:
-                    hs = hs[::-1]
-                outputs.append(stack(hs, 0))
+                gates = _project(x, w_ih, b_ih)
+                steps = unbind(gates, 0) if sizes is None else split(gates, sizes, 0)
+                step_sizes = [x.shape[1]] * x.shape[0] if sizes is None else sizes
+                init_states = tuple(s[layer * directions + direction] for s in states)
+                hs, carry = _scan(step, steps, step_sizes, init_states, weights, bool(direction))
+                outputs.append(stack(hs, 0) if sizes is None else cat(hs, 0))
                 for s, value in enumerate(carry):
                     finals[s].append(value)
             x = outputs[0] if directions == 1 else cat(outputs, -1)
@@ -384,19 +422,70 @@ class RNNBase(Module):
                 x = _dropout(x, self.dropout, training=True)
         return x, finals
 
-    def _finish(self, out: Tensor, finals: list[Tensor], unbatched: bool) -> tuple:
-        """Output back in the caller's layout, and each final state stacked (layers*dirs, N, H)."""
-        states = [stack(f, 0) for f in finals]
+    def _forward(self, input: Any, hx: list, names: list[str]) -> tuple:  # noqa: A002
+        """Shared body of RNN/LSTM/GRU.forward: (output, [h_n] or [h_n, c_n]) with PyTorch's
+        shapes, for a padded tensor or a PackedSequence (the output is then packed alike)."""
+        packed = isinstance(input, PackedSequence)
+        if packed:
+            x, sizes = self._prepare_packed(input)
+            batch, unbatched, order = sizes[0], False, input.sorted_indices
+        else:
+            x, unbatched = self._prepare_input(input)
+            sizes, batch, order = None, x.shape[1], None
+        states = [self._prepare_state(state, sname, batch, size, x, unbatched, order)
+                  for state, sname, size in zip(hx, names, self._state_sizes())]
+        out, finals = self._run(x, states, sizes)
+        finals = [stack(f, 0) for f in finals]
+        if packed:
+            if input.unsorted_indices is not None:
+                finals = [index_select(f, 1, input.unsorted_indices) for f in finals]
+            return PackedSequence(out, input.batch_sizes, input.sorted_indices,
+                                  input.unsorted_indices), finals
         if unbatched:
-            return out.squeeze(1), [s.squeeze(1) for s in states]
-        if self.batch_first:
-            out = out.transpose(0, 1)
-        return out, states
+            return out.squeeze(1), [f.squeeze(1) for f in finals]
+        return (out.transpose(0, 1) if self.batch_first else out), finals
+
+
+def _scan(step: Callable, steps: Any, sizes: list[int], init: tuple, weights: list,
+          reverse: bool) -> tuple[list[Tensor], tuple]:
+    """One direction's time loop; at step t only the first ``sizes[t]`` (non-increasing) rows
+    of the batch advance. Going forward, rows that stop are set aside and their last state
+    joined back at the end; going backward, rows join (from their initial state) at their
+    own last step. Returns each step's h in time order and the (N, ...) final states."""
+    batch = init[0].shape[0]
+    hs: list = [None] * len(sizes)
+    if not reverse:
+        carry, done = init, []
+        for t, n in enumerate(sizes):
+            if n < carry[0].shape[0]:
+                parts = [split(c, [n, c.shape[0] - n], 0) for c in carry]
+                done.append(tuple(p[1] for p in parts))
+                carry = tuple(p[0] for p in parts)
+            carry = _as_tuple(step(steps[t], *carry, *weights))
+            hs[t] = carry[0]
+        if done:
+            carry = tuple(cat([c] + [d[i] for d in reversed(done)], 0)
+                          for i, c in enumerate(carry))
+        return hs, carry
+    active = sizes[-1]
+    carry = init if active == batch else tuple(s[:active] for s in init)
+    for t in range(len(sizes) - 1, -1, -1):
+        n = sizes[t]
+        if n > active:  # these sequences' last element is at t: they start here
+            carry = tuple(cat([c, s[active:n]], 0) for c, s in zip(carry, init))
+            active = n
+        carry = _as_tuple(step(steps[t], *carry, *weights))
+        hs[t] = carry[0]
+    return hs, carry
+
+
+def _as_tuple(value: Any) -> tuple:
+    return value if isinstance(value, tuple) else (value,)
 
 
 class RNN(RNNBase):
     """Elman RNN, h_t = tanh or relu(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), over a
-    sequence; returns (output, h_n) with PyTorch's shapes."""
+    sequence (padded tensor or PackedSequence); returns (output, h_n) with PyTorch's shapes."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
@@ -411,18 +500,16 @@ class RNN(RNNBase):
         act = _ACTIVATIONS[self.nonlinearity]
         return lambda x_gates, h, w_hh_t, b_hh: _rnn_step(x_gates, h, w_hh_t, b_hh, act)
 
-    def forward(self, input: Tensor,  # noqa: A002
-                hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        x, unbatched = self._prepare_input(input)
-        h0 = self._prepare_state(hx, "hx", x, unbatched)
-        out, finals = self._run(x, [h0])
-        out, (h_n,) = self._finish(out, finals, unbatched)
+    def forward(self, input: Tensor | PackedSequence,  # noqa: A002
+                hx: Tensor | None = None) -> tuple[Any, Tensor]:
+        out, (h_n,) = self._forward(input, [hx], ["hx"])
         return out, h_n
 
 
 class LSTM(RNNBase):
-    """Long short-term memory over a sequence; returns (output, (h_n, c_n)) with PyTorch's
-    shapes. ``proj_size`` other than 0 is not supported."""
+    """Long short-term memory over a sequence (padded tensor or PackedSequence); returns
+    (output, (h_n, c_n)) with PyTorch's shapes. With ``proj_size`` > 0, h is projected to
+    proj_size by ``weight_hr_l{k}`` after every step (h_0/h_n/output use proj_size)."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
@@ -433,24 +520,21 @@ class LSTM(RNNBase):
     def _step_fn(self) -> Callable:
         return _lstm_step
 
-    def forward(self, input: Tensor,  # noqa: A002
-                hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-        x, unbatched = self._prepare_input(input)
+    def forward(self, input: Tensor | PackedSequence,  # noqa: A002
+                hx: tuple[Tensor, Tensor] | None = None) -> tuple[Any, tuple[Tensor, Tensor]]:
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
             raise TypeError(f"LSTM: hx must be a tuple (h_0, c_0) of two tensors, got "
                             f"{type(hx).__name__}")
         h0, c0 = (None, None) if hx is None else hx
         if (h0 is None) != (c0 is None):
             raise TypeError("LSTM: pass both h_0 and c_0, or neither")
-        states = [self._prepare_state(h0, "h_0", x, unbatched),
-                  self._prepare_state(c0, "c_0", x, unbatched)]
-        out, finals = self._run(x, states)
-        out, (h_n, c_n) = self._finish(out, finals, unbatched)
+        out, (h_n, c_n) = self._forward(input, [h0, c0], ["h_0", "c_0"])
         return out, (h_n, c_n)
 
 
 class GRU(RNNBase):
-    """Gated recurrent unit over a sequence; returns (output, h_n) with PyTorch's shapes."""
+    """Gated recurrent unit over a sequence (padded tensor or PackedSequence); returns
+    (output, h_n) with PyTorch's shapes."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
@@ -461,10 +545,7 @@ class GRU(RNNBase):
     def _step_fn(self) -> Callable:
         return _gru_step
 
-    def forward(self, input: Tensor,  # noqa: A002
-                hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        x, unbatched = self._prepare_input(input)
-        h0 = self._prepare_state(hx, "hx", x, unbatched)
-        out, finals = self._run(x, [h0])
-        out, (h_n,) = self._finish(out, finals, unbatched)
+    def forward(self, input: Tensor | PackedSequence,  # noqa: A002
+                hx: Tensor | None = None) -> tuple[Any, Tensor]:
+        out, (h_n,) = self._forward(input, [hx], ["hx"])
         return out, h_n

@@ -448,8 +448,8 @@ def test_cell_errors_name_layer_and_shapes(cls_name):
 
 
 def test_constructor_errors():
-    with pytest.raises(NotImplementedError, match="LSTM: proj_size=2 .* not supported"):
-        nn.LSTM(3, 4, proj_size=2)
+    with pytest.raises(ValueError, match="LSTM: proj_size has to be smaller than hidden_size"):
+        nn.LSTM(3, 4, proj_size=4)
     with pytest.raises(ValueError, match="RNN: unknown nonlinearity 'gelu'"):
         nn.RNN(3, 4, nonlinearity="gelu")
     with pytest.raises(ValueError, match="RNNCell: unknown nonlinearity 'gelu'"):
