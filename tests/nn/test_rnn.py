@@ -465,3 +465,111 @@ def test_constructor_errors():
         nn.LSTMCell(2.5, 4)
     with pytest.raises(TypeError, match="RNN: parameters need a floating dtype"):
         nn.RNN(3, 4, dtype=mg.int64)
+
+
+# --- LSTM with projections (proj_size > 0) -------------------------------------------------------
+PROJ = 2
+
+
+@pytest.mark.parametrize("with_h0", [False, True], ids=["no_h0", "h0"])
+@pytest.mark.parametrize("batch_first", [False, True], ids=["tmajor", "bfirst"])
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+@pytest.mark.parametrize("num_layers", [1, 2], ids=["1layer", "2layers"])
+def test_lstm_proj_size_matches_torch(num_layers, bidirectional, batch_first, with_h0):
+    torch = pytest.importorskip("torch")
+    kwargs = dict(input_size=IN, hidden_size=HID, num_layers=num_layers, proj_size=PROJ,
+                  batch_first=batch_first, bidirectional=bidirectional)
+    mine = nn.LSTM(**kwargs, dtype=mg.float64)
+    theirs = _torch_twin(torch, mine, "LSTM", **kwargs)
+    rng = np.random.default_rng([num_layers, bidirectional, batch_first, with_h0])
+    x = rng.standard_normal((N, L, IN) if batch_first else (L, N, IN))
+    count = num_layers * (2 if bidirectional else 1)
+    states = ([rng.standard_normal((count, N, PROJ)), rng.standard_normal((count, N, HID))]
+              if with_h0 else [])
+    _compare(torch, mine, theirs, [x], states)
+
+
+@pytest.mark.parametrize("with_h0", [False, True], ids=["no_h0", "h0"])
+def test_unbatched_lstm_proj_size_matches_torch(with_h0):
+    torch = pytest.importorskip("torch")
+    kwargs = dict(input_size=IN, hidden_size=HID, num_layers=2, proj_size=PROJ,
+                  bidirectional=True)
+    mine = nn.LSTM(**kwargs, dtype=mg.float64)
+    theirs = _torch_twin(torch, mine, "LSTM", **kwargs)
+    rng = np.random.default_rng(11)
+    states = [rng.standard_normal((4, PROJ)), rng.standard_normal((4, HID))] if with_h0 else []
+    _compare(torch, mine, theirs, [rng.standard_normal((L, IN))], states)
+
+
+def test_lstm_proj_size_loads_torch_state_dict_strictly_and_shapes_follow():
+    torch = pytest.importorskip("torch")
+    kwargs = dict(input_size=3, hidden_size=5, num_layers=3, proj_size=2, bidirectional=True)
+    theirs = torch.nn.LSTM(**kwargs)
+    mine = nn.LSTM(**kwargs)
+    assert ([(k, tuple(v.shape)) for k, v in mine.state_dict().items()]
+            == [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()])
+    assert [n for n, _ in mine.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    mine.load_state_dict({k: mg.tensor(v.numpy()) for k, v in theirs.state_dict().items()},
+                         strict=True)
+    np.testing.assert_array_equal(mine.weight_hr_l2_reverse.detach().numpy(),
+                                  theirs.weight_hr_l2_reverse.detach().numpy())
+    assert ([[tuple(p.shape) for p in group] for group in mine.all_weights]
+            == [[tuple(p.shape) for p in group] for group in theirs.all_weights])
+    out, (h, c) = mine(mg.randn(4, 2, 3))
+    assert out.shape == (4, 2, 4) and h.shape == (6, 2, 2) and c.shape == (6, 2, 5)
+    assert mine.proj_size == 2
+    for extra in ({}, dict(num_layers=2, bias=False, batch_first=True, bidirectional=True)):
+        assert repr(nn.LSTM(3, 4, proj_size=3, **extra)) == repr(
+            torch.nn.LSTM(3, 4, proj_size=3, **extra))
+
+
+def test_lstm_proj_size_projects_the_cell_output():
+    """h = (o * tanh(c)) W_hr^T: the same LSTM without projection, times W_hr^T, for one step."""
+    mg.manual_seed(12)
+    proj = nn.LSTM(IN, HID, proj_size=PROJ, dtype=mg.float64)
+    plain = nn.LSTM(IN, HID, dtype=mg.float64)
+    with mg.no_grad():
+        for name in ("weight_ih_l0", "bias_ih_l0", "bias_hh_l0"):
+            getattr(plain, name).copy_(getattr(proj, name))
+    x = mg.randn(1, N, IN, dtype=mg.float64)
+    out_p, (h_p, c_p) = proj(x)
+    out_q, (h_q, c_q) = plain(x)  # from h_0 = 0, weight_hh plays no part in the first step
+    np.testing.assert_allclose(c_p.detach().numpy(), c_q.detach().numpy(), rtol=1e-13)
+    np.testing.assert_allclose(out_p.detach().numpy(),
+                               (out_q @ proj.weight_hr_l0.T).detach().numpy(), rtol=1e-12)
+
+
+def test_gradcheck_lstm_proj_size():
+    mg.manual_seed(13)
+    layer = nn.LSTM(2, 3, num_layers=2, proj_size=2, bidirectional=True, dtype=mg.float64)
+    x = mg.randn(3, 2, 2, dtype=mg.float64, requires_grad=True)
+    h0 = mg.randn(4, 2, 2, dtype=mg.float64, requires_grad=True)
+    c0 = mg.randn(4, 2, 3, dtype=mg.float64, requires_grad=True)
+    assert mg.gradcheck_module(_Flatten(layer), (x, h0, c0))
+
+
+def test_lstm_proj_size_float32_stays_float32():
+    layer = nn.LSTM(IN, HID, num_layers=2, proj_size=PROJ, bidirectional=True)
+    x = mg.randn(L, N, IN, requires_grad=True)
+    out, (h, c) = layer(x, (mg.zeros(4, N, PROJ), mg.zeros(4, N, HID)))
+    assert out.dtype == h.dtype == c.dtype == mg.float32
+    (out.sum() + h.sum() + c.sum()).backward()
+    assert x.grad.dtype == mg.float32
+    assert all(p.grad.dtype == mg.float32 for p in layer.parameters())
+
+
+def test_lstm_proj_size_errors():
+    layer = nn.LSTM(IN, HID, num_layers=2, proj_size=PROJ)
+    with pytest.raises(RuntimeError, match=r"LSTM: expected h_0 of shape \(2, 2, 2\), got "
+                                           r"\(2, 2, 4\)"):
+        layer(mg.randn(L, N, IN), (mg.zeros(2, N, HID), mg.zeros(2, N, HID)))
+    with pytest.raises(RuntimeError, match=r"LSTM: expected c_0 of shape \(2, 2, 4\), got "
+                                           r"\(2, 2, 2\)"):
+        layer(mg.randn(L, N, IN), (mg.zeros(2, N, PROJ), mg.zeros(2, N, PROJ)))
+    with pytest.raises(ValueError, match="LSTM: proj_size has to be smaller than hidden_size, "
+                                         "got proj_size=5 and hidden_size=4"):
+        nn.LSTM(IN, HID, proj_size=5)
+    with pytest.raises(ValueError, match="LSTM: proj_size should be a positive integer or zero"):
+        nn.LSTM(IN, HID, proj_size=-1)
+    with pytest.raises(ValueError, match="GRU: proj_size argument is only supported for LSTM"):
+        nn.RNNBase("GRU", IN, HID, proj_size=2)
