@@ -30,6 +30,7 @@ from .ops import (allclose, argsort, bmm, cumprod, cumsum, diag, diagonal, dot, 
                   numel, outer, prod, scatter, scatter_add, sort, take_along_dim, topk, trace,
                   tril, triu)
 from .ops import erf, erfc, prelu, selu, threshold  # noqa: E402
+from .ops import scatter_reduce  # noqa: E402
 
 clip = clamp
 __version__ = "0.1.0"

@@ -45,6 +45,11 @@ class Backend:
         """``target[index] += values`` with repeated indices adding up (unbuffered)."""
         self.xp.add.at(target, index, values)
 
+    def scatter_reduce(self, target: Any, index: Any, values: Any, ufunc: str) -> None:
+        """``target[index] = ufunc(target[index], values)`` with repeated indices combining in
+        turn (unbuffered); ``ufunc`` is 'add', 'multiply', 'maximum' or 'minimum'."""
+        getattr(self.xp, ufunc).at(target, index, values)
+
     def sliding_window_view(self, array: Any, window_shape: tuple, axis: tuple) -> Any:
         """A read-only strided view of every window, with no copy."""
         return np.lib.stride_tricks.sliding_window_view(array, window_shape, axis=axis)
@@ -282,6 +287,15 @@ class CupyBackend(Backend):
         else:
             self._cupyx.scatter_add(target, index, values)
 
+    def scatter_reduce(self, target: Any, index: Any, values: Any, ufunc: str) -> None:
+        if ufunc == "multiply":  # no atomic multiply on the GPU
+            multiply_at_in_rounds(self.xp, target, index, values)
+        elif hasattr(self.xp.add, "at"):  # CuPy >= 13 (add, maximum, minimum)
+            getattr(self.xp, ufunc).at(target, index, values)
+        else:
+            getattr(self._cupyx, {"add": "scatter_add", "maximum": "scatter_max",
+                                  "minimum": "scatter_min"}[ufunc])(target, index, values)
+
     def sliding_window_view(self, array: Any, window_shape: tuple, axis: tuple) -> Any:
         shape, strides = _window_geometry(array.shape, array.strides, window_shape, axis)
         return self.xp.lib.stride_tricks.as_strided(array, shape=shape, strides=strides)
@@ -295,6 +309,26 @@ class CupyBackend(Backend):
 
     def synchronize(self) -> None:
         self.xp.cuda.get_current_stream().synchronize()
+
+
+def multiply_at_in_rounds(xp: Any, target: Any, index: tuple, values: Any) -> None:
+    """``multiply.at`` for libraries without it: the positions are ranked within their target
+    element, and round r multiplies in every r-th repeat at once (no repeats within a round).
+    ``target`` must be C-contiguous (written through a flat view)."""
+    flat_index = xp.ravel_multi_index(xp.broadcast_arrays(*index), target.shape)
+    flat_index, flat_values = xp.broadcast_arrays(flat_index, values)
+    flat_index, flat_values = flat_index.reshape(-1), flat_values.reshape(-1)
+    if flat_index.size == 0:
+        return
+    order = xp.argsort(flat_index, kind="stable")
+    ordered = flat_index[order]
+    starts = xp.concatenate([xp.ones(1, dtype=bool), ordered[1:] != ordered[:-1]])
+    group_start = xp.nonzero(starts)[0][xp.cumsum(starts) - 1]
+    rank = xp.arange(ordered.size) - group_start
+    flat_target = target.reshape(-1)
+    for r in range(int(rank.max()) + 1):
+        chosen = order[rank == r]
+        flat_target[flat_index[chosen]] *= flat_values[chosen]
 
 
 def _window_geometry(shape: tuple, strides: tuple, window_shape: tuple, axis: tuple):

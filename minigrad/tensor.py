@@ -579,6 +579,8 @@ del _name
 Tensor.masked_fill_ = ops.indexing.masked_fill_
 Tensor.scatter_ = ops.indexing.scatter_
 Tensor.scatter_add_ = ops.indexing.scatter_add_
+Tensor.scatter_reduce = ops.scatter_reduce
+Tensor.scatter_reduce_ = ops.scatter_reduce_
 Tensor.erf = ops.erf
 Tensor.erfc = ops.erfc
 Tensor.prelu = ops.prelu

@@ -101,6 +101,11 @@ OPS: dict[str, tuple[Callable[..., Any], list]] = {
     "scatter": (lambda x, s: mg.scatter(x, 0, _idx([[1, 0, 2, 1]]), s) + mg.scatter(x, 1, _idx([[0], [1], [2]]),
                                                                                       value=1.5),
                 [_n(3, 4), _n(1, 4)]),
+    "scatter_reduce": (lambda x, s: sum(mg.scatter_reduce(x, 0, _idx([[1, 0, 2, 1], [1, 1, 0, 1]]), s, r,
+                                                          include_self=r != "mean")
+                                        for r in ("sum", "prod", "mean", "amax", "amin"))
+                       + mg.scatter(x, 0, _idx([[1, 0, 2, 1]]), s[:1], reduce="multiply"),
+                       [_n(3, 4), _n(2, 4)]),
     "scatter_add": (lambda x, s: mg.scatter_add(x, 0, _idx([[1, 0, 2, 1], [1, 1, 1, 1]]), s), [_n(3, 4), _n(2, 4)]),
     "take_along_dim": (lambda x: mg.take_along_dim(x, _idx([[0], [3], [1]]), 1) + mg.take_along_dim(x, _idx([5])).sum(),
                        [_n(3, 4)]),
@@ -422,6 +427,8 @@ def test_inplace_methods_keep_float32() -> None:
         x.masked_fill_(x > 0, np.float64(0.5))
         x.scatter_(1, _idx([[1], [0], [3]]), np.float64(0.25))
         x.scatter_add_(1, _idx([[1, 1], [0, 2], [3, 3]]), mg.ones(3, 2))
+        x.scatter_(1, _idx([[1], [0], [3]]), np.float64(1.5), reduce="multiply")
+        x.scatter_reduce_(1, _idx([[1, 1], [0, 2], [3, 3]]), mg.ones(3, 2), "mean")
     assert x.dtype == mg.float32 and x.array.dtype == mg.float32
 
 

@@ -26,6 +26,7 @@ from .rearrange import (broadcast_tensors, broadcast_to, chunk, flip, meshgrid, 
                         unflatten)
 from .indexing import (diag, diagonal, gather, index_select, masked_fill, scatter, scatter_add,
                        take_along_dim, trace, tril, triu)
+from .scatter_reduce import scatter_reduce, scatter_reduce_
 from .sorting import argsort, sort, topk
 from .reduction import cumprod, cumsum, median, norm, numel, prod
 from .linalg import allclose, bmm, dot, einsum, equal, isclose, mm, outer

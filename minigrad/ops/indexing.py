@@ -21,12 +21,15 @@ from .shape import GetItem, IndexAdd
 
 
 # --- argument checks ------------------------------------------------------------------------
-def _index(index: Any, like: Tensor, op: str) -> Tensor:
-    """An integer index tensor on ``like``'s device."""
+def _index(index: Any, like: Tensor, op: str, name: str = "index",
+           dtypes_ok: tuple = (dtypes.int64, dtypes.int32)) -> Tensor:
+    """``index`` checked as PyTorch does: a Tensor (a list is a TypeError, not converted), of
+    dtype int64 or int32 (or only those in ``dtypes_ok``), on ``like``'s device."""
     if not isinstance(index, Tensor):
-        index = Tensor(index, dtype=dtypes.int64, device=like.device)
-    if index.dtype.kind not in "iu":
-        raise TypeError(f"{op}: index must be an integer tensor, got {index.dtype}")
+        raise TypeError(f"{op}: {name} must be a Tensor, got {type(index).__name__}")
+    if index.dtype not in dtypes_ok:
+        wanted = " or ".join(str(d) for d in dtypes_ok)
+        raise RuntimeError(f"{op}: expected {name} of dtype {wanted}, got {index.dtype}")
     if index.device != like.device:
         raise RuntimeError(f"{op}: index is on {index.device} but the input is on {like.device}")
     return index
@@ -117,9 +120,10 @@ def _checked_gather(input: Tensor, dim: int, index: Any, op: str) -> Tensor:
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
     """NumPy's take_along_axis: like gather, but ``input`` and ``indices`` broadcast outside
     ``dim``; ``dim=None`` indexes the flattened input."""
-    indices = _index(indices, input, "take_along_dim")
-    if dim is None:
+    if dim is None:  # a gather on the flattened input: int32 indices pass, as in PyTorch
+        indices = _index(indices, input, "take_along_dim", "indices")
         return _checked_gather(input.reshape(-1), 0, indices.reshape(-1), "take_along_dim")
+    indices = _index(indices, input, "take_along_dim", "indices", (dtypes.int64,))
     dim = normalize_dim(dim, input.shape, "take_along_dim")
     if indices.ndim != input.ndim:
         raise RuntimeError(f"take_along_dim: input of shape {tuple(input.shape)} and indices of "
@@ -177,14 +181,20 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
             reduce: str | None = None) -> Tensor:
     """Out of place: a copy of ``input`` with ``src`` (a tensor, or a number) written at
     ``index`` along ``dim`` (e.g. one-hot rows). With repeated indices the value that lands
-    is unspecified, as in PyTorch, and each copy of src still gets a gradient."""
-    if reduce is not None:
-        raise NotImplementedError(f"scatter: reduce={reduce!r} is not supported; use "
-                                  "scatter_add for 'add'")
+    is unspecified, as in PyTorch, and each copy of src still gets a gradient.
+    ``reduce='add'`` or ``'multiply'`` combines instead of writing (repeats combine): that is
+    scatter_reduce's 'sum' / 'prod' with the input included, and differentiable here (PyTorch
+    has no derivative for it)."""
+    if reduce is not None and reduce not in ("add", "multiply"):
+        raise RuntimeError(f"scatter: reduce argument must be either add or multiply, got "
+                           f"{reduce!r}")
     dim = normalize_dim(dim, input.shape, "scatter")
     index = _index(index, input, "scatter")
     src = _src_tensor(input, src, value, index, "scatter")
     _check_along(input, dim, index, "scatter", src)
+    if reduce is not None:
+        from .scatter_reduce import reduce_along
+        return reduce_along(input, dim, index, src, "sum" if reduce == "add" else "prod", True)
     return Scatter.apply(input, _leading(src, index.shape), _along(index, dim))
 
 
@@ -203,11 +213,11 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 
 
 def scatter_(self: Tensor, dim: int, index: Tensor, src: Any = None, *,
-             value: Any = None) -> Tensor:
+             value: Any = None, reduce: str | None = None) -> Tensor:
     """In-place ``scatter`` (under no_grad, or on tensors that do not require grad)."""
     self._check_inplace("scatter_", src)
     with _no_grad():
-        self.array[...] = scatter(self, dim, index, src, value=value).array
+        self.array[...] = scatter(self, dim, index, src, value=value, reduce=reduce).array
     return self
 
 
