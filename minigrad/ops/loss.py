@@ -377,9 +377,11 @@ def mse_loss(input: Tensor, target: Tensor, size_average: Any = None,  # noqa: A
     return _reduce(diff * diff, reduction)
 
 
-def _binary_target(input: Any, target: Any, what: str, op: str) -> Tensor:
+def _binary_target(input: Any, target: Any, what: str, op: str,
+                   same_dtype: bool = False) -> Tensor:
     """The checks both binary cross-entropies make: a floating input (``what``: logits or
-    probabilities) and a target of its shape, which is returned in the input's dtype."""
+    probabilities) and a floating target of its shape, which is returned in the input's dtype
+    (``same_dtype``: it must have it already, as PyTorch's binary_cross_entropy demands)."""
     if not isinstance(input, Tensor) or not isinstance(target, Tensor):
         raise TypeError(f"{op}: expected input and target tensors, got {type(input).__name__} "
                         f"and {type(target).__name__}")
@@ -390,6 +392,12 @@ def _binary_target(input: Any, target: Any, what: str, op: str) -> Tensor:
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"{op}: target size {tuple(target.shape)} must be the same as input "
                          f"size {tuple(input.shape)}")
+    if same_dtype and target.dtype != input.dtype:
+        raise RuntimeError(f"{op}: expected target of dtype {input.dtype} (the input's), got "
+                           f"{target.dtype}")
+    if not dtypes.is_floating(target.dtype):  # PyTorch refuses int and bool targets here
+        raise RuntimeError(f"{op}: expected a floating-point target (as the input's "
+                           f"{input.dtype}), got {target.dtype}")
     return target if target.dtype == input.dtype else target.to(input.dtype)
 
 
@@ -448,6 +456,9 @@ def l1_loss(input: Tensor, target: Tensor, size_average: Any = None,  # noqa: A0
     _legacy(size_average, reduce, op)
     check_reduction(reduction, op)
     _pointwise_inputs(input, target, op)
+    if target.dtype == dtypes.bool:  # PyTorch: subtracting a bool tensor is not supported
+        raise RuntimeError(f"{op}: a bool target is not supported (input - target subtracts "
+                           f"it); convert it to {input.dtype}")
     loss = (input - target).abs()
     if weight is None:
         return _reduce(loss, reduction)
@@ -541,7 +552,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     op = "binary_cross_entropy"
     _legacy(size_average, reduce, op)
     check_reduction(reduction, op)
-    target = _binary_target(input, target, "probabilities", op)
+    target = _binary_target(input, target, "probabilities", op, same_dtype=True)
     _check_unit_interval(input, "input", op)
     _check_unit_interval(target, "target", op)
     loss = BinaryCrossEntropy.apply(input, target)
@@ -570,6 +581,9 @@ def kl_div(input: Tensor, target: Tensor, size_average: Any = None,  # noqa: A00
                       "support size. 'batchmean' divides only by the batch size, and aligns with "
                       "the KL div math definition. 'mean' will be changed to behave the same as "
                       "'batchmean' in the next major release.", UserWarning, stacklevel=2)
+    if not dtypes.is_floating(target.dtype):
+        raise RuntimeError(f"{op}: integral inputs are not supported, got a {target.dtype} "
+                           "target")
     if target.dtype != input.dtype:
         target = target.to(input.dtype)
     if log_target:

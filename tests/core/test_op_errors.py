@@ -161,3 +161,68 @@ def test_mixing_devices_names_the_op(call, message) -> None:
     there = _on(second_device(), mg.randn(3, 4))
     with pytest.raises(RuntimeError, match=message):
         call(here, there)
+
+
+# --- loss targets of another dtype: refused only where PyTorch refuses -------------------------
+@pytest.mark.parametrize("input_dtype, target_dtype", [
+    (mg.float32, mg.float64), (mg.float64, mg.float32), (mg.float32, mg.int64),
+    (mg.float32, mg.bool), (mg.float64, mg.int64)])
+def test_binary_cross_entropy_wants_the_inputs_dtype_as_torch(input_dtype, target_dtype) -> None:
+    """PyTorch: "Found dtype Double but expected Float" (a RuntimeError), not a silent cast."""
+    x = mg.full((2, 3), 0.5, dtype=input_dtype)
+    t = mg.ones(2, 3).to(target_dtype)
+    with pytest.raises(RuntimeError, match=f"binary_cross_entropy: expected target of dtype "
+                                           f"{input_dtype} \\(the input's\\), got {target_dtype}"):
+        F.binary_cross_entropy(x, t)
+    with pytest.raises(RuntimeError, match="binary_cross_entropy"):
+        mg.nn.BCELoss()(x, t)
+
+
+def test_binary_cross_entropy_dtype_errors_match_torch() -> None:
+    torch = pytest.importorskip("torch")
+    for dtype in (torch.float64, torch.int64):
+        with pytest.raises(RuntimeError, match="Found dtype"):
+            torch.nn.functional.binary_cross_entropy(torch.full((3,), 0.5),
+                                                     torch.ones(3, dtype=dtype))
+    same = F.binary_cross_entropy(mg.full((3,), 0.25), mg.ones(3))  # same dtype still works
+    expected = torch.nn.functional.binary_cross_entropy(torch.full((3,), 0.25), torch.ones(3))
+    assert same.dtype == mg.float32 and abs(same.item() - expected.item()) < 1e-6
+
+
+@pytest.mark.parametrize("target_dtype", [mg.int64, mg.bool])
+def test_integer_targets_refused_where_torch_refuses(target_dtype) -> None:
+    torch = pytest.importorskip("torch")
+    x, t = mg.full((2, 3), 0.5), mg.ones(2, 3).to(target_dtype)
+    tx, tt = torch.full((2, 3), 0.5), torch.ones(2, 3).to(getattr(torch, str(target_dtype)))
+    with pytest.raises(RuntimeError, match=f"binary_cross_entropy_with_logits: expected a "
+                                           f"floating-point target \\(as the input's float32\\), "
+                                           f"got {target_dtype}"):
+        F.binary_cross_entropy_with_logits(x, t)
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.binary_cross_entropy_with_logits(tx, tt)
+    with pytest.raises(RuntimeError, match=f"kl_div: integral inputs are not supported, got a "
+                                           f"{target_dtype} target"):
+        F.kl_div(x, t, reduction="sum")
+    with pytest.raises(RuntimeError, match="Integral inputs not supported"):
+        torch.nn.functional.kl_div(tx, tt, reduction="sum")
+    for name in ("mse_loss", "smooth_l1_loss", "huber_loss"):  # torch accepts these
+        out = getattr(F, name)(x, t)
+        expected = getattr(torch.nn.functional, name)(tx, tt)
+        assert out.dtype == mg.float32 and abs(out.item() - expected.item()) < 1e-6
+    if target_dtype == mg.bool:
+        with pytest.raises(RuntimeError, match="l1_loss: a bool target is not supported"):
+            F.l1_loss(x, t)
+        with pytest.raises(RuntimeError, match="Subtraction"):
+            torch.nn.functional.l1_loss(tx, tt)
+    else:
+        out = F.l1_loss(x, t)
+        assert abs(out.item() - torch.nn.functional.l1_loss(tx, tt).item()) < 1e-6
+
+
+def test_float64_targets_still_accepted_where_torch_accepts_them() -> None:
+    """PyTorch promotes rather than raising in these: only binary_cross_entropy refuses."""
+    x, t = mg.full((2, 3), 0.5), mg.full((2, 3), 0.25, dtype=mg.float64)
+    for name in ("binary_cross_entropy_with_logits", "mse_loss", "l1_loss", "smooth_l1_loss",
+                 "huber_loss", "kl_div"):
+        out = getattr(F, name)(x, t, reduction="sum")
+        assert out.shape == () and bool(mg.isfinite(out)), name
