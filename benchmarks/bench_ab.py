@@ -4,6 +4,7 @@ the same step in an earlier commit, both in one process, interleaved.
     python benchmarks/bench_ab.py --base 9293ef6            # default: 12 rounds x 5 steps
     python benchmarks/bench_ab.py --base HEAD~1 --batch 256 --rounds 20
     python benchmarks/bench_ab.py --base 9293ef6 --model member   # lesson 07's BatchNorm network
+    python benchmarks/bench_ab.py --base 898cdfa --model lstm     # lesson 12's LSTM
 
 The host is shared and noisy, so two separate runs minutes apart can differ by more than
 the change being measured. Here the earlier commit's ``minigrad`` package is extracted
@@ -46,7 +47,22 @@ def lesson_cnn(nn):
         nn.Flatten(), nn.Linear(800, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
-MODELS = {"lesson": lesson_cnn, "member": member}
+def row_lstm(nn):
+    """Lesson 12's LSTM: each digit read as 28 rows by an LSTM(28, 128), its last hidden state
+    classified by a Linear layer."""
+    class RowLSTM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(28, 128, batch_first=True)
+            self.head = nn.Linear(128, 10)
+
+        def forward(self, x):
+            _, (h_n, _) = self.lstm(x.reshape(x.shape[0], 28, 28))
+            return self.head(h_n[-1])
+    return RowLSTM()
+
+
+MODELS = {"lesson": lesson_cnn, "member": member, "lstm": row_lstm}
 
 
 def import_commit(commit: str, folder: Path):
@@ -108,7 +124,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", required=True, help="the commit to compare against")
     parser.add_argument("--model", choices=sorted(MODELS), default="lesson",
-                        help="lesson: the lesson CNN; member: lesson 07's BatchNorm member")
+                        help="lesson: the lesson CNN; member: lesson 07's BatchNorm member; "
+                             "lstm: lesson 12's LSTM")
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--steps", type=int, default=5)
