@@ -410,6 +410,10 @@ class RNNBase(Module):
                 if self.proj_size:
                     weights.append(getattr(self, "weight_hr" + suffix).T)
                 b_ih = getattr(self, "bias_ih" + suffix) if self.bias else None
+                if self.bias and self.mode != "GRU":
+                    # b_hh adds straight onto the gates: once for the whole sequence, not per
+                    # step (GRU's b_hn sits inside r * (...) and stays in the step)
+                    b_ih, weights[1] = b_ih + weights[1], None
                 gates = _project(x, w_ih, b_ih)
                 steps = unbind(gates, 0) if sizes is None else split(gates, sizes, 0)
                 step_sizes = [x.shape[1]] * x.shape[0] if sizes is None else sizes
