@@ -16,8 +16,8 @@ from typing import Any
 
 from .. import dtypes
 from ..creation import empty
-from ..ops import elementwise as ew
 from ..ops.broadcast import broadcast_shapes
+from ..ops.comparison import where
 from ..ops.softmax import softmax
 from ..tensor import Tensor
 from . import init
@@ -49,8 +49,8 @@ def _safe_softmax(scores: Tensor) -> Tensor:
     if not bool(dead.any()):
         return softmax(scores, -1)
     dead_t = Tensor._make(dead, scores.device)
-    safe = ew.where(dead_t, 0.0, scores)
-    return ew.where(dead_t, 0.0, softmax(safe, -1))
+    safe = where(dead_t, 0.0, scores)
+    return where(dead_t, 0.0, softmax(safe, -1))
 
 
 def _check_sdpa_inputs(query: Any, key: Any, value: Any, attn_mask: Any) -> None:

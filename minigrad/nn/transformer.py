@@ -17,7 +17,7 @@ from typing import Any, Callable
 from .. import dtypes
 from ..creation import ones
 from ..ops.activation import gelu
-from ..ops.elementwise import relu
+from ..ops.activation_basic import relu
 from ..tensor import Tensor
 from . import init
 from .attention import MultiheadAttention

@@ -1,6 +1,12 @@
 """Differentiable operations, one family per file.
 
-- ``elementwise``: + - * / **, exp, log, sqrt, abs, tanh, sigmoid, relu, clamp, where, ...
+- ``arithmetic``: + - * / **, neg, lerp
+- ``rounding``: floor, ceil, trunc, round, frac, fmod, remainder
+- ``unary_math``: exp, log (and other bases), sqrt, rsqrt, square, reciprocal, sin, cos, abs, sign
+- ``activation_basic``: relu, leaky_relu, sigmoid, tanh (``activation``: gelu, silu, elu, ...)
+- ``comparison``: eq, lt, ..., logical ops, isnan/isinf, where, maximum, minimum, clamp,
+  nan_to_num
+- ``elementwise``: the operand helpers the elementwise files above share
 - ``reduction``: sum, mean, var, std, max, min, argmax, logsumexp
 - ``shape``: reshape, permute, expand, indexing, cat, stack, pad, dtype/device moves
 - ``rearrange``: split, chunk, unbind, narrow, flip, roll, movedim, repeat, tile, broadcast_to,
@@ -8,12 +14,14 @@
 - ``linalg``: matmul
 - ``softmax``: softmax, log_softmax
 """
-from .elementwise import (abs, add, clamp, div, eq, exp, ge, gt, isfinite, isnan, le, leaky_relu,
-                          log, logical_and, logical_not, logical_or, lt, maximum, minimum, mul, ne,
-                          neg, pow, relu, sigmoid, sign, sqrt, sub, tanh, where)
-from .elementwise import (ceil, cos, exp2, expm1, fix, floor, fmod, frac, isinf, isneginf,
-                          isposinf, lerp, log1p, log2, log10, logical_xor, nan_to_num, reciprocal,
-                          remainder, round, rsqrt, sin, square, trunc)
+from .arithmetic import add, div, lerp, mul, neg, pow, sub
+from .rounding import ceil, fix, floor, fmod, frac, remainder, round, trunc
+from .unary_math import (abs, cos, exp, exp2, expm1, log, log1p, log2, log10, reciprocal, rsqrt,
+                         sign, sin, sqrt, square)
+from .activation_basic import leaky_relu, relu, sigmoid, tanh
+from .comparison import (clamp, eq, ge, gt, isfinite, isinf, isnan, isneginf, isposinf, le,
+                         logical_and, logical_not, logical_or, logical_xor, lt, maximum, minimum,
+                         nan_to_num, ne, where)
 from .linalg import matmul
 from .reduction import (all, amax, amin, any, argmax, argmin, logsumexp, max, mean, min, std, sum,
                         var)

@@ -1,6 +1,7 @@
-"""Activation ops beyond relu/sigmoid/tanh: erf/erfc (for the exact GELU), gelu, silu, mish,
-softplus, elu/selu, hardtanh/relu6, hardsigmoid/hardswish, logsigmoid, softsign, prelu and
-threshold, with PyTorch's arguments, defaults and gradients at the kinks.
+"""Activation ops beyond relu/sigmoid/tanh (those are in ``activation_basic``): erf/erfc (for
+the exact GELU), gelu, silu, mish, softplus, elu/selu, hardtanh/relu6, hardsigmoid/hardswish,
+logsigmoid, softsign, prelu and threshold, with PyTorch's arguments, defaults and gradients at
+the kinks.
 
 Forwards compute on ``x.array`` in the input's own dtype (constants are Python floats, which
 NumPy 2 treats as weak, so float32 stays float32) in forms that neither overflow nor lose
@@ -17,8 +18,10 @@ from typing import Any
 from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
+from .activation_basic import sigmoid, sigmoid_array, tanh
+from .comparison import clamp, where
 from .elementwise import _float_input as promote_to_float
-from .elementwise import clamp, exp, sigmoid, sigmoid_array, tanh, where
+from .unary_math import exp
 
 SQRT1_2 = math.sqrt(0.5)
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)

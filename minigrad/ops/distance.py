@@ -12,7 +12,7 @@ from typing import Any
 from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
-from .elementwise import clamp
+from .comparison import clamp
 from .dims import normalize_dim
 from .reduction import norm
 

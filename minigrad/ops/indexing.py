@@ -15,8 +15,8 @@ from typing import Any
 from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
+from .comparison import where
 from .dims import normalize_dim
-from .elementwise import where
 from .shape import GetItem, IndexAdd
 
 

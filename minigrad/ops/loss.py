@@ -469,7 +469,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average: Any = None,  # noqa: A0
 
 def _quadratic_then_linear(diff: Tensor, threshold: float) -> Tensor:
     """0.5 d^2 where |d| < threshold, else threshold * (|d| - 0.5 threshold): Huber's shape."""
-    from .elementwise import where
+    from .comparison import where
     a = diff.abs()
     return where(a < threshold, 0.5 * diff * diff, threshold * (a - 0.5 * threshold))
 
@@ -525,7 +525,8 @@ class BinaryCrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        from .elementwise import clamp, log
+        from .comparison import clamp
+        from .unary_math import log
         x, y = ctx.saved_tensors
         gx = gy = None
         if ctx.needs_input_grad[0]:
@@ -568,7 +569,8 @@ def kl_div(input: Tensor, target: Tensor, size_average: Any = None,  # noqa: A00
     """KL(target || model) pointwise, with ``input`` the model's log-probabilities:
     target * (log target - input), 0 where target is 0. Use reduction='batchmean' for the
     mathematical KL divergence; 'mean' divides by every element, as PyTorch (which warns)."""
-    from .elementwise import exp, log, where
+    from .comparison import where
+    from .unary_math import exp, log
     op = "kl_div"
     _legacy(size_average, reduce, op)
     if reduction not in _REDUCTIONS + ("batchmean",):

@@ -22,7 +22,7 @@ from typing import Any
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
-from .elementwise import sigmoid, sigmoid_array, tanh
+from .activation_basic import sigmoid, sigmoid_array, tanh
 from .rearrange import chunk
 from .shape import cat
 

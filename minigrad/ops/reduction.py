@@ -13,8 +13,9 @@ from typing import Any
 from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
+from .comparison import isfinite, where
 from .dims import normalize_dim, normalize_dims
-from .elementwise import isfinite, scalar_like, where
+from .elementwise import scalar_like
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 

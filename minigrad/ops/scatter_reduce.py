@@ -15,8 +15,8 @@ from typing import Any
 
 from ..autograd.function import Function
 from ..tensor import Tensor
+from .comparison import where
 from .dims import normalize_dim
-from .elementwise import where
 from .indexing import _along, _check_along, _gather, _index, _leading, _src_tensor
 
 #: reduce name -> the ufunc that combines repeated positions (``backend.scatter_reduce``)

@@ -56,8 +56,9 @@ def test_autograd_namespace() -> None:
 CORE_ABOVE_THE_SEAM = ["tensor.py", "creation.py", "gradcheck.py", "cuda.py", "__init__.py",
                        "autograd/__init__.py", "autograd/engine.py", "autograd/function.py",
                        "autograd/grad_mode.py", "ops/__init__.py", "ops/elementwise.py",
-                       "ops/reduction.py", "ops/shape.py", "ops/linalg.py", "ops/softmax.py",
-                       "ops/broadcast.py"]
+                       "ops/arithmetic.py", "ops/rounding.py", "ops/unary_math.py",
+                       "ops/activation_basic.py", "ops/comparison.py", "ops/reduction.py",
+                       "ops/shape.py", "ops/linalg.py", "ops/softmax.py", "ops/broadcast.py"]
 
 
 @pytest.mark.parametrize("path", CORE_ABOVE_THE_SEAM)
