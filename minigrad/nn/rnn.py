@@ -3,11 +3,14 @@
 
 Every layer is a composition of differentiable tensor ops (matmul, sigmoid, tanh, chunk,
 stack, cat), so autograd supplies the gradients, double backward included: there is no
-hand-written backward here to get wrong. The one exception is the LSTM step's gate arithmetic,
-``lstm_update`` (minigrad/ops/lstm_cell.py): a dozen small ops per time step as one, about a
-third off an LSTM's time, tested against the composition it replaces. The weights are laid out exactly as PyTorch's
-(gates stacked along dim 0: LSTM i, f, g, o; GRU r, z, n), so a state_dict moves between
-the two frameworks unchanged.
+hand-written backward here to get wrong. The exception is the LSTM, whose arithmetic lives in
+two ops with hand-written backwards (minigrad/ops/lstm_cell.py), each tested against the
+composition it replaces: ``lstm_scan`` runs a whole padded sequence of one layer and direction
+(the time loop inside one op), and ``lstm_update`` one step (for packed sequences, projections
+and ``LSTMCell``). Together they take an LSTM's training step to about half its time.
+
+The weights are laid out exactly as PyTorch's (gates stacked along dim 0: LSTM i, f, g, o;
+GRU r, z, n), so a state_dict moves between the two frameworks unchanged.
 
 A sequence layer projects the whole input through ``weight_ih`` in one matmul per layer
 and direction, then loops over time in Python; each step works on the whole batch at once.
@@ -24,7 +27,7 @@ from typing import Any, Callable
 
 from ..creation import empty, zeros
 from ..ops import cat, chunk, index_select, relu, sigmoid, split, stack, tanh, unbind
-from ..ops.lstm_cell import lstm_update
+from ..ops.lstm_cell import lstm_scan, lstm_update
 from ..tensor import Tensor
 from . import init
 from .dropout import dropout as _dropout
@@ -415,11 +418,18 @@ class RNNBase(Module):
                     # step (GRU's b_hn sits inside r * (...) and stays in the step)
                     b_ih, weights[1] = b_ih + weights[1], None
                 gates = _project(x, w_ih, b_ih)
-                steps = unbind(gates, 0) if sizes is None else split(gates, sizes, 0)
-                step_sizes = [x.shape[1]] * x.shape[0] if sizes is None else sizes
                 init_states = tuple(s[layer * directions + direction] for s in states)
-                hs, carry = _scan(step, steps, step_sizes, init_states, weights, bool(direction))
-                outputs.append(stack(hs, 0) if sizes is None else cat(hs, 0))
+                if sizes is None and self.mode == "LSTM" and not self.proj_size and len(x):
+                    # the whole time loop as one op, with its own backward through time
+                    hs, *carry = lstm_scan(gates, *init_states,
+                                           getattr(self, "weight_hh" + suffix), bool(direction))
+                    outputs.append(hs)
+                else:
+                    steps = unbind(gates, 0) if sizes is None else split(gates, sizes, 0)
+                    step_sizes = [x.shape[1]] * x.shape[0] if sizes is None else sizes
+                    hs, carry = _scan(step, steps, step_sizes, init_states, weights,
+                                      bool(direction))
+                    outputs.append(stack(hs, 0) if sizes is None else cat(hs, 0))
                 for s, value in enumerate(carry):
                     finals[s].append(value)
             x = outputs[0] if directions == 1 else cat(outputs, -1)

@@ -1,12 +1,12 @@
-"""The fused LSTM step ``lstm_update(gates, c) -> (h', c')`` agrees with the same step written
-as a composition of ops, in values and in gradients of first and second order, and keeps float32
-as float32."""
+"""The LSTM ops, the step ``lstm_update(gates, c) -> (h', c')`` and the sequence ``lstm_scan``,
+agree with the same arithmetic written as a composition of ops, in values and in gradients of
+first and second order, and keep float32 as float32."""
 import numpy as np
 import pytest
 
 import minigrad as mg
 from minigrad.ops import chunk, sigmoid, tanh
-from minigrad.ops.lstm_cell import lstm_update
+from minigrad.ops.lstm_cell import lstm_scan, lstm_update
 
 
 def composed(gates, c):
@@ -86,3 +86,73 @@ def test_bad_shapes_and_dtypes_name_the_op():
     with pytest.raises(TypeError, match="lstm_update: gates are float64 but the cell state is "
                                         "float32"):
         lstm_update(gates, mg.zeros(4, 3))
+
+
+# --- lstm_scan: a whole sequence of one layer and direction -----------------------------------
+def composed_scan(x_gates, h0, c0, w_hh, reverse):
+    """The time loop written out step by step with ops."""
+    steps = x_gates.shape[0]
+    order = range(steps - 1, -1, -1) if reverse else range(steps)
+    h, c, hs = h0, c0, [None] * steps
+    for t in order:
+        h, c = composed(x_gates[t] + h @ w_hh.T, c)
+        hs[t] = h
+    return mg.stack(hs, 0), h, c
+
+
+def _scan_inputs(steps, batch, hidden, dtype=np.float64, seed=0):
+    rng = np.random.default_rng(seed)
+    shapes = [(steps, batch, 4 * hidden), (batch, hidden), (batch, hidden), (4 * hidden, hidden)]
+    return [mg.tensor(rng.standard_normal(s).astype(dtype), requires_grad=True) for s in shapes]
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_scan_gradcheck_and_gradgradcheck(reverse):
+    inputs = _scan_inputs(3, 2, 2)
+    scan = lambda *a: lstm_scan(*a, reverse=reverse)  # noqa: E731
+    assert mg.gradcheck(scan, inputs)
+    assert mg.gradgradcheck(scan, inputs)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("steps", [1, 5])
+def test_scan_matches_the_step_by_step_loop(reverse, steps):
+    inputs = _scan_inputs(steps, 4, 3, seed=steps)
+    rng = np.random.default_rng(7)
+    upstream = [mg.tensor(rng.standard_normal(s)) for s in ((steps, 4, 3), (4, 3), (4, 3))]
+    results = []
+    for run in (lstm_scan, composed_scan):
+        outputs = run(*inputs, reverse)
+        grads = mg.autograd.grad(outputs, inputs, upstream)
+        results.append([o.detach().numpy() for o in outputs] + [g.numpy() for g in grads])
+    for fused, reference in zip(*results):
+        np.testing.assert_allclose(fused, reference, rtol=1e-12, atol=1e-14)
+
+
+def test_scan_second_derivatives_match_the_loop():
+    inputs = _scan_inputs(3, 2, 2, seed=3)
+    grads = []
+    for run in (lstm_scan, composed_scan):
+        hs, h, c = run(*inputs, True)
+        first = mg.autograd.grad((hs * hs).sum() + c.sum(), inputs, create_graph=True)
+        grads.append(mg.autograd.grad(sum((g * g).sum() for g in first), inputs))
+    for fused, reference in zip(*grads):
+        np.testing.assert_allclose(fused.numpy(), reference.numpy(), rtol=1e-11, atol=1e-13)
+
+
+def test_scan_float32_stays_float32():
+    inputs = _scan_inputs(4, 3, 2, dtype=np.float32)
+    hs, h, c = lstm_scan(*inputs)
+    (hs.sum() + h.sum() + c.sum()).backward()
+    assert {hs.dtype, h.dtype, c.dtype} | {t.grad.dtype for t in inputs} == \
+        {np.dtype(np.float32)}
+
+
+def test_scan_bad_shapes_and_dtypes_name_the_op():
+    x_gates, h0, c0, w_hh = _scan_inputs(3, 2, 2)
+    with pytest.raises(ValueError, match=r"lstm_scan: x_gates \(3, 2, 8\), h0 \(2, 3\)"):
+        lstm_scan(x_gates, mg.zeros(2, 3, dtype=mg.float64), c0, w_hh)
+    with pytest.raises(ValueError, match="lstm_scan"):
+        lstm_scan(x_gates[:0], h0, c0, w_hh)
+    with pytest.raises(TypeError, match="lstm_scan: mixed dtypes"):
+        lstm_scan(x_gates, h0, c0, w_hh.float())
