@@ -1,7 +1,7 @@
 """``Tensor``: a backend array plus what autograd needs to know about it.
 
 The math lives in ``minigrad/ops``; the methods here only forward to it, so a
-reader looking for ``exp``'s backward opens ``ops/elementwise.py``.
+reader looking for ``exp``'s backward opens ``ops/unary_math.py``.
 """
 from __future__ import annotations
 
