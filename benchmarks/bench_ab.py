@@ -62,7 +62,27 @@ def row_lstm(nn):
     return RowLSTM()
 
 
-MODELS = {"lesson": lesson_cnn, "member": member, "lstm": row_lstm}
+def row_transformer(nn):
+    """Lesson 12's Transformer encoder over the 28 rows (dropout off, so that both versions
+    compute the same thing): embed, learned positions, 2 layers of d_model 64, 4 heads."""
+    class RowTransformer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Linear(28, 64)
+            self.pos = nn.Parameter(nn.init.normal_(self.embed.weight.new_empty((28, 64)),
+                                                    std=0.02))
+            layer = nn.TransformerEncoderLayer(64, 4, 128, dropout=0.0, batch_first=True)
+            self.encoder = nn.TransformerEncoder(layer, 2)
+            self.head = nn.Linear(64, 10)
+
+        def forward(self, x):
+            z = self.embed(x.reshape(x.shape[0], 28, 28)) + self.pos
+            return self.head(self.encoder(z).mean(dim=1))
+    return RowTransformer()
+
+
+MODELS = {"lesson": lesson_cnn, "member": member, "lstm": row_lstm,
+          "transformer": row_transformer}
 
 
 def import_commit(commit: str, folder: Path):
@@ -125,7 +145,7 @@ def main() -> None:
     parser.add_argument("--base", required=True, help="the commit to compare against")
     parser.add_argument("--model", choices=sorted(MODELS), default="lesson",
                         help="lesson: the lesson CNN; member: lesson 07's BatchNorm member; "
-                             "lstm: lesson 12's LSTM")
+                             "lstm, transformer: lesson 12's two models")
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--steps", type=int, default=5)

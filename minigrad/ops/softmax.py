@@ -3,39 +3,68 @@ the row maximum is subtracted before exponentiating."""
 from __future__ import annotations
 
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .dims import normalize_dim
 
 
+def _softmax_array(a, dim, xp):
+    """exp(a - max) / sum, in one fresh array (the passes after the first work in place)."""
+    if a.ndim == 0:
+        return xp.ones_like(a)
+    e = a - a.max(axis=dim, keepdims=True)
+    xp.exp(e, out=e)
+    e /= e.sum(axis=dim, keepdims=True)
+    return e
+
+
 class Softmax(Function):
+    """Backward from the output s: s * (g - sum(g * s)). The output is kept (as a saved tensor,
+    so writing into it before backward is caught) rather than recomputed from x."""
+
     @staticmethod
     def forward(ctx, x, dim):
-        ctx.save_for_backward(x)
+        out = _softmax_array(x.array, dim, x.xp)
+        ctx.save_for_backward(x, Tensor._make(out, x.device))
         ctx.dim = dim
-        xp = x.xp
-        e = xp.exp(x.array - x.array.max(axis=dim, keepdims=True))
-        return e / e.sum(axis=dim, keepdims=True)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        s = Softmax.apply(x, ctx.dim)
-        return s * (grad - (grad * s).sum(dim=ctx.dim, keepdim=True)), None
+        x, out = ctx.saved_tensors
+        if is_grad_enabled():  # create_graph=True: s as an op of x, differentiable again
+            s = Softmax.apply(x, ctx.dim)
+            return s * (grad - (grad * s).sum(dim=ctx.dim, keepdim=True)), None
+        s = out.array
+        gx = grad.array * s
+        gx -= s * gx.sum(axis=ctx.dim, keepdims=True)
+        return Tensor._make(gx, x.device), None
 
 
 class LogSoftmax(Function):
+    """Backward from the output: g - exp(out) * sum(g), one exp instead of a softmax of x."""
+
     @staticmethod
     def forward(ctx, x, dim):
-        ctx.save_for_backward(x)
+        xp, a = x.xp, x.array
+        if a.ndim == 0:
+            out = xp.zeros_like(a)
+        else:
+            out = a - a.max(axis=dim, keepdims=True)
+            out -= xp.log(xp.exp(out).sum(axis=dim, keepdims=True))
+        ctx.save_for_backward(x, Tensor._make(out, x.device))
         ctx.dim = dim
-        xp = x.xp
-        shifted = x.array - x.array.max(axis=dim, keepdims=True)
-        return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad - Softmax.apply(x, ctx.dim) * grad.sum(dim=ctx.dim, keepdim=True), None
+        x, out = ctx.saved_tensors
+        if is_grad_enabled():  # create_graph=True: softmax as an op of x, differentiable again
+            return grad - Softmax.apply(x, ctx.dim) * grad.sum(dim=ctx.dim, keepdim=True), None
+        g = grad.array
+        gx = x.xp.exp(out.array)
+        gx *= g.sum(axis=ctx.dim, keepdims=True)
+        return Tensor._make(g - gx, x.device), None
 
 
 def softmax(x: Tensor, dim: int = -1) -> Tensor:

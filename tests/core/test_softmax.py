@@ -68,3 +68,23 @@ def test_softmax_rows_sum_to_one() -> None:
 def test_softmax_dim_out_of_range_names_the_op() -> None:
     with pytest.raises(IndexError, match="softmax: dim 2 is out of range"):
         mg.zeros(2, 3).softmax(dim=2)
+
+
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+def test_backward_refuses_an_output_written_in_place(op) -> None:
+    # backward reads the kept output, so a write into it must not pass silently
+    x = mg.randn(3, 4, requires_grad=True)
+    y = getattr(x, op)(dim=-1)
+    with mg.no_grad():
+        y.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.sum().backward()
+
+
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+def test_0d_input(op) -> None:
+    x = mg.tensor(2.5, requires_grad=True)
+    y = getattr(mg, op)(x, dim=0)
+    y.backward()
+    assert y.item() == (1.0 if op == "softmax" else 0.0)
+    assert x.grad.item() == 0.0
