@@ -22,6 +22,14 @@ __all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad
            "pack_sequence", "unpad_sequence", "unpack_sequence"]
 
 
+def _padded_rows(row: Any, steps: int, batch: int, batch_first: bool) -> tuple:
+    """``row(t, b)`` for every slot of a padded (steps, batch) or (batch, steps) layout, in
+    memory order, and that layout's leading shape."""
+    if batch_first:
+        return [row(t, b) for b in range(batch) for t in range(steps)], (batch, steps)
+    return [row(t, b) for t in range(steps) for b in range(batch)], (steps, batch)
+
+
 def _index(rows: list, device: str) -> Tensor:
     return tensor(rows, dtype=dtypes.int64, device=device)
 
@@ -207,12 +215,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
         s = unsorted[b]
         return offsets[t] + s if t < sorted_lengths[s] else pad_row
 
-    if batch_first:
-        rows = [row(t, b) for b in range(batch) for t in range(steps)]
-        shape = (batch, steps)
-    else:
-        rows = [row(t, b) for t in range(steps) for b in range(batch)]
-        shape = (steps, batch)
+    rows, shape = _padded_rows(row, steps, batch, batch_first)
     rest = tuple(data.shape[1:])
     padding = full((1,) + rest, padding_value, dtype=data.dtype, device=data.device)
     padded = index_select(cat([data, padding], 0), 0, _index(rows, data.device))
@@ -268,12 +271,7 @@ def pad_sequence(sequences: Sequence[Tensor] | Tensor, batch_first: bool = False
     first = sequences[0]
     padding = full((1,) + rest, padding_value, dtype=first.dtype, device=first.device)
     source = cat(sequences + [padding], 0)
-    if batch_first:
-        rows = [row(t, b) for b in range(batch) for t in range(steps)]
-        shape = (batch, steps)
-    else:
-        rows = [row(t, b) for t in range(steps) for b in range(batch)]
-        shape = (steps, batch)
+    rows, shape = _padded_rows(row, steps, batch, batch_first)
     return index_select(source, 0, _index(rows, first.device)).reshape(shape + rest)
 
 
