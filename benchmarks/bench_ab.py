@@ -81,8 +81,22 @@ def row_transformer(nn):
     return RowTransformer()
 
 
+def row_gru(nn):
+    """``row_lstm`` with a GRU(28, 128) in place of the LSTM."""
+    class RowGRU(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru = nn.GRU(28, 128, batch_first=True)
+            self.head = nn.Linear(128, 10)
+
+        def forward(self, x):
+            _, h_n = self.gru(x.reshape(x.shape[0], 28, 28))
+            return self.head(h_n[-1])
+    return RowGRU()
+
+
 MODELS = {"lesson": lesson_cnn, "member": member, "lstm": row_lstm,
-          "transformer": row_transformer}
+          "transformer": row_transformer, "gru": row_gru}
 
 
 def import_commit(commit: str, folder: Path):
@@ -145,7 +159,8 @@ def main() -> None:
     parser.add_argument("--base", required=True, help="the commit to compare against")
     parser.add_argument("--model", choices=sorted(MODELS), default="lesson",
                         help="lesson: the lesson CNN; member: lesson 07's BatchNorm member; "
-                             "lstm, transformer: lesson 12's two models")
+                             "lstm, transformer: lesson 12's two models; gru: row_lstm with "
+                             "a GRU")
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--steps", type=int, default=5)

@@ -3,11 +3,12 @@
 
 Every layer is a composition of differentiable tensor ops (matmul, sigmoid, tanh, chunk,
 stack, cat), so autograd supplies the gradients, double backward included: there is no
-hand-written backward here to get wrong. The exception is the LSTM, whose arithmetic lives in
-two ops with hand-written backwards (minigrad/ops/lstm_cell.py), each tested against the
-composition it replaces: ``lstm_scan`` runs a whole padded sequence of one layer and direction
-(the time loop inside one op), and ``lstm_update`` one step (for packed sequences, projections
-and ``LSTMCell``). Together they take an LSTM's training step to about half its time.
+hand-written backward here to get wrong. The exceptions are the LSTM and the GRU, whose
+arithmetic lives in ops with hand-written backwards (minigrad/ops/lstm_cell.py, gru_cell.py),
+each tested against the composition it replaces: ``lstm_scan`` / ``gru_scan`` run a whole padded
+sequence of one layer and direction (the time loop inside one op), and ``lstm_update`` /
+``gru_update`` one step (for packed sequences, LSTM projections and the cells). Together they
+take an LSTM's training step to about half its time.
 
 The weights are laid out exactly as PyTorch's (gates stacked along dim 0: LSTM i, f, g, o;
 GRU r, z, n), so a state_dict moves between the two frameworks unchanged.
@@ -26,7 +27,8 @@ import warnings
 from typing import Any, Callable
 
 from ..creation import empty, zeros
-from ..ops import cat, chunk, index_select, relu, sigmoid, split, stack, tanh, unbind
+from ..ops import cat, index_select, relu, split, stack, tanh, unbind
+from ..ops.gru_cell import gru_scan, gru_update
 from ..ops.lstm_cell import lstm_scan, lstm_update
 from ..tensor import Tensor
 from . import init
@@ -61,14 +63,10 @@ def _lstm_step(x_gates: Tensor, h: Tensor, c: Tensor, w_hh_t: Tensor,
 
 
 def _gru_step(x_gates: Tensor, h: Tensor, w_hh_t: Tensor, b_hh: Tensor | None) -> Tensor:
-    """Gates r, z, n; b_hn sits inside r * (h W_hn^T + b_hn), as PyTorch (and cuDNN) place it;
-    h' = (1 - z) n + z h, written n + z (h - n) to keep it free of scalars."""
-    xr, xz, xn = chunk(x_gates, 3, -1)
-    hr, hz, hn = chunk(_hidden_gates(h, w_hh_t, b_hh), 3, -1)
-    r = sigmoid(xr + hr)
-    z = sigmoid(xz + hz)
-    n = tanh(xn + r * hn)
-    return n + z * (h - n)
+    """Gates r, z, n; b_hn sits inside r * (h W_hn^T + b_hn), as PyTorch (and cuDNN) place it,
+    so the recurrent half h W_hh^T + b_hh goes into ``gru_update`` apart from x_gates;
+    h' = (1 - z) n + z h."""
+    return gru_update(x_gates, _hidden_gates(h, w_hh_t, b_hh), h)
 
 
 def _project(x: Tensor, w_ih: Tensor, b_ih: Tensor | None) -> Tensor:
@@ -424,6 +422,11 @@ class RNNBase(Module):
                     hs, *carry = lstm_scan(gates, *init_states,
                                            getattr(self, "weight_hh" + suffix), bool(direction))
                     outputs.append(hs)
+                elif sizes is None and self.mode == "GRU" and len(x):
+                    hs, h_n = gru_scan(gates, *init_states, getattr(self, "weight_hh" + suffix),
+                                       weights[1], bool(direction))
+                    outputs.append(hs)
+                    carry = (h_n,)
                 else:
                     steps = unbind(gates, 0) if sizes is None else split(gates, sizes, 0)
                     step_sizes = [x.shape[1]] * x.shape[0] if sizes is None else sizes
