@@ -30,7 +30,7 @@ def _git_head() -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
-@pytest.mark.parametrize("model", ["lesson", "member"])
+@pytest.mark.parametrize("model", ["lesson", "member", "lstm", "transformer"])
 def test_bench_ab_runs_a_commit_beside_the_working_tree(model):
     """The committed minigrad and the working tree's, imported side by side, must compute the
     same first loss (the script exits with an error otherwise) and report both clocks."""
@@ -52,3 +52,15 @@ def test_profile_step_times_every_op_in_place():
                "B ReLU", "F MatMul", "B MatMul"):
         assert re.search(rf"^  {op} +[\d.]+ +[\d.]+ +-?[\d.]+$", out, re.M), op
     assert re.search(r"^  whole step: wall [\d.]+, CPU [\d.]+", out, re.M)
+
+
+def test_fused_block_prototype_agrees_with_the_plain_ops():
+    """The measurement-only fused Conv-ReLU-MaxPool block must give the plain model's first loss
+    and gradients (the script exits with an error otherwise)."""
+    out = _run("benchmarks/prototype_fused_block.py", "--batch", "8", "--rounds", "1",
+               "--steps", "1")
+    assert re.search(r"^batch 8, first loss \d+\.\d{7} and gradients \(both\): step plain [\d.]+ ms, "
+                     r"fused [\d.]+ ms, fused/plain [\d.]+$", out, re.M), out
+    out = _run("benchmarks/prototype_fused_block.py", "--blocks", "--batch", "8", "--rounds", "1")
+    assert len(re.findall(r"^conv block \d+->32 on \d+x\d+, batch 8: forward plain", out,
+                          re.M)) == 2, out
