@@ -48,13 +48,17 @@ class Standardize(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         axes = ctx.axes
-        if is_grad_enabled():  # create_graph=True: x^ and rstd as functions of x
-            centred = x - x.mean(dim=axes, keepdim=True)
-            rstd = ((centred * centred).mean(dim=axes, keepdim=True) + ctx.eps) ** -0.5
-            xhat = centred * rstd
-        else:
-            xhat = Tensor._make(ctx.xhat, x.device)
-            rstd = Tensor._make(ctx.rstd, x.device)
+        if not is_grad_enabled():  # the same formula on arrays, from the kept x^ and rstd
+            g, xhat = grad.array, ctx.xhat
+            gx = xhat * (g * xhat).mean(axis=axes, keepdims=True)
+            gx += g.mean(axis=axes, keepdims=True)
+            gx = x.xp.subtract(g, gx, out=gx) if gx.ndim else g - gx
+            gx *= ctx.rstd
+            return Tensor._make(gx, x.device), None, None
+        # create_graph=True: x^ and rstd as functions of x, so the result is differentiable
+        centred = x - x.mean(dim=axes, keepdim=True)
+        rstd = ((centred * centred).mean(dim=axes, keepdim=True) + ctx.eps) ** -0.5
+        xhat = centred * rstd
         g_mean = grad.mean(dim=axes, keepdim=True)
         gx_mean = (grad * xhat).mean(dim=axes, keepdim=True)
         return rstd * (grad - g_mean - xhat * gx_mean), None, None
