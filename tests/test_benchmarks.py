@@ -64,3 +64,11 @@ def test_fused_block_prototype_agrees_with_the_plain_ops():
     out = _run("benchmarks/prototype_fused_block.py", "--blocks", "--batch", "8", "--rounds", "1")
     assert len(re.findall(r"^conv block \d+->32 on \d+x\d+, batch 8: forward plain", out,
                           re.M)) == 2, out
+
+
+def test_bench_sequence_compares_lesson_12_models():
+    """Each of lesson 12's models runs in minigrad (and against PyTorch with the same weights and
+    first loss, when it is installed)."""
+    out = _run("benchmarks/bench_sequence.py", "--batch", "4", "--rounds", "1", "--steps", "1")
+    for name in ("lstm", "gru", "transformer"):
+        assert re.search(rf"^{name} +batch 4: minigrad +[\d.]+ ms", out, re.M), out
