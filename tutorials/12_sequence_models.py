@@ -30,9 +30,9 @@
 # time per epoch.
 #
 # Target: at least 98% test accuracy for the LSTM and 97.5% for the
-# Transformer (a full run gave 98.53% and 98.02%; see RESULTS.md).
+# Transformer (a full run gave 98.53% and 98.04%; see RESULTS.md).
 #
-# Run: `python tutorials/12_sequence_models.py` (about 9 minutes on a 2-core CPU).
+# Run: `python tutorials/12_sequence_models.py` (about 7 minutes on a 2-core CPU).
 
 # %%
 from common import count_parameters, finish, loaders, parse_args, pyplot, report, savefig, setup
