@@ -49,7 +49,7 @@ def test_bench_ab_runs_a_commit_beside_the_working_tree(model):
 def test_profile_step_times_every_op_in_place():
     out = _run("benchmarks/profile_step.py", "--batch", "8", "--steps", "2", "--ops")
     for op in ("F Convolution", "B Convolution", "F MaxPool", "B MaxPool", "F ReLU",
-               "B ReLU", "F MatMul", "B MatMul"):
+               "B ReLU", "F Affine", "B Affine"):
         assert re.search(rf"^  {op} +[\d.]+ +[\d.]+ +-?[\d.]+$", out, re.M), op
     assert re.search(r"^  whole step: wall [\d.]+, CPU [\d.]+", out, re.M)
 

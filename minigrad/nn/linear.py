@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..creation import empty
+from ..ops.affine import Affine
 from ..tensor import Tensor
 from . import init
 from .module import Module
@@ -21,6 +22,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise ValueError(f"linear: input of shape {tuple(input.shape)} does not match weight of "
                          f"shape {tuple(weight.shape)}: the last input dimension must be "
                          f"in_features={weight.shape[1]}")
+    if input.dtype == weight.dtype and (bias is None or bias.dtype == input.dtype):
+        return Affine.apply(input, weight, bias)  # one op; minigrad/ops/affine.py
+    # Mixed dtypes: matmul's promotion rules, then the bias.
     if input.ndim > 2:
         # One 2-D product for every leading dimension: a cheaper backward than a batched matmul.
         lead = input.shape[:-1]

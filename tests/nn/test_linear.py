@@ -123,3 +123,19 @@ def test_zero_in_features_gives_zero_bias_bound():
     assert lin.weight.shape == (3, 0)
     assert lin.bias.tolist() == [0.0, 0.0, 0.0]
     assert lin(mg.zeros(2, 0)).tolist() == [[0.0] * 3] * 2
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (2, 4, 3), (3,)])
+@pytest.mark.parametrize("needs", [(True, False, False), (False, True, True), (True, True, False)])
+def test_gradients_of_each_input_alone_match_the_composition(shape, needs):
+    # F.linear is one op (ops/affine.py) that computes only the gradients asked for; each must
+    # equal the gradient of the composition x @ W^T + b
+    rng = np.random.default_rng(3)
+    x, w, b = (mg.tensor(rng.standard_normal(s), requires_grad=n)
+               for s, n in ((shape, needs[0]), ((2, 3), needs[1]), ((2,), needs[2])))
+    g = mg.tensor(rng.standard_normal(shape[:-1] + (2,)))
+    wanted = [t for t in (x, w, b) if t.requires_grad]
+    fused = mg.autograd.grad(F.linear(x, w, b), wanted, g)
+    composed = mg.autograd.grad(x @ w.T + b, wanted, g)
+    for a, c in zip(fused, composed):
+        np.testing.assert_allclose(a.numpy(), c.numpy(), rtol=1e-13, atol=1e-15)
