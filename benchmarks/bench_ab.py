@@ -118,7 +118,8 @@ def import_commit(commit: str, folder: Path):
 
 
 class Trainer:
-    """A model, Adam and cross-entropy in one version of minigrad."""
+    """A model, Adam and cross-entropy in one library: a version of minigrad, or PyTorch
+    (bench_sequence.py); ``state`` copies the weights in, parameter by parameter."""
 
     def __init__(self, lib, model: str, state: dict | None, x: np.ndarray, y: np.ndarray):
         nn = lib.nn

@@ -7,7 +7,7 @@ Each model reads a batch of MNIST-shaped images as 28 rows of 28 pixels (the les
 shape): an LSTM(28, 128) or GRU(28, 128) whose last hidden state goes through Linear(128, 10),
 and the lesson's Transformer encoder (d_model 64, 4 heads, feed-forward 128, 2 layers, dropout
 off so that both frameworks compute the same thing). Both frameworks get the same weights
-(through ``state_dict``) and data, their first losses must agree, and their steps (Adam,
+(copied parameter by parameter) and data, their first losses must agree, and their steps (Adam,
 cross-entropy) alternate in one process: the printed ratio is minigrad / PyTorch of the median
 step. Without PyTorch it prints minigrad's own times.
 """
@@ -26,27 +26,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import minigrad as mg  # noqa: E402
-from bench_ab import row_gru, row_lstm, row_transformer  # noqa: E402
+from bench_ab import Trainer  # noqa: E402
 
 
-MODELS = {"lstm": row_lstm, "gru": row_gru, "transformer": row_transformer}
-
-
-class Trainer:
-    """A model with Adam and cross-entropy in one framework (``lib`` is minigrad or torch)."""
-
-    def __init__(self, lib, model, x: np.ndarray, y: np.ndarray):
-        self.model = model
-        self.opt = lib.optim.Adam(model.parameters(), lr=1e-3)
-        self.loss_fn = lib.nn.CrossEntropyLoss()
-        self.x, self.y = lib.tensor(x), lib.tensor(y)
-
-    def step(self) -> float:
-        self.opt.zero_grad()
-        loss = self.loss_fn(self.model(self.x), self.y)
-        loss.backward()
-        self.opt.step()
-        return loss.item()
+MODELS = ("gru", "lstm", "transformer")  # bench_ab.py's models of lesson 12
 
 
 def compare(name: str, batch: int, rounds: int, steps: int, torch) -> None:
@@ -54,13 +37,10 @@ def compare(name: str, batch: int, rounds: int, steps: int, torch) -> None:
     x = rng.standard_normal((batch, 1, 28, 28), dtype=np.float32)
     y = rng.integers(0, 10, size=batch)
     mg.manual_seed(0)
-    ours = Trainer(mg, MODELS[name](mg.nn), x, y)
+    ours = Trainer(mg, name, None, x, y)
     runs = {"minigrad": ours}
-    if torch is not None:
-        model = MODELS[name](torch.nn)
-        model.load_state_dict({k: torch.from_numpy(v.detach().numpy().copy())
-                               for k, v in ours.model.state_dict().items()})
-        runs["torch"] = Trainer(torch, model, x, y)
+    if torch is not None:  # the same weights, parameter by parameter
+        runs["torch"] = Trainer(torch, name, ours.state(), x, y)
     first = {who: trainer.step() for who, trainer in runs.items()}
     if torch is not None and abs(first["minigrad"] - first["torch"]) > 1e-4:
         raise SystemExit(f"{name}: first losses disagree: {first}")
@@ -81,7 +61,7 @@ def compare(name: str, batch: int, rounds: int, steps: int, torch) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+", choices=sorted(MODELS), default=sorted(MODELS))
+    parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--steps", type=int, default=3)
