@@ -100,8 +100,9 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # 
 
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
         value: float | None = None) -> Tensor:
-    """Constant padding; ``pad`` lists (before, after) pairs from the last dimension backwards."""
-    return ops.pad(input, pad, mode, 0.0 if value is None else value)
+    """Padding in mode 'constant', 'reflect', 'replicate' or 'circular' (ops/padding.py);
+    ``pad`` lists (before, after) pairs from the last dimension backwards, negatives crop."""
+    return ops.pad(input, pad, mode, value)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

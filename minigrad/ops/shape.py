@@ -326,18 +326,12 @@ class Pad(Function):
         return grad[ctx.slices], None, None
 
 
-def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
-    """PyTorch's F.pad: ``pad`` lists (before, after) pairs starting from the last dimension."""
-    if mode != "constant":
-        raise NotImplementedError(f"pad: mode {mode!r} is not supported (only 'constant')")
-    if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(f"pad: padding {tuple(pad)} must be pairs for at most {x.ndim} dimensions")
-    if any(p < 0 for p in pad):
-        raise ValueError(f"pad: negative padding {tuple(pad)} is not supported")
-    widths = [(0, 0)] * x.ndim
-    for i in range(len(pad) // 2):
-        widths[x.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
-    return Pad.apply(x, tuple(widths), value)
+def pad(x: Tensor, pad: Sequence[int], mode: str = "constant",
+        value: float | None = None) -> Tensor:
+    """PyTorch's F.pad: ``pad`` lists (before, after) pairs starting from the last dimension.
+    All four modes and negative (cropping) widths live in ``ops/padding.py``."""
+    from .padding import pad as pad_any_mode  # padding.py builds on Pad and GetItem above
+    return pad_any_mode(x, pad, mode, value)
 
 
 # --- dtype and device -------------------------------------------------------------------------

@@ -1,0 +1,125 @@
+"""PyTorch's ``F.pad`` in all four modes: 'constant', 'reflect', 'replicate', 'circular'.
+
+Every mode is a rule for *which input position feeds each output position*. Along one
+padded dimension of size n, output position j reads input position i = j - before, moved
+back inside [0, n) by the mode:
+
+- reflect:   mirror about the edge elements, without repeating them (-1 -> 1, n -> n - 2);
+- replicate: clamp to the nearest edge (-1 -> 0, n -> n - 1);
+- circular:  wrap around (-1 -> n - 1, n -> 0).
+
+So each padded dimension is one gather with an integer index vector (``getitem`` with an
+index array), whose backward is the scatter-add that sums the gradient of every copy back
+into the element it was copied from, and whose double backward is the gather again. A
+negative padding simply starts (or ends) the index range inside the input: it crops.
+'constant' has nothing to gather: a positive width is ``numpy.pad``'s job (backward: the
+slice that was the input) and a negative one a slice.
+
+Which dimensions a non-constant mode may pad follows PyTorch: 2 numbers pad the last
+dimension of a 2-D or 3-D input, 4 the last two of a 3-D or 4-D input, 6 the last three of
+a 4-D or 5-D input (one optional batch dimension in front of the channels).
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..tensor import Tensor
+from .shape import Clone, GetItem, Pad
+
+MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def _widths(x: Tensor, pad: Sequence[int], mode: str) -> list:
+    """(before, after) per dimension of ``x``, after PyTorch's checks on ``pad`` itself."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"pad: expected a Tensor input, got {type(x).__name__}")
+    if mode not in MODES:
+        raise NotImplementedError(f"pad: unrecognised padding mode {mode!r} (expected one of "
+                                  f"{', '.join(repr(m) for m in MODES)})")
+    try:
+        pad = [int(p) for p in pad]
+    except (TypeError, ValueError):
+        raise TypeError(f"pad: padding must be a sequence of ints, got {pad!r}") from None
+    if len(pad) % 2:
+        raise RuntimeError(f"pad: padding length must be divisible by 2, got {tuple(pad)}")
+    if len(pad) > 2 * x.ndim:
+        raise RuntimeError(f"pad: padding length should be at most twice the input dimension, "
+                           f"got padding {tuple(pad)} for an input of shape {tuple(x.shape)}")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    return widths
+
+
+def _check_non_constant(x: Tensor, widths: list, npad: int, mode: str) -> None:
+    """PyTorch's rules for reflect/replicate/circular: dims allowed, sizes large enough."""
+    shape = tuple(x.shape)
+    dims = npad // 2
+    if npad not in (2, 4, 6) or x.ndim not in (dims + 1, dims + 2):
+        raise NotImplementedError(
+            f"pad: padding of length {npad} is not supported for a {x.ndim}-D input of shape "
+            f"{shape} in mode {mode!r}; non-constant padding takes 2 numbers for a 2-D or 3-D "
+            f"input, 4 for a 3-D or 4-D input, 6 for a 4-D or 5-D input")
+    if any(s == 0 for s in shape[1:]) or (x.ndim == dims + 1 and shape[0] == 0):
+        raise RuntimeError(f"pad: mode {mode!r} needs non-empty dimensions (except the batch "
+                           f"dimension), got an input of shape {shape}")
+    for axis in range(x.ndim - dims, x.ndim):
+        (lo, hi), n = widths[axis], shape[axis]
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise RuntimeError(f"pad: reflect padding ({lo}, {hi}) must be less than the size "
+                               f"{n} of dimension {axis} of the input of shape {shape}")
+        if mode == "circular" and (abs(lo) > n or abs(hi) > n):
+            raise RuntimeError(f"pad: circular padding ({lo}, {hi}) wraps around more than once "
+                               f"along dimension {axis} of size {n} (input of shape {shape})")
+        if n + lo + hi < (0 if mode == "circular" else 1):
+            raise RuntimeError(f"pad: padding ({lo}, {hi}) leaves {n + lo + hi} elements of "
+                               f"dimension {axis} of size {n} (input of shape {shape})")
+
+
+def source_index(n: int, lo: int, hi: int, mode: str, xp: Any) -> Any:
+    """For each output position along one dimension, the input position it copies."""
+    i = xp.arange(-lo, n + hi)
+    if mode == "reflect":
+        i = xp.abs(i)                          # mirror at the start ...
+        i = (n - 1) - xp.abs((n - 1) - i)      # ... and at the end
+    elif mode == "replicate":
+        i = xp.clip(i, 0, n - 1)
+    else:
+        i = i % n
+    return i
+
+
+def pad(x: Tensor, pad: Sequence[int], mode: str = "constant",
+        value: float | None = None) -> Tensor:
+    """PyTorch's F.pad: ``pad`` lists (before, after) pairs from the last dimension backwards;
+    negative numbers crop. Non-constant modes take no ``value``."""
+    widths = _widths(x, pad, mode)
+    if mode == "constant":
+        return _constant(x, widths, 0.0 if value is None else value)
+    if value is not None and value != 0:
+        raise RuntimeError(f"pad: padding mode {mode!r} doesn't take a value argument, got "
+                           f"value={value!r}")
+    _check_non_constant(x, widths, len(pad), mode)
+    out = x
+    for axis, (lo, hi) in enumerate(widths):
+        if lo or hi:
+            index = source_index(x.shape[axis], lo, hi, mode, x.xp)
+            out = GetItem.apply(out, (slice(None),) * axis + (index,))
+    return Clone.apply(x) if out is x else out  # a new tensor even with nothing to pad
+
+
+def _constant(x: Tensor, widths: list, value: float) -> Tensor:
+    """Crop the negative widths (a slice), then pad the positive ones with ``value``."""
+    shape = tuple(x.shape)
+    for axis, ((lo, hi), n) in enumerate(zip(widths, shape)):
+        if n + min(lo, 0) + min(hi, 0) < 0:
+            raise RuntimeError(f"pad: padding ({lo}, {hi}) would crop more than the {n} elements "
+                               f"of dimension {axis} (input of shape {shape})")
+    if any(lo < 0 or hi < 0 for lo, hi in widths):
+        crop = []
+        for (lo, hi), n in zip(widths, shape):
+            start = max(-lo, 0)
+            crop.append(slice(start, max(start, n + min(hi, 0))))
+        x = GetItem.apply(x, tuple(crop))
+        widths = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+    return Pad.apply(x, tuple(widths), value)
