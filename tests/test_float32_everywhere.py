@@ -234,6 +234,8 @@ FUNCTIONAL: dict[str, tuple[Callable[..., Any], list]] = {
     "mse_loss": (lambda x, t: F.mse_loss(x, t, reduction="sum"), [_n(3, 4), _n(3, 4)]),
     "nll_loss": (lambda x: F.nll_loss(x, _idx([0, 3, 1]), weight=mg.full((4,), 0.5)), [_n(3, 4)]),
     "normalize": (lambda x: (F.normalize(x), F.normalize(x, p=1.5, dim=0)), [_n(3, 4)]),
+    "unfold": (lambda x: F.unfold(x, (2, 3), dilation=(2, 1), padding=1, stride=2), [_n(2, 3, 5, 6)]),
+    "fold": (lambda x: F.fold(x, (4, 5), 2, padding=(1, 0), stride=(1, 2)), [_n(2, 8, 10)]),
     "one_hot": (lambda x: x * F.one_hot(_idx([0, 3, 1]), 4), [_n(3, 4)]),
     "pad": (lambda x: (F.pad(x, (1, 2), value=0.5), F.pad(x, (1, 1, 2, 0)), F.pad(x, (-1, 2)),
                        F.pad(x, (2, 1), mode="reflect"), F.pad(x, (2, 1), mode="replicate"),
@@ -324,6 +326,8 @@ LAYERS: dict[str, tuple[Callable[[], Any], list]] = {
     "CircularPad1d": (lambda: nn.CircularPad1d(2), [_n(2, 3, 4)]),
     "CircularPad2d": (lambda: nn.CircularPad2d(1), [_n(2, 3, 4)]),
     "CircularPad3d": (lambda: nn.CircularPad3d(1), [_n(1, 2, 3, 4)]),
+    "Unfold": (lambda: nn.Unfold(2, stride=2), [_n(2, 3, 4, 4)]),
+    "Fold": (lambda: nn.Fold((3, 4), 2), [_n(2, 8, 6)]),
     "Sequential": (lambda: nn.Sequential(nn.Linear(4, 3), nn.GELU(), nn.LayerNorm(3)), [_n(2, 4)]),
     # losses: the target is the second input (no gradient is asked of it)
     "BCELoss": (lambda: nn.BCELoss(), [_u(3, 4), _u(3, 4)]),

@@ -154,3 +154,5 @@ __all__ += ["conv1d", "conv_transpose2d", "max_pool1d", "avg_pool1d", "adaptive_
 
 from .attention import scaled_dot_product_attention  # noqa: E402,F401
 __all__ += ["scaled_dot_product_attention"]
+from ..ops.fold import fold, unfold  # noqa: E402,F401
+__all__ += ["fold", "unfold"]
