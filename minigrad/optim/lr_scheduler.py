@@ -617,3 +617,8 @@ class ChainedScheduler(LRScheduler):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         _load_children_state(self, state_dict)
+
+
+# More schedules live in files of their own; they are part of this namespace, as in PyTorch.
+from .lr_scheduler_cyclic import CosineAnnealingWarmRestarts, CyclicLR  # noqa: E402
+from .lr_scheduler_decay import ConstantLR, MultiplicativeLR, PolynomialLR  # noqa: E402
