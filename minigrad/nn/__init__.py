@@ -59,3 +59,5 @@ __all__ += ["ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad
             "CircularPad2d", "CircularPad3d"]
 from .fold import Fold, Unfold  # noqa: E402
 __all__ += ["Fold", "Unfold"]
+from .shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle, Softmax2d  # noqa: E402
+__all__ += ["PixelShuffle", "PixelUnshuffle", "ChannelShuffle", "Softmax2d"]

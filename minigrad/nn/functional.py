@@ -156,3 +156,5 @@ from .attention import scaled_dot_product_attention  # noqa: E402,F401
 __all__ += ["scaled_dot_product_attention"]
 from ..ops.fold import fold, unfold  # noqa: E402,F401
 __all__ += ["fold", "unfold"]
+from .shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle  # noqa: E402,F401
+__all__ += ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]
