@@ -61,3 +61,6 @@ from .fold import Fold, Unfold  # noqa: E402
 __all__ += ["Fold", "Unfold"]
 from .shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle, Softmax2d  # noqa: E402
 __all__ += ["PixelShuffle", "PixelUnshuffle", "ChannelShuffle", "Softmax2d"]
+from .activation_more import CELU, GLU, RReLU, Tanhshrink  # noqa: E402
+from .bilinear import Bilinear  # noqa: E402
+__all__ += ["GLU", "CELU", "RReLU", "Tanhshrink", "Bilinear"]

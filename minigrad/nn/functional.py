@@ -158,3 +158,6 @@ from ..ops.fold import fold, unfold  # noqa: E402,F401
 __all__ += ["fold", "unfold"]
 from .shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle  # noqa: E402,F401
 __all__ += ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]
+from ..ops.activation_more import celu, glu, rrelu, tanhshrink  # noqa: E402,F401
+from .bilinear import bilinear  # noqa: E402,F401
+__all__ += ["glu", "celu", "rrelu", "tanhshrink", "bilinear"]

@@ -1,0 +1,100 @@
+"""More of torch.nn's activations: ``glu``, ``celu``, ``rrelu``, ``tanhshrink``.
+
+``celu`` is one ``Function`` (its backward in tensor ops, so it has a double backward); the
+others are compositions of existing differentiable ops: ``glu`` halves the input and gates one
+half with the sigmoid of the other, ``rrelu`` multiplies by a slope tensor drawn once per
+call, ``tanhshrink`` is x - tanh(x). Constants are Python floats, so float32 stays float32.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import dtypes
+from ..autograd.function import Function
+from ..creation import rand
+from ..tensor import Tensor
+from .activation_basic import leaky_relu, sigmoid, tanh
+from .comparison import clamp, where
+from .unary_math import exp
+
+
+def _floating(x: Any, op: str) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected a Tensor input, got {type(x).__name__}")
+    if not dtypes.is_floating(x.dtype):
+        raise NotImplementedError(f"{op}: not implemented for {x.dtype} tensors (shape "
+                                  f"{tuple(x.shape)}); convert with .float() first")
+    return x
+
+
+def _number(value: Any, name: str, op: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{op}: {name} must be a number, got {value!r}")
+    return float(value)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
+    """Gated linear unit: a * sigmoid(b) for the two halves (a, b) of ``input`` along ``dim``;
+    the gate lets a layer learn which features to pass (Dauphin et al., 2017)."""
+    _floating(input, "glu")
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars (0-d tensors) because halving size "
+                           "must be even")
+    if not -input.ndim <= dim < input.ndim:
+        raise IndexError(f"glu: dim {dim} is out of range for an input of shape "
+                         f"{tuple(input.shape)}")
+    size = input.shape[dim]
+    if size % 2:
+        raise RuntimeError(f"glu: halving dimension must be even, but dimension {dim % input.ndim}"
+                           f" is size {size} (input of shape {tuple(input.shape)})")
+    a, b = input.split(size // 2, dim)
+    return a * sigmoid(b)
+
+
+class Celu(Function):
+    """x for x > 0, alpha (e^(x/alpha) - 1) otherwise: ELU made continuously differentiable
+    for every alpha (slope 1 at 0 from both sides). exp only sees min(x, 0), so large
+    positive x gives no inf."""
+
+    @staticmethod
+    def forward(ctx, x, alpha):
+        ctx.save_for_backward(x)
+        ctx.alpha = alpha
+        a, xp = x.array, x.xp
+        return xp.where(a > 0, a, xp.expm1(xp.minimum(a, 0.0) / alpha) * alpha)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return where(x > 0, grad, grad * exp(clamp(x, max=0.0) / ctx.alpha)), None
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Continuously differentiable ELU (Barron, 2017); ``inplace`` is accepted and a new
+    tensor is returned."""
+    alpha = _number(alpha, "alpha", "celu")
+    if alpha == 0:
+        raise RuntimeError("celu: alpha cannot be 0 (it divides the input)")
+    return Celu.apply(_floating(input, "celu"), alpha)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa: A002
+          training: bool = False, inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU (Xu et al., 2015): in training every non-positive element gets
+    its own slope drawn from U(lower, upper) (the device generator, so ``mg.manual_seed``
+    repeats it); otherwise the fixed slope (lower + upper) / 2."""
+    _floating(input, "rrelu")
+    lower, upper = _number(lower, "lower", "rrelu"), _number(upper, "upper", "rrelu")
+    if lower > upper:
+        raise RuntimeError(f"rrelu: lower bound should be less than or equal to the upper "
+                           f"bound, got lower={lower}, upper={upper}")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2)
+    slopes = rand(*input.shape, dtype=input.dtype, device=input.device) * (upper - lower) + lower
+    return where(input > 0, input, input * slopes)
+
+
+def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
+    """x - tanh(x): near zero for small x (cubic), close to x - sign(x) for large |x|."""
+    x = _floating(input, "tanhshrink")
+    return x - tanh(x)
