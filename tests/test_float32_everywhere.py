@@ -46,6 +46,11 @@ def _idx(values: list) -> mg.Tensor:
     return mg.tensor(values, dtype=mg.int64)
 
 
+def _signs(*shape: int) -> mg.Tensor:
+    """A float32 +-1 target (ranking, hinge and cosine embedding losses)."""
+    return (mg.rand(*shape) > 0.5).float() * 2.0 - 1.0
+
+
 # --- mg.* ops: name -> (call, input makers) ------------------------------------------------
 OPS: dict[str, tuple[Callable[..., Any], list]] = {
     # elementwise
@@ -267,6 +272,33 @@ FUNCTIONAL: dict[str, tuple[Callable[..., Any], list]] = {
     "softsign": (lambda x: F.softsign(x), [_n(3, 4)]),
     "tanh": (lambda x: F.tanh(x), [_n(3, 4)]),
     "threshold": (lambda x: F.threshold(x, 0.2, 0.5), [_n(3, 4)]),
+    # margin, probabilistic and CTC losses
+    "margin_ranking_loss": (lambda a, b: F.margin_ranking_loss(a, b, _signs(3, 4), margin=0.2),
+                            [_n(3, 4), _n(3, 4)]),
+    "hinge_embedding_loss": (lambda x: F.hinge_embedding_loss(x, _signs(3, 4), margin=0.5),
+                             [_n(3, 4)]),
+    "soft_margin_loss": (lambda x: F.soft_margin_loss(x, _signs(3, 4)), [_n(3, 4)]),
+    "multi_margin_loss": (lambda x: (F.multi_margin_loss(x, _idx([0, 3, 1]), margin=0.5),
+                                     F.multi_margin_loss(x, _idx([0, 3, 1]), p=2,
+                                                         weight=mg.full((4,), 0.5))), [_n(3, 4)]),
+    "multilabel_margin_loss": (lambda x: F.multilabel_margin_loss(
+        x, _idx([[0, 2, -1, 0], [1, -1, 0, 0], [3, 2, 1, 0]])), [_n(3, 4)]),
+    "multilabel_soft_margin_loss": (lambda x, t: F.multilabel_soft_margin_loss(
+        x, t, weight=mg.full((4,), 0.5)), [_n(3, 4), _u(3, 4)]),
+    "cosine_embedding_loss": (lambda a, b: F.cosine_embedding_loss(a, b, _signs(3), margin=0.1),
+                              [_n(3, 4), _n(3, 4)]),
+    "triplet_margin_loss": (lambda a, p, n: F.triplet_margin_loss(a, p, n, p=1.5, swap=True),
+                            [_n(3, 4), _n(3, 4), _n(3, 4)]),
+    "triplet_margin_with_distance_loss": (lambda a, p, n: F.triplet_margin_with_distance_loss(
+        a, p, n, swap=True), [_n(3, 4), _n(3, 4), _n(3, 4)]),
+    "poisson_nll_loss": (lambda x, t: (F.poisson_nll_loss(x, t, full=True),
+                                       F.poisson_nll_loss(x.abs(), t, log_input=False)),
+                         [_n(3, 4), _p(3, 4)]),
+    "gaussian_nll_loss": (lambda x, t, v: (F.gaussian_nll_loss(x, t, v, full=True),
+                                           F.gaussian_nll_loss(x, t, 0.5)),
+                          [_n(3, 4), _n(3, 4), _p(3)]),
+    "ctc_loss": (lambda x: F.ctc_loss(F.log_softmax(x, 2), _idx([[1, 2], [3, 0]]), [5, 4], [2, 1]),
+                 [_n(5, 2, 4)]),
 }
 
 # --- nn layers: name -> (build, input makers); parameters' gradients are checked too ---------
@@ -356,12 +388,31 @@ LAYERS: dict[str, tuple[Callable[[], Any], list]] = {
     "MSELoss": (lambda: nn.MSELoss(), [_n(3, 4), _n(3, 4)]),
     "NLLLoss": (lambda: nn.NLLLoss(), [_n(3, 4)]),
     "SmoothL1Loss": (lambda: nn.SmoothL1Loss(beta=0.3), [_n(3, 4), _n(3, 4)]),
+    "MarginRankingLoss": (lambda: nn.MarginRankingLoss(0.2), [_n(3, 4), _n(3, 4)]),
+    "HingeEmbeddingLoss": (lambda: nn.HingeEmbeddingLoss(0.5), [_n(3, 4)]),
+    "SoftMarginLoss": (lambda: nn.SoftMarginLoss(), [_n(3, 4), _n(3, 4)]),
+    "MultiMarginLoss": (lambda: nn.MultiMarginLoss(p=2, weight=mg.full((4,), 0.5)), [_n(3, 4)]),
+    "MultiLabelMarginLoss": (lambda: nn.MultiLabelMarginLoss(), [_n(3, 4)]),
+    "MultiLabelSoftMarginLoss": (lambda: nn.MultiLabelSoftMarginLoss(), [_n(3, 4), _u(3, 4)]),
+    "CosineEmbeddingLoss": (lambda: nn.CosineEmbeddingLoss(0.1), [_n(3, 4), _n(3, 4)]),
+    "TripletMarginLoss": (lambda: nn.TripletMarginLoss(p=1.0), [_n(3, 4), _n(3, 4), _n(3, 4)]),
+    "TripletMarginWithDistanceLoss": (lambda: nn.TripletMarginWithDistanceLoss(swap=True),
+                                      [_n(3, 4), _n(3, 4), _n(3, 4)]),
+    "PoissonNLLLoss": (lambda: nn.PoissonNLLLoss(full=True), [_n(3, 4), _p(3, 4)]),
+    "GaussianNLLLoss": (lambda: nn.GaussianNLLLoss(full=True), [_n(3, 4), _n(3, 4), _p(3, 4)]),
+    "CTCLoss": (lambda: nn.CTCLoss(), [_n(5, 2, 4)]),
 }
 # Layers whose forward takes something other than float tensors.
 LAYER_EXTRA_ARGS: dict[str, Callable[[], tuple]] = {
     "Embedding": lambda: (_idx([[0, 1, 5], [5, 5, 2]]),),
     "CrossEntropyLoss": lambda: (_idx([0, 3, 1]),),
     "NLLLoss": lambda: (_idx([0, 3, 1]),),
+    "MarginRankingLoss": lambda: (_signs(3, 4),),
+    "HingeEmbeddingLoss": lambda: (_signs(3, 4),),
+    "MultiMarginLoss": lambda: (_idx([0, 3, 1]),),
+    "MultiLabelMarginLoss": lambda: (_idx([[0, 2, -1, 0], [1, -1, 0, 0], [3, 2, 1, 0]]),),
+    "CosineEmbeddingLoss": lambda: (_signs(3),),
+    "CTCLoss": lambda: (_idx([[1, 2], [3, 0]]), _idx([5, 4]), _idx([2, 1])),
 }
 # Containers with no forward of their own; the abstract base.
 NOT_LAYERS = {"Module", "ModuleDict", "ModuleList", "ParameterDict", "ParameterList"}

@@ -59,6 +59,15 @@ __all__ += ["ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad
             "CircularPad2d", "CircularPad3d"]
 from .fold import Fold, Unfold  # noqa: E402
 __all__ += ["Fold", "Unfold"]
+from .margin_loss import (CosineEmbeddingLoss, HingeEmbeddingLoss, MarginRankingLoss,  # noqa: E402
+                          MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
+                          SoftMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss)
+from .probabilistic_loss import GaussianNLLLoss, PoissonNLLLoss  # noqa: E402
+from .ctc_loss import CTCLoss  # noqa: E402
+__all__ += ["MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiMarginLoss",
+            "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss",
+            "TripletMarginLoss", "TripletMarginWithDistanceLoss", "PoissonNLLLoss",
+            "GaussianNLLLoss", "CTCLoss"]
 from .shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle, Softmax2d  # noqa: E402
 __all__ += ["PixelShuffle", "PixelUnshuffle", "ChannelShuffle", "Softmax2d"]
 from .activation_more import CELU, GLU, RReLU, Tanhshrink  # noqa: E402

@@ -156,6 +156,16 @@ from .attention import scaled_dot_product_attention  # noqa: E402,F401
 __all__ += ["scaled_dot_product_attention"]
 from ..ops.fold import fold, unfold  # noqa: E402,F401
 __all__ += ["fold", "unfold"]
+from ..ops.margin_loss import (cosine_embedding_loss, hinge_embedding_loss,  # noqa: E402,F401
+                               margin_ranking_loss, multi_margin_loss, multilabel_margin_loss,
+                               multilabel_soft_margin_loss, soft_margin_loss, triplet_margin_loss,
+                               triplet_margin_with_distance_loss)
+from ..ops.probabilistic_loss import gaussian_nll_loss, poisson_nll_loss  # noqa: E402,F401
+from ..ops.ctc_loss import ctc_loss  # noqa: E402,F401
+__all__ += ["margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
+            "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss",
+            "cosine_embedding_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",
+            "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss"]
 from .shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle  # noqa: E402,F401
 __all__ += ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]
 from ..ops.activation_more import celu, glu, rrelu, tanhshrink  # noqa: E402,F401
