@@ -35,7 +35,7 @@ def _multilabel_target(rng, n, c):
     return t
 
 
-# name -> (functional name, builder of (arrays, indices of integer inputs, indices with grad), kwargs)
+# name -> (functional name, arrays, indices of integer inputs, indices with grad, option dicts)
 def _cases():
     r = _rng(1)
     x, y, z = (r.standard_normal((5, 4)) for _ in range(3))

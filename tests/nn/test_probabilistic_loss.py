@@ -181,7 +181,8 @@ def test_errors_name_the_loss():
     with pytest.raises(ValueError, match=r"gaussian_nll_loss: var is of incorrect size \(3,\) for "
                                          r"input of size \(4, 3\)"):
         F.gaussian_nll_loss(x, x, mg.ones(3))
-    with pytest.raises(ValueError, match=r"gaussian_nll_loss: var is of incorrect size \(4, 1, 1\)"):
+    with pytest.raises(ValueError, match=r"gaussian_nll_loss: var is of incorrect size "
+                                         r"\(4, 1, 1\)"):
         F.gaussian_nll_loss(x, x, mg.ones(4, 1, 1))
     with pytest.raises(ValueError, match="gaussian_nll_loss: var has negative entry"):
         F.gaussian_nll_loss(x, x, -mg.ones(4, 3))
