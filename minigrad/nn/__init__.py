@@ -59,6 +59,15 @@ __all__ += ["ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad
             "CircularPad2d", "CircularPad3d"]
 from .fold import Fold, Unfold  # noqa: E402
 __all__ += ["Fold", "Unfold"]
+from .batchnorm3d import BatchNorm3d  # noqa: E402
+from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d  # noqa: E402
+from .local_response_norm import LocalResponseNorm  # noqa: E402
+from .dropout_more import AlphaDropout, Dropout1d, Dropout3d, FeatureAlphaDropout  # noqa: E402
+from .pooling_more import LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d  # noqa: E402
+from .embedding_bag import EmbeddingBag  # noqa: E402
+__all__ += ["BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
+            "LocalResponseNorm", "Dropout1d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
+            "LPPool1d", "LPPool2d", "MaxUnpool1d", "MaxUnpool2d", "EmbeddingBag"]
 from .margin_loss import (CosineEmbeddingLoss, HingeEmbeddingLoss, MarginRankingLoss,  # noqa: E402
                           MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
                           SoftMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss)

@@ -156,6 +156,15 @@ from .attention import scaled_dot_product_attention  # noqa: E402,F401
 __all__ += ["scaled_dot_product_attention"]
 from ..ops.fold import fold, unfold  # noqa: E402,F401
 __all__ += ["fold", "unfold"]
+from .instance_norm import instance_norm  # noqa: E402,F401
+from .local_response_norm import local_response_norm  # noqa: E402,F401
+from .dropout_more import (alpha_dropout, dropout1d, dropout3d,  # noqa: E402,F401
+                           feature_alpha_dropout)
+from .pooling_more import lp_pool1d, lp_pool2d, max_unpool1d, max_unpool2d  # noqa: E402,F401
+from .embedding_bag import embedding_bag  # noqa: E402,F401
+__all__ += ["instance_norm", "local_response_norm", "dropout1d", "dropout3d", "alpha_dropout",
+            "feature_alpha_dropout", "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d",
+            "embedding_bag"]
 from ..ops.margin_loss import (cosine_embedding_loss, hinge_embedding_loss,  # noqa: E402,F401
                                margin_ranking_loss, multi_margin_loss, multilabel_margin_loss,
                                multilabel_soft_margin_loss, soft_margin_loss, triplet_margin_loss,
