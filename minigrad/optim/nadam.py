@@ -43,7 +43,8 @@ class NAdam(Optimizer):
             # Python floats keep float32 arrays float32 under NumPy 2's promotion rules.
             lr, eps = float(group["lr"]), float(group["eps"])
             beta1, beta2 = (float(b) for b in group["betas"])
-            weight_decay, momentum_decay = float(group["weight_decay"]), float(group["momentum_decay"])
+            weight_decay = float(group["weight_decay"])
+            momentum_decay = float(group["momentum_decay"])
             decoupled, maximize = bool(group["decoupled_weight_decay"]), bool(group["maximize"])
             for p, g in self._updates(group):
                 xp = p.xp
