@@ -254,3 +254,25 @@ def test_asgd_average_follows_the_iterates_once_t0_has_passed():
                                    theirs.state[theirs_p[0]]["ax"].numpy(), rtol=1e-14)
     # averaging started: ax now lags p (it is the mean of the iterates after t0)
     assert not np.allclose(ours.state[ours_p[0]]["ax"].numpy(), ours_p[0].detach().numpy())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_results_on_a_device_that_refuses_host_arrays(name):
+    """The 'strict' test device fails on any NumPy call that bypasses the backend."""
+    strict_backend = pytest.importorskip("strict_backend")
+    strict_backend.register()
+    rng = np.random.default_rng(5)
+    host = [mg.tensor(rng.standard_normal(s), device="cpu", requires_grad=True)
+            for s in [(3, 2), (4,)]]
+    dev = [mg.tensor(p.detach().numpy(), device="strict", requires_grad=True) for p in host]
+    kwargs = dict(GROUP_OPTION[name], lr=0.05)
+    opts = getattr(optim, name)(host, **kwargs), getattr(optim, name)(dev, **kwargs)
+    for _ in range(4):
+        for a, b in zip(host, dev):
+            g = mg.tensor(rng.standard_normal(a.shape), device="cpu")
+            a.grad, b.grad = g, g.to("strict")
+        for opt in opts:
+            opt.step()
+    for a, b in zip(host, dev):
+        assert b.device == "strict"
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().cpu().numpy())

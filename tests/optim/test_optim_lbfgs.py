@@ -287,3 +287,23 @@ def test_strong_wolfe_line_search_matches_torchs(name, t0):
         np.testing.assert_allclose(float(a[2]), float(b[2]), rtol=1e-12)
         np.testing.assert_allclose(a[0], b[0], rtol=1e-12)
         np.testing.assert_allclose(a[1], b[1].numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("wolfe", [None, "strong_wolfe"])
+def test_lbfgs_same_results_on_a_device_that_refuses_host_arrays(wolfe):
+    """The 'strict' test device fails on any NumPy call that bypasses the backend."""
+    strict_backend = pytest.importorskip("strict_backend")
+    strict_backend.register()
+    problems = []
+    for device in ("cpu", "strict"):
+        problems.append(Problem(mg, lambda a, device=device, **k: mg.tensor(a, device=device, **k),
+                                np.float64, lambda lib, ps: lib.LBFGS(ps, history_size=3,
+                                                                      max_iter=5,
+                                                                      line_search_fn=wolfe)))
+    for _ in range(3):
+        for problem in problems:
+            problem.opt.step(problem.closure)
+    host, dev = problems
+    assert dev.params[0].device == "strict"
+    for a, b in zip(host.params, dev.params):
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().cpu().numpy())
