@@ -13,9 +13,12 @@ RNG = np.random.default_rng(7)
 X = RNG.standard_normal((6, 3))
 Y = RNG.standard_normal((6, 2))
 INIT = [RNG.standard_normal((3, 2)) * 0.5, np.array([-1.2, 1.0, -0.5, 0.8])]
-# float32 runs rounding differently from torch from the first step; a loose enough target
-# keeps both on the same branch of every test, and the iterates within float32's tolerance.
-TOL = {np.float64: dict(rtol=1e-9, atol=1e-11), np.float32: dict(rtol=1e-4, atol=1e-5)}
+# The oracle's float32 tolerance; in float64 last-bit differences (torch's fused
+# p + alpha * d, its BLAS dot's summation order) are amplified by the quasi-Newton history on
+# the curved valley, reaching ~2e-10 relative after 20 iterations (measured), so float64
+# uses 1e-9 rather than the first-order optimizers' 1e-11. float32 runs are kept short
+# (max_iter <= 3) so float32 rounding cannot steer the two onto different branches.
+TOL = {np.float64: dict(rtol=1e-9, atol=1e-11), np.float32: dict(rtol=2e-5, atol=2e-6)}
 
 
 class Problem:
