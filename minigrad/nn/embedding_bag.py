@@ -27,7 +27,8 @@ from ..tensor import Tensor
 from . import init
 from .module import Module
 from .parameter import Parameter, parameter_dtype
-from .sparse import EmbeddingLookup, _padding_index, _renorm_
+from .sparse import (EmbeddingLookup, _check_index_range, _check_lookup, _padding_index,
+                     _renorm_)
 
 _MODES = ("sum", "mean", "max")
 
@@ -104,19 +105,11 @@ def _embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None, max_no
                    norm_type: float, scale_grad_by_freq: bool, mode: str, sparse: bool,
                    per_sample_weights: Tensor | None, include_last_offset: bool,
                    padding_idx: int | None, op: str) -> Tensor:
-    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
-        raise TypeError(f"{op}: expected input and weight tensors, got {type(input).__name__} "
-                        f"and {type(weight).__name__}")
-    if input.dtype.kind not in "iu":
-        raise TypeError(f"{op}: expected an integer tensor of indices (int64 or int32), got "
-                        f"{input.dtype}")
+    _check_lookup(input, weight, op)
     if weight.ndim != 2:
         raise ValueError(f"{op}: weight has to be a 2D Tensor (num_embeddings, embedding_dim), "
                          f"but got Tensor of dimension {weight.ndim} (shape "
                          f"{tuple(weight.shape)})")
-    if input.device != weight.device:
-        raise RuntimeError(f"{op}: indices are on {input.device} but weight is on "
-                           f"{weight.device}")
     if mode not in _MODES:
         raise ValueError(f"{op}: mode has to be one of sum, mean or max, got {mode!r}")
     if sparse:
@@ -146,10 +139,7 @@ def _embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None, max_no
     num_embeddings, dim = weight.shape
     padding_idx = _padding_index(padding_idx, num_embeddings, op)
     flat, positions, mask = _bag_layout(input, offsets, include_last_offset, op)
-    if flat.size and bool(((flat < 0) | (flat >= num_embeddings)).any()):
-        bad = input.backend.to_numpy(flat[(flat < 0) | (flat >= num_embeddings)])[0]
-        raise IndexError(f"{op}: index {int(bad)} is out of range for an embedding table of "
-                         f"{num_embeddings} rows (weight of shape {tuple(weight.shape)})")
+    _check_index_range(flat, input, weight, op)
     bags, longest = positions.shape
     if longest == 0 or flat.size == 0:  # every bag is empty
         return zeros((bags, dim), dtype=weight.dtype, device=weight.device)

@@ -13,21 +13,9 @@ import warnings
 from typing import Any
 
 from ..autograd.grad_mode import no_grad
-from ..ops.normalization import normalize
+from ..ops.normalization import _check_channel_tensor, normalize
 from ..tensor import Tensor
 from .batchnorm3d import _NormBase
-
-
-def _check_stat(t: Tensor | None, name: str, channels: int, input: Tensor, op: str) -> None:
-    if t is None:
-        return
-    if not isinstance(t, Tensor):
-        raise TypeError(f"{op}: {name} must be a Tensor or None, got {type(t).__name__}")
-    if tuple(t.shape) != (channels,):
-        raise ValueError(f"{op}: {name} has shape {tuple(t.shape)}, but the input of shape "
-                         f"{tuple(input.shape)} has {channels} channels")
-    if t.device != input.device:
-        raise RuntimeError(f"{op}: {name} is on {t.device} but the input is on {input.device}")
 
 
 def _instance_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -43,7 +31,7 @@ def _instance_norm(input: Tensor, running_mean: Tensor | None, running_var: Tens
     spatial = tuple(input.shape[2:])
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
-        _check_stat(t, name, c, input, op)
+        _check_channel_tensor(t, name, c, input, op)
     if use_input_stats:
         count = 1
         for s in spatial:

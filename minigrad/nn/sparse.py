@@ -59,6 +59,30 @@ def _padding_index(padding_idx: Any, num_embeddings: int, op: str) -> int | None
     return int(padding_idx) % num_embeddings
 
 
+def _check_lookup(input: Tensor, weight: Tensor, op: str) -> None:  # noqa: A002
+    """Integer indices and a table, both Tensors on one device (embedding, embedding_bag)."""
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError(f"{op}: expected input and weight tensors, got {type(input).__name__} "
+                        f"and {type(weight).__name__}")
+    if input.dtype.kind not in "iu":
+        raise TypeError(f"{op}: expected an integer tensor of indices (int64 or int32), got "
+                        f"{input.dtype}")
+    if input.device != weight.device:
+        raise RuntimeError(f"{op}: indices are on {input.device} but weight is on "
+                           f"{weight.device}")
+
+
+def _check_index_range(idx: Any, input: Tensor, weight: Tensor, op: str) -> None:  # noqa: A002
+    """Every index in ``idx`` (``input``'s indices, as a backend array) names a row of the
+    (num_embeddings, embedding_dim) ``weight``."""
+    n = weight.shape[0]
+    if idx.size and bool(((idx < 0) | (idx >= n)).any()):
+        bad = input.backend.to_numpy(idx[(idx < 0) | (idx >= n)])[0]
+        raise IndexError(f"{op}: index {int(bad)} is out of range for an embedding table of "
+                         f"{n} rows (weight of shape {tuple(weight.shape)}; valid indices are "
+                         f"0..{n - 1})")
+
+
 def _renorm_(weight: Tensor, idx: Any, max_norm: float, norm_type: float) -> None:
     """Shrink, in place, the rows of ``weight`` at ``idx`` whose norm exceeds ``max_norm``."""
     xp = weight.xp
@@ -82,29 +106,16 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # 
     """Rows of ``weight`` (num_embeddings, embedding_dim) at integer ``input``: the output has
     shape input.shape + (embedding_dim,). Turns token ids into trainable vectors."""
     op = "embedding"
-    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
-        raise TypeError(f"{op}: expected input and weight tensors, got {type(input).__name__} "
-                        f"and {type(weight).__name__}")
+    _check_lookup(input, weight, op)
     if sparse:
         raise NotImplementedError(f"{op}: sparse=True is not supported (minigrad has no sparse "
                                   "gradients); use sparse=False")
-    if input.dtype.kind not in "iu":
-        raise TypeError(f"{op}: expected an integer tensor of indices (int64 or int32), got "
-                        f"{input.dtype}")
     if weight.ndim != 2:
         raise ValueError(f"{op}: weight must be 2-D (num_embeddings, embedding_dim), got shape "
                          f"{tuple(weight.shape)}")
-    if input.device != weight.device:
-        raise RuntimeError(f"{op}: indices are on {input.device} but weight is on "
-                           f"{weight.device}")
-    n = weight.shape[0]
-    padding_idx = _padding_index(padding_idx, n, op)
+    padding_idx = _padding_index(padding_idx, weight.shape[0], op)
     idx = input.array
-    if idx.size and bool(((idx < 0) | (idx >= n)).any()):
-        bad = input.backend.to_numpy(idx[(idx < 0) | (idx >= n)])[0]
-        raise IndexError(f"{op}: index {int(bad)} is out of range for an embedding table of "
-                         f"{n} rows (weight of shape {tuple(weight.shape)}; valid indices are "
-                         f"0..{n - 1})")
+    _check_index_range(idx, input, weight, op)
     if max_norm is not None:
         _renorm_(weight, idx, float(max_norm), float(norm_type))
     return EmbeddingLookup.apply(weight, input, padding_idx, bool(scale_grad_by_freq))

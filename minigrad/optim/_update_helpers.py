@@ -1,5 +1,6 @@
-"""Small pieces shared by the optimizers added after Adam: PyTorch's two-branch lerp, its
-float32 scalar state, and the check of a ``(low, high)`` pair of hyperparameters."""
+"""Small pieces shared by the optimizers (Adam's family, RMSprop, Rprop, ASGD): PyTorch's
+two-branch lerp, its float32 scalar state, and the check of a pair of hyperparameters
+(``betas``, ``etas``, ``step_sizes``)."""
 from __future__ import annotations
 
 import numbers

@@ -12,11 +12,11 @@ Per parameter, at step t (counting from 1), with g its gradient (negated when ``
 """
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterable
 from typing import Any, Callable
 
 from ..tensor import Tensor
+from ._update_helpers import check_betas
 from .optimizer import Optimizer
 
 
@@ -32,17 +32,8 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        name = type(self).__name__
         self._check_numbers(group, "lr", "eps", "weight_decay")
-        betas = group["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2 or \
-                not all(isinstance(b, numbers.Real) and not isinstance(b, bool) for b in betas):
-            raise TypeError(f"{name}: betas must be a pair of numbers, got {betas!r}")
-        for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"{name}: invalid beta parameter at index {i}: {beta!r} "
-                                 "(must be in [0, 1))")
-        group["betas"] = tuple(betas)
+        check_betas(type(self).__name__, group)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Apply one update to every parameter that has a gradient; returns the closure's loss."""

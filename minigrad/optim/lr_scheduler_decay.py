@@ -4,11 +4,10 @@ sequence is PyTorch's own and they compose in ``SequentialLR`` / ``ChainedSchedu
 Exposed through ``minigrad.optim.lr_scheduler`` like the others."""
 from __future__ import annotations
 
-import copy
 import numbers
-from typing import Any, Callable
+from typing import Callable
 
-from .lr_scheduler import LRScheduler, _callable_state
+from .lr_scheduler import LRScheduler, _LambdaState, _lr_lambdas
 from .optimizer import Optimizer
 
 
@@ -66,7 +65,7 @@ class PolynomialLR(LRScheduler):
                 ** self.power for base_lr in self.base_lrs]
 
 
-class MultiplicativeLR(LRScheduler):
+class MultiplicativeLR(_LambdaState, LRScheduler):
     """Multiply each group's lr by ``lr_lambda(epoch)`` every epoch (one function, or one per
     group); unlike LambdaLR the factors compound."""
 
@@ -77,13 +76,7 @@ class MultiplicativeLR(LRScheduler):
             raise TypeError(f"MultiplicativeLR: expected an Optimizer, got "
                             f"{type(optimizer).__name__}")
         self.optimizer = optimizer
-        if isinstance(lr_lambda, (list, tuple)):
-            if len(lr_lambda) != len(optimizer.param_groups):
-                raise ValueError(f"MultiplicativeLR: expected {len(optimizer.param_groups)} "
-                                 f"lr_lambdas, got {len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
+        self.lr_lambdas = _lr_lambdas("MultiplicativeLR", optimizer, lr_lambda)
         for fn in self.lr_lambdas:
             if not callable(fn):
                 raise TypeError(f"MultiplicativeLR: lr_lambda should be a function, got "
@@ -95,18 +88,3 @@ class MultiplicativeLR(LRScheduler):
         if self._is_initial:
             return [group["lr"] for group in groups]
         return [group["lr"] * fn(self.last_epoch) for fn, group in zip(self.lr_lambdas, groups)]
-
-    def state_dict(self) -> dict[str, Any]:
-        """Functions are code, not state: only a callable object's attributes are saved."""
-        state = {k: copy.deepcopy(v) for k, v in self.__dict__.items()
-                 if k not in ("optimizer", "lr_lambdas")}
-        state["lr_lambdas"] = [_callable_state(fn) for fn in self.lr_lambdas]
-        return state
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = dict(state_dict)
-        saved_lambdas = state.pop("lr_lambdas", None) or []
-        super().load_state_dict(state)
-        for fn, saved in zip(self.lr_lambdas, saved_lambdas):
-            if saved is not None:
-                fn.__dict__.update(copy.deepcopy(saved))

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any, Callable
 
 from ..tensor import Tensor
+from ._update_helpers import lerp_
 from .optimizer import Optimizer
 
 
@@ -61,12 +62,7 @@ class RMSprop(Optimizer):
                     if "grad_avg" not in state:  # centered switched on mid-run
                         state["grad_avg"] = Tensor._make(xp.zeros_like(p.array), p.device)
                     gbar = state["grad_avg"].array
-                    # gbar.lerp_(g, 1 - alpha), in the two-branch form PyTorch's lerp uses.
-                    weight = 1.0 - alpha
-                    if weight < 0.5:
-                        gbar += weight * (g - gbar)
-                    else:
-                        xp.subtract(g, (g - gbar) * (1.0 - weight), out=gbar)
+                    lerp_(xp, gbar, g, 1.0 - alpha)
                     avg = xp.sqrt(v - gbar * gbar)
                 else:
                     avg = xp.sqrt(v)

@@ -11,7 +11,7 @@ import minigrad as mg
 import minigrad.nn as nn
 import minigrad.nn.functional as F
 from tests.nn._torch_compare import compare_with_torch as compare_layer
-from tests.nn._torch_fn import compare_fn, rand
+from tests.nn._torch_compare import compare_fn, rand
 
 
 def _torch():

@@ -9,7 +9,7 @@ import pytest
 import minigrad as mg
 import minigrad.nn as nn
 import minigrad.nn.functional as F
-from tests.nn._torch_fn import compare_fn, rand
+from tests.nn._torch_compare import compare_fn, rand
 
 # (image shape, kernel_size, dilation, padding, stride)
 CASES = [((2, 3, 5, 6), 2, 1, 0, 1), ((2, 3, 5, 6), (2, 3), 1, 1, 1),

@@ -9,7 +9,7 @@ import pytest
 import minigrad as mg
 import minigrad.nn as nn
 import minigrad.nn.functional as F
-from tests.nn._torch_fn import compare_fn, rand
+from tests.nn._torch_compare import compare_fn, rand
 
 # (input shape, pad) pairs that every non-constant mode accepts (2, 4 or 6 numbers for an
 # unbatched or batched input).

@@ -9,7 +9,7 @@ import pytest
 import minigrad as mg
 import minigrad.nn as nn
 import minigrad.nn.functional as F
-from tests.nn._torch_fn import compare_fn, rand
+from tests.nn._torch_compare import compare_fn, rand
 
 
 def _torch():

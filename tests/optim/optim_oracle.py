@@ -11,6 +11,7 @@ being ``minigrad.optim`` or ``torch.optim``, so one lambda describes both.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -102,6 +103,37 @@ def assert_same_step(ours: MinigradRun, ref: TorchRun, dtype: Any, t: int) -> No
         assert ours.sched.get_last_lr() == ref.sched.get_last_lr(), f"step {t}: get_last_lr"
 
 
+def two_groups(ps: list) -> list[dict]:
+    """The scheduler tests' two parameter groups: the first at the optimizer's lr, the second
+    at lr 0.02, so a per-group schedule shows."""
+    return [{"params": ps[:2]}, {"params": ps[2:], "lr": 0.02}]
+
+
+def sgd_two_groups(lib: Any, ps: list) -> Any:
+    return lib.SGD(two_groups(ps), lr=0.1, momentum=0.9)
+
+
+def adam_two_groups(lib: Any, ps: list) -> Any:
+    return lib.Adam(two_groups(ps), lr=0.05)
+
+
+def with_scheduler(opt_factory: Callable[[Any, list], Any],
+                   sched_factory: Callable[[Any, Any], Any]) -> Build:
+    """build(lib, ps) for the oracle: an optimizer over two groups and a scheduler on it."""
+    def build(lib: Any, ps: list) -> tuple:
+        opt = opt_factory(lib, ps)
+        return opt, sched_factory(lib.lr_scheduler, opt)
+    return build
+
+
+def file_checkpoint(tmp_path: Any) -> Callable[[dict], dict]:
+    """A ``checkpoint`` for compare_trajectory: save to a file with mg.save and load it back."""
+    def through_file(saved: dict) -> dict:
+        mg.save(saved, tmp_path / "ckpt.npz")
+        return mg.load(tmp_path / "ckpt.npz")
+    return through_file
+
+
 def compare_trajectory(torch: Any, build: Build, dtype: Any, steps: int = STEPS,
                        resume_at: int | None = None,
                        checkpoint: Callable[[dict], dict] | None = None) -> MinigradRun:
@@ -130,6 +162,32 @@ def compare_trajectory(torch: Any, build: Build, dtype: Any, steps: int = STEPS,
         ref.step(plan[t])
         assert_same_step(ours, ref, dtype, t)
     return ours
+
+
+def compare_schedule(torch: Any, build: Build, dtype: Any, **kwargs: Any) -> MinigradRun:
+    """compare_trajectory for a scheduler, with torch's "lr_scheduler.step() before
+    optimizer.step()" UserWarnings (which some schedulers' construction sets off) silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return compare_trajectory(torch, build, dtype, **kwargs)
+
+
+def assert_same_on_strict_device(host: list, make_opt: Callable[[list], Any], steps: int,
+                                  next_grad: Callable[[tuple], Any]) -> None:
+    """Step an optimizer over the cpu parameters ``host`` and one over copies on the 'strict'
+    test device (which fails on any NumPy call that bypasses the backend) with the same
+    gradients, ``next_grad(shape)`` on the cpu; the results must be bit-identical."""
+    dev = [mg.tensor(p.detach().numpy(), device="strict", requires_grad=True) for p in host]
+    opts = make_opt(host), make_opt(dev)
+    for _ in range(steps):
+        for a, b in zip(host, dev):
+            g = next_grad(a.shape)
+            a.grad, b.grad = g, g.to("strict")
+        for opt in opts:
+            opt.step()
+    for a, b in zip(host, dev):
+        assert b.device == "strict"
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().cpu().numpy())
 
 
 def continue_from_torch_state_dict(torch: Any, make_theirs: Callable[[list], Any],

@@ -12,7 +12,8 @@ import minigrad as mg
 from minigrad.optim import SGD, Adam, Optimizer
 from minigrad.optim.lr_scheduler import (CosineAnnealingLR, LambdaLR, MultiStepLR, OneCycleLR,
                                          StepLR)
-from optim_oracle import compare_trajectory
+from optim_oracle import compare_trajectory, file_checkpoint
+from optim_oracle import two_groups as _groups
 
 
 class WarmupThenDecay:
@@ -23,10 +24,6 @@ class WarmupThenDecay:
 
     def __call__(self, epoch):
         return (epoch + 1) / self.warmup if epoch < self.warmup else 0.9 ** (epoch - self.warmup)
-
-
-def _groups(ps):
-    return [{"params": ps[:2]}, {"params": ps[2:], "lr": 0.02}]
 
 
 SCHEDULES = {
@@ -64,10 +61,8 @@ def test_schedule_matches_torch(name, dtype):
 def test_schedule_resumes_from_a_checkpoint_mid_trajectory(name, tmp_path):
     torch = pytest.importorskip("torch")
 
-    def through_file(saved):
-        mg.save(saved, tmp_path / "ckpt.npz")
-        return mg.load(tmp_path / "ckpt.npz")
-    compare_trajectory(torch, SCHEDULES[name], np.float64, resume_at=10, checkpoint=through_file)
+    compare_trajectory(torch, SCHEDULES[name], np.float64, resume_at=10,
+                       checkpoint=file_checkpoint(tmp_path))
 
 
 def _sgd(lr=0.1, **kwargs):

@@ -14,27 +14,12 @@ from minigrad.optim import SGD, Adagrad
 from minigrad.optim.lr_scheduler import (ChainedScheduler, ConstantLR,
                                          CosineAnnealingWarmRestarts, CyclicLR,
                                          MultiplicativeLR, PolynomialLR, SequentialLR)
-from optim_oracle import compare_trajectory
-
-
-def _groups(ps):
-    return [{"params": ps[:2]}, {"params": ps[2:], "lr": 0.02}]
-
-
-def _with(opt_factory, sched_factory):
-    """build(lib, ps) for the oracle: an optimizer over two groups and a scheduler on it."""
-    def build(lib, ps):
-        opt = opt_factory(lib, ps)
-        return opt, sched_factory(lib.lr_scheduler, opt)
-    return build
-
-
-def _sgd(lib, ps):
-    return lib.SGD(_groups(ps), lr=0.1, momentum=0.9)
-
-
-def _adam(lib, ps):
-    return lib.Adam(_groups(ps), lr=0.05)
+from optim_oracle import compare_schedule, file_checkpoint
+# the SCHEDULES tables' short names for the shared two-group builders
+from optim_oracle import adam_two_groups as _adam
+from optim_oracle import sgd_two_groups as _sgd
+from optim_oracle import two_groups as _groups
+from optim_oracle import with_scheduler as _with
 
 
 def _adagrad(lib, ps):
@@ -114,22 +99,14 @@ SCHEDULES = {
 @pytest.mark.parametrize("name", sorted(SCHEDULES))
 def test_schedule_matches_torch(name, dtype):
     torch = pytest.importorskip("torch")
-    with warnings.catch_warnings():  # torch's "scheduler.step() before optimizer.step()" notes
-        warnings.simplefilter("ignore", UserWarning)
-        compare_trajectory(torch, SCHEDULES[name], dtype)
+    compare_schedule(torch, SCHEDULES[name], dtype)
 
 
 @pytest.mark.parametrize("name", sorted(SCHEDULES))
 def test_schedule_resumes_from_a_checkpoint_mid_trajectory(name, tmp_path):
     torch = pytest.importorskip("torch")
-
-    def through_file(saved):
-        mg.save(saved, tmp_path / "ckpt.npz")
-        return mg.load(tmp_path / "ckpt.npz")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        compare_trajectory(torch, SCHEDULES[name], np.float64, resume_at=7,
-                           checkpoint=through_file)
+    compare_schedule(torch, SCHEDULES[name], np.float64, resume_at=7,
+                     checkpoint=file_checkpoint(tmp_path))
 
 
 def _opt(lib, lr=0.1, groups=1, cls="SGD", **kwargs):

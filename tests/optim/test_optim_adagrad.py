@@ -9,7 +9,7 @@ import pytest
 
 import minigrad as mg
 from minigrad.optim import Adagrad
-from optim_oracle import compare_trajectory
+from optim_oracle import compare_trajectory, file_checkpoint
 
 # lr_decay, weight_decay, initial accumulator and maximize each change the update's form;
 # a large eps makes its placement (outside the root) visible.
@@ -48,14 +48,10 @@ def test_param_groups_with_their_own_hyperparameters(dtype):
 def test_resumes_from_state_dict_mid_trajectory(dtype, tmp_path):
     torch = pytest.importorskip("torch")
 
-    def through_file(saved):
-        mg.save(saved, tmp_path / "ckpt.npz")
-        return mg.load(tmp_path / "ckpt.npz")
-
     def build(lib, ps):
         return lib.Adagrad([{"params": ps[:2]}, {"params": ps[2:], "lr": 0.2}], lr=0.03,
                            lr_decay=0.05, weight_decay=0.05), None
-    compare_trajectory(torch, build, dtype, resume_at=10, checkpoint=through_file)
+    compare_trajectory(torch, build, dtype, resume_at=10, checkpoint=file_checkpoint(tmp_path))
     compare_trajectory(torch, build, dtype, resume_at=10)
 
 

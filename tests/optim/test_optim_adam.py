@@ -7,7 +7,7 @@ import pytest
 import minigrad as mg
 from minigrad.optim import Adam, AdamW
 from optim_oracle import (assert_state_dict_matches, compare_trajectory,
-                          continue_from_torch_state_dict)
+                          continue_from_torch_state_dict, file_checkpoint)
 
 # Each config makes one detail of the update visible in the trajectory: a large eps
 # (with small gradients) exposes where eps enters, betas=(0.5, .) takes lerp's
@@ -62,14 +62,10 @@ def test_param_groups_with_their_own_hyperparameters(cls, dtype):
 def test_resumes_from_state_dict_mid_trajectory(cls, dtype, tmp_path):
     torch = pytest.importorskip("torch")
 
-    def through_file(saved):
-        mg.save(saved, tmp_path / "ckpt.npz")
-        return mg.load(tmp_path / "ckpt.npz")
-
     def build(lib, ps):
         return getattr(lib, cls)([{"params": ps[:2]}, {"params": ps[2:], "lr": 0.002}], lr=0.03,
                                  weight_decay=0.05, amsgrad=True), None
-    compare_trajectory(torch, build, dtype, resume_at=10, checkpoint=through_file)
+    compare_trajectory(torch, build, dtype, resume_at=10, checkpoint=file_checkpoint(tmp_path))
     compare_trajectory(torch, build, dtype, resume_at=10)
 
 

@@ -10,8 +10,8 @@ import pytest
 
 import minigrad as mg
 import minigrad.optim as optim
-from optim_oracle import (assert_state_dict_matches, compare_trajectory,
-                          continue_from_torch_state_dict)
+from optim_oracle import (assert_same_on_strict_device, assert_state_dict_matches,
+                          compare_trajectory, continue_from_torch_state_dict, file_checkpoint)
 
 
 def _combos(**options):
@@ -93,15 +93,11 @@ def test_param_groups_with_their_own_hyperparameters(name, dtype):
 def test_resumes_from_state_dict_mid_trajectory(name, dtype, tmp_path):
     torch = pytest.importorskip("torch")
 
-    def through_file(saved):
-        mg.save(saved, tmp_path / "ckpt.npz")
-        return mg.load(tmp_path / "ckpt.npz")
-
     def build(lib, ps):
         kwargs = dict(GROUP_OPTION[name], lr=0.05)
         return getattr(lib, name)([{"params": ps[:2]}, {"params": ps[2:], "lr": 0.2}],
                                   **kwargs), None
-    compare_trajectory(torch, build, dtype, resume_at=9, checkpoint=through_file)
+    compare_trajectory(torch, build, dtype, resume_at=9, checkpoint=file_checkpoint(tmp_path))
     compare_trajectory(torch, build, dtype, resume_at=9)
 
 
@@ -264,15 +260,6 @@ def test_same_results_on_a_device_that_refuses_host_arrays(name):
     rng = np.random.default_rng(5)
     host = [mg.tensor(rng.standard_normal(s), device="cpu", requires_grad=True)
             for s in [(3, 2), (4,)]]
-    dev = [mg.tensor(p.detach().numpy(), device="strict", requires_grad=True) for p in host]
     kwargs = dict(GROUP_OPTION[name], lr=0.05)
-    opts = getattr(optim, name)(host, **kwargs), getattr(optim, name)(dev, **kwargs)
-    for _ in range(4):
-        for a, b in zip(host, dev):
-            g = mg.tensor(rng.standard_normal(a.shape), device="cpu")
-            a.grad, b.grad = g, g.to("strict")
-        for opt in opts:
-            opt.step()
-    for a, b in zip(host, dev):
-        assert b.device == "strict"
-        np.testing.assert_array_equal(a.detach().numpy(), b.detach().cpu().numpy())
+    assert_same_on_strict_device(host, lambda ps: getattr(optim, name)(ps, **kwargs), 4,
+                                 lambda shape: mg.tensor(rng.standard_normal(shape), device="cpu"))

@@ -7,6 +7,7 @@ import pytest
 
 import minigrad as mg
 from minigrad.optim import SGD, Adam, AdamW, Optimizer
+from optim_oracle import assert_same_on_strict_device
 
 OPTIMIZERS = [
     lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1),
@@ -140,17 +141,8 @@ def test_same_results_on_a_device_that_refuses_host_arrays(make):
     strict_backend.register()
     host = [mg.tensor(p.detach().numpy(), device="cpu", requires_grad=True)
             for p in _params(mg.float64)]  # on the host whatever the test run's default device
-    dev = [mg.tensor(p.detach().numpy(), device="strict", requires_grad=True) for p in host]
-    opts = make(host), make(dev)
-    for _ in range(3):
-        for a, b in zip(host, dev):
-            g = mg.randn(a.shape, dtype=mg.float64, device="cpu")
-            a.grad, b.grad = g, g.to("strict")
-        for opt in opts:
-            opt.step()
-    for a, b in zip(host, dev):
-        assert b.device == "strict"
-        np.testing.assert_array_equal(a.detach().numpy(), b.detach().cpu().numpy())
+    assert_same_on_strict_device(host, make, 3,
+                                 lambda shape: mg.randn(shape, dtype=mg.float64, device="cpu"))
 
 
 def test_gradient_of_the_wrong_shape_is_a_clear_error():
