@@ -32,6 +32,9 @@ from .ops import (allclose, argsort, bmm, cumprod, cumsum, diag, diagonal, dot, 
 from .ops import erf, erfc, prelu, selu, threshold  # noqa: E402
 from .ops import scatter_reduce  # noqa: E402
 
+from .ops import (aminmax, count_nonzero, cummax, cummin, diff, kthvalue,  # noqa: E402
+                  logcumsumexp, mode, msort, nanmean, nanquantile, nansum, quantile, std_mean,
+                  var_mean)
 clip = clamp
 __version__ = "0.1.0"
 

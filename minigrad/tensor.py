@@ -584,3 +584,8 @@ Tensor.scatter_reduce_ = ops.scatter_reduce_
 Tensor.erf = ops.erf
 Tensor.erfc = ops.erfc
 Tensor.prelu = ops.prelu
+# more reductions (ops/reduction_more.py)
+for _name in ("aminmax", "count_nonzero", "cummax", "cummin", "diff", "kthvalue", "logcumsumexp",
+              "mode", "msort", "nanmean", "nanquantile", "nansum", "quantile"):
+    setattr(Tensor, _name, getattr(ops, _name))
+del _name

@@ -166,6 +166,22 @@ OPS: dict[str, tuple[Callable[..., Any], list]] = {
     "std": (lambda x: mg.std(x, 1), [_n(3, 4)]),
     "sum": (lambda x: mg.sum(x, 1), [_n(3, 4)]),
     "var": (lambda x: mg.var(x, 0, correction=0), [_n(3, 4)]),
+    # more reductions (ops/reduction_more.py)
+    "aminmax": (lambda x: tuple(mg.aminmax(x, dim=1)), [_n(3, 4)]),
+    "cummax": (lambda x: mg.cummax(x, 1).values, [_n(3, 4)]),
+    "cummin": (lambda x: mg.cummin(x, 0).values, [_n(3, 4)]),
+    "diff": (lambda x, p: mg.diff(x, 2, 1, prepend=p), [_n(3, 4), _n(3, 2)]),
+    "kthvalue": (lambda x: mg.kthvalue(x, 2, 1).values, [_n(3, 4)]),
+    "logcumsumexp": (lambda x: mg.logcumsumexp(x, 1), [_n(3, 4)]),
+    "mode": (lambda x: mg.mode(x, 0).values, [_n(3, 4)]),
+    "msort": (lambda x: mg.msort(x), [_n(3, 4)]),
+    "nanmean": (lambda x: mg.nanmean(x, 1), [_n(3, 4)]),
+    "nanquantile": (lambda x: mg.nanquantile(x, 0.3, 1), [_n(3, 4)]),
+    "nansum": (lambda x: mg.nansum(x, 0), [_n(3, 4)]),
+    "quantile": (lambda x: mg.quantile(x, mg.tensor([0.2, 0.7], dtype=mg.float32), 1,
+                                       interpolation="midpoint"), [_n(3, 4)]),
+    "std_mean": (lambda x: mg.std_mean(x, 1), [_n(3, 4)]),
+    "var_mean": (lambda x: mg.var_mean(x, 0, correction=0), [_n(3, 4)]),
     # softmax family
     "log_softmax": (lambda x: mg.log_softmax(x, 1), [_n(3, 4)]),
     "softmax": (lambda x: mg.softmax(x, 0), [_n(3, 4)]),
@@ -184,6 +200,7 @@ NOT_DIFFERENTIABLE = {
     "allclose", "equal", "isclose", "isfinite", "isinf", "isnan", "isneginf", "isposinf",
     "logical_and", "logical_not", "logical_or", "logical_xor", "numel", "argmax", "argmin",
     "argsort",
+    "count_nonzero",
 }
 
 # --- nn.functional: name -> (call, input makers) ---------------------------------------------

@@ -39,4 +39,7 @@ from .sorting import argsort, sort, topk
 from .reduction import cumprod, cumsum, median, norm, numel, prod
 from .linalg import allclose, bmm, dot, einsum, equal, isclose, mm, outer
 
+from .reduction_more import (aminmax, count_nonzero, cummax, cummin, diff, kthvalue,
+                             logcumsumexp, mode, msort, nanmean, nanquantile, nansum, quantile,
+                             std_mean, var_mean)
 __all__ = [name for name in dir() if not name.startswith("_")]
