@@ -31,10 +31,21 @@ from .ops import (allclose, argsort, bmm, cumprod, cumsum, diag, diagonal, dot, 
                   tril, triu)
 from .ops import erf, erfc, prelu, selu, threshold  # noqa: E402
 from .ops import scatter_reduce  # noqa: E402
+from .ops import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2,  # noqa: E402
+                  arctanh, asin, asinh, atan, atan2, atanh, cosh, deg2rad, hypot, rad2deg, sinc,
+                  sinh, tan)
+from .ops import (clamp_max, clamp_min, copysign, float_power, floor_divide,  # noqa: E402
+                  fmax, fmin, heaviside, logaddexp, logaddexp2, logit, signbit, true_divide,
+                  xlogy)
+from .ops import (all, any, can_cast, clone, concat, concatenate, detach, eq,  # noqa: E402
+                  ge, ger, gt, is_floating_point, le, lt, mv, ne, promote_types, result_type)
 
 from .ops import (aminmax, count_nonzero, cummax, cummin, diff, kthvalue,  # noqa: E402
                   logcumsumexp, mode, msort, nanmean, nanquantile, nansum, quantile, std_mean,
                   var_mean)
+from .ops import (bincount, bucketize, histc, index_add, index_copy,  # noqa: E402
+                  index_fill, masked_select, nonzero, searchsorted, take, unique,
+                  unique_consecutive)
 clip = clamp
 __version__ = "0.1.0"
 

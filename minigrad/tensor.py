@@ -584,8 +584,26 @@ Tensor.scatter_reduce_ = ops.scatter_reduce_
 Tensor.erf = ops.erf
 Tensor.erfc = ops.erfc
 Tensor.prelu = ops.prelu
+# trig/hyperbolic (ops/trig.py), more elementwise (ops/elementwise_more.py), functional forms
+for _name in ("tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "asinh", "acosh", "atanh",
+              "arcsin", "arccos", "arctan", "arctan2", "arcsinh", "arccosh", "arctanh", "hypot",
+              "sinc", "deg2rad", "rad2deg", "logaddexp", "logaddexp2", "logit", "xlogy",
+              "clamp_min", "clamp_max", "copysign", "signbit", "heaviside", "fmax", "fmin",
+              "float_power", "true_divide", "floor_divide", "mv", "ger"):
+    setattr(Tensor, _name, getattr(ops, _name))
+    if _name not in ("logaddexp", "logaddexp2", "signbit", "fmax", "fmin", "mv", "ger"):
+        setattr(Tensor, _name + "_", ops.elementwise_more.inplace(getattr(ops, _name), _name + "_"))
+del _name
 # more reductions (ops/reduction_more.py)
 for _name in ("aminmax", "count_nonzero", "cummax", "cummin", "diff", "kthvalue", "logcumsumexp",
               "mode", "msort", "nanmean", "nanquantile", "nansum", "quantile"):
     setattr(Tensor, _name, getattr(ops, _name))
 del _name
+# selection by index (ops/selection.py)
+for _name in ("bincount", "histc", "index_add", "index_copy", "index_fill", "masked_select",
+              "nonzero", "take", "unique", "unique_consecutive"):
+    setattr(Tensor, _name, getattr(ops, _name))
+del _name
+Tensor.index_add_ = ops.selection.index_add_
+Tensor.index_copy_ = ops.selection.index_copy_
+Tensor.index_fill_ = ops.selection.index_fill_

@@ -182,6 +182,13 @@ OPS: dict[str, tuple[Callable[..., Any], list]] = {
                                        interpolation="midpoint"), [_n(3, 4)]),
     "std_mean": (lambda x: mg.std_mean(x, 1), [_n(3, 4)]),
     "var_mean": (lambda x: mg.var_mean(x, 0, correction=0), [_n(3, 4)]),
+    # selection by index (ops/selection.py)
+    "index_add": (lambda x, s: mg.index_add(x, 1, _idx([0, 2, 0]), s, alpha=0.5),
+                  [_n(3, 4), _n(3, 3)]),
+    "index_copy": (lambda x, s: mg.index_copy(x, 0, _idx([2, 0]), s), [_n(3, 4), _n(2, 4)]),
+    "index_fill": (lambda x: mg.index_fill(x, 1, _idx([1, 3]), 2.5), [_n(3, 4)]),
+    "masked_select": (lambda x: mg.masked_select(x, x > 0), [_n(3, 4)]),
+    "take": (lambda x: mg.take(x, _idx([[0, -1], [5, 5]])), [_n(3, 4)]),
     # softmax family
     "log_softmax": (lambda x: mg.log_softmax(x, 1), [_n(3, 4)]),
     "softmax": (lambda x: mg.softmax(x, 0), [_n(3, 4)]),
@@ -201,6 +208,7 @@ NOT_DIFFERENTIABLE = {
     "logical_and", "logical_not", "logical_or", "logical_xor", "numel", "argmax", "argmin",
     "argsort",
     "count_nonzero",
+    "bincount", "bucketize", "histc", "nonzero", "searchsorted", "unique", "unique_consecutive",
 }
 
 # --- nn.functional: name -> (call, input makers) ---------------------------------------------

@@ -38,8 +38,19 @@ from .scatter_reduce import scatter_reduce, scatter_reduce_
 from .sorting import argsort, sort, topk
 from .reduction import cumprod, cumsum, median, norm, numel, prod
 from .linalg import allclose, bmm, dot, einsum, equal, isclose, mm, outer
+from .trig import (acos, acosh, asin, asinh, atan, atan2, atanh, cosh, deg2rad, hypot, rad2deg,
+                   sinc, sinh, tan)
+from .elementwise_more import (clamp_max, clamp_min, copysign, float_power, floor_divide, fmax,
+                               fmin, heaviside, logaddexp, logaddexp2, logit, signbit,
+                               true_divide, xlogy)
+from .functional_forms import (can_cast, clone, concat, concatenate, detach, ger,
+                               is_floating_point, mv, promote_types, result_type)
+arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
 
 from .reduction_more import (aminmax, count_nonzero, cummax, cummin, diff, kthvalue,
                              logcumsumexp, mode, msort, nanmean, nanquantile, nansum, quantile,
                              std_mean, var_mean)
+from .selection import (bincount, bucketize, histc, index_add, index_copy, index_fill,
+                        masked_select, nonzero, searchsorted, take, unique, unique_consecutive)
 __all__ = [name for name in dir() if not name.startswith("_")]
