@@ -193,12 +193,24 @@ def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     return out if keepdim else out.reshape(tuple(s for i, s in enumerate(x.shape) if i not in dims))
 
 
-def all(x: Tensor, dim: Any = None) -> Tensor:  # noqa: A001
-    return Tensor._make(x.xp.asarray(x.xp.all(x.array, axis=dim)), x.device)
+def all(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    return _bool_reduce(x, dim, keepdim, "all")
 
 
-def any(x: Tensor, dim: Any = None) -> Tensor:  # noqa: A001
-    return Tensor._make(x.xp.asarray(x.xp.any(x.array, axis=dim)), x.device)
+def any(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    return _bool_reduce(x, dim, keepdim, "any")
+
+
+def _bool_reduce(x: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
+    """all/any over ``dim`` (an int, a tuple or None), naming a bad dim as PyTorch would."""
+    dims = (dim,) if isinstance(dim, int) else dim
+    for d in dims or ():
+        if not -builtins.max(x.ndim, 1) <= d < builtins.max(x.ndim, 1):
+            raise IndexError(f"{op}: dim {d} is out of range for a tensor of shape "
+                             f"{tuple(x.shape)}")
+    axis = None if dim is None or x.ndim == 0 else tuple(dims)
+    out = getattr(x.xp, op)(x.array, axis=axis, keepdims=keepdim)
+    return Tensor._make(x.xp.asarray(out), x.device)
 
 
 # --- products and running sums/products -------------------------------------------------------
