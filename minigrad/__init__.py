@@ -46,6 +46,10 @@ from .ops import (aminmax, count_nonzero, cummax, cummin, diff, kthvalue,  # noq
 from .ops import (bincount, bucketize, histc, index_add, index_copy,  # noqa: E402
                   index_fill, masked_select, nonzero, searchsorted, take, unique,
                   unique_consecutive)
+from .ops import (addbmm, addmm, addmv, baddbmm, bernoulli, cross, det, inner,  # noqa: E402
+                  inverse, kron, logdet, matrix_power, multinomial, normal, poisson, slogdet,
+                  tensordot)
+from . import linalg  # noqa: E402
 clip = clamp
 __version__ = "0.1.0"
 

@@ -125,6 +125,22 @@ OPS: dict[str, tuple[Callable[..., Any], list]] = {
     "matmul": (lambda a, b: mg.matmul(a, b), [_n(3, 4), _n(4)]),
     "mm": (lambda a, b: mg.mm(a, b), [_n(3, 4), _n(4, 5)]),
     "outer": (lambda a, b: mg.outer(a, b), [_n(3), _n(4)]),
+    # products (ops/products.py) and determinants / inverse (ops/linalg_decomp.py)
+    "addbmm": (lambda x, a, b: mg.addbmm(x, a, b, beta=0.5, alpha=2.0), [_n(3, 5), _n(2, 3, 4), _n(2, 4, 5)]),
+    "addmm": (lambda x, a, b: mg.addmm(x, a, b, beta=0.5, alpha=2.0), [_n(5), _n(3, 4), _n(4, 5)]),
+    "addmv": (lambda x, a, v: mg.addmv(x, a, v, beta=0.5, alpha=2.0), [_n(3), _n(3, 4), _n(4)]),
+    "baddbmm": (lambda x, a, b: mg.baddbmm(x, a, b, beta=0.5, alpha=2.0), [_n(2, 3, 5), _n(2, 3, 4), _n(2, 4, 5)]),
+    "cross": (lambda a, b: mg.cross(a, b) + mg.linalg.cross(a, b, dim=1), [_n(3, 3), _n(3, 3)]),
+    "det": (lambda a: mg.det(a + mg.eye(3) * 3.0), [_n(2, 3, 3)]),
+    "inner": (lambda a, b: mg.inner(a, b), [_n(2, 4), _n(3, 4)]),
+    "inverse": (lambda a: mg.inverse(a + mg.eye(3) * 3.0), [_n(3, 3)]),
+    "kron": (lambda a, b: mg.kron(a, b), [_n(2, 3), _n(3, 2)]),
+    "logdet": (lambda a: mg.logdet(a @ a.mT + mg.eye(3)), [_n(3, 3)]),
+    "matrix_power": (lambda a: mg.matrix_power(a, 3) + mg.matrix_power(a + mg.eye(3) * 3.0, -2),
+                     [_n(3, 3)]),
+    "slogdet": (lambda a: mg.slogdet(a + mg.eye(3) * 3.0), [_n(3, 3)]),
+    "tensordot": (lambda a, b: mg.tensordot(a, b, 2) + mg.tensordot(a, b, ([1, 2], [0, 1])),
+                  [_n(2, 3, 4), _n(3, 4)]),
     # rearrange and shape
     "broadcast_tensors": (lambda a, b: mg.broadcast_tensors(a, b), [_n(3, 1), _n(4)]),
     "broadcast_to": (lambda x: mg.broadcast_to(x, (2, 3, 4)), [_n(3, 1)]),
@@ -254,6 +270,7 @@ NOT_DIFFERENTIABLE = {
     "signbit", "heaviside", "eq", "ne", "lt", "le", "gt", "ge", "all", "any", "detach",
     "result_type", "promote_types", "can_cast", "is_floating_point",
     "bincount", "bucketize", "histc", "nonzero", "searchsorted", "unique", "unique_consecutive",
+    "bernoulli", "multinomial", "normal", "poisson",  # ops/sampling.py: random draws
 }
 
 # --- nn.functional: name -> (call, input makers) ---------------------------------------------

@@ -53,4 +53,9 @@ from .reduction_more import (aminmax, count_nonzero, cummax, cummin, diff, kthva
                              std_mean, var_mean)
 from .selection import (bincount, bucketize, histc, index_add, index_copy, index_fill,
                         masked_select, nonzero, searchsorted, take, unique, unique_consecutive)
+from .products import (addbmm, addmm, addmv, baddbmm, cross, inner, kron, matrix_power,
+                       tensordot)
+from .linalg_decomp import det, logdet, slogdet
+from .linalg_decomp import inv as inverse
+from .sampling import bernoulli, multinomial, normal, poisson
 __all__ = [name for name in dir() if not name.startswith("_")]
