@@ -50,6 +50,12 @@ from .ops import (addbmm, addmm, addmv, baddbmm, bernoulli, cross, det, inner,  
                   inverse, kron, logdet, matrix_power, multinomial, normal, poisson, slogdet,
                   tensordot)
 from . import linalg  # noqa: E402
+from .ops import (atleast_1d, atleast_2d, atleast_3d, block_diag, cartesian_prod,  # noqa: E402
+                  column_stack, combinations, diag_embed, diagflat, dsplit, dstack, fliplr,
+                  flipud, hsplit, hstack, logspace, repeat_interleave, rot90, row_stack, select,
+                  tensor_split, tril_indices, triu_indices, vsplit, vstack, vander)
+from .ops import (cdist, corrcoef, cov, cumulative_trapezoid, dist, renorm,  # noqa: E402
+                  trapezoid, trapz)
 clip = clamp
 __version__ = "0.1.0"
 

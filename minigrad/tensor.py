@@ -623,3 +623,8 @@ Tensor.bernoulli = ops.bernoulli
 Tensor.multinomial = ops.multinomial
 Tensor.bernoulli_ = ops.sampling.bernoulli_
 Tensor.exponential_ = ops.sampling.exponential_
+# splits, stacks and statistics (ops/stacking.py, ops/statistics.py)
+for _name in ("tensor_split", "hsplit", "vsplit", "dsplit", "rot90", "fliplr", "flipud", "select",
+              "repeat_interleave", "diag_embed", "diagflat", "cov", "corrcoef", "dist", "renorm"):
+    setattr(Tensor, _name, getattr(ops, _name))
+del _name

@@ -58,4 +58,10 @@ from .products import (addbmm, addmm, addmv, baddbmm, cross, inner, kron, matrix
 from .linalg_decomp import det, logdet, slogdet
 from .linalg_decomp import inv as inverse
 from .sampling import bernoulli, multinomial, normal, poisson
+from .stacking import (atleast_1d, atleast_2d, atleast_3d, block_diag, cartesian_prod,
+                       column_stack, combinations, diag_embed, diagflat, dsplit, dstack, fliplr,
+                       flipud, hsplit, hstack, logspace, repeat_interleave, rot90, row_stack,
+                       select, tensor_split, tril_indices, triu_indices, vander, vsplit, vstack)
+from .statistics import (cdist, corrcoef, cov, cumulative_trapezoid, dist, renorm, trapezoid,
+                         trapz)
 __all__ = [name for name in dir() if not name.startswith("_")]
