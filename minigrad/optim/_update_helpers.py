@@ -1,11 +1,19 @@
-"""Small pieces shared by the optimizers (Adam's family, RMSprop, Rprop, ASGD): PyTorch's
-two-branch lerp, its float32 scalar state, and the check of a pair of hyperparameters
-(``betas``, ``etas``, ``step_sizes``)."""
+"""Small pieces shared by the optimizers (Adam's family, RMSprop, Rprop, ASGD): a zero state
+buffer shaped like a parameter, PyTorch's two-branch lerp, its float32 scalar state, and the
+check of a pair of hyperparameters (``betas``, ``etas``, ``step_sizes``)."""
 from __future__ import annotations
 
 import numbers
 import struct
 from typing import Any
+
+from ..tensor import Tensor
+
+
+def zeros_state(p: Tensor) -> Tensor:
+    """A state buffer (moment, accumulator) for parameter ``p``: zeros of its shape, dtype,
+    memory order and device."""
+    return Tensor._make(p.xp.zeros_like(p.array), p.device)
 
 
 def lerp_(xp: Any, m: Any, g: Any, weight: float) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any, Callable
 
 from ..tensor import Tensor
+from ._update_helpers import zeros_state
 from .optimizer import Optimizer
 
 
@@ -43,8 +44,8 @@ class Adadelta(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = 0
-                    state["square_avg"] = Tensor._make(xp.zeros_like(p.array), p.device)
-                    state["acc_delta"] = Tensor._make(xp.zeros_like(p.array), p.device)
+                    state["square_avg"] = zeros_state(p)
+                    state["acc_delta"] = zeros_state(p)
                 state["step"] += 1
                 if maximize:
                     g = -g

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any, Callable
 
 from ..tensor import Tensor
-from ._update_helpers import check_betas
+from ._update_helpers import check_betas, zeros_state
 from .optimizer import Optimizer
 
 
@@ -51,10 +51,10 @@ class Adam(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = 0
-                    state["exp_avg"] = Tensor._make(xp.zeros_like(p.array), p.device)
-                    state["exp_avg_sq"] = Tensor._make(xp.zeros_like(p.array), p.device)
+                    state["exp_avg"] = zeros_state(p)
+                    state["exp_avg_sq"] = zeros_state(p)
                     if amsgrad:
-                        state["max_exp_avg_sq"] = Tensor._make(xp.zeros_like(p.array), p.device)
+                        state["max_exp_avg_sq"] = zeros_state(p)
                 if maximize:
                     g = -g
                 state["step"] += 1
@@ -90,7 +90,7 @@ class Adam(Optimizer):
                 v += tmp
                 if amsgrad:
                     if "max_exp_avg_sq" not in state:  # amsgrad switched on mid-run
-                        state["max_exp_avg_sq"] = Tensor._make(xp.zeros_like(p.array), p.device)
+                        state["max_exp_avg_sq"] = zeros_state(p)
                     v_max = state["max_exp_avg_sq"].array
                     xp.maximum(v_max, v, out=v_max)
                     v = v_max

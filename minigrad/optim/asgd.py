@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any, Callable
 
 from ..tensor import Tensor
-from ._update_helpers import float32, scalar
+from ._update_helpers import float32, scalar, zeros_state
 from .optimizer import Optimizer
 
 
@@ -49,7 +49,7 @@ class ASGD(Optimizer):
                     state["step"] = 0
                     state["eta"] = float32(lr)
                     state["mu"] = 1.0
-                    state["ax"] = Tensor._make(p.xp.zeros_like(p.array), p.device)
+                    state["ax"] = zeros_state(p)
                 if maximize:
                     g = -g
                 state["step"] += 1

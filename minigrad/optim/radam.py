@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any, Callable
 
 from ..tensor import Tensor
-from ._update_helpers import check_betas, lerp_
+from ._update_helpers import check_betas, lerp_, zeros_state
 from .optimizer import Optimizer
 
 
@@ -49,8 +49,8 @@ class RAdam(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = 0
-                    state["exp_avg"] = Tensor._make(xp.zeros_like(p.array), p.device)
-                    state["exp_avg_sq"] = Tensor._make(xp.zeros_like(p.array), p.device)
+                    state["exp_avg"] = zeros_state(p)
+                    state["exp_avg_sq"] = zeros_state(p)
                 if maximize:
                     g = -g
                 state["step"] += 1

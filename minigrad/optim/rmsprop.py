@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any, Callable
 
 from ..tensor import Tensor
-from ._update_helpers import lerp_
+from ._update_helpers import lerp_, zeros_state
 from .optimizer import Optimizer
 
 
@@ -45,11 +45,11 @@ class RMSprop(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = 0
-                    state["square_avg"] = Tensor._make(xp.zeros_like(p.array), p.device)
+                    state["square_avg"] = zeros_state(p)
                     if momentum > 0:
-                        state["momentum_buffer"] = Tensor._make(xp.zeros_like(p.array), p.device)
+                        state["momentum_buffer"] = zeros_state(p)
                     if centered:
-                        state["grad_avg"] = Tensor._make(xp.zeros_like(p.array), p.device)
+                        state["grad_avg"] = zeros_state(p)
                 state["step"] += 1
                 if maximize:
                     g = -g
@@ -60,7 +60,7 @@ class RMSprop(Optimizer):
                 v += (1.0 - alpha) * g * g
                 if centered:
                     if "grad_avg" not in state:  # centered switched on mid-run
-                        state["grad_avg"] = Tensor._make(xp.zeros_like(p.array), p.device)
+                        state["grad_avg"] = zeros_state(p)
                     gbar = state["grad_avg"].array
                     lerp_(xp, gbar, g, 1.0 - alpha)
                     avg = xp.sqrt(v - gbar * gbar)
@@ -69,7 +69,7 @@ class RMSprop(Optimizer):
                 avg += eps
                 if momentum > 0:
                     if "momentum_buffer" not in state:  # momentum switched on mid-run
-                        state["momentum_buffer"] = Tensor._make(xp.zeros_like(p.array), p.device)
+                        state["momentum_buffer"] = zeros_state(p)
                     buf = state["momentum_buffer"].array
                     buf *= momentum
                     buf += g / avg

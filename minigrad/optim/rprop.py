@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any, Callable
 
 from ..tensor import Tensor
-from ._update_helpers import check_pair
+from ._update_helpers import check_pair, zeros_state
 from .optimizer import Optimizer
 
 
@@ -52,7 +52,7 @@ class Rprop(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = 0
-                    state["prev"] = Tensor._make(xp.zeros_like(p.array), p.device)
+                    state["prev"] = zeros_state(p)
                     state["step_size"] = Tensor._make(
                         xp.full_like(p.array, float(group["lr"])), p.device)
                 state["step"] += 1
