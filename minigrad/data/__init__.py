@@ -7,7 +7,7 @@ batches any dataset (in the order a ``Sampler`` gives, if any), and
 """
 
 from . import transforms
-from .dataloader import DataLoader, default_collate
+from .dataloader import DataLoader, default_collate, default_convert
 from .datasets import (
     MNIST,
     ChainDataset,
@@ -24,6 +24,8 @@ from .datasets import (
 )
 from .download import DownloadError
 from .idx import IDXError, read_idx
+from .stack_dataset import StackDataset
+from .workers import WorkerInfo, get_worker_info
 from .samplers import (
     BatchSampler,
     RandomSampler,
@@ -48,12 +50,16 @@ __all__ = [
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
+    "StackDataset",
     "Subset",
     "SubsetRandomSampler",
     "TensorDataset",
     "WeightedRandomSampler",
+    "WorkerInfo",
     "default_cache_dir",
     "default_collate",
+    "default_convert",
+    "get_worker_info",
     "load_split",
     "random_split",
     "read_idx",

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 import numpy as np  # host-side index bookkeeping (orders, seeds) only
 
 from .datasets import Dataset, IterableDataset, _backend, _call_transform, _host_rng, _wrap
+from .workers import load_ahead
 
 
 def default_collate(samples: list) -> Any:
@@ -23,6 +24,12 @@ def default_collate(samples: list) -> Any:
     if not samples:
         raise ValueError("default_collate: empty list of samples")
     first = samples[0]
+    if isinstance(first, Mapping):
+        for i, s in enumerate(samples):
+            if not isinstance(s, Mapping) or s.keys() != first.keys():
+                raise ValueError(f"default_collate: sample 0 has keys {sorted(first)} but sample {i} is "
+                                 f"{sorted(s) if isinstance(s, Mapping) else type(s).__name__}")
+        return {k: default_collate([s[k] for s in samples]) for k in first}
     if isinstance(first, (tuple, list)):
         width = len(first)
         for i, s in enumerate(samples):
@@ -55,11 +62,29 @@ def default_collate(samples: list) -> Any:
     raise TypeError(f"default_collate: don't know how to batch {type(first).__name__}; pass collate_fn=")
 
 
+def default_convert(data: Any) -> Any:
+    """NumPy arrays (in tuples, lists and dicts, at any depth) to Tensors, without batching:
+    what PyTorch's DataLoader does to samples when batching is off."""
+    if isinstance(data, np.ndarray) and data.dtype.kind in "biuf":
+        return _wrap(data, "cpu")
+    if isinstance(data, np.generic) and data.dtype.kind in "biuf":
+        return _wrap(np.asarray(data), "cpu")
+    if isinstance(data, Mapping):
+        return {k: default_convert(v) for k, v in data.items()}
+    if isinstance(data, tuple) and hasattr(data, "_fields"):  # a namedtuple keeps its type
+        return type(data)(*(default_convert(v) for v in data))
+    if isinstance(data, (tuple, list)):
+        return type(data)(default_convert(v) for v in data)
+    return data
+
+
 def _to_device(batch: Any, device: Optional[str]) -> Any:
     if device is None:
         return batch
     if isinstance(batch, tuple):
         return tuple(_to_device(b, device) for b in batch)
+    if isinstance(batch, Mapping):
+        return {k: _to_device(v, device) for k, v in batch.items()}
     if hasattr(batch, "array") and batch.device != device:
         return batch.to(device)
     return batch
@@ -90,12 +115,22 @@ class DataLoader:
         shuffle: Optional[bool] = None,
         sampler: Optional[Iterable[int]] = None,
         batch_sampler: Optional[Iterable[Sequence[int]]] = None,
+        num_workers: int = 0,
         collate_fn: Optional[Callable] = None,
+        pin_memory: bool = False,
         drop_last: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Optional[Callable[[int], Any]] = None,
+        multiprocessing_context: Any = None,
+        generator: Any = None,
+        *,
+        prefetch_factor: Optional[int] = None,
+        persistent_workers: bool = False,
+        pin_memory_device: str = "",
+        in_order: bool = True,
         transform: Optional[Callable] = None,
         device: Optional[str] = None,
         seed: Optional[int] = None,
-        generator: Any = None,
     ) -> None:
         if batch_size is not None and (
             isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1
@@ -134,6 +169,8 @@ class DataLoader:
         if transform is not None and batch_size is None and batch_sampler is None:
             raise ValueError("DataLoader: transform= is a batch transform and needs batches (got batch_size=None); "
                              "give the dataset the transform instead")
+        _check_worker_options(num_workers, timeout, worker_init_fn, multiprocessing_context,
+                              prefetch_factor, persistent_workers)
         if device is not None:
             from ..backend import normalize_device
 
@@ -147,6 +184,13 @@ class DataLoader:
         self.transform = transform
         self.device = device
         self.collate_fn = collate_fn
+        self.num_workers = int(num_workers)
+        self.prefetch_factor = (2 if prefetch_factor is None else int(prefetch_factor)) if num_workers else None
+        self.timeout = float(timeout)
+        self.worker_init_fn = worker_init_fn
+        self.persistent_workers = bool(persistent_workers)
+        # Accepted for PyTorch code; nothing to pin: host batches are copied to a GPU by CuPy.
+        self.pin_memory, self.pin_memory_device, self.in_order = bool(pin_memory), pin_memory_device, in_order
         # Seeded: one generator for the loader's lifetime, so epochs differ from each
         # other yet a new loader with the same seed replays them exactly.
         self._rng = _host_rng(generator, seed) if (seed is not None or generator is not None) else None
@@ -213,31 +257,70 @@ class DataLoader:
 
     def __iter__(self) -> Iterator[Any]:
         host, aug = self._epoch_generators()
+        if self.num_workers:
+            yield from self._worker_batches(host)
+            return
         if isinstance(self.dataset, IterableDataset):
             batches = self._iterable_batches()
         else:
-            batches = self._batches(self._index_batches(host), aug)
+            batches = (self._load(idx, aug) for idx in self._index_batches(host))
         for batch in batches:
-            batch = _to_device(batch, self.device)
-            if self.transform is not None:
-                if isinstance(batch, tuple):
-                    batch = (_call_transform(self.transform, batch[0], aug),) + tuple(batch[1:])
-                else:
-                    batch = _call_transform(self.transform, batch, aug)
-            yield batch
+            yield self._finish(batch, aug)
 
-    def _batches(self, index_batches: Iterator[Any], aug: Any) -> Iterator[Any]:
-        """Batches from a map-style dataset: one gather each when it has ``get_batch``."""
-        batched = self.collate_fn is None and hasattr(self.dataset, "get_batch")
-        unbatched = self.batch_size is None and self.batch_sampler is None
-        for idx in index_batches:
-            if unbatched:
-                sample = self.dataset[int(idx)]
-                yield sample if self.collate_fn is None else self.collate_fn(sample)
-            elif batched:
-                yield self.dataset.get_batch(np.asarray(idx, dtype=np.int64), device=self.device, generator=aug)
-            else:
-                yield (self.collate_fn or default_collate)([self.dataset[int(i)] for i in idx])
+    def _load(self, idx: Any, aug: Any) -> Any:
+        """One batch (or sample) of a map-style dataset: one gather when it has ``get_batch``."""
+        if self.batch_size is None and self.batch_sampler is None:
+            return (self.collate_fn or default_convert)(self.dataset[int(idx)])
+        if self.collate_fn is None and hasattr(self.dataset, "get_batch"):
+            return self.dataset.get_batch(np.asarray(idx, dtype=np.int64), device=self.device, generator=aug)
+        return (self.collate_fn or default_collate)([self.dataset[int(i)] for i in idx])
+
+    def _finish(self, batch: Any, aug: Any) -> Any:
+        """To the loader's device, then the batch transform on the first field (the inputs)."""
+        batch = _to_device(batch, self.device)
+        if self.transform is None:
+            return batch
+        if isinstance(batch, Mapping):
+            raise TypeError("DataLoader: transform= applies to the first field of a batch, and a dict batch has "
+                            "no first field; give the dataset the transform instead")
+        if isinstance(batch, tuple):
+            return (_call_transform(self.transform, batch[0], aug),) + tuple(batch[1:])
+        return _call_transform(self.transform, batch, aug)
+
+    def _worker_batches(self, host: np.random.Generator) -> Iterator[Any]:
+        """This epoch's batches, loaded and transformed by the worker threads, in order. Every
+        batch draws its randomness from its own generator, seeded here in batch order."""
+        random = _backend(self.device or _dataset_device(self.dataset)).xp.random
+        try:  # a child stream: the shuffle drawn from ``host`` stays that of num_workers=0
+            seeds = host.spawn(1)[0]
+        except (AttributeError, TypeError, ValueError):  # a generator without a SeedSequence
+            seeds = host
+        base_seed = int(seeds.integers(0, 2**62))
+
+        def seeded(jobs: Iterable[Any]) -> Iterator[tuple]:
+            for job in jobs:
+                yield job, random.default_rng(int(seeds.integers(0, 2**63 - 1)))
+
+        options = dict(num_workers=self.num_workers, depth=self.num_workers * self.prefetch_factor,
+                       timeout=self.timeout, worker_init_fn=self.worker_init_fn, dataset=self.dataset,
+                       base_seed=base_seed)
+        if not isinstance(self.dataset, IterableDataset):
+            def load(idx: Any, gen: Any) -> Any:
+                return self._finish(self._load(idx, gen), gen)
+            yield from load_ahead(seeded(self._index_batches(host)), load, **options)
+            return
+        # A stream can only be read in order, so one worker reads it (its WorkerInfo says
+        # num_workers=1, so code that shards a stream by worker keeps every sample).
+        stream, end = self._iterable_batches(), object()
+
+        def load_next(_: Any, gen: Any) -> Any:
+            batch = next(stream, end)
+            return batch if batch is end else self._finish(batch, gen)
+        options["num_workers"] = 1
+        for batch in load_ahead(seeded(itertools.count()), load_next, **options):
+            if batch is end:
+                return
+            yield batch
 
     def __repr__(self) -> str:
         extra = "".join(
@@ -246,7 +329,7 @@ class DataLoader:
         )
         return (
             f"DataLoader({type(self.dataset).__name__}, batch_size={self.batch_size}, shuffle={self.shuffle}{extra}, "
-            f"drop_last={self.drop_last}, device={self.device!r}, transform={self.transform!r})"
+            f"drop_last={self.drop_last}, num_workers={self.num_workers}, device={self.device!r}, transform={self.transform!r})"
         )
 
 
@@ -256,10 +339,33 @@ def _dataset_device(dataset: Any) -> str:
         if hasattr(dataset, "dataset"):
             dataset = dataset.dataset
         elif getattr(dataset, "datasets", None):
-            dataset = dataset.datasets[0]  # ConcatDataset
+            parts = dataset.datasets  # ConcatDataset, StackDataset (a tuple or a dict)
+            dataset = next(iter(parts.values())) if isinstance(parts, Mapping) else parts[0]
         else:
             break
     if hasattr(dataset, "tensors"):
         return dataset.tensors[0].device
     data = getattr(dataset, "data", None)
     return getattr(data, "device", "cpu")
+
+
+def _check_worker_options(num_workers: Any, timeout: Any, worker_init_fn: Any, context: Any,
+                          prefetch_factor: Any, persistent_workers: bool) -> None:
+    """PyTorch's checks of the worker options, with its messages."""
+    if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)) or num_workers < 0:
+        raise ValueError("DataLoader: num_workers option should be a non-negative int; use num_workers=0 to "
+                         f"load in the main thread (got {num_workers!r})")
+    if not isinstance(timeout, (int, float, np.integer, np.floating)) or isinstance(timeout, bool) or timeout < 0:
+        raise ValueError(f"DataLoader: timeout option should be non-negative, got {timeout!r}")
+    if worker_init_fn is not None and not callable(worker_init_fn):
+        raise TypeError(f"DataLoader: worker_init_fn must be callable, got {type(worker_init_fn).__name__}")
+    if num_workers == 0:
+        for name, given in (("prefetch_factor", prefetch_factor is not None),
+                            ("persistent_workers", persistent_workers),
+                            ("multiprocessing_context", context is not None)):
+            if given:
+                raise ValueError(f"DataLoader: {name} option could only be specified with worker threads, "
+                                 "i.e. num_workers > 0")
+    elif prefetch_factor is not None and (isinstance(prefetch_factor, bool) or
+                                          not isinstance(prefetch_factor, (int, np.integer)) or prefetch_factor < 1):
+        raise ValueError(f"DataLoader: prefetch_factor option should be a positive int, got {prefetch_factor!r}")

@@ -10,7 +10,8 @@ gather: there is no Python loop over samples, and the same code runs on NumPy
 and CuPy because it only ever calls the backend's ``xp``.
 
 Randomness comes from ``generator`` when one is passed (``DataLoader`` does,
-when it is seeded), otherwise from the device's generator, which
+when it is seeded), otherwise from the batch's own generator inside a
+``DataLoader`` worker thread, otherwise from the device's generator, which
 ``mg.manual_seed`` resets.
 
 Order matters as in torchvision: geometric transforms fill uncovered pixels
@@ -23,6 +24,8 @@ import math
 import numbers
 from collections.abc import Sequence
 from typing import Any, Callable, Optional, Union
+
+from .workers import batch_generator
 
 Number = Union[int, float]
 
@@ -84,6 +87,8 @@ class Transform:
     def __call__(self, x: Any, generator: Any = None) -> Any:
         _check_batch(x, type(self).__name__, self._dims)
         backend = _backend(x.device)
+        if generator is None:  # a DataLoader worker's batch generator, else the device's
+            generator = batch_generator()
         rng = backend.rng if generator is None else generator
         if type(rng) is not type(backend.rng):
             rng = _DrawsOnDevice(rng, backend)  # e.g. a NumPy generator with a GPU batch
