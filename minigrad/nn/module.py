@@ -17,6 +17,7 @@ from .. import dtypes
 from ..autograd.grad_mode import no_grad
 from ..backend import normalize_device
 from ..tensor import Tensor, bump_version
+from .backward_hooks import hooked_call
 from .parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -63,6 +64,9 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_hook_options", {})  # hook id -> {"with_kwargs", "always_call"}
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
 
     # --- running ----------------------------------------------------------------------
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -70,32 +74,95 @@ class Module:
                                   '"forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Run pre-hooks, ``forward``, then forward hooks (how activations get inspected)."""
+        """Run pre-hooks, ``forward``, then forward hooks (how activations get inspected).
+        With backward hooks registered, the inputs and outputs pass through the identities
+        of ``backward_hooks.py``, whose backwards call them."""
         if "_forward_pre_hooks" not in self.__dict__:
             raise RuntimeError(f"{type(self).__name__}: Module.__init__() was not called; call "
                                "super().__init__() first in your __init__")
-        for hook in list(self._forward_pre_hooks.values()):
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
-        output = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, output)
-            if result is not None:
-                output = result
-        return output
+        options = self.__dict__.get("_hook_options", {})
+        for hook_id, hook in list(self._forward_pre_hooks.items()):
+            if options.get(hook_id, {}).get("with_kwargs"):
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError("forward pre-hook registered with_kwargs=True must return "
+                                           f"None or a tuple (args, kwargs), got {result!r}")
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
 
-    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
-        """Call ``hook(module, args)`` before ``forward``; a non-None result replaces ``args``."""
-        hook_id = next(_hook_ids)
-        self._forward_pre_hooks[hook_id] = hook
-        return RemovableHandle(self._forward_pre_hooks, hook_id)
+        def run(args: tuple) -> Any:
+            try:
+                output = self.forward(*args, **kwargs)
+            except BaseException:
+                for hook_id, hook in list(self._forward_hooks.items()):
+                    if options.get(hook_id, {}).get("always_call"):
+                        try:
+                            hook(self, args, kwargs, None) if options[hook_id].get("with_kwargs") \
+                                else hook(self, args, None)
+                        except Exception:
+                            pass  # the forward's own error is the one to report
+                raise
+            for hook_id, hook in list(self._forward_hooks.items()):
+                result = hook(self, args, kwargs, output) \
+                    if options.get(hook_id, {}).get("with_kwargs") else hook(self, args, output)
+                if result is not None:
+                    output = result
+            return output
 
-    def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
-        """Call ``hook(module, args, output)`` after ``forward``; a non-None result replaces it."""
+        if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
+            return hooked_call(self, run, args)
+        return run(args)
+
+    def _add_hook(self, registry: dict, hook: Callable[..., Any], prepend: bool = False,
+                  **options: bool) -> RemovableHandle:
+        if not callable(hook):
+            raise TypeError(f"{type(self).__name__}: a hook must be callable, got "
+                            f"{type(hook).__name__}")
         hook_id = next(_hook_ids)
-        self._forward_hooks[hook_id] = hook
-        return RemovableHandle(self._forward_hooks, hook_id)
+        registry[hook_id] = hook
+        if prepend:
+            registry.move_to_end(hook_id, last=False)
+        if any(options.values()):
+            self._hook_options[hook_id] = options
+        return RemovableHandle(registry, hook_id)
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args)`` before ``forward``; a non-None result replaces ``args``.
+        With ``with_kwargs``: ``hook(module, args, kwargs)`` returning ``(args, kwargs)``."""
+        return self._add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs=with_kwargs)
+
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                              with_kwargs: bool = False, always_call: bool = False
+                              ) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after ``forward``; a non-None result replaces it.
+        ``always_call``: also when forward raises (with ``output=None``)."""
+        return self._add_hook(self._forward_hooks, hook, prepend, with_kwargs=with_kwargs,
+                              always_call=always_call)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False
+                                    ) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` in backward, once the gradients with
+        respect to the module's tensor inputs are known; a non-None result replaces
+        ``grad_input``."""
+        return self._add_hook(self._backward_hooks, hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False
+                                        ) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` in backward before the module's own gradients are
+        computed; a non-None result replaces ``grad_output``."""
+        return self._add_hook(self._backward_pre_hooks, hook, prepend)
+
+    def register_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """PyTorch's deprecated hook saw the gradients of the module's *last op*, not of its
+        inputs; minigrad refuses it rather than give either meaning silently."""
+        raise RuntimeError(f"{type(self).__name__}.register_backward_hook is deprecated in PyTorch "
+                           "and not supported by minigrad: use register_full_backward_hook, whose "
+                           "grad_input is the gradient with respect to the module's inputs")
 
     # --- registration -----------------------------------------------------------------------
     def _require_init(self, what: str) -> None:
