@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterator
 
 from . import dtypes
 from .backend import backend_of_array, float_errors_ignored, get_backend, normalize_device
+from .hooks import RemovableHandle
 
 
 class Tensor:
@@ -82,8 +83,9 @@ class Tensor:
         backward([self], None if gradient is None else [gradient], retain_graph=retain_graph,
                  create_graph=create_graph)
 
-    def register_hook(self, hook: Callable[["Tensor"], "Tensor | None"]) -> Callable[[], None]:
-        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
+    def register_hook(self, hook: Callable[["Tensor"], "Tensor | None"]) -> Any:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one.
+        Returns a handle: ``handle.remove()`` unregisters the hook."""
         if not self.requires_grad:
             raise RuntimeError("register_hook: cannot register a hook on a tensor that does not "
                                "require grad")
@@ -96,7 +98,7 @@ class Tensor:
                 self.grad_fn.hooks = {}
             hooks = self.grad_fn.hooks.setdefault(self._output_nr, [])
         hooks.append(hook)
-        return lambda: hooks.remove(hook)
+        return RemovableHandle(hooks, hook)
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward, as leaves do

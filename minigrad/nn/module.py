@@ -9,37 +9,18 @@ so that names and order match PyTorch's and weights can be exchanged by name.
 """
 from __future__ import annotations
 
-import itertools
 from collections import OrderedDict, namedtuple
 from typing import Any, Callable, Iterator, Mapping
 
 from .. import dtypes
 from ..autograd.grad_mode import no_grad
 from ..backend import normalize_device
+from ..hooks import RemovableHandle, hook_ids
 from ..tensor import Tensor, bump_version
 from .backward_hooks import hooked_call
 from .parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-
-_hook_ids = itertools.count()
-
-
-class RemovableHandle:
-    """What ``register_forward_hook`` returns: ``handle.remove()`` unregisters the hook."""
-
-    def __init__(self, hooks: dict, hook_id: int):
-        self._hooks = hooks
-        self.id = hook_id
-
-    def remove(self) -> None:
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self) -> "RemovableHandle":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.remove()
 
 
 def _check_name(kind: str, name: Any) -> None:
@@ -122,7 +103,7 @@ class Module:
         if not callable(hook):
             raise TypeError(f"{type(self).__name__}: a hook must be callable, got "
                             f"{type(hook).__name__}")
-        hook_id = next(_hook_ids)
+        hook_id = next(hook_ids)
         registry[hook_id] = hook
         if prepend:
             registry.move_to_end(hook_id, last=False)
@@ -343,6 +324,32 @@ class Module:
             module = module._modules[item]
         return module
 
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at a dotted path such as ``'features.0.weight'``."""
+        return self._get_member(target, "_parameters", "parameter")
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at a dotted path such as ``'bn.running_mean'``."""
+        return self._get_member(target, "_buffers", "buffer")
+
+    def _get_member(self, target: str, registry: str, kind: str) -> Any:
+        path, _, name = target.rpartition(".")
+        owner = self.get_submodule(path)
+        members = getattr(owner, registry)
+        if name not in members or members[name] is None:
+            raise AttributeError(f"{type(owner).__name__} has no {kind} {name!r} (looking up "
+                                 f"{target!r})")
+        return members[name]
+
+    def set_submodule(self, target: str, module: "Module") -> None:
+        """Replace (or add) the submodule at a dotted path, e.g. to swap one layer of a model."""
+        if not isinstance(module, Module):
+            raise TypeError(f"set_submodule: expected a Module, got {type(module).__name__}")
+        if target == "":
+            raise ValueError("set_submodule: cannot set the module itself (target is '')")
+        path, _, name = target.rpartition(".")
+        self.get_submodule(path).add_module(name, module)
+
     def apply(self, fn: Callable[["Module"], Any]) -> "Module":
         """Call ``fn`` on every submodule, then on self (e.g. a custom weight init)."""
         for child in self.children():
@@ -455,18 +462,22 @@ class Module:
         return self.to(dtypes.float64)
 
     # --- state_dict ---------------------------------------------------------------------------
-    def _state_items(self, prefix: str = "") -> Iterator[tuple[str, Tensor, "Module"]]:
+    def _state_items(self, prefix: str = "", extra: bool = False
+                     ) -> Iterator[tuple[str, Any, "Module"]]:
         """(key, tensor, owner) for every saved tensor: parameters, then persistent buffers,
-        then each child's, recursively; the key order of PyTorch's state_dict."""
+        (with ``extra``: then ``(key, None, owner)`` for the extra state), then each child's,
+        recursively; the key order of PyTorch's state_dict."""
         for name, p in self._parameters.items():
             if p is not None:
                 yield prefix + name, p, self
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers:
                 yield prefix + name, b, self
+        if extra and _has_extra_state(self):
+            yield prefix + _EXTRA_STATE, None, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child._state_items(prefix + name + ".")
+                yield from child._state_items(prefix + name + ".", extra)
 
     def state_dict(self, destination: dict | None = None, prefix: str = "",
                    keep_vars: bool = False) -> "OrderedDict[str, Tensor]":
@@ -477,9 +488,21 @@ class Module:
         """
         if destination is None:
             destination = OrderedDict()
-        for key, t, _ in self._state_items(prefix):
-            destination[key] = t if keep_vars else t.detach()
+        for key, t, owner in self._state_items(prefix, extra=True):
+            destination[key] = owner.get_extra_state() if t is None else \
+                t if keep_vars else t.detach()
         return destination
+
+    def get_extra_state(self) -> Any:
+        """Override (with ``set_extra_state``) to save something that is not a tensor in the
+        state_dict, under ``'<prefix>_extra_state'``, as PyTorch does."""
+        raise RuntimeError(f"{type(self).__name__}: get_extra_state was called but not "
+                           "overridden; define it together with set_extra_state")
+
+    def set_extra_state(self, state: Any) -> None:
+        """Receives what ``get_extra_state`` returned, from ``load_state_dict``."""
+        raise RuntimeError(f"{type(self).__name__}: set_extra_state was called but not "
+                           "overridden; define it together with get_extra_state")
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
                         assign: bool = False) -> IncompatibleKeys:
@@ -492,9 +515,11 @@ class Module:
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict: expected a dict of tensors, got "
                             f"{type(state_dict).__name__}")
-        own = list(self._state_items())
-        own_keys = {key for key, _, _ in own}
-        missing = [key for key, _, _ in own if key not in state_dict]
+        items = list(self._state_items(extra=True))
+        own = [(key, t, owner) for key, t, owner in items if t is not None]
+        extra = {key: owner for key, t, owner in items if t is None}
+        own_keys = {key for key, _, _ in items}
+        missing = [key for key, _, _ in items if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own_keys]
         problems, plan = [], []
         for key, target, _ in own:
@@ -534,6 +559,9 @@ class Module:
                 else:
                     target.array[...] = value.array
                     bump_version(target.array)
+        for key, module in extra.items():
+            if key in state_dict:
+                module.set_extra_state(state_dict[key])
         return IncompatibleKeys(missing, unexpected)
 
     # --- repr ---------------------------------------------------------------------------------
@@ -559,6 +587,14 @@ class Module:
             else:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
+
+
+_EXTRA_STATE = "_extra_state"
+
+
+def _has_extra_state(module: Module) -> bool:
+    """PyTorch's rule: a module has extra state when its class overrides get_extra_state."""
+    return type(module).get_extra_state is not Module.get_extra_state
 
 
 def _is_dtype_name(name: str) -> bool:

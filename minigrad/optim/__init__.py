@@ -12,6 +12,8 @@ from .radam import RAdam
 from .rmsprop import RMSprop
 from .rprop import Rprop
 from .sgd import SGD
+from .step_hooks import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler",
-           "NAdam", "RAdam", "Adamax", "Adadelta", "Rprop", "ASGD", "LBFGS"]
+           "NAdam", "RAdam", "Adamax", "Adadelta", "Rprop", "ASGD", "LBFGS",
+           "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import copy
 import numbers
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Iterator
 
 from ..tensor import Tensor, bump_version
+from ..hooks import RemovableHandle, hook_ids
+from .step_hooks import (register_optimizer_step_post_hook,  # noqa: F401  (PyTorch's place)
+                         register_optimizer_step_pre_hook, with_step_hooks)
 
 
 class _Required:
@@ -33,6 +36,12 @@ class Optimizer:
     optimizer can train different layers at different learning rates.
     ``state[p]`` is a dict of buffers for parameter ``p`` (momentum, moments, step).
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every optimizer's own ``step`` runs the step hooks (``step_hooks.py``)."""
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = with_step_hooks(cls.__dict__["step"])
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], defaults: dict[str, Any]):
         name = type(self).__name__
@@ -145,6 +154,24 @@ class Optimizer:
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (implemented by each optimizer)."""
         raise NotImplementedError
+
+    def register_step_pre_hook(self, hook: Callable[..., Any]) -> Any:
+        """``hook(optimizer, args, kwargs)`` before each ``step``; it may return a new
+        ``(args, kwargs)``. Returns a handle whose ``remove()`` unregisters it."""
+        return self._add_step_hook("_step_pre_hooks", hook)
+
+    def register_step_post_hook(self, hook: Callable[..., Any]) -> Any:
+        """``hook(optimizer, args, kwargs)`` after each ``step``."""
+        return self._add_step_hook("_step_post_hooks", hook)
+
+    def _add_step_hook(self, registry: str, hook: Callable[..., Any]) -> Any:
+        if not callable(hook):
+            raise TypeError(f"{type(self).__name__}: a step hook must be callable, got "
+                            f"{type(hook).__name__}")
+        hooks = self.__dict__.setdefault(registry, OrderedDict())
+        hook_id = next(hook_ids)
+        hooks[hook_id] = hook
+        return RemovableHandle(hooks, hook_id)
 
     def _evaluate(self, closure: Callable[[], Any] | None) -> Any:
         """Run the optional closure with grad enabled (PyTorch's contract for step(closure))."""
