@@ -630,3 +630,10 @@ for _name in ("tensor_split", "hsplit", "vsplit", "dsplit", "rot90", "fliplr", "
               "repeat_interleave", "diag_embed", "diagflat", "cov", "corrcoef", "dist", "renorm"):
     setattr(Tensor, _name, getattr(ops, _name))
 del _name
+# the gamma family and erfinv/i0 (ops/gamma.py, ops/special.py); polygamma takes n first in mg.*
+for _name in ("lgamma", "digamma", "erfinv", "i0", "mvlgamma"):
+    setattr(Tensor, _name, getattr(ops, _name))
+    setattr(Tensor, _name + "_", ops.elementwise_more.inplace(getattr(ops, _name), _name + "_"))
+del _name
+Tensor.polygamma = lambda self, n: ops.polygamma(n, self)
+Tensor.polygamma_ = ops.elementwise_more.inplace(Tensor.polygamma, "polygamma_")

@@ -280,6 +280,13 @@ OPS: dict[str, tuple[Callable[..., Any], list]] = {
     "concatenate": (lambda a, b: mg.concatenate([a, b], axis=0), [_n(3, 4), _n(1, 4)]),
     "ger": (lambda a, b: mg.ger(a, b), [_n(3), _n(4)]),
     "mv": (lambda m, v: mg.mv(m, v), [_n(3, 4), _n(4)]),
+    # the gamma family, erfinv, i0 (ops/gamma.py, ops/special.py)
+    "lgamma": (lambda x: mg.lgamma(x), [_p(3, 4)]),
+    "digamma": (lambda x: mg.digamma(x), [_p(3, 4)]),
+    "polygamma": (lambda x: mg.polygamma(2, x), [_p(3, 4)]),
+    "mvlgamma": (lambda x: mg.mvlgamma(x + 1.0, 3), [_p(3, 4)]),
+    "erfinv": (lambda x: mg.erfinv(x), [_u(3, 4)]),
+    "i0": (lambda x: mg.i0(x), [_n(3, 4)]),
     # softmax family
     "log_softmax": (lambda x: mg.log_softmax(x, 1), [_n(3, 4)]),
     "softmax": (lambda x: mg.softmax(x, 0), [_n(3, 4)]),
