@@ -56,6 +56,7 @@ from .ops import (atleast_1d, atleast_2d, atleast_3d, block_diag, cartesian_prod
                   tensor_split, tril_indices, triu_indices, vsplit, vstack, vander)
 from .ops import (cdist, corrcoef, cov, cumulative_trapezoid, dist, renorm,  # noqa: E402
                   trapezoid, trapz)
+from .ops import pdist  # noqa: E402
 from .ops import digamma, erfinv, i0, lgamma, mvlgamma, polygamma  # noqa: E402
 from . import special  # noqa: E402
 clip = clamp

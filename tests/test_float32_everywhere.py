@@ -230,6 +230,7 @@ OPS: dict[str, tuple[Callable[..., Any], list]] = {
     "vsplit": (lambda x: mg.vsplit(x, 3), [_n(3, 4)]),
     "vstack": (lambda a, b: mg.vstack([a, b]), [_n(4), _n(3, 4)]),
     "cdist": (lambda a, b: (mg.cdist(a, b), mg.cdist(a, b, 1.5)), [_n(3, 4), _n(2, 4)]),
+    "pdist": (lambda a: (mg.pdist(a), mg.pdist(a, 1.5)), [_n(4, 3)]),
     "corrcoef": (lambda x: mg.corrcoef(x), [_n(3, 5)]),
     "cov": (lambda x, w: mg.cov(x, aweights=w, fweights=_idx([1, 2, 1, 3, 1])),
             [_n(3, 5), _p(5)]),
@@ -377,6 +378,31 @@ FUNCTIONAL: dict[str, tuple[Callable[..., Any], list]] = {
     "rrelu": (lambda x: (F.rrelu(x), F.rrelu(x, 0.1, 0.3, training=True)), [_n(3, 4)]),
     "tanhshrink": (lambda x: F.tanhshrink(x), [_n(3, 4)]),
     "bilinear": (lambda a, b, w, c: F.bilinear(a, b, w, c), [_n(3, 4), _n(3, 5), _n(2, 4, 5), _n(2)]),
+    # spatial transformer, RMS norm, shrinkage, pdist, Gumbel-softmax, deprecated upsample_*
+    "affine_grid": (lambda t: (F.affine_grid(t, (2, 1, 3, 4), False),
+                               F.affine_grid(t.repeat(1, 2, 2)[:, :3, :4], (2, 1, 2, 3, 4), True)),
+                    [_n(2, 2, 3)]),
+    "grid_sample": (lambda x, g: tuple(F.grid_sample(x, g, m, p, a) for m in ("bilinear", "nearest", "bicubic")
+                                       for p in ("zeros", "border", "reflection") for a in (False, True))
+                    + (F.grid_sample(x.unsqueeze(2), g.unsqueeze(1).repeat(1, 1, 1, 1, 2)[..., :3],
+                                     align_corners=False),), [_n(2, 3, 4, 5), _n(2, 3, 2, 2)]),
+    "rms_norm": (lambda x, w: (F.rms_norm(x, (4,), w), F.rms_norm(x, (3, 4), eps=1e-3)), [_n(3, 4), _p(4)]),
+    "hardshrink": (lambda x: F.hardshrink(x, 0.3), [_n(3, 4)]),
+    "softshrink": (lambda x: F.softshrink(x, 0.3), [_n(3, 4)]),
+    "pdist": (lambda a: F.pdist(a, 3.0), [_n(4, 3)]),
+    "gumbel_softmax": (lambda x: (F.gumbel_softmax(x, 0.5), F.gumbel_softmax(x, hard=True, dim=0)), [_n(3, 4)]),
+    "upsample": (lambda x: F.upsample(x, scale_factor=2, mode="bilinear"), [_n(1, 2, 3, 3)]),
+    "upsample_nearest": (lambda x: F.upsample_nearest(x, size=(4, 5)), [_n(1, 2, 3, 3)]),
+    "upsample_bilinear": (lambda x: F.upsample_bilinear(x, scale_factor=1.5), [_n(1, 2, 3, 3)]),
+    # in-place activations: written into a copy outside the graph, then added to the leaf
+    "relu_": (lambda x: x + F.relu_(x.detach().clone()), [_n(3, 4)]),
+    "elu_": (lambda x: x + F.elu_(x.detach().clone(), 0.5), [_n(3, 4)]),
+    "leaky_relu_": (lambda x: x + F.leaky_relu_(x.detach().clone(), 0.2), [_n(3, 4)]),
+    "hardtanh_": (lambda x: x + F.hardtanh_(x.detach().clone(), -0.5, 0.5), [_n(3, 4)]),
+    "celu_": (lambda x: x + F.celu_(x.detach().clone(), 0.5), [_n(3, 4)]),
+    "selu_": (lambda x: x + F.selu_(x.detach().clone()), [_n(3, 4)]),
+    "rrelu_": (lambda x: x + F.rrelu_(x.detach().clone(), 0.1, 0.3, True), [_n(3, 4)]),
+    "threshold_": (lambda x: x + F.threshold_(x.detach().clone(), 0.2, 0.5), [_n(3, 4)]),
     "one_hot": (lambda x: x * F.one_hot(_idx([0, 3, 1]), 4), [_n(3, 4)]),
     "pad": (lambda x: (F.pad(x, (1, 2), value=0.5), F.pad(x, (1, 1, 2, 0)), F.pad(x, (-1, 2)),
                        F.pad(x, (2, 1), mode="reflect"), F.pad(x, (2, 1), mode="replicate"),
@@ -535,6 +561,11 @@ LAYERS: dict[str, tuple[Callable[[], Any], list]] = {
     "RReLU": (lambda: nn.RReLU(), [_n(3, 4)]),
     "Tanhshrink": (lambda: nn.Tanhshrink(), [_n(3, 4)]),
     "Bilinear": (lambda: nn.Bilinear(4, 5, 3), [_n(2, 4), _n(2, 5)]),
+    "RMSNorm": (lambda: nn.RMSNorm((2, 4)), [_n(3, 2, 4)]),
+    "Hardshrink": (lambda: nn.Hardshrink(0.3), [_n(3, 4)]),
+    "Softshrink": (lambda: nn.Softshrink(0.3), [_n(3, 4)]),
+    "AdaptiveLogSoftmaxWithLoss": (lambda: nn.AdaptiveLogSoftmaxWithLoss(8, 10, [3, 6], 2.0, head_bias=True),
+                                   [_n(6, 8)]),
     "Sequential": (lambda: nn.Sequential(nn.Linear(4, 3), nn.GELU(), nn.LayerNorm(3)), [_n(2, 4)]),
     # losses: the target is the second input (no gradient is asked of it)
     "BCELoss": (lambda: nn.BCELoss(), [_u(3, 4), _u(3, 4)]),
@@ -574,6 +605,7 @@ LAYER_EXTRA_ARGS: dict[str, Callable[[], tuple]] = {
     "MultiLabelMarginLoss": lambda: (_idx([[0, 2, -1, 0], [1, -1, 0, 0], [3, 2, 1, 0]]),),
     "CosineEmbeddingLoss": lambda: (_signs(3),),
     "CTCLoss": lambda: (_idx([[1, 2], [3, 0]]), _idx([5, 4]), _idx([2, 1])),
+    "AdaptiveLogSoftmaxWithLoss": lambda: (_idx([0, 4, 9, 2, 7, 5]),),
 }
 # Containers with no forward of their own; the abstract base.
 NOT_LAYERS = {"Module", "ModuleDict", "ModuleList", "ParameterDict", "ParameterList"}
@@ -726,6 +758,11 @@ NUMPY_SCALAR_ARGUMENTS: dict[str, Callable[[mg.Tensor], Any]] = {
     "alpha_dropout": lambda x: F.alpha_dropout(x, _F64(0.3), True),
     "lp_pool1d": lambda x: F.lp_pool1d(x.abs().reshape(1, 3, 4) + 0.1, _F64(2.5), 2),
     "embedding_bag": lambda x: F.embedding_bag(_idx([0, 1, 2]), x, _idx([0, 1]), max_norm=_F64(1.0)),
+    "rms_norm": lambda x: F.rms_norm(x, (4,), eps=_F64(1e-3)),
+    "hardshrink": lambda x: F.hardshrink(x, _F64(0.3)),
+    "softshrink": lambda x: F.softshrink(x, _F64(0.3)),
+    "pdist": lambda x: F.pdist(x, _F64(1.5)),
+    "gumbel_softmax": lambda x: F.gumbel_softmax(x, _F64(0.5)),
 }
 
 

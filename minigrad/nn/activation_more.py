@@ -1,9 +1,11 @@
-"""Activation layers beyond ``activation.py``: ``GLU``, ``CELU``, ``RReLU``, ``Tanhshrink``;
-thin modules around ``minigrad/ops/activation_more.py``. ``inplace`` flags are accepted and a
+"""Activation layers beyond ``activation.py``: ``GLU``, ``CELU``, ``RReLU``, ``Tanhshrink``,
+``Hardshrink``, ``Softshrink``; thin modules around ``minigrad/ops/activation_more.py`` and
+``minigrad/ops/shrink.py``. ``inplace`` flags are accepted and a
 new tensor is returned, as in ``activation.py``."""
 from __future__ import annotations
 
 from ..ops.activation_more import celu, glu, rrelu, tanhshrink
+from ..ops.shrink import hardshrink, softshrink
 from ..tensor import Tensor
 from .module import Module
 
@@ -56,3 +58,31 @@ class Tanhshrink(Module):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return tanhshrink(input)
+
+
+class Hardshrink(Module):
+    """x where |x| > lambd, else 0."""
+
+    def __init__(self, lambd: float = 0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return hardshrink(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Softshrink(Module):
+    """x - lambd above lambd, x + lambd below -lambd, 0 in between."""
+
+    def __init__(self, lambd: float = 0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return softshrink(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)

@@ -180,3 +180,15 @@ __all__ += ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]
 from ..ops.activation_more import celu, glu, rrelu, tanhshrink  # noqa: E402,F401
 from .bilinear import bilinear  # noqa: E402,F401
 __all__ += ["glu", "celu", "rrelu", "tanhshrink", "bilinear"]
+from ..ops.affine_grid import affine_grid  # noqa: E402,F401
+from ..ops.grid_sample import grid_sample  # noqa: E402,F401
+from ..ops.rms_norm import rms_norm  # noqa: E402,F401
+from ..ops.shrink import hardshrink, softshrink  # noqa: E402,F401
+from ..ops.pdist import pdist  # noqa: E402,F401
+from ..ops.gumbel_softmax import gumbel_softmax  # noqa: E402,F401
+from .upsample_aliases import upsample, upsample_bilinear, upsample_nearest  # noqa: E402,F401
+from .activation_inplace import (celu_, elu_, hardtanh_, leaky_relu_, relu_,  # noqa: E402,F401
+                                 rrelu_, selu_, threshold_)
+__all__ += ["affine_grid", "grid_sample", "rms_norm", "hardshrink", "softshrink", "pdist",
+            "gumbel_softmax", "upsample", "upsample_nearest", "upsample_bilinear", "relu_",
+            "elu_", "leaky_relu_", "hardtanh_", "celu_", "selu_", "rrelu_", "threshold_"]

@@ -64,6 +64,7 @@ from .stacking import (atleast_1d, atleast_2d, atleast_3d, block_diag, cartesian
                        select, tensor_split, tril_indices, triu_indices, vander, vsplit, vstack)
 from .statistics import (cdist, corrcoef, cov, cumulative_trapezoid, dist, renorm, trapezoid,
                          trapz)
+from .pdist import pdist
 from .gamma import digamma, lgamma, mvlgamma, polygamma
 from .special import (entr, erfcx, erfinv, i0, i0e, i1, i1e, log_ndtr, ndtr, ndtri, xlog1py)
 __all__ = [name for name in dir() if not name.startswith("_")]
