@@ -69,3 +69,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         retain_graph = create_graph
     return run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs,
                         allow_unused=allow_unused)
+
+
+from . import functional  # noqa: E402,F401  (autograd.functional: jacobian, hessian, vjp, ...)
+__all__ += ["functional"]
