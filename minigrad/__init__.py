@@ -59,6 +59,8 @@ from .ops import (cdist, corrcoef, cov, cumulative_trapezoid, dist, renorm,  # n
 from .ops import pdist  # noqa: E402
 from .ops import digamma, erfinv, i0, lgamma, mvlgamma, polygamma  # noqa: E402
 from . import special  # noqa: E402
+from .ops import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,  # noqa: E402
+                  bitwise_right_shift, bitwise_xor, frexp, gcd, lcm, ldexp, nextafter)
 clip = clamp
 __version__ = "0.1.0"
 

@@ -637,3 +637,23 @@ for _name in ("lgamma", "digamma", "erfinv", "i0", "mvlgamma"):
 del _name
 Tensor.polygamma = lambda self, n: ops.polygamma(n, self)
 Tensor.polygamma_ = ops.elementwise_more.inplace(Tensor.polygamma, "polygamma_")
+# integer and bit math (ops/bitwise.py): & | ^ ~ << >> are bitwise on integers, logical on bools
+for _name in ("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
+              "bitwise_right_shift", "gcd", "lcm", "ldexp", "nextafter"):
+    setattr(Tensor, _name, getattr(ops, _name))
+    setattr(Tensor, _name + "_", ops.elementwise_more.inplace(getattr(ops, _name), _name + "_"))
+del _name
+Tensor.frexp = ops.frexp
+Tensor.__and__, Tensor.__rand__ = _binary(ops.bitwise_and), _binary(ops.bitwise_and, True)
+Tensor.__or__, Tensor.__ror__ = _binary(ops.bitwise_or), _binary(ops.bitwise_or, True)
+Tensor.__xor__, Tensor.__rxor__ = _binary(ops.bitwise_xor), _binary(ops.bitwise_xor, True)
+Tensor.__lshift__ = _binary(ops.bitwise_left_shift)
+Tensor.__rlshift__ = _binary(ops.bitwise_left_shift, True)
+Tensor.__rshift__ = _binary(ops.bitwise_right_shift)
+Tensor.__rrshift__ = _binary(ops.bitwise_right_shift, True)
+Tensor.__invert__ = ops.bitwise_not
+Tensor.__iand__ = Tensor.bitwise_and_
+Tensor.__ior__ = Tensor.bitwise_or_
+Tensor.__ixor__ = Tensor.bitwise_xor_
+Tensor.__ilshift__ = Tensor.bitwise_left_shift_
+Tensor.__irshift__ = Tensor.bitwise_right_shift_

@@ -288,6 +288,7 @@ OPS: dict[str, tuple[Callable[..., Any], list]] = {
     "mvlgamma": (lambda x: mg.mvlgamma(x + 1.0, 3), [_p(3, 4)]),
     "erfinv": (lambda x: mg.erfinv(x), [_u(3, 4)]),
     "i0": (lambda x: mg.i0(x), [_n(3, 4)]),
+    "ldexp": (lambda x: mg.ldexp(x, _idx([[1, -2, 0, 3]])), [_n(3, 4)]),
     # softmax family
     "log_softmax": (lambda x: mg.log_softmax(x, 1), [_n(3, 4)]),
     "softmax": (lambda x: mg.softmax(x, 0), [_n(3, 4)]),
@@ -314,6 +315,9 @@ NOT_DIFFERENTIABLE = {
     "logspace", "tril_indices", "triu_indices",
     "bernoulli", "multinomial", "normal", "poisson",  # ops/sampling.py: random draws
 }
+NOT_DIFFERENTIABLE |= {  # ops/bitwise.py: integer and float-bit math
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
+    "bitwise_right_shift", "gcd", "lcm", "frexp", "nextafter"}
 
 # --- nn.functional: name -> (call, input makers) ---------------------------------------------
 FUNCTIONAL: dict[str, tuple[Callable[..., Any], list]] = {

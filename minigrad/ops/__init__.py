@@ -67,4 +67,6 @@ from .statistics import (cdist, corrcoef, cov, cumulative_trapezoid, dist, renor
 from .pdist import pdist
 from .gamma import digamma, lgamma, mvlgamma, polygamma
 from .special import (entr, erfcx, erfinv, i0, i0e, i1, i1e, log_ndtr, ndtr, ndtri, xlog1py)
+from .bitwise import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,
+                      bitwise_right_shift, bitwise_xor, frexp, gcd, lcm, ldexp, nextafter)
 __all__ = [name for name in dir() if not name.startswith("_")]
