@@ -3,6 +3,7 @@ from . import lr_scheduler
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .adafactor import Adafactor
 from .adamax import Adamax
 from .asgd import ASGD
 from .lbfgs import LBFGS
@@ -17,3 +18,4 @@ from .step_hooks import register_optimizer_step_post_hook, register_optimizer_st
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler",
            "NAdam", "RAdam", "Adamax", "Adadelta", "Rprop", "ASGD", "LBFGS",
            "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
+__all__ += ["Adafactor"]
