@@ -61,6 +61,8 @@ from .ops import digamma, erfinv, i0, lgamma, mvlgamma, polygamma  # noqa: E402
 from . import special  # noqa: E402
 from .ops import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,  # noqa: E402
                   bitwise_right_shift, bitwise_xor, frexp, gcd, lcm, ldexp, nextafter)
+from .ops import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d,  # noqa: E402
+                  max_pool1d, max_pool1d_with_indices, max_pool2d, max_pool3d)
 clip = clamp
 __version__ = "0.1.0"
 

@@ -86,3 +86,8 @@ from .rms_norm import RMSNorm  # noqa: E402
 from .activation_more import Hardshrink, Softshrink  # noqa: E402
 from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss  # noqa: E402
 __all__ += ["RMSNorm", "Hardshrink", "Softshrink", "AdaptiveLogSoftmaxWithLoss"]
+from .pooling3d import (AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, LPPool3d,  # noqa: E402
+                        MaxPool3d, MaxUnpool3d)
+from .fractional_max_pool import FractionalMaxPool2d, FractionalMaxPool3d  # noqa: E402
+__all__ += ["MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "LPPool3d",
+            "MaxUnpool3d", "FractionalMaxPool2d", "FractionalMaxPool3d"]

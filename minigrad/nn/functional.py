@@ -192,3 +192,17 @@ from .activation_inplace import (celu_, elu_, hardtanh_, leaky_relu_, relu_,  # 
 __all__ += ["affine_grid", "grid_sample", "rms_norm", "hardshrink", "softshrink", "pdist",
             "gumbel_softmax", "upsample", "upsample_nearest", "upsample_bilinear", "relu_",
             "elu_", "leaky_relu_", "hardtanh_", "celu_", "selu_", "rrelu_", "threshold_"]
+from ..ops.pooling3d import adaptive_avg_pool3d, avg_pool3d, max_pool3d  # noqa: E402,F401
+from .pooling3d import (adaptive_max_pool1d_with_indices,  # noqa: E402,F401
+                        adaptive_max_pool2d_with_indices, adaptive_max_pool3d,
+                        adaptive_max_pool3d_with_indices, lp_pool3d, max_pool1d_with_indices,
+                        max_pool2d_with_indices, max_pool3d_with_indices, max_unpool3d)
+from ..ops.fractional_max_pool import (fractional_max_pool2d,  # noqa: E402,F401
+                                       fractional_max_pool2d_with_indices, fractional_max_pool3d,
+                                       fractional_max_pool3d_with_indices)
+__all__ += ["max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
+            "lp_pool3d", "max_unpool3d", "max_pool1d_with_indices", "max_pool2d_with_indices",
+            "max_pool3d_with_indices", "adaptive_max_pool1d_with_indices",
+            "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices",
+            "fractional_max_pool2d", "fractional_max_pool2d_with_indices",
+            "fractional_max_pool3d", "fractional_max_pool3d_with_indices"]

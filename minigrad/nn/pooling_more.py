@@ -5,8 +5,8 @@
 LP pooling is (sum over the window of x^p)^(1/p): p = 1 is sum pooling, large p tends to
 max pooling. As PyTorch it is computed as the average pool of x^p (no padding) times the
 kernel area, through sign(s) * relu(|s|) before the root, so values and gradients match
-PyTorch's, ceil_mode's clipped edge windows included; p = +-inf is the max (min) of |x|. 3-D pools (AvgPool3d, MaxPool3d, LPPool3d) are
-not offered: the pooling op is 2-D.
+PyTorch's, ceil_mode's clipped edge windows included; p = +-inf is the max (min) of |x|.
+The 3-D forms (LPPool3d, MaxUnpool3d) are in ``pooling3d.py``.
 """
 from __future__ import annotations
 

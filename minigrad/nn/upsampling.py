@@ -11,8 +11,9 @@ from .module import Module
 
 
 class Upsample(Module):
-    """Resize (N, C, L) or (N, C, H, W) inputs to ``size`` or by ``scale_factor`` (decoders,
-    feature pyramids); a layer around ``F.interpolate`` with no parameters."""
+    """Resize (N, C, L), (N, C, H, W) or (N, C, D, H, W) inputs to ``size`` or by
+    ``scale_factor`` (decoders, feature pyramids); a layer around ``F.interpolate`` with no
+    parameters."""
 
     def __init__(self, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
                  align_corners: bool | None = None, recompute_scale_factor: bool | None = None):

@@ -69,4 +69,6 @@ from .gamma import digamma, lgamma, mvlgamma, polygamma
 from .special import (entr, erfcx, erfinv, i0, i0e, i1, i1e, log_ndtr, ndtr, ndtri, xlog1py)
 from .bitwise import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,
                       bitwise_right_shift, bitwise_xor, frexp, gcd, lcm, ldexp, nextafter)
+from .pooling_forms import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d,
+                            max_pool1d, max_pool1d_with_indices, max_pool2d, max_pool3d)
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,10 +1,12 @@
-"""Resizing (PyTorch's ``F.interpolate``): nearest, nearest-exact, (bi)linear and area modes.
+"""Resizing (PyTorch's ``F.interpolate``): nearest, nearest-exact, (bi/tri)linear, bicubic and
+area modes, over 1, 2 or 3 spatial dims.
 
 Nearest and (bi)linear resizing are separable: each output row reads one or two input rows,
 with fixed weights, and each output column likewise. So a resize is one ``Resample`` per
 spatial axis: ``out[..., j, ...] = sum over taps t of w_t[j] * x[..., i_t[j], ...]``, where
-nearest has one tap of weight 1 and linear two (the neighbours below and above the source
-position). Source positions follow PyTorch's rules exactly, including that a given
+nearest has one tap of weight 1, linear two (the neighbours below and above the source
+position) and bicubic four (Keys' cubic convolution, PyTorch's bicubic). Source positions
+follow PyTorch's rules exactly, including that a given
 ``scale_factor`` (not in/out) sets the spacing, in float32 for nearest, so that non-integer
 factors pick the same pixels.
 
@@ -21,8 +23,10 @@ from typing import Any
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .pooling import adaptive_avg_pool
+from .pooling3d import adaptive_avg_pool3d_op
 
-MODES = ("nearest", "nearest-exact", "linear", "bilinear", "area")
+MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
+_DIMS = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}  # the input ndim each needs
 
 
 def _along(axis: int, array: Any) -> tuple:
@@ -117,6 +121,34 @@ def _linear_taps(xp: Any, in_size: int, out_size: int, scale: float | None,
     return ((low, (1 - lam).astype(dtype)), (high, lam))
 
 
+def _cubic_taps(xp: Any, in_size: int, out_size: int, scale: float | None,
+                align_corners: bool, dtype: Any) -> tuple:
+    """PyTorch's bicubic weights (Keys' cubic convolution, A = -0.75), in the input's dtype:
+    the source position is as linear's but not clamped at 0; it reads the four rows
+    floor(src) - 1 .. floor(src) + 2, clamped to the input (edge rows repeat)."""
+    dst = xp.arange(out_size, dtype=dtype)
+    if align_corners:
+        s = dtype.type(in_size - 1) / dtype.type(out_size - 1) if out_size > 1 else dtype.type(0)
+        src = dst * s
+    else:
+        s = dtype.type(1.0 / scale) if scale is not None and scale > 0 else \
+            dtype.type(in_size) / dtype.type(out_size)
+        src = (dst + 0.5) * s - 0.5
+    low = xp.minimum(xp.floor(src).astype(xp.int64), in_size - 1)
+    t = xp.clip(src - low, 0, 1).astype(dtype)
+    a = -0.75
+
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    weights = (far(t + 1), near(t), near(1 - t), far(2 - t))
+    return tuple((xp.clip(low - 1 + k, 0, in_size - 1), w.astype(dtype))
+                 for k, w in enumerate(weights))
+
+
 def _is_identity(xp: Any, taps: tuple, in_size: int, out_size: int) -> bool:
     """Every output row is its own input row, whole (e.g. equal sizes without a scale)."""
     if in_size != out_size:
@@ -169,9 +201,9 @@ def _output_sizes(input: Tensor, size: Any, scale_factor: Any, recompute_scale_f
 def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
                 mode: str = "nearest", align_corners: bool | None = None,
                 recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
-    """PyTorch's ``F.interpolate`` for (N, C, L) and (N, C, H, W) inputs: resize by ``size``
-    or ``scale_factor`` with 'nearest', 'nearest-exact', 'linear' (3-D), 'bilinear' (4-D) or
-    'area'. Differentiable to any order."""
+    """PyTorch's ``F.interpolate`` for (N, C, L), (N, C, H, W) and (N, C, D, H, W) inputs:
+    resize by ``size`` or ``scale_factor`` with 'nearest', 'nearest-exact', 'linear' (3-D),
+    'bilinear' or 'bicubic' (4-D), 'trilinear' (5-D) or 'area'. Differentiable to any order."""
     return resize(input, size, scale_factor, mode, align_corners, recompute_scale_factor,
                   antialias, "interpolate")
 
@@ -184,19 +216,16 @@ def resize(input: Tensor, size: Any, scale_factor: Any, mode: str, align_corners
     if mode not in MODES:  # PyTorch's 'bicubic', 'trilinear', or an unknown name
         raise NotImplementedError(f"{op}: mode={mode!r} is not supported by minigrad "
                                   f"(supported: {', '.join(MODES)})")
-    if input.ndim == 5:
-        raise NotImplementedError(f"{op}: 5-D (volumetric) input of shape {tuple(input.shape)} "
-                                  "is not supported by minigrad (3-D and 4-D only)")
-    if input.ndim not in (3, 4):
-        raise ValueError(f"{op}: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got shape "
-                         f"{tuple(input.shape)}")
+    if input.ndim not in (3, 4, 5):
+        raise ValueError(f"{op}: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D "
+                         f"(N, C, D, H, W) input, got shape {tuple(input.shape)}")
     if input.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating-point input, got {input.dtype}")
     if mode in ("nearest", "nearest-exact", "area") and align_corners is not None:
         raise ValueError(f"{op}: align_corners option can only be set with the interpolating "
-                         f"modes: linear | bilinear (got mode={mode!r})")
-    if mode == "linear" and input.ndim != 3 or mode == "bilinear" and input.ndim != 4:
-        raise ValueError(f"{op}: mode={mode!r} needs a {3 if mode == 'linear' else 4}-D input, "
+                         f"modes: linear | bilinear | bicubic | trilinear (got mode={mode!r})")
+    if mode in _DIMS and input.ndim != _DIMS[mode]:
+        raise ValueError(f"{op}: mode={mode!r} needs a {_DIMS[mode]}-D input, "
                          f"got shape {tuple(input.shape)}")
     if antialias:
         raise NotImplementedError(f"{op}: antialias=True is not supported by minigrad")
@@ -204,6 +233,8 @@ def resize(input: Tensor, size: Any, scale_factor: Any, mode: str, align_corners
     if min(input.shape[2:]) == 0:
         raise ValueError(f"{op}: input of shape {tuple(input.shape)} has an empty spatial "
                          "dimension")
+    if mode == "area" and input.ndim == 5:
+        return adaptive_avg_pool3d_op(input, sizes, op)
     if mode == "area":
         plane = input if input.ndim == 4 else input.unsqueeze(2)
         out = adaptive_avg_pool(plane, sizes if input.ndim == 4 else (1,) + sizes, op)
@@ -214,6 +245,8 @@ def resize(input: Tensor, size: Any, scale_factor: Any, mode: str, align_corners
         if mode.startswith("nearest"):
             taps = _nearest_taps(xp, in_size, out_size, scale, mode == "nearest-exact",
                                  mode == "nearest" and input.ndim == 4)
+        elif mode == "bicubic":
+            taps = _cubic_taps(xp, in_size, out_size, scale, bool(align_corners), input.dtype)
         else:
             taps = _linear_taps(xp, in_size, out_size, scale, bool(align_corners), input.dtype)
         if _is_identity(xp, taps, in_size, out_size):
