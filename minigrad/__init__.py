@@ -14,6 +14,7 @@ from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, fu
 from .dtypes import (bool, double, float, float16, float32, float64, get_default_dtype, int32,
                      int64, long, set_default_dtype, uint8)
 from .gradcheck import GradcheckError, gradcheck, gradcheck_module, gradgradcheck
+from .printing import set_printoptions
 from .ops import (abs, amax, amin, argmax, argmin, cat, clamp, exp, flatten, log, log_softmax,
                   logsumexp, matmul, max, maximum, mean, min, minimum, permute, relu, reshape,
                   sigmoid, softmax, sqrt, squeeze, stack, std, sum, tanh, transpose, unsqueeze,

@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterator
 from . import dtypes
 from .backend import backend_of_array, float_errors_ignored, get_backend, normalize_device
 from .hooks import RemovableHandle
+from .printing import format_tensor
 
 
 class Tensor:
@@ -191,7 +192,7 @@ class Tensor:
         return (self[i] for i in range(len(self)))
 
     def __repr__(self) -> str:
-        body = repr(self.to_numpy()).replace("array(", "tensor(", 1)
+        """PyTorch's format (``minigrad/printing.py``; ``mg.set_printoptions`` changes it)."""
         extras = []
         if self.device != "cpu":
             extras.append(f"device='{self.device}'")
@@ -199,9 +200,7 @@ class Tensor:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
             extras.append("requires_grad=True")
-        if extras:
-            body = body[:-1] + ", " + ", ".join(extras) + ")"
-        return body
+        return format_tensor(self.to_numpy(), extras)
 
     # --- leaving minigrad ------------------------------------------------------------
     def to_numpy(self) -> Any:
