@@ -634,6 +634,18 @@ LAYERS: dict[str, tuple[Callable[[], Any], list]] = {
     "GaussianNLLLoss": (lambda: nn.GaussianNLLLoss(full=True), [_n(3, 4), _n(3, 4), _p(3, 4)]),
     "CTCLoss": (lambda: nn.CTCLoss(), [_n(5, 2, 4)]),
 }
+LAYERS.update({  # lazy layers: sized by their first (float32) input
+    "LazyLinear": (lambda: nn.LazyLinear(5), [_n(3, 4)]),
+    "LazyConv1d": (lambda: nn.LazyConv1d(4, 3), [_n(2, 3, 6)]),
+    "LazyConv2d": (lambda: nn.LazyConv2d(4, 3), [_n(2, 3, 5, 5)]),
+    "LazyConvTranspose2d": (lambda: nn.LazyConvTranspose2d(4, 3, stride=2), [_n(2, 3, 3, 3)]),
+    "LazyBatchNorm1d": (lambda: nn.LazyBatchNorm1d(), [_n(4, 3)]),
+    "LazyBatchNorm2d": (lambda: nn.LazyBatchNorm2d(), [_n(2, 3, 3, 3)]),
+    "LazyBatchNorm3d": (lambda: nn.LazyBatchNorm3d(), [_n(2, 3, 2, 2, 2)]),
+    "LazyInstanceNorm1d": (lambda: nn.LazyInstanceNorm1d(), [_n(2, 3, 4)]),
+    "LazyInstanceNorm2d": (lambda: nn.LazyInstanceNorm2d(), [_n(2, 3, 3, 3)]),
+    "LazyInstanceNorm3d": (lambda: nn.LazyInstanceNorm3d(), [_n(2, 3, 2, 2, 2)]),
+})
 # Layers whose forward takes something other than float tensors.
 LAYER_EXTRA_ARGS: dict[str, Callable[[], tuple]] = {
     "Embedding": lambda: (_idx([[0, 1, 5], [5, 5, 2]]),),

@@ -515,6 +515,10 @@ class Module:
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict: expected a dict of tensors, got "
                             f"{type(state_dict).__name__}")
+        for module_prefix, module in self.named_modules():  # lazy modules take the shapes
+            pre_load = getattr(type(module), "_pre_load_state_dict", None)
+            if pre_load is not None:
+                pre_load(module, state_dict, f"{module_prefix}." if module_prefix else "")
         items = list(self._state_items(extra=True))
         own = [(key, t, owner) for key, t, owner in items if t is not None]
         extra = {key: owner for key, t, owner in items if t is None}
