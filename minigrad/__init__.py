@@ -57,6 +57,8 @@ from .ops import (atleast_1d, atleast_2d, atleast_3d, block_diag, cartesian_prod
                   tensor_split, tril_indices, triu_indices, vsplit, vstack, vander)
 from .ops import (cdist, corrcoef, cov, cumulative_trapezoid, dist, renorm,  # noqa: E402
                   trapezoid, trapz)
+from .ops import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: E402
+                  conv_transpose3d)
 from .ops import pdist  # noqa: E402
 from .ops import digamma, erfinv, i0, lgamma, mvlgamma, polygamma  # noqa: E402
 from . import special  # noqa: E402

@@ -295,6 +295,14 @@ OPS: dict[str, tuple[Callable[..., Any], list]] = {
     # sorting
     "sort": (lambda x: mg.sort(x, 1, descending=True)[0], [_n(3, 4)]),
     "topk": (lambda x: mg.topk(x, 2, 1)[0], [_n(3, 4)]),
+    # convolutions (the mg.* aliases of F.conv*)
+    "conv1d": (lambda x, w: mg.conv1d(x, w, padding=1), [_n(2, 3, 6), _n(4, 3, 3)]),
+    "conv2d": (lambda x, w: mg.conv2d(x, w, stride=2), [_n(2, 3, 5, 5), _n(4, 3, 3, 3)]),
+    "conv3d": (lambda x, w: mg.conv3d(x, w, padding=1), [_n(1, 2, 3, 3, 3), _n(4, 2, 2, 2, 2)]),
+    "conv_transpose1d": (lambda x, w: mg.conv_transpose1d(x, w, stride=2), [_n(2, 3, 4), _n(3, 2, 3)]),
+    "conv_transpose2d": (lambda x, w: mg.conv_transpose2d(x, w, stride=2), [_n(2, 3, 3, 3), _n(3, 2, 2, 2)]),
+    "conv_transpose3d": (lambda x, w: mg.conv_transpose3d(x, w, stride=2),
+                         [_n(1, 3, 2, 2, 2), _n(3, 2, 2, 2, 2)]),
     # top-level pooling forms (ops/pooling_forms.py)
     "max_pool1d": (lambda x: mg.max_pool1d(x, 3, 2, 1), [_n(2, 3, 7)]),
     "max_pool1d_with_indices": (lambda x: mg.max_pool1d_with_indices(x, 3, 2), [_n(2, 3, 7)]),
@@ -346,6 +354,12 @@ FUNCTIONAL: dict[str, tuple[Callable[..., Any], list]] = {
     "conv2d": (lambda x, w, b: F.conv2d(x, w, b, padding="same"), [_n(2, 3, 5, 5), _n(4, 3, 3, 3), _n(4)]),
     "conv_transpose2d": (lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, output_padding=1),
                          [_n(2, 3, 4, 4), _n(3, 2, 3, 3), _n(2)]),
+    "conv3d": (lambda x, w, b: F.conv3d(x, w, b, stride=(1, 2, 1), padding=1, groups=3),
+               [_n(2, 3, 3, 4, 4), _n(6, 1, 2, 3, 3), _n(6)]),
+    "conv_transpose1d": (lambda x, w, b: F.conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1),
+                         [_n(2, 3, 5), _n(3, 2, 3), _n(2)]),
+    "conv_transpose3d": (lambda x, w, b: F.conv_transpose3d(x, w, b, stride=2, output_padding=1, groups=3),
+                         [_n(1, 3, 2, 3, 2), _n(3, 2, 2, 3, 2), _n(6)]),
     "cosine_similarity": (lambda a, b: F.cosine_similarity(a, b), [_n(3, 4), _n(1, 4)]),
     "cross_entropy": (lambda x: F.cross_entropy(x, _idx([0, 3, 1]), label_smoothing=0.1)
                       + F.cross_entropy(x, F.softmax(x.detach(), 1)), [_n(3, 4)]),
@@ -519,6 +533,9 @@ LAYERS: dict[str, tuple[Callable[[], Any], list]] = {
     "Conv1d": (lambda: nn.Conv1d(3, 4, 3, padding="same"), [_n(2, 3, 6)]),
     "Conv2d": (lambda: nn.Conv2d(3, 4, 3, stride=2), [_n(2, 3, 6, 6)]),
     "ConvTranspose2d": (lambda: nn.ConvTranspose2d(4, 6, 3, stride=2, groups=2), [_n(2, 4, 3, 3)]),
+    "Conv3d": (lambda: nn.Conv3d(2, 4, 2, padding="same"), [_n(2, 2, 3, 3, 3)]),
+    "ConvTranspose1d": (lambda: nn.ConvTranspose1d(4, 6, 3, stride=2, groups=2), [_n(2, 4, 5)]),
+    "ConvTranspose3d": (lambda: nn.ConvTranspose3d(2, 3, 2, stride=2), [_n(1, 2, 2, 3, 2)]),
     "CosineSimilarity": (lambda: nn.CosineSimilarity(dim=0), [_n(3, 4), _n(3, 4)]),
     "Dropout": (lambda: nn.Dropout(0.5), [_n(3, 4)]),
     "Dropout2d": (lambda: nn.Dropout2d(0.5), [_n(2, 3, 4, 4)]),

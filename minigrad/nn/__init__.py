@@ -82,6 +82,8 @@ __all__ += ["PixelShuffle", "PixelUnshuffle", "ChannelShuffle", "Softmax2d"]
 from .activation_more import CELU, GLU, RReLU, Tanhshrink  # noqa: E402
 from .bilinear import Bilinear  # noqa: E402
 __all__ += ["GLU", "CELU", "RReLU", "Tanhshrink", "Bilinear"]
+from .conv_nd import Conv3d, ConvTranspose1d, ConvTranspose3d  # noqa: E402
+__all__ += ["Conv3d", "ConvTranspose1d", "ConvTranspose3d"]
 from .rms_norm import RMSNorm  # noqa: E402
 from .activation_more import Hardshrink, Softshrink  # noqa: E402
 from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss  # noqa: E402

@@ -1,8 +1,10 @@
-"""Convolution layers: ``Conv2d``, ``Conv1d`` (with ``conv1d``) and ``ConvTranspose2d``.
+"""Convolution layers: ``Conv2d``, ``Conv1d`` and ``ConvTranspose2d`` (``Conv3d``,
+``ConvTranspose1d`` and ``ConvTranspose3d`` are in ``conv_nd.py``).
 
 The arithmetic is in ``minigrad/ops/convolution.py`` (and ``conv_transpose.py``, which reuses
-its kernels). A 1-D convolution is a 2-D one over a plane of height 1: ``conv1d`` checks its
-arguments in 1-D terms (so errors name 1-D shapes), then runs ``conv2d`` on ``(N, C, 1, L)``.
+its kernels). A 1-D convolution is a 2-D one over a plane of height 1: ``conv1d``
+(``ops/convolution1d.py``) checks its arguments in 1-D terms (so errors name 1-D shapes), then
+runs ``conv2d`` on ``(N, C, 1, L)``.
 """
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ from typing import Any
 
 from ..creation import empty
 from ..ops.conv_transpose import conv_transpose, output_padding_for
-from ..ops.convolution import as_pair, check_conv_tensors, conv_padding, convolve
+from ..ops.convolution import as_pair, conv_padding, convolve
+from ..ops.convolution1d import _conv1d_padding, as_single, conv1d, convolve1d  # noqa: F401
 from ..tensor import Tensor
 from . import init
 from .module import Module
@@ -129,70 +132,6 @@ class Conv2d(Module):
 
 
 # --- 1-D convolution ---------------------------------------------------------------------------
-def as_single(value: Any, name: str, op: str) -> int:
-    """An int or a 1-tuple/list of an int -> the int (PyTorch's ``_single``)."""
-    if isinstance(value, (tuple, list)) and len(value) == 1:
-        value = value[0]
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise TypeError(f"{op}: {name} must be an int or a 1-tuple of an int, got {value!r}")
-
-
-def _conv1d_padding(padding: Any, kernel: int, stride: int, dilation: int, op: str) -> Any:
-    """The 2-D padding for the unit-height plane, or 'same'/'valid', checked in 1-D terms."""
-    if isinstance(padding, str):
-        if padding not in ("same", "valid"):
-            raise ValueError(f"{op}: padding must be an int, a 1-tuple, 'valid' or 'same', got "
-                             f"{padding!r}")
-        if padding == "same" and stride != 1:
-            raise ValueError(f"{op}: padding='same' is not supported for strided convolutions "
-                             f"(stride={stride})")
-        return padding
-    p = as_single(padding, "padding", op)
-    if p < 0:
-        raise ValueError(f"{op}: padding must be non-negative, got {padding!r}")
-    return (0, p)
-
-
-def convolve1d(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
-               dilation: Any, groups: int, op: str) -> Tensor:
-    """``conv1d`` with ``op`` naming the caller in errors: the checks in 1-D terms, then
-    ``conv2d`` over an (N, C, 1, L) plane with a (O, C/groups, 1, k) weight."""
-    check_conv_tensors(input, weight, bias, op, 1, "(out_channels, in_channels/groups, kW)")
-    if not isinstance(groups, int) or isinstance(groups, bool) or groups <= 0:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
-    out_channels, cg, k = weight.shape
-    if out_channels % groups:
-        raise ValueError(f"{op}: out_channels ({out_channels}, weight shape "
-                         f"{tuple(weight.shape)}) must be divisible by groups ({groups})")
-    if input.shape[-2] != cg * groups:
-        raise ValueError(f"{op} expected {cg * groups} input channels, got {input.shape[-2]} "
-                         f"(input shape {tuple(input.shape)}, weight shape "
-                         f"{tuple(weight.shape)}, groups={groups})")
-    s, d = as_single(stride, "stride", op), as_single(dilation, "dilation", op)
-    for name, value in (("stride", s), ("dilation", d)):
-        if value <= 0:
-            raise ValueError(f"{op}: {name} must be positive, got {value}")
-    pad = _conv1d_padding(padding, k, s, d, op)
-    length, span = input.shape[-1], d * (k - 1) + 1
-    padded = length if isinstance(pad, str) else length + 2 * pad[1]
-    if pad != "same" and padded < span:
-        raise ValueError(f"{op}: the kernel ({span}, dilation included) is longer than the "
-                         f"padded input ({padded}); input shape {tuple(input.shape)}, weight "
-                         f"shape {tuple(weight.shape)}, padding {padding!r}")
-    out = convolve(input.unsqueeze(-2), weight.unsqueeze(2), bias, (1, s), pad, (1, d), groups,
-                   op)
-    return out.squeeze(-2)
-
-
-def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
-           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
-    """PyTorch's ``F.conv1d``: cross-correlate an (N, C, L) batch with (O, C/groups, k)
-    filters, for sequences and signals. ``padding``: an int, 'valid' or 'same' (stride 1).
-    Gradients of any order (it runs ``conv2d`` on a unit-height plane)."""
-    return convolve1d(input, weight, bias, stride, padding, dilation, groups, "conv1d")
-
-
 class Conv1d(Module):
     """Learnable filters slid along an (N, C, L) sequence, with PyTorch's arguments, weight
     layout (out_channels, in_channels/groups, kernel_size) and default initialisation."""

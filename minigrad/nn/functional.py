@@ -17,7 +17,7 @@ from ..ops.activation import (elu, gelu, hardsigmoid, hardswish, hardtanh, logsi
 from ..ops.convolution import conv2d  # noqa: F401
 from ..ops.conv_transpose import conv_transpose2d  # noqa: F401
 from ..ops.upsample import interpolate  # noqa: F401
-from .conv import conv1d  # noqa: F401
+from ..ops.convolution1d import conv1d  # noqa: F401
 from .pooling import (adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool2d,  # noqa: F401
                       avg_pool1d, max_pool1d)
 from ..ops.loss import (binary_cross_entropy_with_logits, cross_entropy, mse_loss,  # noqa: F401
@@ -180,6 +180,9 @@ __all__ += ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]
 from ..ops.activation_more import celu, glu, rrelu, tanhshrink  # noqa: E402,F401
 from .bilinear import bilinear  # noqa: E402,F401
 __all__ += ["glu", "celu", "rrelu", "tanhshrink", "bilinear"]
+from ..ops.convolution1d import conv_transpose1d  # noqa: E402,F401
+from ..ops.convolution3d import conv3d, conv_transpose3d  # noqa: E402,F401
+__all__ += ["conv3d", "conv_transpose1d", "conv_transpose3d"]
 from ..ops.affine_grid import affine_grid  # noqa: E402,F401
 from ..ops.grid_sample import grid_sample  # noqa: E402,F401
 from ..ops.rms_norm import rms_norm  # noqa: E402,F401

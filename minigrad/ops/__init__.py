@@ -71,4 +71,8 @@ from .bitwise import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,
                       bitwise_right_shift, bitwise_xor, frexp, gcd, lcm, ldexp, nextafter)
 from .pooling_forms import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d,
                             max_pool1d, max_pool1d_with_indices, max_pool2d, max_pool3d)
+from .convolution import conv2d
+from .convolution1d import conv1d, conv_transpose1d
+from .conv_transpose import conv_transpose2d
+from .convolution3d import conv3d, conv_transpose3d
 __all__ = [name for name in dir() if not name.startswith("_")]

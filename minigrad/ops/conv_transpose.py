@@ -67,18 +67,27 @@ def transposed_geometry(input_shape: tuple, weight_shape: tuple, stride: Any, pa
     return ConvGeometry(out, (kh, kw), stride, (ph, ph, pw, pw), dilation, groups, (h, w))
 
 
+_SPATIAL_NAMES = {1: "one int (L)", 2: "two ints (H, W)", 3: "three ints (D, H, W)"}
+
+
 def output_padding_for(input_shape: tuple, weight_shape: tuple, output_size: Sequence[int],
-                       stride: Any, padding: Any, dilation: Any, op: str) -> tuple:
-    """The output_padding that makes the output ``output_size`` (the last two entries are
-    used, as PyTorch): it must lie between the natural size and that plus stride - 1."""
-    sizes = tuple(output_size)[-2:]
-    if len(sizes) != 2 or not all(isinstance(s, int) and not isinstance(s, bool) for s in sizes):
-        raise ValueError(f"{op}: output_size must end in two ints (H, W), got {output_size!r}")
-    stride, dilation = as_pair(stride, "stride", op), as_pair(dilation, "dilation", op)
-    padding = as_pair(padding, "padding", op)
+                       stride: Any, padding: Any, dilation: Any, op: str,
+                       dims: int = 2) -> tuple:
+    """The output_padding that makes the output ``output_size`` (the last ``dims`` entries
+    are used, as PyTorch): it must lie between the natural size and that plus stride - 1.
+    For ``dims`` other than 2, stride, padding and dilation come as ``dims``-tuples (as the
+    layers store them)."""
+    sizes = tuple(output_size)[-dims:]
+    if len(sizes) != dims or not all(isinstance(s, int) and not isinstance(s, bool)
+                                     for s in sizes):
+        raise ValueError(f"{op}: output_size must end in {_SPATIAL_NAMES[dims]}, got "
+                         f"{output_size!r}")
+    if dims == 2:
+        stride, dilation = as_pair(stride, "stride", op), as_pair(dilation, "dilation", op)
+        padding = as_pair(padding, "padding", op)
     extra = []
-    for size, want, s, p, d, k in zip(input_shape[-2:], sizes, stride, padding, dilation,
-                                      weight_shape[-2:]):
+    for size, want, s, p, d, k in zip(input_shape[-dims:], sizes, stride, padding, dilation,
+                                      weight_shape[-dims:]):
         smallest = (size - 1) * s - 2 * p + d * (k - 1) + 1
         if not smallest <= want < smallest + s:
             raise ValueError(f"{op}: requested an output size of {sizes}, but valid sizes for "
