@@ -3,12 +3,16 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from .anomaly import (detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled,
+                      set_detect_anomaly)
 from .engine import run_backward
-from .function import Function
+from .function import Function, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 
 __all__ = ["Function", "backward", "grad", "no_grad", "enable_grad", "inference_mode",
-           "is_grad_enabled", "set_grad_enabled"]
+           "is_grad_enabled", "set_grad_enabled", "detect_anomaly", "set_detect_anomaly",
+           "is_anomaly_enabled", "is_anomaly_check_nan_enabled", "once_differentiable",
+           "gradcheck", "gradgradcheck"]
 
 
 def _as_list(x: Any) -> list:
@@ -73,3 +77,12 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
 
 from . import functional  # noqa: E402,F401  (autograd.functional: jacobian, hessian, vjp, ...)
 __all__ += ["functional"]
+
+
+def __getattr__(name: str) -> Any:
+    # PyTorch's ``torch.autograd.gradcheck``; minigrad.gradcheck imports this package, so it is
+    # looked up on first use rather than imported here.
+    if name in ("gradcheck", "gradgradcheck"):
+        import importlib
+        return getattr(importlib.import_module("minigrad.gradcheck"), name)
+    raise AttributeError(f"module 'minigrad.autograd' has no attribute {name!r}")

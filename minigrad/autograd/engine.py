@@ -10,6 +10,7 @@ from typing import Any, Sequence
 from .. import creation
 from ..backend import float_errors_ignored
 from ..tensor import Tensor
+from .anomaly import checked_backward, is_anomaly_enabled
 from .grad_mode import enable_grad, no_grad
 
 
@@ -80,7 +81,8 @@ def run_backward(outputs: Sequence[Any], grad_outputs: Sequence[Any], retain_gra
                 for nr, g in enumerate(grads):
                     if (node, nr) in targets:
                         captured[targets[(node, nr)]] = g
-            input_grads = _call_backward(node, grads)
+            input_grads = checked_backward(_call_backward, node, grads) \
+                if is_anomaly_enabled() else _call_backward(node, grads)
             if not retain_graph:
                 node._saved = ()
                 node.freed = True
@@ -124,7 +126,7 @@ def _run_hooks(node: Any, grads: list) -> list:
 
 def _call_backward(node: Any, grads: list) -> tuple:
     """Call the op's backward with a zero gradient for unused outputs; check what comes back."""
-    if any(g is None for g in grads):
+    if any(g is None for g in grads) and node.__dict__.get("materialize_grads", True):
         grads = [creation.zeros(shape, dtype=dtype, device=_device_of(grads))
                  if g is None else g for g, (shape, dtype) in zip(grads, node.output_meta)]
     result = type(node).backward(node, *grads)
@@ -138,7 +140,7 @@ def _call_backward(node: Any, grads: list) -> tuple:
             checked.append(None)
             continue
         if not isinstance(g, Tensor):
-            g = Tensor._make(g, grads[0].device)
+            g = Tensor._make(g, _device_of(grads))
         expected = edge[1].shape if edge[0] is None else edge[0].output_meta[edge[1]][0]
         if g.shape != expected:
             raise RuntimeError(

@@ -28,6 +28,7 @@ from typing import Any
 
 from ..backend import float_errors_are_ignored, float_errors_ignored, get_backend
 from ..tensor import Tensor, memory_version  # defined before minigrad.tensor imports the ops
+from .anomaly import forward_stack, is_anomaly_enabled
 from .grad_mode import _set_enabled, is_grad_enabled
 
 
@@ -35,6 +36,14 @@ class Function:
     """Base class of every differentiable operation (see the module docstring)."""
 
     once_differentiable = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A backward decorated with ``@once_differentiable`` marks the whole op."""
+        super().__init_subclass__(**kwargs)
+        backward = cls.__dict__.get("backward")
+        if getattr(backward, "once_differentiable", False) or \
+                getattr(getattr(backward, "__func__", None), "once_differentiable", False):
+            cls.once_differentiable = True
 
     __slots__ = ("needs_input_grad", "parents", "_saved", "_versions", "freed", "hooks",
                  "n_outputs", "output_meta", "__dict__", "__weakref__")
@@ -73,6 +82,22 @@ class Function:
                     f"{memory_version(t.array)}), so its gradient would be wrong. Make that "
                     "change out of place (y = y * 2), or after backward().")
         return self._saved
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        """Declare outputs (as forward returns them) that get no gradient, such as indices:
+        they come out with ``requires_grad=False``."""
+        self.__dict__.setdefault("non_differentiable", []).extend(outputs)
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """``False``: backward receives ``None`` (not zeros) for outputs that got no gradient."""
+        self.__dict__["materialize_grads"] = bool(value)
+
+    def mark_dirty(self, *tensors: Any) -> None:
+        """PyTorch's way to modify an input in place inside a Function. minigrad does not
+        record in-place operations in the graph, so it refuses: return a new tensor instead."""
+        raise RuntimeError(f"{self.name}: mark_dirty is not supported (minigrad does not record "
+                           "in-place operations in the graph); compute a new output in forward "
+                           "instead of modifying an input")
 
     @property
     def name(self) -> str:
@@ -130,12 +155,24 @@ class Function:
         if record:
             ctx.n_outputs = len(outputs)
             ctx.output_meta = tuple((o.shape, o.dtype) for o in outputs)
+            constant = ctx.__dict__.get("non_differentiable", ())
+            if is_anomaly_enabled():
+                ctx.forward_stack = forward_stack()
             for i, o in enumerate(outputs):
+                if any((raw[i] if not single else raw) is c for c in constant):
+                    continue
                 if o.array.dtype.kind == "f":  # only floating outputs carry gradients
                     o._requires_grad = True
                     o.grad_fn = ctx
                     o._output_nr = i
         return outputs[0] if single else outputs
+
+
+def once_differentiable(backward: Any) -> Any:
+    """Decorate a Function's ``backward`` (under ``@staticmethod``) that works on raw arrays:
+    the op then refuses double backward with a clear error (PyTorch's decorator)."""
+    backward.once_differentiable = True
+    return backward
 
 
 def _as_output(obj: Any, device: str | None) -> Any:
