@@ -662,6 +662,9 @@ LAYERS.update({  # lazy layers: sized by their first (float32) input
     "LazyInstanceNorm1d": (lambda: nn.LazyInstanceNorm1d(), [_n(2, 3, 4)]),
     "LazyInstanceNorm2d": (lambda: nn.LazyInstanceNorm2d(), [_n(2, 3, 3, 3)]),
     "LazyInstanceNorm3d": (lambda: nn.LazyInstanceNorm3d(), [_n(2, 3, 2, 2, 2)]),
+    "LazyConv3d": (lambda: nn.LazyConv3d(4, 2), [_n(2, 3, 3, 3, 3)]),
+    "LazyConvTranspose1d": (lambda: nn.LazyConvTranspose1d(4, 3, stride=2), [_n(2, 3, 4)]),
+    "LazyConvTranspose3d": (lambda: nn.LazyConvTranspose3d(2, 2), [_n(2, 3, 2, 2, 2)]),
 })
 # Layers whose forward takes something other than float tensors.
 LAYER_EXTRA_ARGS: dict[str, Callable[[], tuple]] = {

@@ -100,3 +100,5 @@ from .lazy import UninitializedBuffer, UninitializedParameter  # noqa: E402,F401
 __all__ += ["LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConvTranspose2d", "LazyBatchNorm1d",
             "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d",
             "LazyInstanceNorm3d"]
+from .lazy_conv_nd import LazyConv3d, LazyConvTranspose1d, LazyConvTranspose3d  # noqa: E402
+__all__ += ["LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose3d"]
