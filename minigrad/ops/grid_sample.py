@@ -27,6 +27,7 @@ from typing import Any
 
 from .. import dtypes
 from ..autograd.function import Function
+from ..backend import float_errors_ignored
 from ..tensor import Tensor
 from .affine_grid import _ALIGN_WARNING
 from .comparison import where
@@ -127,7 +128,10 @@ class _Reader:
     def __init__(self, input: Tensor, points: int):  # noqa: A002
         n, c = input.shape[:2]
         self.sizes = tuple(input.shape[2:])
-        self.flat = input.reshape(n, c, -1)
+        total = 1
+        for size in self.sizes:
+            total *= size
+        self.flat = input.reshape(n, c, total)
         xp = input.xp
         self.batch = xp.arange(n).reshape(n, 1, 1)
         self.channel = xp.arange(c).reshape(1, c, 1)
@@ -201,7 +205,12 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",  # noqa: A0
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, UserWarning, stacklevel=2)
         align_corners = False
-    align_corners = bool(align_corners)
+    with float_errors_ignored():  # inf/nan positions: their taps fall outside and read 0
+        return _sample(input, grid, mode, padding_mode, bool(align_corners))
+
+
+def _sample(input: Tensor, grid: Tensor, mode: str, padding_mode: str,  # noqa: A002
+            align_corners: bool) -> Tensor:
     n, dims = input.shape[0], input.ndim - 2
     sizes = tuple(input.shape[2:])
     out_spatial = tuple(grid.shape[1:-1])

@@ -162,6 +162,30 @@ def test_empty_output_grid() -> None:
     assert tuple(ours.shape) == tuple(theirs.shape) == (2, 3, 0, 3)
 
 
+def test_empty_batch_and_channels() -> None:
+    assert F.grid_sample(mg.zeros(0, 2, 3, 4), mg.zeros(0, 2, 2, 2),
+                         align_corners=False).shape == (0, 2, 2, 2)
+    assert F.grid_sample(mg.zeros(1, 0, 3, 4), mg.zeros(1, 2, 2, 2),
+                         align_corners=False).shape == (1, 0, 2, 2)
+
+
+@pytest.mark.parametrize("mode", MODES_2D)
+def test_non_finite_positions_do_not_warn_or_spread(mode) -> None:
+    """inf/nan positions are left to the implementation (PyTorch's own answers differ by
+    padding mode); they must not warn, crash or disturb the finite positions' outputs."""
+    torch = pytest.importorskip("torch")
+    x = rand((1, 2, 3, 4))
+    g = np.array([[[[np.nan, 0.2], [np.inf, 0.1]], [[-np.inf, 0.3], [0.5, -0.25]]]])
+    for padding_mode in PADDINGS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out = F.grid_sample(mg.tensor(x), mg.tensor(g), mode, padding_mode, False)
+        expected = torch.nn.functional.grid_sample(torch.tensor(x), torch.tensor(g), mode,
+                                                   padding_mode, False)
+        np.testing.assert_allclose(out.numpy()[..., 1, 1], expected.numpy()[..., 1, 1],
+                                   rtol=1e-12)
+
+
 def test_align_corners_none_warns_and_means_false() -> None:
     x, g = mg.tensor(rand((1, 1, 3, 3))), mg.tensor(_grid((1, 2, 2, 2)))
     theta = mg.tensor(rand((1, 2, 3)))
