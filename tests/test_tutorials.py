@@ -72,6 +72,14 @@ EXPECTED = {
          rf"^LSTM: test accuracy: {ACCURACY}$", rf"^Transformer: test accuracy: {ACCURACY}$"],
         ["history_lstm.png", "lstm_accuracy_by_rows.png", "history_transformer.png",
          "positional_similarity.png", "comparison.png"], 0.15),
+    "13_debugging_training": (
+        [r"^sigmoid, default init: gradient norm at the first layer / at the last: ",
+         r"^lr=0\.1: median update/weight ratio",
+         r"^naive loss: nan; nan in the weight's gradient: True$",
+         r"^anomaly: Function 'Log' returned nan values in its gradient",
+         r"^created at: File .*13_debugging_training\.py.*in naive_cross_entropy",
+         r"^stable loss: .*; gradient finite: True$", rf"^test accuracy: {ACCURACY}$"],
+        ["gradient_norms.png", "update_ratios.png"], 0.15),
 }
 
 
@@ -137,6 +145,9 @@ def test_quick_run(name, tmp_path):
     assert re.search(r"^wall time: ", proc.stdout, re.M)
     if name == "10_gpu" and not _cuda_available():
         assert "cuda is unavailable here" in proc.stdout
+    if name == "13_debugging_training":  # the sigmoid net's gradient vanishes, ReLU's does not
+        ratio = dict(re.findall(r"^(sigmoid|ReLU), .* / at the last: (\S+)$", proc.stdout, re.M))
+        assert float(ratio["sigmoid"]) < 1e-3 < 1e-1 < float(ratio["ReLU"]), where
     if name == "11_inside_the_network":
         page = (tmp_path / "explain.html").read_text()
         assert page.startswith("<!DOCTYPE html>") and "Prediction:" in page

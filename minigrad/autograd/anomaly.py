@@ -10,6 +10,7 @@ per op, so it is for debugging, as in PyTorch.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 import traceback
 import warnings
@@ -62,10 +63,15 @@ class detect_anomaly:
         return wrapper
 
 
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 def forward_stack() -> list:
-    """Where the op being recorded was called from (minigrad's own frames left out)."""
+    """Where the op being recorded was called from: the caller's frames, minigrad's own
+    (the op's wrapper, module calls) left out so that the last line is the user's."""
     frames = traceback.extract_stack()[:-2]  # this function and Function.apply
-    return traceback.format_list(frames)
+    outside = [f for f in frames if not os.path.abspath(f.filename).startswith(_PACKAGE + os.sep)]
+    return traceback.format_list(outside or frames)
 
 
 def checked_backward(call: Callable[[Any, list], tuple], node: Any, grads: list) -> tuple:
