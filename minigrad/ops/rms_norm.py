@@ -10,7 +10,7 @@ composition of tensor ops (square, mean, rsqrt, multiply), so it has a double ba
 from __future__ import annotations
 
 import numbers
-from typing import Any, Sequence
+from typing import Sequence
 
 from ..tensor import Tensor
 from .layer_norm import _check_float, as_shape
