@@ -61,6 +61,9 @@ from .ops import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  #
                   conv_transpose3d)
 from .ops import pdist  # noqa: E402
 from .ops import digamma, erfinv, i0, lgamma, mvlgamma, polygamma  # noqa: E402
+from .ops import (as_strided, cholesky_inverse, cholesky_solve, diagonal_scatter,  # noqa: E402
+                  index_put, index_reduce, lu_unpack, masked_scatter, matrix_exp, put,
+                  select_scatter, slice_scatter, split_with_sizes, triangular_solve)
 from . import special  # noqa: E402
 from .ops import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,  # noqa: E402
                   bitwise_right_shift, bitwise_xor, frexp, gcd, lcm, ldexp, nextafter)

@@ -636,6 +636,17 @@ for _name in ("lgamma", "digamma", "erfinv", "i0", "mvlgamma"):
 del _name
 Tensor.polygamma = lambda self, n: ops.polygamma(n, self)
 Tensor.polygamma_ = ops.elementwise_more.inplace(Tensor.polygamma, "polygamma_")
+# scatter views, index writes, matrix exp / triangular / Cholesky solves (session 7)
+for _name in ("as_strided", "diagonal_scatter", "select_scatter", "slice_scatter",
+              "split_with_sizes", "sum_to_size", "index_put", "index_reduce", "masked_scatter",
+              "put", "matrix_exp", "triangular_solve", "cholesky_solve", "cholesky_inverse"):
+    setattr(Tensor, _name, getattr(ops, _name))
+del _name
+Tensor.unfold = ops.scatter_views.unfold
+Tensor.index_put_ = ops.index_writes.index_put_
+Tensor.index_reduce_ = ops.index_writes.index_reduce_
+Tensor.masked_scatter_ = ops.index_writes.masked_scatter_
+Tensor.put_ = ops.index_writes.put_
 # integer and bit math (ops/bitwise.py): & | ^ ~ << >> are bitwise on integers, logical on bools
 for _name in ("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
               "bitwise_right_shift", "gcd", "lcm", "ldexp", "nextafter"):

@@ -295,6 +295,27 @@ OPS: dict[str, tuple[Callable[..., Any], list]] = {
     # sorting
     "sort": (lambda x: mg.sort(x, 1, descending=True)[0], [_n(3, 4)]),
     "topk": (lambda x: mg.topk(x, 2, 1)[0], [_n(3, 4)]),
+    # scatter views and index writes (ops/scatter_views.py, ops/index_writes.py)
+    "as_strided": (lambda x: mg.as_strided(x, (3, 2), (2, 3), 1), [_n(3, 4)]),
+    "diagonal_scatter": (lambda x, s: mg.diagonal_scatter(x, s, 1), [_n(3, 4), _n(3)]),
+    "select_scatter": (lambda x, s: mg.select_scatter(x, s, 1, -1), [_n(3, 4), _n(3)]),
+    "slice_scatter": (lambda x, s: mg.slice_scatter(x, s, 1, 0, 4, 2), [_n(3, 4), _n(3, 2)]),
+    "split_with_sizes": (lambda x: mg.split_with_sizes(x, [1, 3], 1), [_n(3, 4)]),
+    "index_put": (lambda x, v: mg.index_put(x, (_idx([0, 2]), _idx([1, 1])), v, True), [_n(3, 4), _n(2)]),
+    "index_reduce": (lambda x, s: mg.index_reduce(x, 0, _idx([0, 2, 0]), s, "mean"), [_n(3, 4), _n(3, 4)]),
+    "masked_scatter": (lambda x, s: mg.masked_scatter(x, x.detach() > 0, s), [_n(3, 4), _n(12)]),
+    "put": (lambda x, s: mg.put(x, _idx([0, -1, 5]), s), [_n(3, 4), _n(3)]),
+    # matrix exp, triangular / Cholesky / LU solves (ops/matrix_exp.py, linalg_triangular.py, linalg_lu.py)
+    "matrix_exp": (lambda a: mg.matrix_exp(a) + mg.linalg.matrix_exp(a), [_n(2, 3, 3)]),
+    "triangular_solve": (lambda b, a: mg.triangular_solve(b, a + 3 * mg.eye(3))[0], [_n(3, 2), _n(3, 3)]),
+    "cholesky_solve": (lambda b, l: mg.cholesky_solve(b, l + 3 * mg.eye(3)), [_n(3, 2), _n(3, 3)]),
+    "cholesky_inverse": (lambda l: mg.cholesky_inverse(l + 3 * mg.eye(3)), [_n(3, 3)]),
+    "lu_unpack": (lambda a: mg.lu_unpack(*mg.linalg.lu_factor(a))[1:]
+                  + (mg.linalg.lu(a).U, mg.linalg.lu_solve(*mg.linalg.lu_factor(a), a),
+                     mg.linalg.solve_triangular(a, a, upper=True), mg.linalg.vecdot(a, a),
+                     mg.linalg.multi_dot([a, a, a]), mg.linalg.cond(a), mg.linalg.diagonal(a),
+                     *mg.linalg.qr(a[:2], mode="complete"), mg.linalg.svd(a[:, :2]).U),
+                  [lambda: (mg.randn(3, 3) * 0.3 + 2 * mg.eye(3)).float().requires_grad_()]),
     # convolutions (the mg.* aliases of F.conv*)
     "conv1d": (lambda x, w: mg.conv1d(x, w, padding=1), [_n(2, 3, 6), _n(4, 3, 3)]),
     "conv2d": (lambda x, w: mg.conv2d(x, w, stride=2), [_n(2, 3, 5, 5), _n(4, 3, 3, 3)]),
@@ -316,6 +337,8 @@ OPS: dict[str, tuple[Callable[..., Any], list]] = {
 # Tensor methods that have no mg.* function.
 TENSOR_METHODS: dict[str, tuple[Callable[..., Any], list]] = {
     "repeat": (lambda x: x.repeat(2, 1, 3), [_n(3, 4)]),
+    "sum_to_size": (lambda x: x.sum_to_size(1, 4), [_n(3, 4)]),
+    "unfold": (lambda x: x.unfold(1, 2, 1), [_n(3, 4)]),
 }
 
 # mg.* names whose outputs are not floating (or not tensors), so there is no float32 to keep.

@@ -75,4 +75,21 @@ from .convolution import conv2d
 from .convolution1d import conv1d, conv_transpose1d
 from .conv_transpose import conv_transpose2d
 from .convolution3d import conv3d, conv_transpose3d
+from .scatter_views import (as_strided, diagonal_scatter, select_scatter, slice_scatter,
+                            split_with_sizes, sum_to_size)
+from .index_writes import index_put, index_reduce, masked_scatter, put
+from .matrix_exp import matrix_exp
+from .linalg_triangular import cholesky_inverse, cholesky_solve, triangular_solve
+from .linalg_lu import lu_unpack
+from .bitwise import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,
+                      bitwise_right_shift, bitwise_xor, frexp, gcd, lcm, ldexp, nextafter)
+from . import aliases  # torch's keyword forms of add/sub/div shadow nothing here: mg.* has them
+from .aliases import (absolute, addcdiv, addcmul, addr, argwhere, get_num_threads, greater,
+                      greater_equal, is_complex, is_nonzero, is_same_size, is_signed, isin,
+                      less, less_equal, multiply, nanmedian, negative, not_equal, positive,
+                      ravel, rsub, set_num_threads, sgn, unravel_index, vdot)
+from .windows import (bartlett_window, blackman_window, hamming_window, hann_window,
+                      kaiser_window)
+from .finite_difference import gradient
+from .histogram import histogram
 __all__ = [name for name in dir() if not name.startswith("_")]

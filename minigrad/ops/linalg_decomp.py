@@ -225,8 +225,8 @@ class QRResult(NamedTuple):
 
 
 class QR(Function):
-    """Reduced A = QR (m >= n for the gradient): with M = R G_R^T - G_Q^T Q,
-    gA = (G_Q + Q copyltu(M)) R^-T, copyltu mirroring M's lower triangle upward."""
+    """Reduced A = QR. For m >= n, with M = R G_R^T - G_Q^T Q, gA = (G_Q + Q copyltu(M)) R^-T,
+    copyltu mirroring M's lower triangle upward; a wide A = [X Y] uses it on X = Q R1."""
 
     @staticmethod
     def forward(ctx, A):
@@ -237,27 +237,57 @@ class QR(Function):
     @staticmethod
     def backward(ctx, gQ, gR):
         (A,) = ctx.saved_tensors
-        from .indexing import tril
         m, n = A.shape[-2], A.shape[-1]
-        if m < n:
-            raise NotImplementedError(f"linalg.qr: the gradient is implemented for m >= n, got "
-                                      f"a {m} by {n} input")
         Q, R = QR.apply(A)
         gQ = gQ if gQ is not None else Q * 0
         gR = gR if gR is not None else R * 0
-        M = matmul(R, _mT(gR)) - matmul(_mT(gQ), Q)
-        low = tril(M, -1)
-        copyltu = low + _mT(low) + _diag_embed(M.diagonal(0, -2, -1))
-        rhs = gQ + matmul(Q, copyltu)
-        return matmul(rhs, _mT(Inv.apply(R)))
+        if m >= n:
+            return _qr_backward(Q, R, gQ, gR)
+        # wide: A = [X Y] with X = Q R1 square and Y = Q R2, so R2 = Q^T Y feeds Q's gradient
+        from .shape import cat
+        Y, gR2 = A[..., m:], gR[..., m:]
+        gX = _qr_backward(Q, R[..., :m], gQ + matmul(Y, _mT(gR2)), gR[..., :m])
+        return cat([gX, matmul(Q, gR2)], -1)
+
+
+def _qr_backward(Q: Tensor, R: Tensor, gQ: Tensor, gR: Tensor) -> Tensor:
+    """The m >= n gradient: with M = R gR^T - gQ^T Q, gA = (gQ + Q copyltu(M)) R^-T."""
+    from .indexing import tril
+    M = matmul(R, _mT(gR)) - matmul(_mT(gQ), Q)
+    low = tril(M, -1)
+    copyltu = low + _mT(low) + _diag_embed(M.diagonal(0, -2, -1))
+    return matmul(gQ + matmul(Q, copyltu), _mT(Inv.apply(R)))
+
+
+class QRComplete(Function):
+    """mode='complete' with m > n: Q's last m - n columns are not unique, so (as in torch)
+    there is no gradient."""
+
+    @staticmethod
+    def forward(ctx, A):
+        return A.xp.linalg.qr(A.array, mode="complete")
+
+    @staticmethod
+    def backward(ctx, gQ, gR):
+        raise RuntimeError("linalg.qr: The QR decomposition is not differentiable when "
+                           "mode='complete' and nrows > ncols.")
 
 
 def qr(A: Tensor, mode: str = "reduced") -> QRResult:
-    """Reduced QR of each matrix (Q with orthonormal columns, R upper triangular)."""
+    """QR of each matrix (Q with orthonormal columns, R upper triangular): mode 'reduced'
+    (k = min(m, n) columns), 'complete' (Q is m x m) or 'r' (Q empty). Differentiable for
+    any m, n except 'complete' with m > n; with 'r' R still has its gradient (torch refuses
+    there, as it does not keep Q)."""
     _check("linalg.qr", A, square=False)
-    if mode != "reduced":
-        raise NotImplementedError(f"linalg.qr: only mode='reduced' is supported, got {mode!r}")
-    Q, R = QR.apply(A)
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"linalg.qr: qr received unrecognized mode '{mode}' but expected "
+                           "one of 'reduced' (default), 'r', or 'complete'")
+    if mode == "complete" and A.shape[-2] > A.shape[-1]:
+        Q, R = QRComplete.apply(A)
+    else:
+        Q, R = QR.apply(A)
+    if mode == "r":
+        Q = Tensor._make(A.xp.zeros((0,), dtype=A.dtype), A.device)
     return QRResult(Q, R)
 
 
@@ -310,12 +340,20 @@ class SVD(Function):
 
 
 def svd(A: Tensor, full_matrices: bool = True) -> SVDResult:
-    """Singular value decomposition; only ``full_matrices=False`` (the reduced one) is supported,
-    since the full one's extra columns are not unique."""
+    """Singular value decomposition. With ``full_matrices`` U is m x m and Vh n x n: the
+    columns past k = min(m, n) only complete an orthonormal basis (not unique), so, as in
+    torch, they pass no gradient; the first k carry the reduced SVD's."""
     _check("linalg.svd", A, square=False)
-    if full_matrices:
-        raise NotImplementedError("linalg.svd: only full_matrices=False is supported")
     U, S, Vh = SVD.apply(A)
+    m, n = A.shape[-2], A.shape[-1]
+    if full_matrices and m != n:
+        from .shape import cat
+        Uf, _, Vhf = _call("linalg.svd", A.xp.linalg.svd, A.array, True)
+        k = min(m, n)
+        if m > k:
+            U = cat([U, Tensor._make(Uf[..., :, k:], A.device)], -1)
+        else:
+            Vh = cat([Vh, Tensor._make(Vhf[..., k:, :], A.device)], -2)
     return SVDResult(U, S, Vh)
 
 

@@ -124,23 +124,28 @@ def _along_last(array: Any, xp: Any, axis: int) -> Any:
     return xp.moveaxis(array, axis, -1)
 
 
+def _scan(a: Any, combine: Any) -> Any:
+    """Inclusive scan of ``a`` along its last axis with the associative ``combine``, in
+    log2(n) vectorised steps (Hillis-Steele doubling) instead of a loop over the n elements."""
+    out, shift, n = a.copy(), 1, a.shape[-1]
+    while shift < n:
+        out[..., shift:] = combine(out[..., shift:], out[..., :-shift].copy())
+        shift *= 2
+    return out
+
+
 def _running_index(input: Tensor, axis: int, largest: bool) -> Tensor:
     """Index of the running max (min) along ``axis``: a tie or a NaN takes the later index, and
-    NaN, once seen, stays the winner (PyTorch's CPU rule)."""
+    NaN, once seen, stays the winner (PyTorch's CPU rule). The running value is a scan; its
+    index is the last position so far holding it (the last NaN once there is one)."""
     xp = input.xp
     a = _along_last(input.array, xp, axis)
-    out = xp.zeros(a.shape, dtype=dtypes.int64)
-    best = a[..., 0].copy()
-    idx = xp.zeros(a.shape[:-1], dtype=dtypes.int64)
-    floating = a.dtype.kind in "fc"
-    for j in range(a.shape[-1]):
-        v = a[..., j]
-        take = (v >= best) if largest else (v <= best)
-        if floating:
-            take = take | xp.isnan(v)
-        best = xp.where(take, v, best)
-        idx = xp.where(take, j, idx)
-        out[..., j] = idx
+    best = _scan(a, xp.maximum if largest else xp.minimum)  # NaN propagates through both
+    hit = a == best
+    if a.dtype.kind in "fc":
+        hit = hit | xp.isnan(a)
+    positions = xp.where(hit, xp.arange(a.shape[-1], dtype=dtypes.int64), 0)
+    out = _scan(positions, xp.maximum)
     return _int_tensor(xp.moveaxis(out, -1, axis), input)
 
 

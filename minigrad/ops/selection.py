@@ -233,10 +233,11 @@ def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False,
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
            return_counts: bool = False, dim: int | None = None) -> Any:
     """The distinct values (always sorted, which PyTorch's CPU kernel also returns for
-    ``sorted=False``), with the inverse map (input's shape) and counts on request."""
+    ``sorted=False``), with the inverse map (input's shape) and counts on request; with
+    ``dim``, the distinct slices along it."""
     _tensor_input(input, "unique")
     if dim is not None:
-        raise NotImplementedError("unique: dim is not supported (only dim=None)")
+        return _unique_dim(input, dim, False, return_inverse, return_counts, "unique")
     xp = input.xp
     values, inverse, counts = xp.unique(input.array.reshape(-1), return_inverse=True,
                                         return_counts=True)
@@ -253,7 +254,8 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False,
     """``input`` (flattened) with each run of equal neighbours collapsed to one value."""
     _tensor_input(input, "unique_consecutive")
     if dim is not None:
-        raise NotImplementedError("unique_consecutive: dim is not supported (only dim=None)")
+        return _unique_dim(input, dim, True, return_inverse, return_counts,
+                           "unique_consecutive")
     xp = input.xp
     flat = input.array.reshape(-1)
     start = xp.ones(flat.shape, dtype=bool)
@@ -263,6 +265,33 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False,
         out.append(_ints((xp.cumsum(start) - 1).reshape(input.shape), input))
     if return_counts:
         edges = xp.concatenate([xp.nonzero(start)[0], xp.asarray([flat.size])])
+        out.append(_ints(xp.diff(edges), input))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _unique_dim(input: Tensor, dim: int, consecutive: bool, return_inverse: bool,
+                return_counts: bool, op: str) -> Any:
+    """The distinct slices along ``dim``: sorted lexicographically (as torch), or with runs
+    of equal neighbours collapsed; inverse and counts index the slices."""
+    xp = input.xp
+    axis = normalize_dim(dim, input.shape, op, scalar=False)
+    moved = xp.moveaxis(input.array, axis, 0)
+    n = moved.shape[0]
+    rows = moved.reshape(n, -1)
+    if consecutive or rows.shape[1] == 0:
+        order = xp.arange(n)
+    else:  # lexsort's last key is the primary one: the slices' first element
+        order = xp.lexsort(rows.T[::-1])
+    ranked = rows[order]
+    start = xp.ones(n, dtype=bool)
+    start[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
+    out = [Tensor._make(xp.moveaxis(moved[order][start], 0, axis), input.device)]
+    if return_inverse:
+        inverse = xp.empty(n, dtype=dtypes.int64)
+        inverse[order] = xp.cumsum(start) - 1
+        out.append(_ints(inverse, input))
+    if return_counts:
+        edges = xp.concatenate([xp.nonzero(start)[0], xp.asarray([n])])
         out.append(_ints(xp.diff(edges), input))
     return out[0] if len(out) == 1 else tuple(out)
 
