@@ -69,6 +69,13 @@ from .ops import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,  # n
                   bitwise_right_shift, bitwise_xor, frexp, gcd, lcm, ldexp, nextafter)
 from .ops import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d,  # noqa: E402
                   max_pool1d, max_pool1d_with_indices, max_pool2d, max_pool3d)
+from .ops.aliases import (absolute, add, addcdiv, addcmul, addr, argwhere, div,  # noqa: E402
+                          divide, get_num_threads, greater, greater_equal, is_complex,
+                          is_nonzero, is_same_size, is_signed, isin, less, less_equal, mul,
+                          multiply, nanmedian, negative, not_equal, positive, ravel, rsub,
+                          set_num_threads, sgn, sub, subtract, unravel_index, vdot)
+from .ops import (bartlett_window, blackman_window, gradient, hamming_window,  # noqa: E402
+                  hann_window, histogram, kaiser_window)
 clip = clamp
 __version__ = "0.1.0"
 

@@ -667,3 +667,21 @@ Tensor.__ior__ = Tensor.bitwise_or_
 Tensor.__ixor__ = Tensor.bitwise_xor_
 Tensor.__ilshift__ = Tensor.bitwise_left_shift_
 Tensor.__irshift__ = Tensor.bitwise_right_shift_
+# torch's keyword forms, aliases and metadata methods (ops/aliases.py)
+Tensor.add, Tensor.sub, Tensor.div = ops.aliases.add, ops.aliases.sub, ops.aliases.div
+for _name in ("subtract", "multiply", "divide", "negative", "positive", "absolute", "greater",
+              "greater_equal", "less", "less_equal", "not_equal", "sgn", "addcmul", "addcdiv",
+              "addr", "vdot", "ravel", "nanmedian", "is_complex", "is_signed", "is_nonzero",
+              "is_same_size", "nelement", "ndimension", "get_device", "stride", "storage_offset",
+              "argwhere"):
+    setattr(Tensor, _name, getattr(ops.aliases, _name))
+for _name in ("subtract", "multiply", "divide", "negative", "absolute", "sgn", "addcmul",
+              "addcdiv", "addr", "neg", "abs", "sign"):
+    setattr(Tensor, _name + "_", ops.elementwise_more.inplace(getattr(Tensor, _name), _name + "_"))
+del _name
+Tensor.div_ = lambda self, other, *, rounding_mode=None: (
+    Tensor.true_divide_(self, other) if rounding_mode is None
+    else Tensor.divide_(self, other, rounding_mode=rounding_mode))
+Tensor.is_cpu = property(lambda self: self.device == "cpu")
+Tensor.is_cuda = property(lambda self: self.device.startswith("cuda"))
+Tensor.histogram = ops.histogram

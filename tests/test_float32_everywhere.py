@@ -289,6 +289,28 @@ OPS: dict[str, tuple[Callable[..., Any], list]] = {
     "erfinv": (lambda x: mg.erfinv(x), [_u(3, 4)]),
     "i0": (lambda x: mg.i0(x), [_n(3, 4)]),
     "ldexp": (lambda x: mg.ldexp(x, _idx([[1, -2, 0, 3]])), [_n(3, 4)]),
+    # torch's keyword forms and aliases, gradient (ops/aliases.py, ops/finite_difference.py)
+    "add": (lambda a, b: mg.add(a, b, alpha=0.5) + mg.add(a, 2.0, alpha=3), [_n(3, 4), _n(4)]),
+    "sub": (lambda a, b: mg.sub(a, b, alpha=0.5) + mg.sub(2.0, b), [_n(3, 4), _n(4)]),
+    "subtract": (lambda a, b: mg.subtract(a, b, alpha=2), [_n(3, 4), _n(4)]),
+    "rsub": (lambda a, b: mg.rsub(a, b, alpha=0.5) + mg.rsub(a, 2.0), [_n(3, 4), _n(4)]),
+    "mul": (lambda a, b: mg.mul(a, b) * mg.mul(a, 0.5), [_n(3, 4), _n(4)]),
+    "multiply": (lambda a, b: mg.multiply(a, b), [_n(3, 4), _n(4)]),
+    "div": (lambda a, b: (mg.div(a, b), mg.div(a, b, rounding_mode="floor"),
+                          mg.div(a, 0.7, rounding_mode="trunc")), [_n(3, 4), _p(4)]),
+    "divide": (lambda a, b: mg.divide(a, b), [_n(3, 4), _p(4)]),
+    "negative": (lambda x: mg.negative(x), [_n(3, 4)]),
+    "positive": (lambda x: mg.positive(x) * 1.0, [_n(3, 4)]),
+    "absolute": (lambda x: mg.absolute(x), [_n(3, 4)]),
+    "sgn": (lambda x: mg.sgn(x) + x, [_n(3, 4)]),
+    "addcmul": (lambda x, a, b: mg.addcmul(x, a, b, value=0.5), [_n(3, 4), _n(4), _n(3, 1)]),
+    "addcdiv": (lambda x, a, b: mg.addcdiv(x, a, b, value=0.5), [_n(3, 4), _n(4), _p(3, 1)]),
+    "addr": (lambda x, a, b: mg.addr(x, a, b, beta=0.5, alpha=2), [_n(3, 4), _n(3), _n(4)]),
+    "vdot": (lambda a, b: mg.vdot(a, b), [_n(4), _n(4)]),
+    "ravel": (lambda x: mg.ravel(x.t()), [_n(3, 4)]),
+    "nanmedian": (lambda x: (mg.nanmedian(x), mg.nanmedian(x, 1).values), [_n(3, 4)]),
+    "gradient": (lambda x: mg.gradient(x, spacing=[0.5, mg.tensor([0.0, 1.0, 3.0, 3.5])],
+                                       edge_order=2), [_n(3, 4)]),
     # softmax family
     "log_softmax": (lambda x: mg.log_softmax(x, 1), [_n(3, 4)]),
     "softmax": (lambda x: mg.softmax(x, 0), [_n(3, 4)]),
@@ -357,6 +379,12 @@ NOT_DIFFERENTIABLE = {
 NOT_DIFFERENTIABLE |= {  # ops/bitwise.py: integer and float-bit math
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
     "bitwise_right_shift", "gcd", "lcm", "frexp", "nextafter"}
+NOT_DIFFERENTIABLE |= {  # ops/aliases.py, ops/windows.py, ops/histogram.py: bools, ints, queries,
+    # and windows (creation functions: their dtype is tested in tests/core/test_windows_gradient.py)
+    "greater", "greater_equal", "less", "less_equal", "not_equal", "isin", "unravel_index",
+    "argwhere", "is_complex", "is_signed", "is_nonzero", "is_same_size", "set_num_threads",
+    "get_num_threads", "hann_window", "hamming_window", "blackman_window", "bartlett_window",
+    "kaiser_window", "histogram"}
 
 # --- nn.functional: name -> (call, input makers) ---------------------------------------------
 FUNCTIONAL: dict[str, tuple[Callable[..., Any], list]] = {

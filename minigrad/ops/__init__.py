@@ -92,4 +92,13 @@ from .windows import (bartlett_window, blackman_window, hamming_window, hann_win
                       kaiser_window)
 from .finite_difference import gradient
 from .histogram import histogram
+from . import aliases  # torch's keyword forms of add/sub/div shadow nothing here: mg.* has them
+from .aliases import (absolute, addcdiv, addcmul, addr, argwhere, get_num_threads, greater,
+                      greater_equal, is_complex, is_nonzero, is_same_size, is_signed, isin,
+                      less, less_equal, multiply, nanmedian, negative, not_equal, positive,
+                      ravel, rsub, set_num_threads, sgn, unravel_index, vdot)
+from .windows import (bartlett_window, blackman_window, hamming_window, hann_window,
+                      kaiser_window)
+from .finite_difference import gradient
+from .histogram import histogram
 __all__ = [name for name in dir() if not name.startswith("_")]
