@@ -280,8 +280,61 @@ class Tensor:
     def bool(self) -> "Tensor":
         return self.to(dtypes.bool)
 
+    def half(self) -> "Tensor":
+        return self.to(dtypes.float16)
+
+    def short(self) -> "Tensor":
+        return self.to("int16")
+
+    def char(self) -> "Tensor":
+        return self.to("int8")
+
+    def byte(self) -> "Tensor":
+        return self.to(dtypes.uint8)
+
+    def bfloat16(self) -> "Tensor":
+        raise TypeError("bfloat16: minigrad has no bfloat16 dtype (NumPy has none); use half() "
+                        "for float16 or float() for float32")
+
+    def type(self, dtype: Any = None) -> Any:
+        """No argument: the type's name as PyTorch spells it (``'minigrad.FloatTensor'``).
+        With a dtype, or such a name: this tensor converted to it."""
+        if dtype is None:
+            name = _TYPE_NAMES.get(self.dtype.name)
+            if name is None:
+                return f"minigrad.{self.dtype.name}"
+            return f"minigrad.{'cuda.' if self.device == 'cuda' else ''}{name}Tensor"
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            short = dtype.rsplit(".", 1)[-1][:-len("Tensor")]
+            names = {v: k for k, v in _TYPE_NAMES.items()}
+            if short not in names:
+                raise ValueError(f"type: unknown tensor type {dtype!r} (known: "
+                                 f"{', '.join(sorted(n + 'Tensor' for n in names))})")
+            return self.to(names[short], device="cuda" if ".cuda." in dtype else self.device)
+        return self.to(dtype)
+
     def type_as(self, other: "Tensor") -> "Tensor":
         return self.to(other.dtype)
+
+    def data_ptr(self) -> int:
+        """The address of this tensor's first element: equal for a tensor and a view of it
+        that starts at the same element (how to see that two tensors share memory)."""
+        array = self.array
+        if hasattr(array, "__array_interface__"):
+            return int(array.__array_interface__["data"][0])
+        return int(array.data.ptr)  # CuPy
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        """``numpy.asarray(t)``: the values as a NumPy array (as ``numpy()``, which refuses a
+        tensor that requires grad)."""
+        out = self.numpy()
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+    def __contains__(self, element: Any) -> bool:
+        """``3 in t``: whether any element equals it."""
+        if isinstance(element, Tensor):
+            element = element.array
+        return bool((self.array == element).any())
 
     def clone(self) -> "Tensor":
         from .ops import shape as _shape
@@ -335,6 +388,42 @@ class Tensor:
     def fill_(self, value: Any) -> "Tensor":
         self._check_inplace("fill_", value)
         self.array[...] = self._value_array(value)
+        return self
+
+    def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> "Tensor":
+        """Write ``fill_value`` on the main diagonal (all indices equal). A tall matrix's
+        diagonal restarts after N + 1 rows with ``wrap=True``, as in PyTorch and NumPy."""
+        if self.ndim < 2 or (self.ndim > 2 and len(set(self.shape)) != 1):
+            raise RuntimeError(f"fill_diagonal_: the tensor must be 2-D, or N-D with all "
+                               f"dimensions equal; got shape {tuple(self.shape)}")
+        self._check_inplace("fill_diagonal_", fill_value)
+        if self.ndim == 2:
+            self.xp.fill_diagonal(self.array, self._value_array(fill_value), wrap=wrap)
+        else:
+            index = tuple(self.xp.arange(self.shape[0]) for _ in range(self.ndim))
+            self.array[index] = self._value_array(fill_value)
+        return self
+
+    def apply_(self, fn: Callable[[Any], Any]) -> "Tensor":
+        """``fn`` on every element, in place, one Python call each: for small CPU tensors
+        and experiments only, as in PyTorch."""
+        return self._map_each("apply_", fn, ())
+
+    def map_(self, other: "Tensor", fn: Callable[[Any, Any], Any]) -> "Tensor":
+        """``fn(self_element, other_element)`` for each element (``other`` broadcast), in place."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"map_: other must be a Tensor, got {type(other).__name__}")
+        return self._map_each("map_", fn, (other,))
+
+    def _map_each(self, op: str, fn: Callable, others: tuple) -> "Tensor":
+        if self.device != "cpu" or any(o.device != "cpu" for o in others):
+            raise RuntimeError(f"{op}: only works on cpu tensors (one Python call per element)")
+        self._check_inplace(op)
+        import numpy as np  # host-side, element by element
+        columns = [self.array.reshape(-1).tolist()] + \
+            [np.broadcast_to(o.array, self.shape).reshape(-1).tolist() for o in others]
+        values = [fn(*items) for items in zip(*columns)]
+        self.array[...] = np.asarray(values, dtype=self.dtype).reshape(self.shape)
         return self
 
     def copy_(self, src: "Tensor") -> "Tensor":
@@ -462,6 +551,11 @@ def bump_version(array: Any) -> None:
         except TypeError:  # an owner without weak references (a bytes buffer): keep it
             pass
     _versions[key] = _versions.get(key, 0) + 1
+
+
+#: PyTorch's legacy type names (``x.type()``), by dtype.
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def _is_device_name(obj: Any) -> bool:

@@ -461,6 +461,39 @@ class Module:
     def double(self) -> "Module":
         return self.to(dtypes.float64)
 
+    def half(self) -> "Module":
+        return self.to(dtypes.float16)
+
+    def bfloat16(self) -> "Module":
+        raise TypeError(f"{type(self).__name__}.bfloat16: minigrad has no bfloat16 dtype (NumPy "
+                        "has none); use half() for float16")
+
+    def type(self, dst_type: Any) -> "Module":
+        """Cast every parameter and buffer to ``dst_type`` (a dtype), as PyTorch's."""
+        return self._apply(lambda t: t.to(dst_type))
+
+    def to_empty(self, *, device: Any, recurse: bool = True) -> "Module":
+        """Move the parameters and buffers to ``device`` without copying their values (PyTorch
+        uses it after building a model on the meta device): the new memory is uninitialised."""
+        device = normalize_device(device)
+        from ..creation import empty
+
+        def fresh(t: Tensor) -> Tensor:
+            return empty(*t.shape, dtype=t.dtype, device=device)
+        if recurse:
+            return self._apply(fresh)
+        for registry in (self._parameters, self._buffers):
+            for t in registry.values():
+                if t is not None:
+                    new = fresh(t)
+                    t.array, t.device = new.array, new.device
+        return self
+
+    def share_memory(self) -> "Module":
+        """PyTorch moves tensors to shared memory for multiprocessing; minigrad's DataLoader
+        workers are threads, which share memory already, so there is nothing to do."""
+        return self
+
     # --- state_dict ---------------------------------------------------------------------------
     def _state_items(self, prefix: str = "", extra: bool = False
                      ) -> Iterator[tuple[str, Any, "Module"]]:
