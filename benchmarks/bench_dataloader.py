@@ -11,6 +11,11 @@ extrapolated from ``--steps`` timed steps on pre-made batches so that no data
 loading is counted twice. Both run in this one process. The target is a ratio
 under 20%: loading must never be what a student waits for.
 
+With ``--workers``, it instead trains the reference CNN on the augmented loader itself for
+``--steps`` steps, once per worker count (``num_workers`` 0, 1, 2), alternating over
+``--rounds`` rounds in this one process, and prints the median time per step of each and its
+ratio to ``num_workers=0``: how much of the loading the worker threads hide behind training.
+
 Data: ``--root``, else ``$MINIGRAD_DATA``, else ``../shared/data``.
 
 Recorded (2-core shared CPU, NumPy 2.4 / OpenBLAS, load average ~6 from other
@@ -94,6 +99,50 @@ def cnn_step_time(train: MNIST, batch: int, device: str, steps: int) -> float:
     return statistics.median(times)
 
 
+def steps_with_workers(train: MNIST, batch: int, device: str, steps: int, workers: int,
+                       model, opt) -> float:
+    """Seconds per training step when the batches come from the augmented loader itself."""
+    aug = T.Compose([
+        T.RandomAffine(degrees=10, translate=(0.1, 0.1), scale=(0.9, 1.1), shear=5),
+        T.Normalize((0.1307,), (0.3081,)),
+    ])
+    loader = DataLoader(train, batch_size=batch, shuffle=True, seed=0, device=device,
+                        transform=aug, num_workers=workers)
+    loss_fn = mg.nn.CrossEntropyLoss()
+    sync = get_backend(device).synchronize
+    sync()
+    t0 = time.perf_counter()
+    for i, (x, y) in enumerate(loader):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        loss.item()
+        if i + 1 == steps:
+            break
+    sync()
+    return (time.perf_counter() - t0) / steps
+
+
+def compare_workers(train: MNIST, args: argparse.Namespace) -> None:
+    mg.manual_seed(0)
+    model = reference_cnn().to(args.device)
+    opt = mg.optim.Adam(model.parameters(), lr=1e-3)
+    counts = (0, 1, 2)
+    times: dict[int, list] = {w: [] for w in counts}
+    steps_with_workers(train, args.batch_size, args.device, 3, 0, model, opt)  # warm-up
+    for r in range(args.rounds):
+        for w in (counts if r % 2 == 0 else counts[::-1]):
+            times[w].append(steps_with_workers(train, args.batch_size, args.device, args.steps,
+                                               w, model, opt))
+    base = statistics.median(times[0])
+    for w in counts:
+        med = statistics.median(times[w])
+        ratios = [t / b for t, b in zip(times[w], times[0])]
+        print(f"num_workers={w}: {med * 1e3:.1f} ms/step, ratio to num_workers=0 "
+              f"{med / base:.2f} (per round {', '.join(f'{x:.2f}' for x in ratios)})")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--root", default=None)
@@ -101,11 +150,17 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--steps", type=int, default=300, help="timed CNN training steps")
     p.add_argument("--loader-epochs", type=int, default=3, help="augmented epochs timed (median taken)")
+    p.add_argument("--workers", action="store_true",
+                   help="train on the augmented loader with num_workers 0, 1 and 2 and compare")
+    p.add_argument("--rounds", type=int, default=5, help="rounds of the --workers comparison")
     args = p.parse_args()
-    if args.steps < 1 or args.loader_epochs < 1 or args.batch_size < 1:
-        p.error("--steps, --loader-epochs and --batch-size must be >= 1")
+    if args.steps < 1 or args.loader_epochs < 1 or args.batch_size < 1 or args.rounds < 1:
+        p.error("--steps, --loader-epochs, --rounds and --batch-size must be >= 1")
 
     train = MNIST(root=data_root(args.root), train=True, download=False)
+    if args.workers:
+        compare_workers(train, args)
+        return
     loader_times = []
     for e in range(args.loader_epochs):
         t, n = loader_epoch(train, args.batch_size, args.device, seed=e)
