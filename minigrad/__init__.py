@@ -76,6 +76,7 @@ from .ops.aliases import (absolute, add, addcdiv, addcmul, addr, argwhere, div, 
                           set_num_threads, sgn, sub, subtract, unravel_index, vdot)
 from .ops import (bartlett_window, blackman_window, gradient, hamming_window,  # noqa: E402
                   hann_window, histogram, kaiser_window)
+from .ops import igamma, igammac  # noqa: E402
 clip = clamp
 __version__ = "0.1.0"
 

@@ -3,7 +3,7 @@
 Most entries are the same function objects as the top-level ops (``gammaln`` is ``mg.lgamma``,
 ``expit`` is ``mg.sigmoid``, ``psi`` is ``mg.digamma``); the math lives in ops/gamma.py,
 ops/special.py and the elementwise files. softmax/log_softmax take torch.special's ``dtype``
-keyword. Not provided: zeta (real s), gammainc/gammaincc, the Bessel J/Y/K families and the
+keyword. Not provided: zeta (real s), the Bessel J/Y/K families and the
 orthogonal polynomials.
 """
 from __future__ import annotations
@@ -14,6 +14,7 @@ from .ops.activation import erf, erfc
 from .ops.activation_basic import sigmoid as expit
 from .ops.elementwise_more import logit, xlogy
 from .ops.gamma import digamma, lgamma as gammaln, mvlgamma as multigammaln, polygamma
+from .ops.incomplete_gamma import igamma as gammainc, igammac as gammaincc
 from .ops.reduction import logsumexp
 from .ops.rounding import round  # noqa: A004
 from .ops.softmax import log_softmax as _log_softmax, softmax as _softmax
@@ -39,6 +40,7 @@ def log_softmax(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noq
 
 
 __all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1",
-           "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit",
-           "logsumexp", "modified_bessel_i0", "modified_bessel_i1", "multigammaln", "ndtr",
-           "ndtri", "polygamma", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy"]
+           "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr",
+           "log_softmax", "logit", "logsumexp", "modified_bessel_i0", "modified_bessel_i1",
+           "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax",
+           "xlog1py", "xlogy"]

@@ -779,3 +779,8 @@ Tensor.div_ = lambda self, other, *, rounding_mode=None: (
 Tensor.is_cpu = property(lambda self: self.device == "cpu")
 Tensor.is_cuda = property(lambda self: self.device.startswith("cuda"))
 Tensor.histogram = ops.histogram
+# regularized incomplete gamma (ops/incomplete_gamma.py)
+for _name in ("igamma", "igammac"):
+    setattr(Tensor, _name, getattr(ops, _name))
+    setattr(Tensor, _name + "_", ops.elementwise_more.inplace(getattr(ops, _name), _name + "_"))
+del _name

@@ -288,6 +288,8 @@ OPS: dict[str, tuple[Callable[..., Any], list]] = {
     "mvlgamma": (lambda x: mg.mvlgamma(x + 1.0, 3), [_p(3, 4)]),
     "erfinv": (lambda x: mg.erfinv(x), [_u(3, 4)]),
     "i0": (lambda x: mg.i0(x), [_n(3, 4)]),
+    "igamma": (lambda a, x: mg.igamma(a.detach(), x), [_p(3, 4), _p(4)]),
+    "igammac": (lambda a, x: mg.igammac(a.detach(), x), [_p(3, 4), _p(4)]),
     "ldexp": (lambda x: mg.ldexp(x, _idx([[1, -2, 0, 3]])), [_n(3, 4)]),
     # torch's keyword forms and aliases, gradient (ops/aliases.py, ops/finite_difference.py)
     "add": (lambda a, b: mg.add(a, b, alpha=0.5) + mg.add(a, 2.0, alpha=3), [_n(3, 4), _n(4)]),

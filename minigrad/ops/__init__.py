@@ -101,4 +101,5 @@ from .windows import (bartlett_window, blackman_window, hamming_window, hann_win
                       kaiser_window)
 from .finite_difference import gradient
 from .histogram import histogram
+from .incomplete_gamma import igamma, igammac
 __all__ = [name for name in dir() if not name.startswith("_")]
