@@ -15,6 +15,8 @@ from .dtypes import (bool, double, float, float16, float32, float64, get_default
                      int64, long, set_default_dtype, uint8)
 from .gradcheck import GradcheckError, gradcheck, gradcheck_module, gradgradcheck
 from .printing import set_printoptions
+from . import testing  # noqa: E402  (mg.testing.assert_close, as torch.testing)
+from .compiler import compile  # noqa: E402,A004
 from .ops import (abs, amax, amin, argmax, argmin, cat, clamp, exp, flatten, log, log_softmax,
                   logsumexp, matmul, max, maximum, mean, min, minimum, permute, relu, reshape,
                   sigmoid, softmax, sqrt, squeeze, stack, std, sum, tanh, transpose, unsqueeze,

@@ -419,7 +419,7 @@ class Tensor:
         if self.device != "cpu" or any(o.device != "cpu" for o in others):
             raise RuntimeError(f"{op}: only works on cpu tensors (one Python call per element)")
         self._check_inplace(op)
-        import numpy as np  # host-side, element by element
+        np = self.xp  # NumPy: cpu only (checked above)
         columns = [self.array.reshape(-1).tolist()] + \
             [np.broadcast_to(o.array, self.shape).reshape(-1).tolist() for o in others]
         values = [fn(*items) for items in zip(*columns)]
