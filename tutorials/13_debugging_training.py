@@ -35,12 +35,19 @@ train_loader, test_loader = loaders(args)
 plt = pyplot()
 
 
-def deep_mlp(activation: type, depth: int = 8, width: int = 64) -> nn.Sequential:
-    """784 -> ``depth`` hidden layers of ``width`` units -> 10."""
+def deep_mlp(activation: type, he_init: bool = False, depth: int = 8,
+             width: int = 64) -> nn.Sequential:
+    """784 -> ``depth`` hidden layers of ``width`` units -> 10; ``he_init``: weights drawn
+    with He (Kaiming) initialisation for ReLU, biases zero."""
     layers: list = [nn.Flatten(), nn.Linear(784, width), activation()]
     for _ in range(depth - 1):
         layers += [nn.Linear(width, width), activation()]
-    return nn.Sequential(*layers, nn.Linear(width, 10)).to(args.device)
+    model = nn.Sequential(*layers, nn.Linear(width, 10)).to(args.device)
+    for module in model if he_init else ():
+        if isinstance(module, nn.Linear):
+            nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
+            nn.init.zeros_(module.bias)
+    return model
 
 
 # %% [markdown]
@@ -75,11 +82,7 @@ images, labels = next(iter(train_loader))
 mg.manual_seed(args.seed)
 sigmoid_net = deep_mlp(nn.Sigmoid)
 mg.manual_seed(args.seed)
-relu_net = deep_mlp(nn.ReLU)
-for module in relu_net:
-    if isinstance(module, nn.Linear):
-        nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
-        nn.init.zeros_(module.bias)
+relu_net = deep_mlp(nn.ReLU, he_init=True)
 
 curves = {"sigmoid, default init": gradient_norms(sigmoid_net, images, labels),
           "ReLU, He init": gradient_norms(relu_net, images, labels)}
@@ -112,7 +115,7 @@ def update_ratios(lr: float, steps: int) -> np.ndarray:
     """Train the ReLU net for ``steps`` Adam steps; the update/weight ratio of every Linear
     weight at every step, as a (steps, layers) array."""
     mg.manual_seed(args.seed)
-    model = deep_mlp(nn.ReLU)
+    model = deep_mlp(nn.ReLU, he_init=True)
     weights = [m.weight for m in model if isinstance(m, nn.Linear)]
     optimizer = optim.Adam(model.parameters(), lr=lr)
     before, ratios = [], []
@@ -215,11 +218,7 @@ print(f"stable loss: {loss.item():.1f}; gradient finite: "
 
 # %%
 mg.manual_seed(args.seed)
-model = deep_mlp(nn.ReLU)
-for module in model:
-    if isinstance(module, nn.Linear):
-        nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
-        nn.init.zeros_(module.bias)
+model = deep_mlp(nn.ReLU, he_init=True)
 fit(model, optim.Adam(model.parameters(), lr=1e-3), train_loader, epochs=args.epochs,
     device=args.device, progress=not args.no_progress)
 report("test accuracy", evaluate(model, test_loader, device=args.device)["accuracy"])

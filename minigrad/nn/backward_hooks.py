@@ -51,13 +51,17 @@ def _checked(result: Any, grads: tuple, what: str, hook: Callable) -> tuple:
     return result
 
 
-class _OutputsIdentity(Function):
-    """The module's outputs, unchanged; backward: the pre-hooks, then keep grad_output."""
+class _Identity(Function):
+    """The tensors passed in, unchanged (the same memory); the subclasses' backwards differ."""
 
     @staticmethod
     def forward(ctx, call, *tensors):
         ctx.call = call
         return tuple(t.array for t in tensors)
+
+
+class _OutputsIdentity(_Identity):
+    """The module's outputs; backward: the pre-hooks, then keep grad_output."""
 
     @staticmethod
     def backward(ctx, *grads):
@@ -72,13 +76,8 @@ class _OutputsIdentity(Function):
         return (None,) + tuple(grads)
 
 
-class _InputsIdentity(Function):
-    """The module's tensor inputs, unchanged; backward: the hooks see grad_input."""
-
-    @staticmethod
-    def forward(ctx, call, *tensors):
-        ctx.call = call
-        return tuple(t.array for t in tensors)
+class _InputsIdentity(_Identity):
+    """The module's tensor inputs; backward: the hooks see grad_input."""
 
     @staticmethod
     def backward(ctx, *grads):
