@@ -1,0 +1,36 @@
+"""``minigrad.distributions``: torch.distributions' names, shapes and semantics.
+
+Distributions are built on minigrad's tensor ops, so ``log_prob``, ``entropy``,
+``kl_divergence`` and ``rsample`` are differentiable in the parameters; draws come from the
+device generator, so ``mg.manual_seed`` makes them repeatable. Port a torch tutorial by
+changing ``torch.distributions`` to ``minigrad.distributions``.
+
+Not provided: TransformedDistribution and the transforms module (LogNormal is written out
+directly), rsample for Gamma/Beta/Dirichlet (no incomplete gamma function yet), Gamma's cdf,
+Relaxed*, LowRankMultivariateNormal, and the cross-family KL pairs.
+"""
+from . import constraints
+from .bernoulli import Bernoulli
+from .beta import Beta
+from .binomial import Binomial
+from .categorical import Categorical, OneHotCategorical
+from .cauchy import Cauchy
+from .dirichlet import Dirichlet
+from .distribution import Distribution
+from .exponential import Exponential
+from .gamma import Gamma
+from .geometric import Geometric
+from .independent import Independent
+from .kl import kl_divergence, register_kl
+from .laplace import Laplace
+from .log_normal import LogNormal
+from .multivariate_normal import MultivariateNormal
+from .normal import Normal
+from .poisson import Poisson
+from .student_t import StudentT
+from .uniform import Uniform
+
+__all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Dirichlet", "Distribution",
+           "Exponential", "Gamma", "Geometric", "Independent", "Laplace", "LogNormal",
+           "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "StudentT", "Uniform",
+           "constraints", "kl_divergence", "register_kl"]
