@@ -67,6 +67,9 @@ from .ops import (as_strided, cholesky_inverse, cholesky_solve, diagonal_scatter
                   index_put, index_reduce, lu_unpack, masked_scatter, matrix_exp, put,
                   select_scatter, slice_scatter, split_with_sizes, triangular_solve)
 from . import special  # noqa: E402
+from . import random  # noqa: E402  (mg.random.fork_rng, manual_seed, ... as torch.random)
+from .random import (Generator, default_generator, get_rng_state, seed,  # noqa: E402
+                     set_rng_state)
 from .ops import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,  # noqa: E402
                   bitwise_right_shift, bitwise_xor, frexp, gcd, lcm, ldexp, nextafter)
 from .ops import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d,  # noqa: E402

@@ -6,7 +6,8 @@ import operator
 from typing import Any, Sequence
 
 from . import dtypes
-from .backend import get_backend, initial_seed, normalize_device, seed_all
+from .backend import get_backend, normalize_device
+from .random import draws as _draws, initial_seed, manual_seed, permutation as _permutation  # noqa: F401
 from .tensor import Tensor
 
 _default_device = "cpu"
@@ -22,11 +23,6 @@ def set_default_device(device: Any) -> None:
 
 def get_default_device() -> str:
     return _default_device
-
-
-def manual_seed(seed: int) -> None:
-    """Make every random draw (init, dropout, shuffling, augmentation) repeatable."""
-    seed_all(seed)
 
 
 def _device(device: Any) -> str:
@@ -227,44 +223,50 @@ def _float_dtype(dtype: Any) -> Any:
     return dtype
 
 
-def _uniform_array(shape: tuple, dtype: Any, device: str, low: float = 0.0, high: float = 1.0) -> Any:
+def _uniform_array(shape: tuple, dtype: Any, device: str, low: float = 0.0, high: float = 1.0,
+                   generator: Any = None, op: str = "rand") -> Any:
     dtype = _float_dtype(dtype)
     draw_dtype = dtype if dtype in (dtypes.float32, dtypes.float64) else dtypes.float32
-    array = _backend(device).rng.random(shape, dtype=draw_dtype)
+    array = _draws(generator, device, op).random(shape, dtype=draw_dtype)
     if low != 0.0 or high != 1.0:
         array = array * (high - low) + low
     return array.astype(dtype, copy=False)
 
 
-def _normal_array(shape: tuple, dtype: Any, device: str, mean: float = 0.0, std: float = 1.0) -> Any:
+def _normal_array(shape: tuple, dtype: Any, device: str, mean: float = 0.0, std: float = 1.0,
+                  generator: Any = None, op: str = "randn") -> Any:
     dtype = _float_dtype(dtype)
     draw_dtype = dtype if dtype in (dtypes.float32, dtypes.float64) else dtypes.float32
-    array = _backend(device).rng.standard_normal(shape, dtype=draw_dtype)
+    array = _draws(generator, device, op).standard_normal(shape, dtype=draw_dtype)
     if mean != 0.0 or std != 1.0:
         array = array * std + mean
     return array.astype(dtype, copy=False)
 
 
-def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def rand(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
     device = _device(device)
-    out = Tensor._make(_uniform_array(_shape(size, "rand"), dtype, device), device)
+    out = Tensor._make(_uniform_array(_shape(size, "rand"), dtype, device, generator=generator),
+                       device)
     if requires_grad:
         out.requires_grad = True
     return out
 
 
-def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def randn(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
     """Standard normal."""
     device = _device(device)
-    out = Tensor._make(_normal_array(_shape(size, "randn"), dtype, device), device)
+    out = Tensor._make(_normal_array(_shape(size, "randn"), dtype, device, generator=generator),
+                       device)
     if requires_grad:
         out.requires_grad = True
     return out
 
 
 def randint(low: int, high: int | None = None, size: Sequence = (), dtype: Any = None,
-            device: Any = None) -> Tensor:
+            device: Any = None, *, generator: Any = None) -> Tensor:
     """Integers in [low, high)."""
     if high is None:
         low, high = 0, low
@@ -273,29 +275,31 @@ def randint(low: int, high: int | None = None, size: Sequence = (), dtype: Any =
     size = _shape((size,), "randint")
     device = _device(device)
     dtype = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
-    array = _backend(device).rng.integers(low, high, size=tuple(size), dtype=dtypes.int64)
+    array = _draws(generator, device, "randint").integers(low, high, size=tuple(size),
+                                                          dtype=dtypes.int64)
     return Tensor._make(array.astype(dtype, copy=False), device)
 
 
-def randperm(n: int, dtype: Any = None, device: Any = None) -> Tensor:
+def randperm(n: int, dtype: Any = None, device: Any = None, *, generator: Any = None) -> Tensor:
     """A random permutation of 0..n-1."""
     (n,) = _shape((n,), "randperm")
     device = _device(device)
-    array = _backend(device).permutation(n)
+    array = _backend(device).permutation(n) if generator is None else \
+        _permutation(_draws(generator, device, "randperm"), _backend(device), n)
     return Tensor._make(array.astype(dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)), device)
 
 
-def rand_like(t: Tensor, dtype: Any = None, device: Any = None) -> Tensor:
+def rand_like(t: Tensor, dtype: Any = None, device: Any = None, *, generator: Any = None) -> Tensor:
     dtype, device = _like(t, dtype, device)
-    return rand(t.shape, dtype=dtype, device=device)
+    return rand(t.shape, dtype=dtype, device=device, generator=generator)
 
 
-def randn_like(t: Tensor, dtype: Any = None, device: Any = None) -> Tensor:
+def randn_like(t: Tensor, dtype: Any = None, device: Any = None, *, generator: Any = None) -> Tensor:
     dtype, device = _like(t, dtype, device)
-    return randn(t.shape, dtype=dtype, device=device)
+    return randn(t.shape, dtype=dtype, device=device, generator=generator)
 
 
 def randint_like(t: Tensor, low: int, high: int | None = None, dtype: Any = None,
-                 device: Any = None) -> Tensor:
+                 device: Any = None, *, generator: Any = None) -> Tensor:
     dtype, device = _like(t, dtype, device)
-    return randint(low, high, t.shape, dtype=dtype, device=device)
+    return randint(low, high, t.shape, dtype=dtype, device=device, generator=generator)

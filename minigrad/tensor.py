@@ -784,3 +784,8 @@ for _name in ("igamma", "igammac"):
     setattr(Tensor, _name, getattr(ops, _name))
     setattr(Tensor, _name + "_", ops.elementwise_more.inplace(getattr(ops, _name), _name + "_"))
 del _name
+# random fills with generator= (ops/random_fills.py; bernoulli_/exponential_ in ops/sampling.py)
+from .ops import random_fills as _random_fills  # noqa: E402
+for _name in ("uniform_", "normal_", "random_", "geometric_", "log_normal_", "cauchy_"):
+    setattr(Tensor, _name, getattr(_random_fills, _name))
+del _name

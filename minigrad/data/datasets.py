@@ -114,9 +114,14 @@ def _host_rng(generator: Any = None, seed: Optional[int] = None) -> np.random.Ge
     if generator is not None:
         if isinstance(generator, (int, np.integer)):
             return np.random.default_rng(int(generator))
+        from ..random import Generator
+
+        if isinstance(generator, Generator):  # its own stream, advanced by the draws (as torch)
+            return generator._host_draws()
         if not hasattr(generator, "permutation"):
             raise TypeError(
-                f"generator must be a numpy.random.Generator or an int seed, got {type(generator).__name__}"
+                "generator must be a numpy.random.Generator or an int seed (or a cpu "
+                f"minigrad.Generator), got {type(generator).__name__}"
             )
         return generator
     if seed is not None:
@@ -349,7 +354,7 @@ def random_split(
 
     ``lengths`` are counts summing to ``len(dataset)``, or fractions summing to 1
     (the remainder after flooring goes one at a time to the first subsets).
-    ``generator`` is a ``numpy.random.Generator`` or an int seed.
+    ``generator`` is an ``mg.Generator`` (cpu), a ``numpy.random.Generator`` or an int seed.
     """
     n = len(dataset)
     lengths = list(lengths)
@@ -367,7 +372,11 @@ def random_split(
         raise ValueError(f"random_split: lengths {lengths} are neither counts nor fractions summing to 1")
     if sum(counts) != n:
         raise ValueError(f"random_split: lengths sum to {sum(counts)}, dataset has {n} samples")
-    perm = _host_rng(generator).permutation(n)
+    try:
+        rng = _host_rng(generator)
+    except TypeError as e:
+        raise TypeError(f"random_split: {e}") from None
+    perm = rng.permutation(n)
     out, start = [], 0
     for c in counts:
         out.append(Subset(dataset, perm[start : start + c]))

@@ -1,9 +1,9 @@
 """Samplers: which dataset indices a DataLoader visits, and in what order (torch.utils.data's).
 
 A sampler yields ints (``BatchSampler`` yields lists of them). Randomness comes
-from ``generator`` (a ``numpy.random.Generator`` or an int seed; one generator
-for the sampler's lifetime, so epochs differ yet a new sampler with the same
-seed replays them), otherwise from a fresh child of minigrad's cpu generator at
+from ``generator`` (an ``mg.Generator`` on the cpu, a ``numpy.random.Generator`` or
+an int seed; one generator for the sampler's lifetime, so epochs differ yet a new
+sampler with the same seed replays them), otherwise from a fresh child of minigrad's cpu generator at
 each ``iter()``, so ``mg.manual_seed`` makes every epoch repeatable.
 
 The orders are drawn on the host with NumPy: they are index bookkeeping, not

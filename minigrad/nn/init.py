@@ -2,7 +2,7 @@
 
 Every function fills a tensor in place (under ``no_grad``, so it works on
 parameters) from minigrad's random generator, which ``mg.manual_seed`` resets,
-and returns the tensor.
+or from ``generator=`` (an ``mg.Generator``), and returns the tensor.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import dtypes
 from ..autograd.grad_mode import no_grad
+from ..random import draws
 from ..tensor import Tensor
 
 _LINEAR_GAIN = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -71,19 +72,19 @@ def _check_floating(tensor: Tensor, fn: str) -> None:
                         f"(shape {tuple(tensor.shape)})")
 
 
-def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
     """Fill with U(a, b)."""
-    if _check(tensor, "uniform_"):
+    if _check(tensor, "uniform_") and draws(generator, tensor.device, "init.uniform_"):
         with no_grad():
-            tensor.uniform_(float(a), float(b))
+            tensor.uniform_(float(a), float(b), generator=generator)
     return tensor
 
 
-def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
     """Fill with N(mean, std^2)."""
-    if _check(tensor, "normal_"):
+    if _check(tensor, "normal_") and draws(generator, tensor.device, "init.normal_"):
         with no_grad():
-            tensor.normal_(float(mean), float(std))
+            tensor.normal_(float(mean), float(std), generator=generator)
     return tensor
 
 
@@ -105,43 +106,43 @@ def ones_(tensor: Tensor) -> Tensor:
     return constant_(tensor, 1.0)
 
 
-def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     """Glorot: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)), for tanh/sigmoid nets."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     bound = math.sqrt(3.0) * std
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     """Glorot: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return normal_(tensor, 0.0, std)
+    return normal_(tensor, 0.0, std, generator)
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
-                     nonlinearity: str = "leaky_relu") -> Tensor:
+                     nonlinearity: str = "leaky_relu", generator: Any = None) -> Tensor:
     """He: U(-b, b) with b = gain * sqrt(3 / fan), for ReLU-family nets."""
     if tensor.numel() == 0:
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
     bound = math.sqrt(3.0) * std
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
-                    nonlinearity: str = "leaky_relu") -> Tensor:
+                    nonlinearity: str = "leaky_relu", generator: Any = None) -> Tensor:
     """He: N(0, std^2) with std = gain / sqrt(fan)."""
     if tensor.numel() == 0:
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
-    return normal_(tensor, 0.0, std)
+    return normal_(tensor, 0.0, std, generator)
 
 
-def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     """A (semi-)orthogonal matrix, uniformly distributed (Haar), scaled by ``gain``: deep linear
     and recurrent nets then neither shrink nor blow up signals (Saxe et al. 2013).
 
@@ -161,7 +162,8 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
     xp = tensor.xp
-    flat = tensor.backend.rng.standard_normal((rows, cols))  # float64: QR stays accurate
+    rng = draws(generator, tensor.device, "init.orthogonal_")
+    flat = rng.standard_normal((rows, cols))  # float64: QR stays accurate
     if rows < cols:
         flat = flat.T
     q, r = xp.linalg.qr(flat)
@@ -186,7 +188,8 @@ def _normal_mass(alpha: float, beta: float) -> float:
     return 0.5 * (math.erf(beta / _SQRT2) - math.erf(alpha / _SQRT2))
 
 
-def _truncated_standard_normal(n: int, alpha: float, beta: float, backend: Any) -> Any:
+def _truncated_standard_normal(n: int, alpha: float, beta: float, backend: Any,
+                               rng: Any = None) -> Any:
     """n exact draws of a standard normal conditioned on [alpha, beta], in float64.
 
     Rejection sampling from whichever proposal accepts most often for this interval
@@ -194,7 +197,7 @@ def _truncated_standard_normal(n: int, alpha: float, beta: float, backend: Any) 
     (narrow ones), or a shifted exponential (one-sided tails). Each keeps a draw z
     with probability target(z) / (M * proposal(z)), so what is kept is exact.
     """
-    xp, rng = backend.xp, backend.rng
+    xp, rng = backend.xp, backend.rng if rng is None else rng
     flip = beta <= 0
     if flip:  # a left tail: sample its mirror image
         alpha, beta = -beta, -alpha
@@ -237,7 +240,7 @@ def _truncated_standard_normal(n: int, alpha: float, beta: float, backend: Any) 
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
-                  b: float = 2.0) -> Tensor:
+                  b: float = 2.0, generator: Any = None) -> Tensor:
     """Fill with N(mean, std^2) conditioned on [a, b] (bounds in value units, as in PyTorch):
     a normal start without the rare huge weights (ViT, BERT initialisations).
 
@@ -252,7 +255,8 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     if not a < b:
         raise ValueError(f"init.trunc_normal_: expected a < b, got a={a}, b={b}")
     z = _truncated_standard_normal(tensor.numel(), (a - mean) / std, (b - mean) / std,
-                                   tensor.backend)
+                                   tensor.backend, draws(generator, tensor.device,
+                                                         "init.trunc_normal_"))
     values = (mean + std * z).astype(tensor.dtype)
     tensor.xp.clip(values, a, b, out=values)  # rounding to the dtype must not leave [a, b]
     with no_grad():
@@ -301,7 +305,10 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
            "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-           "orthogonal_", "trunc_normal_", "eye_", "dirac_"]
+           "orthogonal_", "trunc_normal_", "eye_", "dirac_", "sparse_"]
+
+
+from .init_sparse import sparse_  # noqa: E402
 
 
 def default_layer_init_(weight: Tensor, bias: Tensor | None) -> None:
