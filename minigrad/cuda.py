@@ -1,4 +1,5 @@
-"""``minigrad.cuda.is_available()``: whether the 'cuda' device can be used here."""
+"""``minigrad.cuda``: whether the 'cuda' device can be used here (``is_available``), and its
+random stream (``manual_seed``, ``get_rng_state``, ... as ``torch.cuda``)."""
 from __future__ import annotations
 
 from typing import Any
