@@ -17,6 +17,13 @@ __all__ = ["Constraint", "boolean", "dependent", "dependent_property", "greater_
            "positive_integer", "real", "real_vector", "simplex", "unit_interval"]
 
 
+def _fmt(bound: Any) -> str:
+    """A bound as torch formats it: a 0-d tensor by its value."""
+    if isinstance(bound, Tensor) and bound.ndim == 0:
+        return str(bound.item())
+    return str(bound)
+
+
 class Constraint:
     """A region of values; ``is_discrete`` and ``event_dim`` say how samples are shaped."""
     is_discrete = False
@@ -129,8 +136,8 @@ class _IntegerInterval(Constraint):
         return ((value % 1) == 0) & (value >= self.lower_bound) & (value <= self.upper_bound)
 
     def __repr__(self) -> str:
-        return (f"IntegerInterval(lower_bound={self.lower_bound}, "
-                f"upper_bound={self.upper_bound})")
+        return (f"IntegerInterval(lower_bound={_fmt(self.lower_bound)}, "
+                f"upper_bound={_fmt(self.upper_bound)})")
 
 
 class _IntegerGreaterThan(Constraint):
@@ -143,7 +150,7 @@ class _IntegerGreaterThan(Constraint):
         return ((value % 1) == 0) & (value >= self.lower_bound)
 
     def __repr__(self) -> str:
-        return f"IntegerGreaterThan(lower_bound={self.lower_bound})"
+        return f"IntegerGreaterThan(lower_bound={_fmt(self.lower_bound)})"
 
 
 class _Real(Constraint):
@@ -159,7 +166,7 @@ class _GreaterThan(Constraint):
         return value > self.lower_bound
 
     def __repr__(self) -> str:
-        return f"GreaterThan(lower_bound={self.lower_bound})"
+        return f"GreaterThan(lower_bound={_fmt(self.lower_bound)})"
 
 
 class _GreaterThanEq(Constraint):
@@ -170,7 +177,7 @@ class _GreaterThanEq(Constraint):
         return value >= self.lower_bound
 
     def __repr__(self) -> str:
-        return f"GreaterThanEq(lower_bound={self.lower_bound})"
+        return f"GreaterThanEq(lower_bound={_fmt(self.lower_bound)})"
 
 
 class _LessThan(Constraint):
@@ -181,7 +188,7 @@ class _LessThan(Constraint):
         return value < self.upper_bound
 
     def __repr__(self) -> str:
-        return f"LessThan(upper_bound={self.upper_bound})"
+        return f"LessThan(upper_bound={_fmt(self.upper_bound)})"
 
 
 class _Interval(Constraint):
@@ -192,7 +199,8 @@ class _Interval(Constraint):
         return (value >= self.lower_bound) & (value <= self.upper_bound)
 
     def __repr__(self) -> str:
-        return f"Interval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
+        return (f"Interval(lower_bound={_fmt(self.lower_bound)}, "
+                f"upper_bound={_fmt(self.upper_bound)})")
 
 
 class _HalfOpenInterval(_Interval):
@@ -200,7 +208,8 @@ class _HalfOpenInterval(_Interval):
         return (value >= self.lower_bound) & (value < self.upper_bound)
 
     def __repr__(self) -> str:
-        return f"HalfOpenInterval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
+        return (f"HalfOpenInterval(lower_bound={_fmt(self.lower_bound)}, "
+                f"upper_bound={_fmt(self.upper_bound)})")
 
 
 class _Simplex(Constraint):

@@ -178,4 +178,6 @@ class Distribution:
 
 def _short(value: Tensor) -> str:
     """torch's repr of a parameter: its value when it has one element, else its shape."""
+    if value.ndim == 0:
+        return str(value.item())
     return str(value) if value.numel() == 1 else str(tuple(value.shape))

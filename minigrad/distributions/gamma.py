@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ops import clamp, digamma, lgamma, log, xlogy
+from ..ops import clamp, digamma, igamma, lgamma, log, xlogy
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
@@ -16,9 +16,10 @@ class Gamma(Distribution):
     """Density rate^c x^(c-1) e^(-rate x) / Gamma(c) on x >= 0.
 
     torch's Gamma.rsample differentiates the draw through the implicit gradient of the
-    incomplete gamma function; minigrad has no incomplete gamma yet, so ``has_rsample`` is
-    False and rsample raises NotImplementedError (sample works); cdf is left out for the same
-    reason."""
+    incomplete gamma function in its shape parameter; minigrad's igamma has no gradient in
+    the shape (torch's has none either), so ``has_rsample`` is False and rsample raises
+    NotImplementedError (sample works). cdf is igamma(concentration, rate * value),
+    differentiable in rate and value as torch's."""
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = False
@@ -53,6 +54,11 @@ class Gamma(Distribution):
             self._validate_sample(value)
         c, r = self.concentration, self.rate
         return xlogy(c, r) + xlogy(c - 1, value) - r * value - lgamma(c)
+
+    def cdf(self, value: Tensor) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        return igamma(self.concentration, self.rate * value)
 
     def entropy(self) -> Tensor:
         c = self.concentration
