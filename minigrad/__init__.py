@@ -59,9 +59,9 @@ from .ops import (atleast_1d, atleast_2d, atleast_3d, block_diag, cartesian_prod
                   tensor_split, tril_indices, triu_indices, vsplit, vstack, vander)
 from .ops import (cdist, corrcoef, cov, cumulative_trapezoid, dist, renorm,  # noqa: E402
                   trapezoid, trapz)
+from .ops import pdist  # noqa: E402
 from .ops import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: E402
                   conv_transpose3d)
-from .ops import pdist  # noqa: E402
 from .ops import digamma, erfinv, i0, lgamma, mvlgamma, polygamma  # noqa: E402
 from .ops import (as_strided, cholesky_inverse, cholesky_solve, diagonal_scatter,  # noqa: E402
                   index_put, index_reduce, lu_unpack, masked_scatter, matrix_exp, put,
@@ -70,10 +70,10 @@ from . import special  # noqa: E402
 from . import random  # noqa: E402  (mg.random.fork_rng, manual_seed, ... as torch.random)
 from .random import (Generator, default_generator, get_rng_state, seed,  # noqa: E402
                      set_rng_state)
-from .ops import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,  # noqa: E402
-                  bitwise_right_shift, bitwise_xor, frexp, gcd, lcm, ldexp, nextafter)
 from .ops import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d,  # noqa: E402
                   max_pool1d, max_pool1d_with_indices, max_pool2d, max_pool3d)
+from .ops import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,  # noqa: E402
+                  bitwise_right_shift, bitwise_xor, frexp, gcd, lcm, ldexp, nextafter)
 from .ops.aliases import (absolute, add, addcdiv, addcmul, addr, argwhere, div,  # noqa: E402
                           divide, get_num_threads, greater, greater_equal, is_complex,
                           is_nonzero, is_same_size, is_signed, isin, less, less_equal, mul,
@@ -93,7 +93,7 @@ def is_tensor(obj: object) -> "builtins.bool":  # noqa: F821
 def __getattr__(name: str):
     """Load the layers above the core (nn, optim, data, viz) on first use."""
     import importlib
-    if name in ("nn", "optim", "data", "viz", "training"):
+    if name in ("nn", "optim", "data", "viz", "training", "distributions"):
         return importlib.import_module(f".{name}", __name__)
     if name in ("save", "load"):
         return getattr(importlib.import_module(".serialization", __name__), name)
