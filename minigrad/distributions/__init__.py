@@ -7,7 +7,7 @@ changing ``torch.distributions`` to ``minigrad.distributions``.
 
 Not provided: TransformedDistribution and the transforms module (LogNormal is written out
 directly), rsample for Gamma/Beta/Dirichlet (no incomplete gamma function yet), Gamma's cdf,
-Relaxed*, LowRankMultivariateNormal, and the cross-family KL pairs.
+LogitRelaxedBernoulli/ExpRelaxedCategorical, LowRankMultivariateNormal, and the cross-family KL pairs.
 """
 from . import constraints
 from .bernoulli import Bernoulli
@@ -27,10 +27,12 @@ from .log_normal import LogNormal
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .poisson import Poisson
+from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
 from .student_t import StudentT
 from .uniform import Uniform
 
 __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Dirichlet", "Distribution",
            "Exponential", "Gamma", "Geometric", "Independent", "Laplace", "LogNormal",
-           "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "StudentT", "Uniform",
+           "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "RelaxedBernoulli",
+           "RelaxedOneHotCategorical", "StudentT", "Uniform",
            "constraints", "kl_divergence", "register_kl"]
