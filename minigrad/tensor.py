@@ -773,9 +773,10 @@ for _name in ("subtract", "multiply", "divide", "negative", "absolute", "sgn", "
               "addcdiv", "addr", "neg", "abs", "sign"):
     setattr(Tensor, _name + "_", ops.elementwise_more.inplace(getattr(Tensor, _name), _name + "_"))
 del _name
+_true_div_, _rounded_div_ = Tensor.div_, ops.elementwise_more.inplace(ops.aliases.div, "div_")
 Tensor.div_ = lambda self, other, *, rounding_mode=None: (
-    Tensor.true_divide_(self, other) if rounding_mode is None
-    else Tensor.divide_(self, other, rounding_mode=rounding_mode))
+    _true_div_(self, other) if rounding_mode is None
+    else _rounded_div_(self, other, rounding_mode=rounding_mode))
 Tensor.is_cpu = property(lambda self: self.device == "cpu")
 Tensor.is_cuda = property(lambda self: self.device.startswith("cuda"))
 Tensor.histogram = ops.histogram
