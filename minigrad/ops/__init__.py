@@ -81,17 +81,6 @@ from .index_writes import index_put, index_reduce, masked_scatter, put
 from .matrix_exp import matrix_exp
 from .linalg_triangular import cholesky_inverse, cholesky_solve, triangular_solve
 from .linalg_lu import lu_unpack
-from .bitwise import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,
-                      bitwise_right_shift, bitwise_xor, frexp, gcd, lcm, ldexp, nextafter)
-from . import aliases  # torch's keyword forms of add/sub/div shadow nothing here: mg.* has them
-from .aliases import (absolute, addcdiv, addcmul, addr, argwhere, get_num_threads, greater,
-                      greater_equal, is_complex, is_nonzero, is_same_size, is_signed, isin,
-                      less, less_equal, multiply, nanmedian, negative, not_equal, positive,
-                      ravel, rsub, set_num_threads, sgn, unravel_index, vdot)
-from .windows import (bartlett_window, blackman_window, hamming_window, hann_window,
-                      kaiser_window)
-from .finite_difference import gradient
-from .histogram import histogram
 from . import aliases  # torch's keyword forms of add/sub/div shadow nothing here: mg.* has them
 from .aliases import (absolute, addcdiv, addcmul, addr, argwhere, get_num_threads, greater,
                       greater_equal, is_complex, is_nonzero, is_same_size, is_signed, isin,
