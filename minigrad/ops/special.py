@@ -84,16 +84,19 @@ def _erfinv_core(y: Any, q: Any, xp: Any) -> Any:
     x = xp.sqrt(xp.sqrt(b * b - with_log / _WINITZKI_A) - b)
     x = xp.where(xp.isfinite(x), x, 0.0)
     tail = y > 0.5
-    log_q = xp.log(xp.where(tail, q, 1.0))
-    for _ in range(5):
-        # |y| <= 1/2: Halley on erf(x) - y (f'' = -2x f')
-        step = (erf_array(x, xp) - y) / (TWO_OVER_SQRT_PI * xp.exp(-x * x))
-        halley = step / (1.0 + x * step)
-        # the tails: Newton on log erfc(x) - log q, with d/dx log erfc(x) = -2/sqrt(pi) / erfcx(x)
-        xt = xp.maximum(x, 0.25)
-        cx = erfcx_array(xt, xp)
-        newton = (xp.log(cx) - xt * xt - log_q) * cx / -TWO_OVER_SQRT_PI
-        x = xp.where(tail, xt - newton, x - halley)
+    center = ~tail
+    if center.any():  # |y| <= 1/2: Halley on erf(x) - y (f'' = -2x f'), cubic from 2e-3
+        xc, yc = x[center], y[center]
+        for _ in range(3):
+            step = (erf_array(xc, xp) - yc) / (TWO_OVER_SQRT_PI * xp.exp(-xc * xc))
+            xc = xc - step / (1.0 + xc * step)
+        x[center] = xc
+    if tail.any():  # the tails: Newton on log erfc(x) - log q, d/dx = -2/sqrt(pi) / erfcx(x)
+        xt, log_q = xp.maximum(x[tail], 0.25), xp.log(q[tail])
+        for _ in range(5):
+            cx = erfcx_array(xt, xp)
+            xt = xt - (xp.log(cx) - xt * xt - log_q) * cx / -TWO_OVER_SQRT_PI
+        x[tail] = xt
     x = xp.where(q == 0, math.inf, x)
     return xp.where((y > 1) | (q < 0) | xp.isnan(y), math.nan, x)
 
