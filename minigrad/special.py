@@ -3,7 +3,7 @@
 Most entries are the same function objects as the top-level ops (``gammaln`` is ``mg.lgamma``,
 ``expit`` is ``mg.sigmoid``, ``psi`` is ``mg.digamma``); the math lives in ops/gamma.py,
 ops/special.py and the elementwise files. softmax/log_softmax take torch.special's ``dtype``
-keyword. Not provided: zeta (real s), the Bessel J/Y/K families and the
+keyword. Not provided: the Bessel J/Y/K families and the
 orthogonal polynomials.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from .ops.activation import erf, erfc
 from .ops.activation_basic import sigmoid as expit
 from .ops.elementwise_more import logit, xlogy
-from .ops.gamma import digamma, lgamma as gammaln, mvlgamma as multigammaln, polygamma
+from .ops.gamma import digamma, lgamma as gammaln, mvlgamma as multigammaln, polygamma, zeta
 from .ops.incomplete_gamma import igamma as gammainc, igammac as gammaincc
 from .ops.reduction import logsumexp
 from .ops.rounding import round  # noqa: A004
@@ -43,4 +43,4 @@ __all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit",
            "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr",
            "log_softmax", "logit", "logsumexp", "modified_bessel_i0", "modified_bessel_i1",
            "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax",
-           "xlog1py", "xlogy"]
+           "xlog1py", "xlogy", "zeta"]

@@ -258,3 +258,56 @@ def mvlgamma(input: Tensor, p: int) -> Tensor:  # noqa: A002
     offsets = Tensor._make(x.xp.arange(p, dtype=x.dtype) * x.dtype.type(-0.5), x.device)
     terms = lgamma(x.unsqueeze(-1) + offsets)
     return terms.sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
+
+
+# --- the Hurwitz zeta function with real s (torch.special.zeta) ---------------------------------
+def zeta_array(s_in: Any, q_in: Any, xp: Any) -> Any:
+    """zeta(s, q) = sum_k (q + k)^-s for real s > 1 (elementwise), by direct summation up to
+    q + N >= min(s + 21, 250) and Euler-Maclaurin beyond; Cephes' values elsewhere: inf at
+    s = 1 and at non-positive integer q, nan for s < 1, for q < 0 with non-integer s and (as
+    PyTorch) for infinite q."""
+    s = _compute(s_in)
+    q = _compute(q_in)
+    s, q = xp.broadcast_arrays(s, q)
+    regular = (s > 1) & xp.isfinite(s) & xp.isfinite(q) & ((q > 0) | (s == xp.floor(s))) & \
+        ~((q <= 0) & (q == xp.floor(q)))
+    out = xp.full(s.shape, math.nan)
+    if regular.any():
+        sr, qr = s[regular], q[regular]
+        w_min = xp.minimum(sr + 21.0, 250.0)
+        steps = xp.where(qr < w_min, xp.ceil(w_min - qr), 0.0)
+        total = xp.zeros_like(qr)
+        for k in range(int(steps.max())):
+            total = total + xp.where(k < steps, (qr + k) ** -sr, 0.0)
+        w = qr + steps
+        tail = w ** (1.0 - sr) / (sr - 1.0) + 0.5 * w ** -sr
+        rising, power = sr.copy(), w ** (-sr - 1.0)
+        for j in range(_EM_TERMS):
+            tail = tail + float(_BERNOULLI[j] / math.factorial(2 * j + 2)) * rising * power
+            rising = rising * (sr + 2 * j + 1) * (sr + 2 * j + 2)
+            power = power / (w * w)
+        out[regular] = total + tail
+    out = xp.where((s == 1) & ~xp.isnan(q), math.inf, out)
+    out = xp.where((q <= 0) & (q == xp.floor(q)) & (s > 1), math.inf, out)
+    return out.astype(s_in.dtype if dtypes.is_floating(s_in.dtype) else q_in.dtype, copy=False)
+
+
+class Zeta(Function):
+    """zeta(s, q); PyTorch defines no derivative, so backward says so."""
+
+    @staticmethod
+    def forward(ctx, s, q):
+        return zeta_array(s.array, q.array, s.xp).astype(s.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError("zeta: the derivative for 'zeta' is not implemented (as in "
+                                  "PyTorch); detach its inputs")
+
+
+def zeta(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """The Hurwitz zeta function zeta(input, other) = sum_k (other + k)^-input (torch.special.
+    zeta); the Riemann zeta at other = 1."""
+    from .trig import _float_pair
+    s, q = _float_pair(input, other, "zeta")
+    return Zeta.apply(s, q)

@@ -420,3 +420,21 @@ def test_incomplete_gamma_methods_dtypes_and_errors() -> None:
     out = mg.igamma(_f64([1.0]).requires_grad_(), _f64([1.0]))
     with pytest.raises(NotImplementedError, match="igamma: the derivative with respect to"):
         out.sum().backward()
+
+
+def test_zeta_matches_torch_and_mpmath() -> None:
+    s = np.array([2.0, 1.0, 0.5, 3.5, 2.0, 3.0, 2.5, 1.5, 60.0, 300.0, 1.0001, 7.0, 4.0, NAN])
+    q = np.array([1.0, 2.0, 1.0, 0.3, 0.0, -1.5, -1.5, 1e-3, 2.0, 1.0, 5.0, -2.0, INF, 1.0])
+    out = mg.special.zeta(_f64(s), _f64(q)).numpy()
+    torch = pytest.importorskip("torch")
+    expected = torch.special.zeta(torch.tensor(s), torch.tensor(q)).numpy()
+    np.testing.assert_allclose(out, expected, rtol=1e-13, equal_nan=True)
+    mpmath = _mp()
+    rng = np.random.default_rng(6)
+    s, q = rng.uniform(1.05, 30, 60), rng.uniform(0.01, 20, 60)
+    out = mg.special.zeta(_f64(s), _f64(q)).numpy()
+    np.testing.assert_allclose(out, [float(mpmath.zeta(a, b)) for a, b in zip(s, q)], rtol=1e-13)
+    assert mg.special.zeta(mg.tensor([2, 3]), 1).dtype == mg.float32
+    x = _f64([2.0]).requires_grad_()
+    with pytest.raises(NotImplementedError, match="zeta"):
+        mg.special.zeta(x, _f64([1.0])).sum().backward()
