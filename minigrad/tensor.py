@@ -790,3 +790,9 @@ from .ops import random_fills as _random_fills  # noqa: E402
 for _name in ("uniform_", "normal_", "random_", "geometric_", "log_normal_", "cauchy_"):
     setattr(Tensor, _name, getattr(_random_fills, _name))
 del _name
+# comparisons in place (ops/aliases.py): 1/0 in the tensor's own dtype
+for _name, _op in (("eq", "eq"), ("ne", "ne"), ("gt", "gt"), ("ge", "ge"), ("lt", "lt"),
+                   ("le", "le"), ("greater", "gt"), ("greater_equal", "ge"), ("less", "lt"),
+                   ("less_equal", "le"), ("not_equal", "ne")):
+    setattr(Tensor, _name + "_", ops.aliases.comparison_inplace(getattr(ops, _op), _name + "_"))
+del _name, _op

@@ -329,3 +329,15 @@ def storage_offset(self: Tensor) -> int:
         return 0
     return (_data_pointer(self.array) - _data_pointer(root)) // self.array.dtype.itemsize
 
+
+
+# --- comparisons written in place (Tensor.gt_, ...): 1/0 in the tensor's own dtype ------------
+def comparison_inplace(compare: Any, name: str) -> Any:
+    """Tensor.<name>: self = (self <compare> other), stored as 1/0 (True/False) in self's dtype,
+    as torch.Tensor.gt_ and friends do."""
+    from .elementwise_more import inplace
+
+    def as_own_dtype(self: Tensor, other: Any) -> Tensor:
+        return compare(self, other).to(self.dtype)
+    as_own_dtype.__name__ = compare.__name__
+    return inplace(as_own_dtype, name)

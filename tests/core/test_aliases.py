@@ -259,3 +259,25 @@ def test_num_threads_drive_the_cpu_backend() -> None:
         mg.set_num_threads(before)
     with pytest.raises(RuntimeError, match="must be positive"):
         mg.set_num_threads(0)
+
+
+@pytest.mark.parametrize("name", ["eq_", "ne_", "gt_", "ge_", "lt_", "le_", "greater_",
+                                  "greater_equal_", "less_", "less_equal_", "not_equal_"])
+def test_comparisons_in_place_match_torch(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    for values, other, dtype in (([1.0, 2.0, 3.0], 2, "float32"), ([1, 2, 3], 2.5, "int64"),
+                                 ([True, False], [1, 1], "bool"),
+                                 ([[1.0, 5.0], [3.0, 0.0]], [2.0, 2.0], "float64")):
+        m = mg.tensor(values, dtype=getattr(mg, dtype))
+        t = torch.tensor(values, dtype=getattr(torch, dtype))
+        m_other = mg.tensor(other) if isinstance(other, list) else other
+        t_other = torch.tensor(other) if isinstance(other, list) else other
+        assert getattr(m, name)(m_other) is m
+        getattr(t, name)(t_other)
+        assert m.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(m.numpy(), t.numpy())
+    leaf = mg.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=name):
+        getattr(leaf, name)(0.0)
+    with pytest.raises(RuntimeError, match=name):
+        getattr(mg.tensor([1.0]), name)(mg.tensor([1.0, 2.0]))
