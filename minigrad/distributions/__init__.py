@@ -5,9 +5,11 @@ Distributions are built on minigrad's tensor ops, so ``log_prob``, ``entropy``,
 device generator, so ``mg.manual_seed`` makes them repeatable. Port a torch tutorial by
 changing ``torch.distributions`` to ``minigrad.distributions``.
 
-Not provided: TransformedDistribution and the transforms module (LogNormal is written out
-directly), rsample for Gamma/Beta/Dirichlet (no incomplete gamma function yet), Gamma's cdf,
-LogitRelaxedBernoulli/ExpRelaxedCategorical, LowRankMultivariateNormal, and the cross-family KL pairs.
+Gamma, Beta, Dirichlet and StudentT reparameterise through the implicit gradient of a Gamma
+draw (gamma_rsample.py). Not provided: TransformedDistribution and the transforms module
+(LogNormal and the Relaxed ones are written out directly), LogitRelaxedBernoulli,
+ExpRelaxedCategorical, LowRankMultivariateNormal and the other torch distributions (Weibull,
+Gumbel, Chi2, VonMises, ...), and the cross-family KL pairs.
 """
 from . import constraints
 from .bernoulli import Bernoulli

@@ -7,7 +7,8 @@ from ..ops import clamp, digamma, lgamma, where, xlogy
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, draw
+from .gamma_rsample import standard_gamma_rsample
+from .utils import broadcast_all, finfo
 
 __all__ = ["Beta"]
 
@@ -15,12 +16,13 @@ __all__ = ["Beta"]
 class Beta(Distribution):
     """Density x^(a-1) (1-x)^(b-1) / B(a, b) with a = concentration1, b = concentration0.
 
-    No rsample (torch's goes through Dirichlet's implicit gradient, which needs the
-    incomplete beta function minigrad does not have)."""
+    Draws are g1 / (g1 + g0) of Gamma(a) and Gamma(b) draws, so rsample differentiates
+    through the Gamma's implicit gradient (torch differentiates the Beta CDF instead: another
+    unbiased pathwise gradient, not the same per draw)."""
     arg_constraints = {"concentration1": constraints.positive,
                        "concentration0": constraints.positive}
     support = constraints.unit_interval
-    has_rsample = False
+    has_rsample = True
 
     def __init__(self, concentration1: Any, concentration0: Any,
                  validate_args: bool | None = None) -> None:
@@ -51,10 +53,12 @@ class Beta(Distribution):
         total = a + b
         return a * b / (total ** 2 * (total + 1))
 
-    def sample(self, sample_shape: Any = ()) -> Tensor:
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
-        return draw(self.concentration1, shape, "beta", self.concentration1,
-                    self.concentration0)
+        g1 = standard_gamma_rsample(self.concentration1, shape)
+        g0 = standard_gamma_rsample(self.concentration0, shape)
+        eps = float(finfo(g1).eps)
+        return clamp(g1 / (g1 + g0), float(finfo(g1).tiny), 1.0 - eps)
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:

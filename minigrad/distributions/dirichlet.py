@@ -7,17 +7,18 @@ from ..ops import clamp, digamma, lgamma, where, xlogy
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
-from .utils import draw, finfo
+from .gamma_rsample import standard_gamma_rsample
+from .utils import finfo
 
 __all__ = ["Dirichlet"]
 
 
 class Dirichlet(Distribution):
-    """Density prod x_k^(a_k - 1) / B(a) on the simplex. Draws are normalised Gamma draws; no
-    rsample (see Gamma: the implicit gradient needs the incomplete gamma function)."""
+    """Density prod x_k^(a_k - 1) / B(a) on the simplex. Draws are normalised Gamma draws, so
+    rsample differentiates through the Gamma's implicit gradient (gamma_rsample.py)."""
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
-    has_rsample = False
+    has_rsample = True
 
     def __init__(self, concentration: Tensor, validate_args: bool | None = None) -> None:
         if not isinstance(concentration, Tensor) or concentration.ndim < 1:
@@ -52,9 +53,9 @@ class Dirichlet(Distribution):
         c0 = c.sum(-1, keepdim=True)
         return c * (c0 - c) / (c0 ** 2 * (c0 + 1))
 
-    def sample(self, sample_shape: Any = ()) -> Tensor:
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
-        g = draw(self.concentration, shape, "standard_gamma", self.concentration)
+        g = standard_gamma_rsample(self.concentration, shape)
         x = g / g.sum(-1, keepdim=True)
         tiny = float(finfo(x).tiny)
         return clamp(x, tiny, 1 - float(finfo(x).eps))

@@ -7,7 +7,8 @@ from ..ops import clamp, digamma, igamma, lgamma, log, xlogy
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, draw, finfo
+from .gamma_rsample import standard_gamma_rsample
+from .utils import broadcast_all, finfo
 
 __all__ = ["Gamma"]
 
@@ -15,14 +16,12 @@ __all__ = ["Gamma"]
 class Gamma(Distribution):
     """Density rate^c x^(c-1) e^(-rate x) / Gamma(c) on x >= 0.
 
-    torch's Gamma.rsample differentiates the draw through the implicit gradient of the
-    incomplete gamma function in its shape parameter; minigrad's igamma has no gradient in
-    the shape (torch's has none either), so ``has_rsample`` is False and rsample raises
-    NotImplementedError (sample works). cdf is igamma(concentration, rate * value),
-    differentiable in rate and value as torch's."""
+    rsample is differentiable in both parameters: in the concentration by the implicit
+    gradient of the draw (gamma_rsample.py). cdf is igamma(concentration, rate * value),
+    differentiable in rate and value (torch's has no gradient in the concentration either)."""
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
-    has_rsample = False
+    has_rsample = True
 
     def __init__(self, concentration: Any, rate: Any, validate_args: bool | None = None) -> None:
         self.concentration, self.rate = broadcast_all(concentration, rate)
@@ -44,10 +43,10 @@ class Gamma(Distribution):
     def variance(self) -> Tensor:
         return self.concentration / self.rate ** 2
 
-    def sample(self, sample_shape: Any = ()) -> Tensor:
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
-        x = draw(self.rate, shape, "standard_gamma", self.concentration) / self.rate.detach()
-        return clamp(x, min=float(finfo(x).tiny))  # torch keeps draws away from 0 too
+        x = standard_gamma_rsample(self.concentration, shape) / self.rate.expand(shape)
+        return clamp(x, min=float(finfo(x).tiny))
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:

@@ -8,17 +8,16 @@ from ..ops import digamma, lgamma, log, log1p, where
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
+from .gamma_rsample import standard_gamma_rsample
 from .utils import broadcast_all, draw
 
 __all__ = ["StudentT"]
 
 
 class StudentT(Distribution):
-    """Student's t with ``df`` degrees of freedom, shifted by ``loc`` and scaled by ``scale``.
-
-    rsample is differentiable in loc and scale; the chi-square draw it divides by has no
-    reparameterised gradient in minigrad (see Gamma), so rsample refuses a ``df`` that
-    requires grad rather than return a silently wrong gradient."""
+    """Student's t with ``df`` degrees of freedom, shifted by ``loc`` and scaled by ``scale``:
+    loc + scale * X / sqrt(Z / df) with X ~ N(0, 1) and Z ~ chi2(df) = 2 Gamma(df / 2), so
+    rsample is differentiable in all three (df through the Gamma's implicit gradient)."""
     arg_constraints = {"df": constraints.positive, "loc": constraints.real,
                        "scale": constraints.positive}
     support = constraints.real
@@ -48,14 +47,10 @@ class StudentT(Distribution):
         return where(df > 2, finite, where(df > 1, float("inf"), float("nan")))
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
-        from ..autograd import is_grad_enabled
-        if is_grad_enabled() and self.df.requires_grad:
-            raise NotImplementedError("StudentT.rsample: no reparameterised gradient for df "
-                                      "(it needs Gamma.rsample); detach df or use sample()")
         shape = self._extended_shape(sample_shape)
         x = draw(self.df, shape, "standard_normal")
-        z = draw(self.df, shape, "chisquare", self.df)
-        y = x * (z / self.df.detach()).rsqrt()
+        z = 2.0 * standard_gamma_rsample(0.5 * self.df, shape)
+        y = x * (z / self.df).rsqrt()
         return self.loc + self.scale * y
 
     def log_prob(self, value: Tensor) -> Tensor:
