@@ -85,10 +85,11 @@ class _InputsIdentity(_Identity):
         return (None,) + ctx.call.run_hooks(grad_input)
 
 
-def hooked_call(module: Any, forward: Callable[[tuple], Any], args: tuple) -> Any:
-    """``forward(args)`` with the module's inputs and outputs passed through the identities."""
+def hook_inputs(module: Any, args: tuple) -> tuple:
+    """Before forward: ``(call, args)``, the tensor inputs that need a gradient passed through
+    the inputs' identity (``call`` is None with grad mode off: no hooks will run)."""
     if not is_grad_enabled():
-        return forward(args)
+        return None, args
     positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     needs = [args[i].requires_grad for i in positions]
     call = _Call(module, len(positions), any(needs))
@@ -99,9 +100,15 @@ def hooked_call(module: Any, forward: Callable[[tuple], Any], args: tuple) -> An
             if need:  # the others stay the caller's own tensors
                 args[i] = t
         args = tuple(args)
-    output = forward(args)
-    flat = _flatten(output)
-    grads = [t for t in flat if t.requires_grad]
+    return call, args
+
+
+def hook_outputs(call: Any, output: Any) -> Any:
+    """After forward: the output with its tensors that carry gradients passed through the
+    outputs' identity, in the same structure."""
+    if call is None:
+        return output
+    grads = [t for t in _flatten(output) if t.requires_grad]
     if not grads:
         return output
     passed = iter(_OutputsIdentity.apply(call, *grads))

@@ -17,7 +17,7 @@ from ..autograd.grad_mode import no_grad
 from ..backend import normalize_device
 from ..hooks import RemovableHandle, hook_ids
 from ..tensor import Tensor, bump_version
-from .backward_hooks import hooked_call
+from .backward_hooks import hook_inputs, hook_outputs
 from .parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -75,28 +75,35 @@ class Module:
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
 
-        def run(args: tuple) -> Any:
-            try:
-                output = self.forward(*args, **kwargs)
-            except BaseException:
-                for hook_id, hook in list(self._forward_hooks.items()):
-                    if options.get(hook_id, {}).get("always_call"):
-                        try:
-                            hook(self, args, kwargs, None) if options[hook_id].get("with_kwargs") \
-                                else hook(self, args, None)
-                        except Exception:
-                            pass  # the forward's own error is the one to report
-                raise
-            for hook_id, hook in list(self._forward_hooks.items()):
-                result = hook(self, args, kwargs, output) \
-                    if options.get(hook_id, {}).get("with_kwargs") else hook(self, args, output)
-                if result is not None:
-                    output = result
-            return output
-
+        # Inline, not in a helper: layers warn with a stacklevel that assumes this frame calls
+        # forward directly.
+        call = None
         if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
-            return hooked_call(self, run, args)
-        return run(args)
+            call, args = hook_inputs(self, args)
+        try:
+            output = self.forward(*args, **kwargs)
+        except BaseException:
+            self._run_always_called_hooks(args, kwargs)
+            raise
+        for hook_id, hook in list(self._forward_hooks.items()):
+            result = hook(self, args, kwargs, output) \
+                if options.get(hook_id, {}).get("with_kwargs") else hook(self, args, output)
+            if result is not None:
+                output = result
+        return output if call is None else hook_outputs(call, output)
+
+    def _run_always_called_hooks(self, args: tuple, kwargs: dict) -> None:
+        """Forward raised: the forward hooks registered with ``always_call`` still run."""
+        options = self.__dict__.get("_hook_options", {})
+        for hook_id, hook in list(self._forward_hooks.items()):
+            if options.get(hook_id, {}).get("always_call"):
+                try:
+                    if options[hook_id].get("with_kwargs"):
+                        hook(self, args, kwargs, None)
+                    else:
+                        hook(self, args, None)
+                except Exception:
+                    pass  # the forward's own error is the one to report
 
     def _add_hook(self, registry: dict, hook: Callable[..., Any], prepend: bool = False,
                   **options: bool) -> RemovableHandle:
