@@ -245,7 +245,7 @@ class _PositiveDefinite(Constraint):
                            axis=(-2, -1))
         sym = (a + xp.swapaxes(a, -1, -2)) / 2
         eig_ok = xp.all(xp.linalg.eigvalsh(sym) > 0, axis=-1) if a.shape[-1] > 0 else symmetric
-        return Tensor._make(symmetric & eig_ok, value.device)
+        return Tensor._make(xp.asarray(symmetric & eig_ok), value.device)
 
 
 dependent = _Dependent()

@@ -74,7 +74,7 @@ PAIRS = {
     "MultivariateNormal": (lambda r: [r.normal(size=(2, 3)), _spd(r, (2,), 3)],
                            lambda r: [r.normal(size=(3,)), _tril(r, (), 3)],
                            lambda lib, a: lib.MultivariateNormal(a[0], a[1])
-                           if a[1][..., 0, 1].abs().sum() > 0 else
+                           if np.abs(a[1].detach().numpy()[..., 0, 1]).sum() > 0 else
                            lib.MultivariateNormal(a[0], scale_tril=a[1])),
     "MultivariateNormal-precision": (lambda r: [r.normal(size=(3,)), _spd(r, (2,), 3)],
                                      lambda r: [r.normal(size=(2, 3)), _spd(r, (), 3)],
