@@ -1,7 +1,7 @@
 """Reparameterised Gamma draws: the implicit gradient of a standard Gamma(alpha) draw x.
 
 x = F^-1(u; alpha) with F = P(alpha, .) the regularized incomplete gamma, so at fixed u
-    dx/dalpha = -(dP/dalpha)(alpha, x) / p(x; alpha),   p(x; alpha) = x^(alpha-1) e^-x / Gamma(alpha)
+    dx/dalpha = -(dP/dalpha)(alpha, x) / p(x; alpha),  p(x; alpha) = x^(alpha-1) e^-x / Gamma(alpha)
 (Figurnov et al. 2018, "Implicit reparameterization gradients"). dP/dalpha has no closed form;
 it is taken here by a fourth-order central difference of minigrad's igamma (relative accuracy
 ~1e-14) in alpha, on Q = 1 - P where x >= alpha + 1 so that the tails keep their relative
