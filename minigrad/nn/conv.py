@@ -1,5 +1,7 @@
 """Convolution layers: ``Conv2d``, ``Conv1d`` and ``ConvTranspose2d`` (``Conv3d``,
-``ConvTranspose1d`` and ``ConvTranspose3d`` are in ``conv_nd.py``).
+``ConvTranspose1d`` and ``ConvTranspose3d`` are in ``conv_nd.py``), on the bases they all share,
+``_ConvNd`` and ``_ConvTransposeNd`` (as PyTorch): a concrete layer names its dimension count,
+converter and padding check or functional form.
 
 The arithmetic is in ``minigrad/ops/convolution.py`` (and ``conv_transpose.py``, which reuses
 its kernels). A 1-D convolution is a 2-D one over a plane of height 1: ``conv1d``
@@ -8,7 +10,7 @@ runs ``conv2d`` on ``(N, C, 1, L)``.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..creation import empty
 from ..ops.conv_transpose import conv_transpose, output_padding_for
@@ -68,23 +70,6 @@ def _add_weight_and_bias(layer: Module, weight_shape: tuple, out_channels: int, 
     layer.reset_parameters()
 
 
-def _conv_repr(layer: Module, padding_default: tuple, dilation_default: tuple) -> str:
-    """PyTorch's ``_ConvNd.extra_repr``: only the arguments that differ from their defaults."""
-    text = (f"{layer.in_channels}, {layer.out_channels}, kernel_size={layer.kernel_size}, "
-            f"stride={layer.stride}")
-    if layer.padding != padding_default:
-        text += f", padding={layer.padding}"
-    if layer.dilation != dilation_default:
-        text += f", dilation={layer.dilation}"
-    if getattr(layer, "output_padding", padding_default) != padding_default:
-        text += f", output_padding={layer.output_padding}"
-    if layer.groups != 1:
-        text += f", groups={layer.groups}"
-    if layer.bias is None:
-        text += ", bias=False"
-    return text
-
-
 def _check_input(input: Any, op: str, dims: int, channels: int, names: str) -> None:
     """A layer's input: a Tensor of ``dims`` (unbatched) or ``dims + 1`` dims with
     ``channels`` channels; ``names`` spells the batched layout for the message."""
@@ -98,92 +83,95 @@ def _check_input(input: Any, op: str, dims: int, channels: int, names: str) -> N
                          f"(input shape {tuple(input.shape)})")
 
 
-# --- 2-D convolution ---------------------------------------------------------------------------
-class Conv2d(Module):
-    """Learnable filters slid over an (N, C, H, W) batch, with PyTorch's arguments, shapes and
-    default initialisation (Kaiming uniform with a = sqrt(5), bias U(+-1/sqrt(fan_in)))."""
+def _as_tuple(value: Any) -> tuple:
+    """A 1-D layer's int (from ``as_single``) as the 1-tuple PyTorch stores; tuples unchanged."""
+    return value if isinstance(value, tuple) else (value,)
+
+
+# --- the shared bases --------------------------------------------------------------------------
+class _ConvNd(Module):
+    """What every convolution layer shares (PyTorch's ``_ConvNd``): argument checks, the
+    attributes, weight and bias, default initialisation and ``extra_repr``. A subclass names its
+    dimension count, its int-or-tuple converter (``as_single``/``as_pair``/``as_triple``) and
+    its padding check, and writes its ``forward`` (the functional call, kept direct so that
+    ``Conv2d.forward`` costs nothing extra)."""
+
+    _dims: int
+    _convert: Callable[..., Any]
+    _check_padding: Callable[..., Any]
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros", device: Any = None, dtype: Any = None):
         super().__init__()
-        _check_layer_args("Conv2d", in_channels, out_channels, groups, padding_mode)
-        kernel, stride, dilation = _window_args(kernel_size, stride, dilation, as_pair, "Conv2d")
-        conv_padding(padding, kernel, stride, dilation, "Conv2d")  # refuse bad padding now
-        dtype = parameter_dtype(dtype, "Conv2d")
+        op = type(self).__name__
+        _check_layer_args(op, in_channels, out_channels, groups, padding_mode)
+        kernel, stride, dilation = _window_args(kernel_size, stride, dilation, self._convert, op)
+        self._check_padding(padding, kernel, stride, dilation, op)  # refuse bad padding now
+        if not isinstance(padding, str):
+            padding = _as_tuple(self._convert(padding, "padding", op))
+        dtype = parameter_dtype(dtype, op)
+        self._set_arguments(in_channels, out_channels, kernel, stride, padding, dilation, groups,
+                            padding_mode)
+        _add_weight_and_bias(self, (out_channels, in_channels // groups, *self.kernel_size),
+                             out_channels, bias, dtype, device)
+
+    def _set_arguments(self, in_channels: int, out_channels: int, kernel: Any, stride: Any,
+                       padding: Any, dilation: Any, groups: int, padding_mode: str) -> None:
+        """The attributes PyTorch's layers have, with 1-D values stored as 1-tuples."""
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride, self.dilation = kernel, stride, dilation
-        self.padding = padding if isinstance(padding, str) else as_pair(padding, "padding", "Conv2d")
+        self.kernel_size, self.stride = _as_tuple(kernel), _as_tuple(stride)
+        self.padding, self.dilation = padding, _as_tuple(dilation)
         self.groups, self.padding_mode = groups, padding_mode
-        _add_weight_and_bias(self, (out_channels, in_channels // groups, *kernel), out_channels,
-                             bias, dtype, device)
 
     def reset_parameters(self) -> None:
-        """PyTorch's default: U(+-1/sqrt(fan_in)) for weight and bias, fan_in = C/groups*kh*kw."""
+        """PyTorch's default: U(+-1/sqrt(fan_in)) for weight and bias, fan_in from the weight's
+        dim 1 (C/groups, or out_channels/groups when transposed) times the kernel's size."""
         init.default_layer_init_(self.weight, self.bias)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        _check_input(input, "Conv2d", 3, self.in_channels, "(N, C, H, W)")
-        return convolve(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                        self.groups, "Conv2d")
-
     def extra_repr(self) -> str:
-        return _conv_repr(self, (0, 0), (1, 1))
+        """PyTorch's ``_ConvNd.extra_repr``: only the arguments that differ from their
+        defaults."""
+        zeros, ones = (0,) * self._dims, (1,) * self._dims
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        if self.padding != zeros:
+            text += f", padding={self.padding}"
+        if self.dilation != ones:
+            text += f", dilation={self.dilation}"
+        if getattr(self, "output_padding", zeros) != zeros:
+            text += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text
 
 
-# --- 1-D convolution ---------------------------------------------------------------------------
-class Conv1d(Module):
-    """Learnable filters slid along an (N, C, L) sequence, with PyTorch's arguments, weight
-    layout (out_channels, in_channels/groups, kernel_size) and default initialisation."""
+class _ConvTransposeNd(_ConvNd):
+    """What the transposed convolutions share (PyTorch's ``_ConvTransposeNd``): their own
+    argument order and checks (output_padding, no string padding), weight layout
+    (in_channels, out_channels/groups, *kernel) and ``forward(input, output_size=None)``. A
+    subclass names its dimension count, converter, functional form and input layout."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None):
-        super().__init__()
-        _check_layer_args("Conv1d", in_channels, out_channels, groups, padding_mode)
-        kernel, stride, dilation = _window_args(kernel_size, stride, dilation, as_single,
-                                                "Conv1d")
-        pad = _conv1d_padding(padding, kernel, stride, dilation, "Conv1d")  # refuse bad ones now
-        dtype = parameter_dtype(dtype, "Conv1d")
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride, self.dilation = (kernel,), (stride,), (dilation,)
-        self.padding = padding if isinstance(pad, str) else (pad[1],)
-        self.groups, self.padding_mode = groups, padding_mode
-        _add_weight_and_bias(self, (out_channels, in_channels // groups, kernel), out_channels,
-                             bias, dtype, device)
-
-    def reset_parameters(self) -> None:
-        """PyTorch's default: U(+-1/sqrt(fan_in)) for weight and bias, fan_in = C/groups*k."""
-        init.default_layer_init_(self.weight, self.bias)
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        _check_input(input, "Conv1d", 2, self.in_channels, "(N, C, L)")
-        return convolve1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                          self.groups, "Conv1d")
-
-    def extra_repr(self) -> str:
-        return _conv_repr(self, (0,), (1,))
-
-
-# --- transposed convolution --------------------------------------------------------------------
-class ConvTranspose2d(Module):
-    """The adjoint of ``Conv2d`` as a layer: a learnable upsampling (decoders, generators,
-    segmentation heads). Weight layout (in_channels, out_channels/groups, kH, kW) and default
-    initialisation as PyTorch (its fan_in is out_channels/groups * kH * kW)."""
+    _function: Callable[..., Tensor]
+    _layout: str
+    _padding_words = "an int or a tuple of ints"
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
                  dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
                  dtype: Any = None):
-        super().__init__()
-        op = "ConvTranspose2d"
+        Module.__init__(self)  # _ConvNd's checks are not these
+        op, convert = type(self).__name__, self._convert
         _check_layer_args(op, in_channels, out_channels, groups, padding_mode)
-        kernel, stride, dilation = _window_args(kernel_size, stride, dilation, as_pair, op)
+        kernel, stride, dilation = (_as_tuple(v) for v in
+                                    _window_args(kernel_size, stride, dilation, convert, op))
         if isinstance(padding, str):
-            raise ValueError(f"{op}: padding must be an int or a pair of ints (PyTorch has no "
+            raise ValueError(f"{op}: padding must be {self._padding_words} (PyTorch has no "
                              f"string padding for transposed convolutions), got {padding!r}")
-        padding, extra = as_pair(padding, "padding", op), as_pair(output_padding,
-                                                                  "output_padding", op)
+        padding = _as_tuple(convert(padding, "padding", op))
+        extra = _as_tuple(convert(output_padding, "output_padding", op))
         if min(padding) < 0 or min(extra) < 0:
             raise ValueError(f"{op}: padding and output_padding must be non-negative, got "
                              f"padding={padding}, output_padding={extra}")
@@ -192,29 +180,64 @@ class ConvTranspose2d(Module):
                              f"dilation, got output_padding={extra}, stride={stride}, "
                              f"dilation={dilation}")
         dtype = parameter_dtype(dtype, op)
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride, self.padding = kernel, stride, padding
-        self.dilation, self.output_padding = dilation, extra
-        self.groups, self.padding_mode = groups, padding_mode
+        self._set_arguments(in_channels, out_channels, kernel, stride, padding, dilation, groups,
+                            padding_mode)
+        self.output_padding = extra
         _add_weight_and_bias(self, (in_channels, out_channels // groups, *kernel), out_channels,
                              bias, dtype, device)
-
-    def reset_parameters(self) -> None:
-        """PyTorch's default: U(+-1/sqrt(fan_in)), fan_in from the weight's dim 1 as for every
-        layer, here out_channels/groups * kH * kW."""
-        init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
         """``output_size`` picks the output_padding that gives that size (as PyTorch), since
         several input sizes of a strided convolution map to one output size."""
-        op = "ConvTranspose2d"
-        _check_input(input, op, 3, self.in_channels, "(N, C, H, W)")
+        op = type(self).__name__
+        _check_input(input, op, self._dims + 1, self.in_channels, self._layout)
         extra = self.output_padding
         if output_size is not None:
             extra = output_padding_for(tuple(input.shape), tuple(self.weight.shape), output_size,
-                                       self.stride, self.padding, self.dilation, op)
-        return conv_transpose(input, self.weight, self.bias, self.stride, self.padding, extra,
-                              self.groups, self.dilation, op)
+                                       self.stride, self.padding, self.dilation, op, self._dims)
+        unpack = (lambda t: t[0]) if self._dims == 1 else (lambda t: t)
+        return type(self)._function(input, self.weight, self.bias, unpack(self.stride),
+                                    unpack(self.padding), unpack(extra), self.groups,
+                                    unpack(self.dilation), op)
 
-    def extra_repr(self) -> str:
-        return _conv_repr(self, (0, 0), (1, 1))
+
+# --- 2-D convolution ---------------------------------------------------------------------------
+class Conv2d(_ConvNd):
+    """Learnable filters slid over an (N, C, H, W) batch, with PyTorch's arguments, shapes and
+    default initialisation (Kaiming uniform with a = sqrt(5), bias U(+-1/sqrt(fan_in)))."""
+
+    _dims = 2
+    _convert = staticmethod(as_pair)
+    _check_padding = staticmethod(conv_padding)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        _check_input(input, "Conv2d", 3, self.in_channels, "(N, C, H, W)")
+        return convolve(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                        self.groups, "Conv2d")
+
+
+# --- 1-D convolution ---------------------------------------------------------------------------
+class Conv1d(_ConvNd):
+    """Learnable filters slid along an (N, C, L) sequence, with PyTorch's arguments, weight
+    layout (out_channels, in_channels/groups, kernel_size) and default initialisation."""
+
+    _dims = 1
+    _convert = staticmethod(as_single)
+    _check_padding = staticmethod(_conv1d_padding)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        _check_input(input, "Conv1d", 2, self.in_channels, "(N, C, L)")
+        return convolve1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                          self.groups, "Conv1d")
+
+
+# --- transposed convolution --------------------------------------------------------------------
+class ConvTranspose2d(_ConvTransposeNd):
+    """The adjoint of ``Conv2d`` as a layer: a learnable upsampling (decoders, generators,
+    segmentation heads). Weight layout (in_channels, out_channels/groups, kH, kW) and default
+    initialisation as PyTorch (its fan_in is out_channels/groups * kH * kW)."""
+
+    _dims, _layout = 2, "(N, C, H, W)"
+    _convert = staticmethod(as_pair)
+    _function = staticmethod(conv_transpose)
+    _padding_words = "an int or a pair of ints"

@@ -2,7 +2,10 @@
 (``MaxPool1d``, ``AvgPool1d``, ``AdaptiveAvgPool1d`` with ``max_pool1d``, ``avg_pool1d``,
 ``adaptive_avg_pool1d``) and ``AdaptiveMaxPool2d``. The arithmetic lives in
 ``minigrad/ops/pooling.py``: a 1-D pool checks its arguments in 1-D terms (so errors name
-1-D shapes), then runs the 2-D pool over an (N, C, 1, L) plane."""
+1-D shapes), then runs the 2-D pool over an (N, C, 1, L) plane. As in PyTorch, each family's
+arguments and repr live in one base (``_MaxPoolNd``, ``_AvgPoolNd``, ``_AdaptiveAvgPoolNd``,
+``_AdaptiveMaxPoolNd``, also used by the 3-D layers of ``pooling3d.py``); a concrete layer
+only says which function it calls."""
 from __future__ import annotations
 
 from typing import Any
@@ -15,7 +18,7 @@ from .module import Module
 
 
 class _MaxPoolNd(Module):
-    """The arguments MaxPool1d and MaxPool2d share (PyTorch's ``_MaxPoolNd``); ``stride``
+    """The arguments MaxPool1d/2d/3d share (PyTorch's ``_MaxPoolNd``); ``stride``
     defaults to ``kernel_size``."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
@@ -40,9 +43,9 @@ class MaxPool2d(_MaxPoolNd):
                         self.ceil_mode, self.return_indices, "MaxPool2d")
 
 
-class AvgPool2d(Module):
-    """The mean of each window; ``stride`` defaults to ``kernel_size``; zero padding is counted
-    in the mean unless ``count_include_pad=False``."""
+class _AvgPoolNd(Module):
+    """The arguments AvgPool1d/2d/3d share (PyTorch's ``_AvgPoolNd``); ``stride``
+    defaults to ``kernel_size``. AvgPool1d has no ``divisor_override`` and stores 1-tuples."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True,
@@ -53,27 +56,47 @@ class AvgPool2d(Module):
         self.padding, self.ceil_mode = padding, ceil_mode
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return avg_pool(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                        self.count_include_pad, self.divisor_override, "AvgPool2d")
-
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AdaptiveAvgPool2d(Module):
-    """Average pooling that picks its windows to produce ``output_size`` whatever the input
-    size (``1`` gives global average pooling; None keeps a dimension)."""
+class _AdaptiveAvgPoolNd(Module):
+    """What the adaptive average pools share: only ``output_size``."""
 
     def __init__(self, output_size: Any):
         super().__init__()
         self.output_size = output_size
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return adaptive_avg_pool(input, self.output_size, "AdaptiveAvgPool2d")
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class _AdaptiveMaxPoolNd(Module):
+    """What the adaptive max pools share: ``output_size`` and ``return_indices``."""
+
+    def __init__(self, output_size: Any, return_indices: bool = False):
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
+
+
+class AvgPool2d(_AvgPoolNd):
+    """The mean of each window; ``stride`` defaults to ``kernel_size``; zero padding is counted
+    in the mean unless ``count_include_pad=False``."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return avg_pool(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                        self.count_include_pad, self.divisor_override, "AvgPool2d")
+
+
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
+    """Average pooling that picks its windows to produce ``output_size`` whatever the input
+    size (``1`` gives global average pooling; None keeps a dimension)."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return adaptive_avg_pool(input, self.output_size, "AdaptiveAvgPool2d")
 
 
 # --- 1-D pooling: the 2-D pools over a unit-height plane ------------------------------------------
@@ -160,13 +183,13 @@ class MaxPool1d(_MaxPoolNd):
                            self.ceil_mode, self.return_indices, "MaxPool1d")
 
 
-class AvgPool1d(Module):
+class AvgPool1d(_AvgPoolNd):
     """The mean of each window along L; ``stride`` defaults to ``kernel_size``. Stores its
-    arguments as 1-tuples, as PyTorch does."""
+    arguments as 1-tuples, as PyTorch does (and, as PyTorch, has no ``divisor_override``)."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True):
-        super().__init__()
+        Module.__init__(self)
         self.kernel_size = (as_single(kernel_size, "kernel_size", "AvgPool1d"),)
         self.stride = self.kernel_size if stride is None or stride == [] or stride == () else \
             (as_single(stride, "stride", "AvgPool1d"),)
@@ -177,22 +200,12 @@ class AvgPool1d(Module):
         return _avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                            self.count_include_pad, "AvgPool1d")
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
-
-class AdaptiveAvgPool1d(Module):
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
     """Average pooling along L that picks its windows to give ``output_size`` positions."""
-
-    def __init__(self, output_size: Any):
-        super().__init__()
-        self.output_size = output_size
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return _adaptive_avg_pool1d(input, self.output_size, "AdaptiveAvgPool1d")
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
 
 
 # --- adaptive max pooling ----------------------------------------------------------------------
@@ -257,32 +270,18 @@ def _adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool, 
     return tuple(r.squeeze(-2) for r in result) if return_indices else result.squeeze(-2)
 
 
-class AdaptiveMaxPool2d(Module):
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     """Max pooling that picks its windows to produce ``output_size`` whatever the input
     size (``1`` gives global max pooling; None keeps a dimension)."""
-
-    def __init__(self, output_size: Any, return_indices: bool = False):
-        super().__init__()
-        self.output_size, self.return_indices = output_size, return_indices
 
     def forward(self, input: Tensor) -> Any:  # noqa: A002
         return _adaptive_max_pool(input, self.output_size, self.return_indices,
                                   "AdaptiveMaxPool2d")
 
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
 
-
-class AdaptiveMaxPool1d(Module):
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     """Max pooling along L that picks its windows to give ``output_size`` positions."""
-
-    def __init__(self, output_size: Any, return_indices: bool = False):
-        super().__init__()
-        self.output_size, self.return_indices = output_size, return_indices
 
     def forward(self, input: Tensor) -> Any:  # noqa: A002
         return _adaptive_max_pool1d(input, self.output_size, self.return_indices,
                                     "AdaptiveMaxPool1d")
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"

@@ -17,10 +17,9 @@ from ..ops.max_unpool import max_unpool
 from ..ops.pooling3d import (adaptive_avg_pool3d_op, adaptive_sizes3d, as_triple, avg_pool3d_op,
                              check_input3d, max_pool3d_op, volume_indices)
 from ..tensor import Tensor
-from .module import Module
-from .pooling import (_MaxPoolNd, _adaptive_max_pool, _adaptive_max_pool1d, _max_pool1d,
-                      max_pool)
-from .pooling_more import _check_norm_type, _LPPoolNd, _MaxUnpoolNd, _root
+from .pooling import (_AdaptiveAvgPoolNd, _AdaptiveMaxPoolNd, _AvgPoolNd, _MaxPoolNd,
+                      _adaptive_max_pool, _adaptive_max_pool1d, _max_pool1d, max_pool)
+from .pooling_more import _check_norm_type, _LPPoolNd, _MaxUnpoolNd, _root, _unpool_args
 
 
 # --- adaptive max pooling -------------------------------------------------------------------
@@ -111,17 +110,11 @@ def lp_pool3d(input: Tensor, norm_type: float, kernel_size: Any,  # noqa: A002
     return _lp_pool3d(input, norm_type, kernel_size, stride, ceil_mode, "lp_pool3d")
 
 
-def _unpool_args_3d(kernel_size: Any, stride: Any, padding: Any, op: str) -> tuple:
-    k = as_triple(kernel_size, "kernel_size", op)
-    s = k if stride is None else as_triple(stride, "stride", op)
-    return k, s, as_triple(padding, "padding", op)
-
-
 def max_unpool3d(input: Tensor, indices: Tensor, kernel_size: Any,  # noqa: A002
                  stride: Any = None, padding: Any = 0, output_size: Any = None) -> Tensor:
     """PyTorch's ``F.max_unpool3d``: each value of (N, C, D, H, W) put back at the position
     ``max_pool3d(..., return_indices=True)`` gave it, zeros elsewhere."""
-    k, s, p = _unpool_args_3d(kernel_size, stride, padding, "max_unpool3d")
+    k, s, p = _unpool_args(kernel_size, stride, padding, as_triple, "max_unpool3d")
     return max_unpool(input, indices, k, s, p, output_size, "max_unpool3d")
 
 
@@ -135,55 +128,29 @@ class MaxPool3d(_MaxPoolNd):
                              self.ceil_mode, self.return_indices, "MaxPool3d")
 
 
-class AvgPool3d(Module):
+class AvgPool3d(_AvgPoolNd):
     """The mean of each d x h x w window; ``stride`` defaults to ``kernel_size``; zero padding
     is counted in the mean unless ``count_include_pad=False``."""
-
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
-                 ceil_mode: bool = False, count_include_pad: bool = True,
-                 divisor_override: int | None = None):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding, self.ceil_mode = padding, ceil_mode
-        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return avg_pool3d_op(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                              self.count_include_pad, self.divisor_override, "AvgPool3d")
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
-
-class AdaptiveAvgPool3d(Module):
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
     """Average pooling that picks its windows to give ``output_size`` whatever the volume
     (``1`` gives global average pooling; None keeps a dimension)."""
-
-    def __init__(self, output_size: Any):
-        super().__init__()
-        self.output_size = output_size
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return adaptive_avg_pool3d_op(input, self.output_size, "AdaptiveAvgPool3d")
 
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
 
-
-class AdaptiveMaxPool3d(Module):
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     """Max pooling that picks its windows to give ``output_size`` whatever the volume."""
-
-    def __init__(self, output_size: Any, return_indices: bool = False):
-        super().__init__()
-        self.output_size, self.return_indices = output_size, return_indices
 
     def forward(self, input: Tensor) -> Any:  # noqa: A002
         return _adaptive_max_pool3d(input, self.output_size, self.return_indices,
                                     "AdaptiveMaxPool3d")
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
 
 
 class LPPool3d(_LPPoolNd):
@@ -198,4 +165,4 @@ class MaxUnpool3d(_MaxUnpoolNd):
     """Undo MaxPool3d's selection: values back at their argmax positions, zeros elsewhere.
     Stores its arguments as triples, as PyTorch does."""
 
-    _args = staticmethod(_unpool_args_3d)
+    _convert = staticmethod(as_triple)

@@ -74,7 +74,8 @@ def lp_pool2d(input: Tensor, norm_type: float, kernel_size: Any,  # noqa: A002
 
 
 class _LPPoolNd(Module):
-    """The arguments LPPool1d and LPPool2d share; ``stride`` defaults to ``kernel_size``."""
+    """The arguments LPPool1d/2d/3d share (PyTorch's ``_LPPoolNd``); ``stride`` defaults to
+    ``kernel_size`` in the functional form."""
 
     def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None,
                  ceil_mode: bool = False):
@@ -104,23 +105,24 @@ class LPPool2d(_LPPoolNd):
 
 
 # --- max unpooling ----------------------------------------------------------------------------
-def _unpool_args_1d(kernel_size: Any, stride: Any, padding: Any, op: str) -> tuple:
-    k = (as_single(kernel_size, "kernel_size", op),)
-    s = k if stride is None else (as_single(stride, "stride", op),)
-    return k, s, (as_single(padding, "padding", op),)
+def _unpool_args(kernel_size: Any, stride: Any, padding: Any, convert: Any, op: str) -> tuple:
+    """(kernel, stride, padding) as the tuples ``convert`` makes (``stride`` defaults to the
+    kernel), as every max_unpool stores and checks them."""
+    k = convert(kernel_size, "kernel_size", op)
+    s = k if stride is None else convert(stride, "stride", op)
+    return k, s, convert(padding, "padding", op)
 
 
-def _unpool_args_2d(kernel_size: Any, stride: Any, padding: Any, op: str) -> tuple:
-    k = as_pair(kernel_size, "kernel_size", op)
-    s = k if stride is None else as_pair(stride, "stride", op)
-    return k, s, as_pair(padding, "padding", op)
+def _as_1tuple(value: Any, name: str, op: str) -> tuple:
+    """An int or a 1-tuple -> the 1-tuple PyTorch stores for 1-D layers."""
+    return (as_single(value, name, op),)
 
 
 def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: Any,  # noqa: A002
                  stride: Any = None, padding: Any = 0, output_size: Any = None) -> Tensor:
     """PyTorch's ``F.max_unpool1d``: each value of (N, C, L) put back at the position
     ``max_pool1d(..., return_indices=True)`` gave it, zeros elsewhere."""
-    k, s, p = _unpool_args_1d(kernel_size, stride, padding, "max_unpool1d")
+    k, s, p = _unpool_args(kernel_size, stride, padding, _as_1tuple, "max_unpool1d")
     return max_unpool(input, indices, k, s, p, output_size, "max_unpool1d")
 
 
@@ -128,19 +130,20 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size: Any,  # noqa: A002
                  stride: Any = None, padding: Any = 0, output_size: Any = None) -> Tensor:
     """PyTorch's ``F.max_unpool2d``: each value of (N, C, H, W) put back at the position
     ``max_pool2d(..., return_indices=True)`` gave it, zeros elsewhere."""
-    k, s, p = _unpool_args_2d(kernel_size, stride, padding, "max_unpool2d")
+    k, s, p = _unpool_args(kernel_size, stride, padding, as_pair, "max_unpool2d")
     return max_unpool(input, indices, k, s, p, output_size, "max_unpool2d")
 
 
 class _MaxUnpoolNd(Module):
-    """What MaxUnpool1d and MaxUnpool2d share: forward(input, indices, output_size=None)."""
+    """What MaxUnpool1d/2d/3d share (PyTorch's ``_MaxUnpoolNd``): forward(input, indices,
+    output_size=None); a subclass names the converter its arguments are stored through."""
 
-    _args = staticmethod(_unpool_args_1d)
+    _convert = staticmethod(_as_1tuple)
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0):
         super().__init__()
-        self.kernel_size, self.stride, self.padding = self._args(kernel_size, stride, padding,
-                                                                 type(self).__name__)
+        self.kernel_size, self.stride, self.padding = _unpool_args(
+            kernel_size, stride, padding, self._convert, type(self).__name__)
 
     def forward(self, input: Tensor, indices: Tensor,  # noqa: A002
                 output_size: Any = None) -> Tensor:
@@ -155,11 +158,11 @@ class MaxUnpool1d(_MaxUnpoolNd):
     """Undo MaxPool1d's selection: values back at their argmax positions, zeros elsewhere.
     Stores its arguments as 1-tuples, as PyTorch does."""
 
-    _args = staticmethod(_unpool_args_1d)
+    _convert = staticmethod(_as_1tuple)
 
 
 class MaxUnpool2d(_MaxUnpoolNd):
     """Undo MaxPool2d's selection: values back at their argmax positions, zeros elsewhere.
     Stores its arguments as pairs, as PyTorch does."""
 
-    _args = staticmethod(_unpool_args_2d)
+    _convert = staticmethod(as_pair)

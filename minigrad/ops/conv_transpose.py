@@ -21,21 +21,27 @@ from .convolution import ConvGeometry, ConvolutionInputGrad, as_pair, check_conv
 from ..tensor import Tensor
 
 
-def _positive_pair(value: Any, name: str, op: str, minimum: int = 1) -> tuple:
-    pair = as_pair(value, name, op)
-    if min(pair) < minimum:
+def positive_tuple(value: Any, name: str, op: str, convert: Any, minimum: int = 1) -> tuple:
+    """``convert(value)`` (``as_pair`` or ``as_triple``), refused below ``minimum``."""
+    values = convert(value, name, op)
+    if min(values) < minimum:
         raise ValueError(f"{op}: {name} must be {'positive' if minimum else 'non-negative'}, "
                          f"got {value!r}")
-    return pair
+    return values
 
 
-def transposed_geometry(input_shape: tuple, weight_shape: tuple, stride: Any, padding: Any,
-                        output_padding: Any, groups: Any, dilation: Any, op: str) -> ConvGeometry:
-    """The geometry of the convolution whose input gradient is this transposed convolution:
-    its in_size is our output size, its out_size our input size. PyTorch's output size:
-    (H - 1) * stride - 2 * padding + dilation * (kH - 1) + output_padding + 1."""
-    n, c, h, w = input_shape
-    in_channels, og, kh, kw = weight_shape
+_TUPLE_WORDS = {2: "a pair of ints", 3: "a triple of ints"}
+
+
+def check_transposed_args(input_shape: tuple, weight_shape: tuple, stride: Any, padding: Any,
+                          output_padding: Any, groups: Any, dilation: Any, convert: Any,
+                          op: str) -> tuple:
+    """What the 2-D and 3-D transposed convolutions check against the batched shapes
+    (``convert`` is ``as_pair`` or ``as_triple``); returns (stride, padding, dilation,
+    output_padding, output size) as tuples, with PyTorch's output size per axis:
+    (size - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1."""
+    c, sizes = input_shape[1], input_shape[2:]
+    in_channels, og, *kernel = weight_shape
     if not isinstance(groups, int) or isinstance(groups, bool) or groups <= 0:
         raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
     if c != in_channels:
@@ -44,27 +50,36 @@ def transposed_geometry(input_shape: tuple, weight_shape: tuple, stride: Any, pa
     if in_channels % groups:
         raise ValueError(f"{op}: in_channels ({in_channels}, weight shape {weight_shape}) must be "
                          f"divisible by groups ({groups})")
-    if kh <= 0 or kw <= 0 or og <= 0:
+    if min(og, *kernel) <= 0:
         raise ValueError(f"{op}: weight shape {weight_shape} has an empty dimension")
     if isinstance(padding, str):
-        raise ValueError(f"{op}: padding must be an int or a pair of ints (PyTorch has no "
-                         f"string padding for transposed convolutions), got {padding!r}")
-    stride = _positive_pair(stride, "stride", op)
-    dilation = _positive_pair(dilation, "dilation", op)
-    padding = _positive_pair(padding, "padding", op, minimum=0)
-    extra = _positive_pair(output_padding, "output_padding", op, minimum=0)
+        raise ValueError(f"{op}: padding must be an int or {_TUPLE_WORDS[len(sizes)]} (PyTorch "
+                         f"has no string padding for transposed convolutions), got {padding!r}")
+    stride = positive_tuple(stride, "stride", op, convert)
+    dilation = positive_tuple(dilation, "dilation", op, convert)
+    padding = positive_tuple(padding, "padding", op, convert, minimum=0)
+    extra = positive_tuple(output_padding, "output_padding", op, convert, minimum=0)
     if any(e >= s and e >= d for e, s, d in zip(extra, stride, dilation)):
         raise ValueError(f"{op}: output_padding must be smaller than either stride or dilation, "
                          f"got output_padding={extra}, stride={stride}, dilation={dilation}")
     out = tuple((size - 1) * s - 2 * p + d * (k - 1) + e + 1 for size, s, p, d, k, e in
-                zip((h, w), stride, padding, dilation, (kh, kw), extra))
+                zip(sizes, stride, padding, dilation, kernel, extra))
     if min(out) <= 0:
-        raise ValueError(f"{op}: the output would be {out[0]} x {out[1]} (input shape "
+        raise ValueError(f"{op}: the output would be {' x '.join(map(str, out))} (input shape "
                          f"{input_shape}, weight shape {weight_shape}, stride={stride}, "
                          f"padding={padding}, dilation={dilation}, output_padding={extra}); "
                          f"it must be positive")
-    (ph, pw) = padding
-    return ConvGeometry(out, (kh, kw), stride, (ph, ph, pw, pw), dilation, groups, (h, w))
+    return stride, padding, dilation, extra, out
+
+
+def transposed_geometry(input_shape: tuple, weight_shape: tuple, stride: Any, padding: Any,
+                        output_padding: Any, groups: Any, dilation: Any, op: str) -> ConvGeometry:
+    """The geometry of the convolution whose input gradient is this transposed convolution:
+    its in_size is our output size, its out_size our input size."""
+    stride, (ph, pw), dilation, _, out = check_transposed_args(
+        input_shape, weight_shape, stride, padding, output_padding, groups, dilation, as_pair, op)
+    return ConvGeometry(out, tuple(weight_shape[2:]), stride, (ph, ph, pw, pw), dilation, groups,
+                        tuple(input_shape[2:]))
 
 
 _SPATIAL_NAMES = {1: "one int (L)", 2: "two ints (H, W)", 3: "three ints (D, H, W)"}

@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 
 from ..autograd.function import Function
 from ..tensor import Tensor
+from .conv_transpose import check_transposed_args, positive_tuple
 from .convolution import (ConvGeometry, Convolution, ConvolutionInputGrad, _copy,
                           check_conv_tensors)
 
@@ -145,11 +146,7 @@ def as_triple(value: Any, name: str, op: str) -> tuple:
 
 
 def _positive_triple(value: Any, name: str, op: str, minimum: int = 1) -> tuple:
-    triple = as_triple(value, name, op)
-    if min(triple) < minimum:
-        raise ValueError(f"{op}: {name} must be {'positive' if minimum else 'non-negative'}, "
-                         f"got {value!r}")
-    return triple
+    return positive_tuple(value, name, op, as_triple, minimum)
 
 
 def conv3d_padding(padding: Any, kernel: tuple, stride: tuple, dilation: tuple, op: str) -> tuple:
@@ -210,36 +207,12 @@ def conv_transpose3d_geometry(input_shape: tuple, weight_shape: tuple, stride: A
                               padding: Any, output_padding: Any, groups: Any, dilation: Any,
                               op: str) -> tuple:
     """The geometries of the 3-D convolution whose adjoint this transposed convolution is
-    (its input is our output). PyTorch's output size, per axis:
-    (size - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1."""
-    n, c, d, h, w = input_shape
-    in_channels, og, kd, kh, kw = weight_shape
-    _check_groups(groups, op)
-    if c != in_channels:
-        raise ValueError(f"{op} expected {in_channels} input channels (weight shape "
-                         f"{weight_shape}), got {c} (input shape {input_shape})")
-    if in_channels % groups:
-        raise ValueError(f"{op}: in_channels ({in_channels}, weight shape {weight_shape}) must be "
-                         f"divisible by groups ({groups})")
-    if min(og, kd, kh, kw) <= 0:
-        raise ValueError(f"{op}: weight shape {weight_shape} has an empty dimension")
-    if isinstance(padding, str):
-        raise ValueError(f"{op}: padding must be an int or a triple of ints (PyTorch has no "
-                         f"string padding for transposed convolutions), got {padding!r}")
-    stride = _positive_triple(stride, "stride", op)
-    dilation = _positive_triple(dilation, "dilation", op)
-    padding = _positive_triple(padding, "padding", op, minimum=0)
-    extra = _positive_triple(output_padding, "output_padding", op, minimum=0)
-    if any(e >= s and e >= dl for e, s, dl in zip(extra, stride, dilation)):
-        raise ValueError(f"{op}: output_padding must be smaller than either stride or dilation, "
-                         f"got output_padding={extra}, stride={stride}, dilation={dilation}")
-    out = tuple((size - 1) * s - 2 * p + dl * (k - 1) + e + 1 for size, s, p, dl, k, e in
-                zip((d, h, w), stride, padding, dilation, (kd, kh, kw), extra))
-    if min(out) <= 0:
-        raise ValueError(f"{op}: the output would be {' x '.join(map(str, out))} (input shape "
-                         f"{input_shape}, weight shape {weight_shape}, stride={stride}, "
-                         f"padding={padding}, dilation={dilation}, output_padding={extra}); "
-                         f"it must be positive")
+    (its input is our output); the checks and output size are the 2-D form's."""
+    d, h, w = input_shape[2:]
+    kd, kh, kw = weight_shape[2:]
+    stride, padding, dilation, _, out = check_transposed_args(
+        input_shape, weight_shape, stride, padding, output_padding, groups, dilation, as_triple,
+        op)
     depth = DepthGeometry(out[0], kd, stride[0], (padding[0], padding[0]), dilation[0], d, groups)
     (ph, pw) = padding[1:]
     plane = ConvGeometry(out[1:], (kh, kw), stride[1:], (ph, ph, pw, pw), dilation[1:], groups,

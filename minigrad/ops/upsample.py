@@ -99,22 +99,31 @@ def _nearest_taps(xp: Any, in_size: int, out_size: int, scale: float | None,
     return ((index, None),)
 
 
-def _linear_taps(xp: Any, in_size: int, out_size: int, scale: float | None,
-                 align_corners: bool, dtype: Any) -> tuple:
-    """PyTorch's linear weights, computed in the input's dtype: the source position is
-    dst * (in-1)/(out-1) with align_corners, else (dst + 0.5) * s - 0.5 clamped at 0
-    (s = 1/scale_factor if given, else in/out); it reads floor(src) and the next row.
-    As in PyTorch, an axis whose size does not change is left as it is, whatever the scale."""
+def _source_positions(xp: Any, in_size: int, out_size: int, scale: float | None,
+                      align_corners: bool, dtype: Any) -> Any:
+    """Where each output position reads the input, in the input's dtype (PyTorch's rule for
+    linear and cubic): dst * (in-1)/(out-1) with align_corners, else (dst + 0.5) * s - 0.5
+    with s = 1/scale_factor if given, else in/out."""
     dst = xp.arange(out_size, dtype=dtype)
-    if in_size == out_size:
-        scale = None
     if align_corners:
         s = dtype.type(in_size - 1) / dtype.type(out_size - 1) if out_size > 1 else dtype.type(0)
-        src = dst * s
-    else:
-        s = dtype.type(1.0 / scale) if scale is not None and scale > 0 else \
-            dtype.type(in_size) / dtype.type(out_size)
-        src = xp.maximum((dst + 0.5) * s - 0.5, 0)
+        return dst * s
+    s = dtype.type(1.0 / scale) if scale is not None and scale > 0 else \
+        dtype.type(in_size) / dtype.type(out_size)
+    return (dst + 0.5) * s - 0.5
+
+
+def _linear_taps(xp: Any, in_size: int, out_size: int, scale: float | None,
+                 align_corners: bool, dtype: Any) -> tuple:
+    """PyTorch's linear weights, computed in the input's dtype: the source position
+    (``_source_positions``, clamped at 0 without align_corners) reads floor(src) and the next
+    row. As in PyTorch, an axis whose size does not change is left as it is, whatever the
+    scale."""
+    if in_size == out_size:
+        scale = None
+    src = _source_positions(xp, in_size, out_size, scale, align_corners, dtype)
+    if not align_corners:
+        src = xp.maximum(src, 0)
     low = xp.minimum(xp.floor(src).astype(xp.int64), in_size - 1)
     lam = xp.clip(src - low, 0, 1).astype(dtype)
     high = low + (low < in_size - 1)
@@ -126,14 +135,7 @@ def _cubic_taps(xp: Any, in_size: int, out_size: int, scale: float | None,
     """PyTorch's bicubic weights (Keys' cubic convolution, A = -0.75), in the input's dtype:
     the source position is as linear's but not clamped at 0; it reads the four rows
     floor(src) - 1 .. floor(src) + 2, clamped to the input (edge rows repeat)."""
-    dst = xp.arange(out_size, dtype=dtype)
-    if align_corners:
-        s = dtype.type(in_size - 1) / dtype.type(out_size - 1) if out_size > 1 else dtype.type(0)
-        src = dst * s
-    else:
-        s = dtype.type(1.0 / scale) if scale is not None and scale > 0 else \
-            dtype.type(in_size) / dtype.type(out_size)
-        src = (dst + 0.5) * s - 0.5
+    src = _source_positions(xp, in_size, out_size, scale, align_corners, dtype)
     low = xp.minimum(xp.floor(src).astype(xp.int64), in_size - 1)
     t = xp.clip(src - low, 0, 1).astype(dtype)
     a = -0.75
