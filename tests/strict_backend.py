@@ -63,6 +63,8 @@ def _unwrap(obj: Any) -> Any:
 def _wrap(obj: Any) -> Any:
     if isinstance(obj, np.ndarray) and not isinstance(obj, DeviceArray):
         return obj.view(DeviceArray)
+    if isinstance(obj, np.generic):  # CuPy gives a 0-d device array where NumPy gives a scalar
+        return np.asarray(obj).view(DeviceArray)
     if isinstance(obj, tuple):
         return tuple(_wrap(o) for o in obj)
     if isinstance(obj, list):

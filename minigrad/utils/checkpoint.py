@@ -21,14 +21,27 @@ from ..backend import get_backend
 from ..tensor import Tensor
 
 
-def _rng_snapshot(devices: set) -> dict:
-    snap = {}
-    for device in devices:
-        try:
-            snap[device] = copy.deepcopy(get_backend(device).rng)
-        except Exception:  # a generator that cannot be copied: no replay for that device
-            pass
-    return snap
+def _rng_state(device: str) -> Any:
+    """A copy of the state of ``device``'s generator: NumPy's state dict, or CuPy's generator
+    memory. A generator whose state cannot be read is an error, not a silent non-replay."""
+    bit_generator = get_backend(device).rng.bit_generator
+    state = getattr(bit_generator, "state", None)
+    if isinstance(state, dict):
+        return copy.deepcopy(state)
+    memory = getattr(bit_generator, "_state", None)  # CuPy keeps its cuRAND states there
+    if memory is None:
+        raise RuntimeError(f"checkpoint: cannot save the random state of the {device} generator "
+                           f"({type(bit_generator).__name__}), so the recomputed block would draw "
+                           "other random numbers; pass preserve_rng_state=False if it has none")
+    return memory.copy()
+
+
+def _set_rng_state(device: str, state: Any) -> None:
+    bit_generator = get_backend(device).rng.bit_generator
+    if isinstance(state, dict):
+        bit_generator.state = copy.deepcopy(state)
+    else:
+        bit_generator._state[...] = state
 
 
 class _Checkpoint(Function):
@@ -40,7 +53,7 @@ class _Checkpoint(Function):
                 *args: Any) -> Any:
         ctx.run, ctx.args = run, args
         devices = {a.device for a in args if isinstance(a, Tensor)} | {"cpu"}
-        ctx.rng = _rng_snapshot(devices) if preserve else {}
+        ctx.rng = {device: _rng_state(device) for device in devices} if preserve else {}
         out = run(*args)
         outputs = out if isinstance(out, tuple) else (out,)
         for i, o in enumerate(outputs):
@@ -55,17 +68,15 @@ class _Checkpoint(Function):
         from ..autograd import backward as autograd_backward
         inputs = tuple(a.detach().requires_grad_(a.requires_grad) if isinstance(a, Tensor)
                        else a for a in ctx.args)
-        saved_rng = {}
-        for device, rng in ctx.rng.items():
-            backend = get_backend(device)
-            saved_rng[device] = backend.rng
-            backend.rng = copy.deepcopy(rng)
+        now = {device: _rng_state(device) for device in ctx.rng}
+        for device, state in ctx.rng.items():  # replay the forward's random numbers
+            _set_rng_state(device, state)
         try:
             with enable_grad():
                 out = ctx.run(*inputs)
         finally:
-            for device, rng in saved_rng.items():
-                get_backend(device).rng = rng
+            for device, state in now.items():
+                _set_rng_state(device, state)
         outputs = (out,) if ctx.single else tuple(out)
         pairs = [(o, g) for o, g in zip(outputs, grads) if o.requires_grad]
         if pairs:

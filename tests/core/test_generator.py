@@ -14,6 +14,12 @@ from minigrad.nn import init
 TORCH_DEFAULT_SEED = 67280421310721
 
 
+@pytest.fixture(autouse=True)
+def _on_the_cpu():
+    """These tests are about the host (CPU) side whatever device the suite runs on."""
+    mg.set_default_device("cpu")
+
+
 def _probs() -> mg.Tensor:
     return mg.tensor([[0.1, 0.2, 0.3, 0.4], [0.5, 0.0, 0.25, 0.25]])
 

@@ -29,6 +29,12 @@ _CASES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _on_the_cpu():
+    """These tests are about the host (CPU) side whatever device the suite runs on."""
+    mg.set_default_device("cpu")
+
+
 def _theirs(value, **kwargs):
     return repr(torch.tensor(value, **kwargs)).replace("torch.", "minigrad.")
 

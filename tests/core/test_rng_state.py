@@ -12,6 +12,12 @@ from minigrad import backend as backend_module
 from minigrad.backend import Backend
 
 
+@pytest.fixture(autouse=True)
+def _on_the_cpu():
+    """These tests are about the host (CPU) side whatever device the suite runs on."""
+    mg.set_default_device("cpu")
+
+
 def test_get_set_rng_state_round_trip_mid_stream() -> None:
     mg.manual_seed(3)
     mg.rand(5)

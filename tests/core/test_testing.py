@@ -21,6 +21,12 @@ _FLOAT_CASES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _on_the_cpu():
+    """These tests are about the host (CPU) side whatever device the suite runs on."""
+    mg.set_default_device("cpu")
+
+
 def _message(fn, *args, **kwargs):
     try:
         fn(*args, **kwargs)
