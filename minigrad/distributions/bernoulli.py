@@ -6,19 +6,13 @@ from typing import Any
 from ..ops import where
 from ..tensor import Tensor
 from . import constraints
-from .distribution import Distribution
-from .utils import (broadcast_all, draw, lazy_property, logits_to_probs,
-                    probs_to_logits, softplus)
+from .probs_logits import ProbsOrLogits
+from .utils import broadcast_all, draw, softplus, support_values
 
 __all__ = ["Bernoulli"]
 
 
-def _one_of(name: str, probs: Any, logits: Any) -> None:
-    if (probs is None) == (logits is None):
-        raise ValueError(f"{name}: either `probs` or `logits` must be specified, but not both.")
-
-
-class Bernoulli(Distribution):
+class Bernoulli(ProbsOrLogits):
     """1 with probability ``probs`` (or sigmoid(``logits``)), else 0."""
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
@@ -26,29 +20,13 @@ class Bernoulli(Distribution):
 
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        _one_of("Bernoulli", probs, logits)
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-            param = self.probs
-        else:
-            (self.logits,) = broadcast_all(logits)
-            param = self.logits
-        self._param = param
+        which, value = self._given("Bernoulli", probs, logits)
+        param = self._keep(which, broadcast_all(value)[0])
         super().__init__(tuple(param.shape), validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> "Bernoulli":
-        new = self._expand_params(Bernoulli, batch_shape, {"probs": (), "logits": ()},
-                                  _instance)
-        new._param = new.__dict__["probs" if "probs" in self.__dict__ else "logits"]
-        return new
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
+        return self._expand_params(Bernoulli, batch_shape, {"probs": (), "logits": ()},
+                                   _instance)
 
     @property
     def param_shape(self) -> tuple:
@@ -87,9 +65,4 @@ class Bernoulli(Distribution):
     def enumerate_support(self, expand: bool = True) -> Tensor:
         from ..creation import arange
         values = arange(2, dtype=self._param.dtype, device=self._param.device)
-        values = values.reshape((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1,) + self._batch_shape)
-        return values
-
-
+        return support_values(values, self._batch_shape, expand)

@@ -6,8 +6,8 @@ from typing import Any
 from ..ops import clamp, lgamma, log1p
 from ..tensor import Tensor
 from . import constraints
-from .distribution import Distribution
-from .utils import broadcast_all, draw, lazy_property, logits_to_probs, probs_to_logits
+from .probs_logits import ProbsOrLogits
+from .utils import broadcast_all, draw, support_values
 
 __all__ = ["Binomial"]
 
@@ -17,7 +17,7 @@ def _clamp_by_zero(x: Tensor) -> Tensor:
     return (clamp(x, min=0.0) + x - clamp(x, max=0.0)) / 2
 
 
-class Binomial(Distribution):
+class Binomial(ProbsOrLogits):
     """Counts in [0, total_count]; the entropy needs one total_count for the whole batch."""
     arg_constraints = {"total_count": constraints.nonnegative_integer,
                        "probs": constraints.unit_interval, "logits": constraints.real}
@@ -25,36 +25,19 @@ class Binomial(Distribution):
 
     def __init__(self, total_count: Any = 1, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Binomial: either `probs` or `logits` must be specified, but not "
-                             "both.")
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.total_count = self.total_count.to(self.probs.dtype)
-            self._param = self.probs
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.total_count = self.total_count.to(self.logits.dtype)
-            self._param = self.logits
+        which, value = self._given("Binomial", probs, logits)
+        total_count, param = broadcast_all(total_count, value)
+        self._keep(which, param)
+        self.total_count = total_count.to(param.dtype)
         super().__init__(tuple(self._param.shape), validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> "Binomial":
-        new = self._expand_params(Binomial, batch_shape,
-                                  {"total_count": (), "probs": (), "logits": ()}, _instance)
-        new._param = new.__dict__["probs" if "probs" in self.__dict__ else "logits"]
-        return new
+        return self._expand_params(Binomial, batch_shape,
+                                   {"total_count": (), "probs": (), "logits": ()}, _instance)
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self) -> Any:
         return constraints.integer_interval(0, self.total_count)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def param_shape(self) -> tuple:
@@ -102,7 +85,4 @@ class Binomial(Distribution):
             raise NotImplementedError("Inhomogeneous total count not supported by "
                                       "`enumerate_support`.")
         values = arange(1 + total, dtype=self._param.dtype, device=self._param.device)
-        values = values.reshape((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1,) + self._batch_shape)
-        return values
+        return support_values(values, self._batch_shape, expand)

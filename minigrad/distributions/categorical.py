@@ -10,7 +10,8 @@ from ..ops import clamp
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
-from .utils import draw, lazy_property, logits_to_probs, normalize_logits, probs_to_logits
+from .probs_logits import ProbsOrLogits
+from .utils import draw, normalize_logits, support_values
 
 __all__ = ["Categorical", "OneHotCategorical"]
 
@@ -25,26 +26,22 @@ def _checked_param(name: str, arg: str, value: Any) -> Tensor:
     return value
 
 
-class Categorical(Distribution):
+class Categorical(ProbsOrLogits):
     """Draws an index in [0, K) with the probabilities of the last dim of ``probs`` (normalised
     to sum to 1) or ``logits`` (unnormalised log-probabilities)."""
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(
         constraints.real, 1)}
     has_enumerate_support = True
+    _binary = False
 
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Categorical: either `probs` or `logits` must be specified, but "
-                             "not both.")
-        if probs is not None:
-            probs = _checked_param("Categorical", "probs", probs)
-            self.probs = probs / probs.sum(-1, keepdim=True)
-            self._param = self.probs
+        which, value = self._given("Categorical", probs, logits)
+        value = _checked_param("Categorical", which, value)
+        if which == "probs":
+            self._keep("probs", value / value.sum(-1, keepdim=True))
         else:
-            logits = _checked_param("Categorical", "logits", logits)
-            self.logits = normalize_logits(logits)
-            self._param = self.logits
+            self._keep("logits", normalize_logits(value))
         self._num_events = self._param.shape[-1]
         super().__init__(tuple(self._param.shape[:-1]), validate_args=validate_args)
 
@@ -52,21 +49,12 @@ class Categorical(Distribution):
         new = self._expand_params(type(self) if _instance is None else type(_instance),
                                   batch_shape, {"probs": (self._num_events,),
                                                 "logits": (self._num_events,)}, _instance)
-        new._param = new.__dict__["probs" if "probs" in self.__dict__ else "logits"]
         new._num_events = self._num_events
         return new
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self) -> Any:
         return constraints.integer_interval(0, self._num_events - 1)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits)
 
     @property
     def param_shape(self) -> tuple:
@@ -111,13 +99,33 @@ class Categorical(Distribution):
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
         values = arange(self._num_events, dtype=dtypes.int64, device=self._param.device)
-        values = values.reshape((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1,) + self._batch_shape)
-        return values
+        return support_values(values, self._batch_shape, expand)
 
 
-class OneHotCategorical(Distribution):
+class CategoricalWrapper(Distribution):
+    """Base of the distributions whose parameters live in a ``Categorical`` (``_categorical``):
+    OneHotCategorical and RelaxedOneHotCategorical read probs and logits from it, and expand
+    it to expand themselves."""
+    _categorical: Categorical
+
+    @property
+    def probs(self) -> Tensor:
+        return self._categorical.probs
+
+    @property
+    def logits(self) -> Tensor:
+        return self._categorical.logits
+
+    def _expand_categorical(self, cls: type, batch_shape: Any, _instance: Any) -> Any:
+        """expand(): a ``cls`` around the expanded Categorical (``_instance`` if given)."""
+        new = self._get_checked_instance(cls, _instance)
+        new._categorical = self._categorical.expand(batch_shape)
+        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+
+class OneHotCategorical(CategoricalWrapper):
     """A Categorical draw written as a one-hot vector of length K (event_shape (K,))."""
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(
         constraints.real, 1)}
@@ -131,23 +139,11 @@ class OneHotCategorical(Distribution):
                          validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> "OneHotCategorical":
-        new = self._get_checked_instance(OneHotCategorical, _instance)
-        new._categorical = self._categorical.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_categorical(OneHotCategorical, batch_shape, _instance)
 
     @property
     def _param(self) -> Tensor:
         return self._categorical._param
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
 
     @property
     def param_shape(self) -> tuple:
@@ -183,10 +179,7 @@ class OneHotCategorical(Distribution):
     def enumerate_support(self, expand: bool = True) -> Tensor:
         n = self._event_shape[0]
         values = _one_hot(arange(n, device=self._param.device), n, self._param.dtype)
-        values = values.reshape((n,) + (1,) * len(self._batch_shape) + (n,))
-        if expand:
-            values = values.expand((n,) + self._batch_shape + (n,))
-        return values
+        return support_values(values, self._batch_shape, expand)
 
     def __repr__(self) -> str:
         names = [k for k in self.arg_constraints if k in self._categorical.__dict__]

@@ -6,29 +6,21 @@ from typing import Any
 from ..ops import log, log1p, where
 from ..tensor import Tensor
 from . import constraints
-from .distribution import Distribution
-from .utils import broadcast_all, draw, finfo, lazy_property, logits_to_probs, \
-    probs_to_logits, softplus
+from .probs_logits import ProbsOrLogits
+from .utils import broadcast_all, draw, finfo, softplus
 
 __all__ = ["Geometric"]
 
 
-class Geometric(Distribution):
+class Geometric(ProbsOrLogits):
     """P(k) = (1 - p)^k p for k = 0, 1, 2, ..."""
     arg_constraints = {"probs": constraints.interval(0.0, 1.0), "logits": constraints.real}
     support = constraints.nonnegative_integer
 
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Geometric: either `probs` or `logits` must be specified, but not "
-                             "both.")
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-            self._param = self.probs
-        else:
-            (self.logits,) = broadcast_all(logits)
-            self._param = self.logits
+        which, value = self._given("Geometric", probs, logits)
+        self._keep(which, broadcast_all(value)[0])
         super().__init__(tuple(self._param.shape), validate_args=validate_args)
         if self._validate_args and probs is not None and not bool((self.probs > 0).all()):
             raise ValueError(f"Expected parameter probs (Tensor of shape "
@@ -36,18 +28,8 @@ class Geometric(Distribution):
                              f"positive but found invalid values:\n{self.probs}")
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> "Geometric":
-        new = self._expand_params(Geometric, batch_shape, {"probs": (), "logits": ()},
-                                  _instance)
-        new._param = new.__dict__["probs" if "probs" in self.__dict__ else "logits"]
-        return new
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
+        return self._expand_params(Geometric, batch_shape, {"probs": (), "logits": ()},
+                                   _instance)
 
     @property
     def mean(self) -> Tensor:

@@ -13,10 +13,9 @@ from typing import Any
 from ..ops import log, log1p, logsumexp, sigmoid
 from ..tensor import Tensor
 from . import constraints
-from .categorical import Categorical
-from .distribution import Distribution
-from .utils import broadcast_all, clamp_probs, draw, lazy_property, logits_to_probs, \
-    probs_to_logits, softplus
+from .categorical import Categorical, CategoricalWrapper
+from .probs_logits import ProbsOrLogits
+from .utils import broadcast_all, clamp_probs, draw, softplus
 
 __all__ = ["RelaxedBernoulli", "RelaxedOneHotCategorical"]
 
@@ -28,7 +27,7 @@ def _temperature(value: Any, like: Tensor) -> Tensor:
     return tensor(float(value), dtype=like.dtype, device=like.device)
 
 
-class RelaxedBernoulli(Distribution):
+class RelaxedBernoulli(ProbsOrLogits):
     """sigmoid((logits + logistic noise) / temperature): values in (0, 1) that approach a
     Bernoulli(probs) draw as the temperature goes to 0."""
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -37,32 +36,16 @@ class RelaxedBernoulli(Distribution):
 
     def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("RelaxedBernoulli: either `probs` or `logits` must be specified, "
-                             "but not both.")
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-            self._param = self.probs
-        else:
-            (self.logits,) = broadcast_all(logits)
-            self._param = self.logits
+        which, value = self._given("RelaxedBernoulli", probs, logits)
+        self._keep(which, broadcast_all(value)[0])
         self.temperature = _temperature(temperature, self._param)
         super().__init__(tuple(self._param.shape), validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> "RelaxedBernoulli":
         new = self._expand_params(RelaxedBernoulli, batch_shape, {"probs": (), "logits": ()},
                                   _instance)
-        new._param = new.__dict__["probs" if "probs" in self.__dict__ else "logits"]
         new.temperature = self.temperature
         return new
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
@@ -85,7 +68,7 @@ class RelaxedBernoulli(Distribution):
         return "RelaxedBernoulli()"
 
 
-class RelaxedOneHotCategorical(Distribution):
+class RelaxedOneHotCategorical(CategoricalWrapper):
     """softmax((logits + Gumbel noise) / temperature): points of the simplex that approach a
     OneHotCategorical draw as the temperature goes to 0 (the Gumbel-softmax)."""
     arg_constraints = {"probs": constraints.simplex,
@@ -101,20 +84,9 @@ class RelaxedOneHotCategorical(Distribution):
                          validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> "RelaxedOneHotCategorical":
-        new = self._get_checked_instance(RelaxedOneHotCategorical, _instance)
-        new._categorical = self._categorical.expand(batch_shape)
+        new = self._expand_categorical(RelaxedOneHotCategorical, batch_shape, _instance)
         new.temperature = self.temperature
-        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
-        new._validate_args = self._validate_args
         return new
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)

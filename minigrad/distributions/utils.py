@@ -69,6 +69,16 @@ def sum_rightmost(value: Tensor, dim: int) -> Tensor:
     return value.reshape(tuple(value.shape[:-dim]) + (-1,)).sum(-1)
 
 
+def support_values(values: Tensor, batch_shape: tuple, expand: bool) -> Tensor:
+    """enumerate_support's layout: the support ``values`` (K, *event) along a new leading dim,
+    over size-1 batch dims, or expanded to ``batch_shape`` when ``expand``."""
+    k, *event = values.shape
+    values = values.reshape((k,) + (1,) * len(batch_shape) + tuple(event))
+    if expand:
+        values = values.expand((k,) + tuple(batch_shape) + tuple(event))
+    return values
+
+
 def finfo(ref: Tensor) -> Any:
     """Machine limits of ``ref``'s float dtype (eps, tiny, min)."""
     return ref.xp.finfo(ref.dtype)
