@@ -6,22 +6,14 @@ from typing import Any
 
 from ..ops import atan, log, log1p, tan
 from ..tensor import Tensor
-from . import constraints
-from .distribution import Distribution
-from .utils import broadcast_all, draw
+from .loc_scale import LocScale
+from .utils import draw
 
 __all__ = ["Cauchy"]
 
 
-class Cauchy(Distribution):
+class Cauchy(LocScale):
     """Density 1 / (pi scale (1 + ((x - loc) / scale)^2)); mean nan, variance inf as torch."""
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(tuple(self.loc.shape), validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> "Cauchy":
         return self._expand_params(Cauchy, batch_shape, {"loc": (), "scale": ()}, _instance)
@@ -29,10 +21,6 @@ class Cauchy(Distribution):
     @property
     def mean(self) -> Tensor:
         return (self.loc * 0.0 + float("nan")).detach()
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:
