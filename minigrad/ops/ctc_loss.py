@@ -46,7 +46,7 @@ class CTCLoss(Function):
         xp, lp = log_probs.xp, log_probs.array
         T, N, _ = lp.shape
         L = ext.shape[1]
-        neg_inf = xp.asarray(-float("inf"), dtype=lp.dtype)
+        neg_inf = -float("inf")  # a Python float: weak, so float32 stays float32
         il, tl = input_lengths, target_lengths
         rows = xp.arange(N)
         valid = xp.arange(L)[None, :] < (2 * tl + 1)[:, None]                 # (N, L)
@@ -86,7 +86,7 @@ class CTCLoss(Function):
         xp = grad.xp
         T, N, C = lp.shape
         L = ext.shape[1]
-        neg_inf = xp.asarray(-float("inf"), dtype=lp.dtype)
+        neg_inf = -float("inf")  # a Python float: weak, so float32 stays float32
         rows = xp.arange(N)
         skip_ahead = _shift(skip, -2, False, xp)  # s -> s + 2 allowed
         beta = xp.full((T, N, L), neg_inf, dtype=lp.dtype)

@@ -191,7 +191,7 @@ def test_runs_on_a_strict_device():
     assert layer.weight.grad.device == "strict" and layer.bias.grad.device == "strict"
     with pytest.raises(RuntimeError, match=r"conv3d: input, weight and bias must be on one "
                                            r"device, got input on cpu, weight on strict"):
-        F.conv3d(mg.randn(1, 2, 3, 3, 3), layer.weight)
+        F.conv3d(mg.randn(1, 2, 3, 3, 3, device="cpu"), layer.weight)
 
 
 # --- construction --------------------------------------------------------------------------------

@@ -287,7 +287,7 @@ def test_runs_on_a_strict_device():
         assert y.device == x.grad.device == layer.weight.grad.device == "strict"
     with pytest.raises(RuntimeError, match=r"conv_transpose3d: input, weight and bias must be "
                                            r"on one device, got input on cpu, weight on strict"):
-        F.conv_transpose3d(mg.randn(1, 2, 3, 2, 2), layer.weight)
+        F.conv_transpose3d(mg.randn(1, 2, 3, 2, 2, device="cpu"), layer.weight)
 
 
 # --- construction --------------------------------------------------------------------------------

@@ -85,7 +85,8 @@ def test_pack_then_pad_matches_torch(batch_first, enforce_sorted):
 
 def test_lengths_may_be_an_int64_cpu_tensor():
     x = mg.randn(L, N, IN)
-    a = pack_padded_sequence(x, mg.tensor(UNSORTED, dtype=mg.int64), enforce_sorted=False)
+    a = pack_padded_sequence(x, mg.tensor(UNSORTED, dtype=mg.int64, device="cpu"),
+                             enforce_sorted=False)
     b = pack_padded_sequence(x, UNSORTED, enforce_sorted=False)
     np.testing.assert_array_equal(a.data.numpy(), b.data.numpy())
     assert a.batch_sizes.tolist() == b.batch_sizes.tolist() == [4, 3, 3, 2, 1]
@@ -130,7 +131,7 @@ def test_pack_sequence_matches_torch_and_unpacks(enforce_sorted):
 
 
 def test_packed_sequence_is_a_namedtuple_like_torch():
-    p = PackedSequence(mg.randn(3, 2), mg.tensor([2, 1], dtype=mg.int64),
+    p = PackedSequence(mg.randn(3, 2), mg.tensor([2, 1], dtype=mg.int64, device="cpu"),
                        mg.tensor([1, 0], dtype=mg.int64))
     assert isinstance(p, tuple) and p._fields == ("data", "batch_sizes", "sorted_indices",
                                                   "unsorted_indices")
@@ -180,7 +181,7 @@ def test_pack_and_pad_errors_name_the_function():
     with pytest.raises(RuntimeError, match="'lengths' argument should be a 1D CPU int64 tensor"):
         pack_padded_sequence(x, mg.tensor([[5, 3, 2, 1]], dtype=mg.int64))
     with pytest.raises(TypeError, match="pack_padded_sequence: 'lengths' must hold integers"):
-        pack_padded_sequence(x, mg.tensor([5.0, 3.0, 2.0, 1.0]))
+        pack_padded_sequence(x, mg.tensor([5.0, 3.0, 2.0, 1.0], device="cpu"))
     with pytest.raises(TypeError, match=r"pack_padded_sequence: 'lengths' must hold ints, got "
                                         r"2\.5"):
         pack_padded_sequence(x, [5, 3, 2.5, 1])
@@ -202,8 +203,8 @@ def test_pack_and_pad_errors_name_the_function():
                                            r"trailing shape, but sequence 0 has shape \(2, 3\) "
                                            r"and sequence 1 has shape \(2, 4\)"):
         pad_sequence([mg.randn(2, 3), mg.randn(2, 4)])
-    with pytest.raises(TypeError, match="pad_sequence: sequence 0 is float32 on cpu but "
-                                        "sequence 1 is float64"):
+    with pytest.raises(TypeError, match=f"pad_sequence: sequence 0 is float32 on "
+                                        f"{mg.get_default_device()} but sequence 1 is float64"):
         pad_sequence([mg.randn(2, 3), mg.randn(2, 3, dtype=mg.float64)])
     with pytest.raises(ValueError, match="pad_sequence: padding_side must be 'left' or 'right'"):
         pad_sequence([mg.randn(2, 3)], padding_side="middle")

@@ -404,8 +404,9 @@ def test_bad_h0_is_a_clear_error(cls_name):
         m(mg.randn(5, 3), mg.zeros(4, 1, 4))
     with pytest.raises(RuntimeError, match=r"expected hx of shape \(4, 4\), got \(4, 3\)"):
         m(mg.randn(5, 3), mg.zeros(4, 3))
-    with pytest.raises(TypeError, match=rf"{cls_name}: hx is float64 on cpu but the input is "
-                                        "float32 on cpu"):
+    on = mg.get_default_device()
+    with pytest.raises(TypeError, match=rf"{cls_name}: hx is float64 on {on} but the input is "
+                                        rf"float32 on {on}"):
         m(x, mg.zeros(4, 2, 4, dtype=mg.float64))
 
 
