@@ -5,6 +5,10 @@ fancy index, a copy to the device, whole-batch transforms) that release the GIL,
 overlap it with the training step without pickling the dataset or copying batches between
 processes, and they work the same on every platform.
 
+When they pay: only with cores the training step leaves idle (or slow reads, such as files).
+On the 2-core test machine the lesson CNN's step, which already keeps both cores busy, was
+10-26% slower with one or two workers (``benchmarks/bench_dataloader.py --workers``).
+
 Why the batches do not depend on thread timing: each batch gets its own random generator,
 seeded in the main thread, in batch order, from the loader's stream. A worker's random
 transforms draw from that generator (``batch_generator``), never from the global one that
