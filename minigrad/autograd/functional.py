@@ -102,6 +102,18 @@ def _post(items: tuple, is_tuple: bool, create_graph: bool) -> Any:
     return items if is_tuple else items[0]
 
 
+def _vector(v: Any, against: tuple, fn: str, kind: str, where: str) -> tuple:
+    """The vector of a vector product, checked against the ``kind`` tensors ``against``; ``None``
+    means ones, which PyTorch allows only for a single one-element tensor (``where`` says which)."""
+    if v is not None:
+        return _check_v(v, against, fn, kind)
+    if len(against) != 1 or against[0].numel() != 1:
+        raise RuntimeError(f"{fn}: the vector v can only be None if {where} a single Tensor "
+                           "with a single element.")
+    from ..creation import ones_like
+    return (ones_like(against[0]),)
+
+
 def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple:
     """(func(inputs), v^T J): the vector-Jacobian product, one reverse pass."""
@@ -110,14 +122,7 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     with enable_grad():
         xs = _prepare_inputs(ins, create_graph)
         outs, out_tuple = _check_outputs(func(*xs), fn, strict)
-        if v is None:
-            if len(outs) != 1 or outs[0].numel() != 1:
-                raise RuntimeError("vjp: the vector v can only be None if the user-provided "
-                                   "function returns a single Tensor with a single element.")
-            from ..creation import ones_like
-            vs = (ones_like(outs[0]),)
-        else:
-            vs = _check_v(v, outs, fn, "output")
+        vs = _vector(v, outs, fn, "output", "the user-provided function returns")
         grads = _fill(_grad(outs, xs, vs, create_graph), xs, strict, fn, "input")
     return _post(outs, out_tuple, create_graph), _post(grads, in_tuple, create_graph)
 
@@ -129,14 +134,7 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     from ..creation import zeros_like
     fn = "jvp"
     ins, in_tuple = _as_tuple(inputs, "inputs", fn)
-    if v is None:
-        if len(ins) != 1 or ins[0].numel() != 1:
-            raise RuntimeError("jvp: the vector v can only be None if the input to the "
-                               "user-provided function is a single Tensor with a single element.")
-        from ..creation import ones_like
-        vs = (ones_like(ins[0]),)
-    else:
-        vs = _check_v(v, ins, fn, "input")
+    vs = _vector(v, ins, fn, "input", "the input to the user-provided function is")
     with enable_grad():
         xs = _prepare_inputs(ins, create_graph)
         outs, out_tuple = _check_outputs(func(*xs), fn, strict)
@@ -254,14 +252,7 @@ def vhp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
 def _hessian_product(func: Callable[..., Any], inputs: Any, v: Any, create_graph: bool,
                      strict: bool, fn: str) -> tuple:
     ins, in_tuple = _as_tuple(inputs, "inputs", fn)
-    if v is None:
-        if len(ins) != 1 or ins[0].numel() != 1:
-            raise RuntimeError(f"{fn}: the vector v can only be None if the input to the "
-                               "user-provided function is a single Tensor with a single element.")
-        from ..creation import ones_like
-        vs = (ones_like(ins[0]),)
-    else:
-        vs = _check_v(v, ins, fn, "input")
+    vs = _vector(v, ins, fn, "input", "the input to the user-provided function is")
     from ..creation import ones_like
     with enable_grad():
         xs = _prepare_inputs(ins, create_graph)
