@@ -15,6 +15,7 @@ from ...ops.distance import normalize
 from ...tensor import Tensor
 from ..module import Module
 from ..parameter import Parameter
+from .weight_norm import remove_reparametrization_hook
 
 
 def weight_as_matrix(weight: Tensor, dim: int) -> Tensor:
@@ -112,9 +113,4 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
 
 def remove_spectral_norm(module: Module, name: str = "weight") -> Module:
     """Fold the current ``<name>_orig / sigma`` back into a plain parameter."""
-    for key, hook in list(module._forward_pre_hooks.items()):
-        if isinstance(hook, SpectralNorm) and hook.name == name:
-            hook.remove(module)
-            del module._forward_pre_hooks[key]
-            return module
-    raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+    return remove_reparametrization_hook(module, SpectralNorm, name, "spectral_norm")

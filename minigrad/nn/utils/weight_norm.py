@@ -94,9 +94,15 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
 
 def remove_weight_norm(module: Module, name: str = "weight") -> Module:
     """Fold g and v back into a plain ``<name>`` parameter (e.g. before export)."""
+    return remove_reparametrization_hook(module, WeightNorm, name, "weight_norm")
+
+
+def remove_reparametrization_hook(module: Module, kind: type, name: str, what: str) -> Module:
+    """Undo the ``kind`` forward pre-hook (weight_norm, spectral_norm) on ``module.<name>``:
+    the hook folds its current weight back into a plain parameter and is unregistered."""
     for key, hook in list(module._forward_pre_hooks.items()):
-        if isinstance(hook, WeightNorm) and hook.name == name:
+        if isinstance(hook, kind) and hook.name == name:
             hook.remove(module)
             del module._forward_pre_hooks[key]
             return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    raise ValueError(f"{what} of '{name}' not found in {module}")
