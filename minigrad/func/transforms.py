@@ -190,6 +190,18 @@ def _check_tensors(leaves: list, name: str, what: str) -> None:
                                f"unsupported type {type(leaf)}")
 
 
+def _call_on_copies(func: Callable, args: tuple, kwargs: dict, nums: tuple, has_aux: bool,
+                    label: str, outer: bool) -> tuple:
+    """``func`` called with the arguments at ``nums`` replaced by their differentiable copies:
+    (the copies, the output, the aux output)."""
+    ins = _Inputs([args[n] for n in nums], label, outer)
+    call_args = list(args)
+    for n, tree in zip(nums, ins.trees):
+        call_args[n] = tree
+    out, aux = _split_aux(func(*call_args, **kwargs), has_aux, label)
+    return ins, out, aux
+
+
 # --- grad ----------------------------------------------------------------------------------
 def _grad_and_value_call(func: Callable, argnums: Any, has_aux: bool, name: str, args: tuple,
                          kwargs: dict) -> tuple:
@@ -197,11 +209,7 @@ def _grad_and_value_call(func: Callable, argnums: Any, has_aux: bool, name: str,
     nums = _argnums(argnums, len(args), label)
     outer = is_grad_enabled()
     with _Level(), enable_grad():
-        ins = _Inputs([args[n] for n in nums], label, outer)
-        call_args = list(args)
-        for n, tree in zip(nums, ins.trees):
-            call_args[n] = tree
-        out, aux = _split_aux(func(*call_args, **kwargs), has_aux, label)
+        ins, out, aux = _call_on_copies(func, args, kwargs, nums, has_aux, label, outer)
         if not isinstance(out, Tensor):
             raise RuntimeError(f"{label}: Expected f(*args) to return a Tensor, got {type(out)}")
         if out.ndim != 0:
@@ -334,11 +342,7 @@ def _jacobian_call(func: Callable, argnums: Any, has_aux: bool, name: str, args:
     nums = _argnums(argnums, len(args), label)
     outer = is_grad_enabled()
     with _Level(), enable_grad():
-        ins = _Inputs([args[n] for n in nums], label, outer)
-        call_args = list(args)
-        for n, tree in zip(nums, ins.trees):
-            call_args[n] = tree
-        out, aux = _split_aux(func(*call_args, **kwargs), has_aux, label)
+        ins, out, aux = _call_on_copies(func, args, kwargs, nums, has_aux, label, outer)
         outs, out_spec = tree_flatten(out)
         _check_tensors(outs, label, "f(*args)")
         keep = outer and (ins.connected or
