@@ -80,6 +80,12 @@ EXPECTED = {
          r"^created at: File .*13_debugging_training\.py.*in naive_cross_entropy",
          r"^stable loss: .*; gradient finite: True$", rf"^test accuracy: {ACCURACY}$"],
         ["gradient_norms.png", "update_ratios.png"], 0.15),
+    "14_variational_autoencoder": (
+        [r"^untrained model: test ELBO per image -\d+\.\d \(reconstruction ",
+         r"^gradient reaching the encoder .* z = q\.rsample\(\): \d",
+         r"^gradient reaching the encoder .* z = q\.sample\(\): 0$",
+         r"^test ELBO per image: -\d+\.\d$", r"^reconstruction: \d+\.\d, KL: \d+\.\d$"],
+        ["latent_space.png", "latent_grid.png", "reconstructions.png", "elbo.png"], None),
 }
 
 
@@ -148,6 +154,15 @@ def test_quick_run(name, tmp_path):
     if name == "13_debugging_training":  # the sigmoid net's gradient vanishes, ReLU's does not
         ratio = dict(re.findall(r"^(sigmoid|ReLU), .* / at the last: (\S+)$", proc.stdout, re.M))
         assert float(ratio["sigmoid"]) < 1e-3 < 1e-1 < float(ratio["ReLU"]), where
+    if name == "14_variational_autoencoder":  # training raised the test ELBO; its parts add up
+        untrained = float(re.search(r"^untrained model: test ELBO per image (\S+) ",
+                                    proc.stdout, re.M).group(1))
+        trained = float(re.search(r"^test ELBO per image: (\S+)$", proc.stdout, re.M).group(1))
+        assert trained > untrained + 100, f"ELBO {untrained} -> {trained}: {where}"
+        rec, kl = map(float, re.search(r"^reconstruction: (\S+), KL: (\S+)$", proc.stdout,
+                                       re.M).groups())
+        assert kl > 0 and abs(trained + rec + kl) <= 0.15, where
+        assert float(re.search(r"z = q\.rsample\(\): (\S+)$", proc.stdout, re.M).group(1)) > 0
     if name == "11_inside_the_network":
         page = (tmp_path / "explain.html").read_text()
         assert page.startswith("<!DOCTYPE html>") and "Prediction:" in page
