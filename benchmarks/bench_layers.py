@@ -3,6 +3,7 @@
     python benchmarks/bench_layers.py                       # all cases, sorted by ratio
     python benchmarks/bench_layers.py --only lstm conv      # cases whose name has a word
     python benchmarks/bench_layers.py --rounds 9 --target 0.05
+    python benchmarks/bench_layers.py --only adam sgd          # optimizer steps too
 
 The lesson CNN has its own benchmark (``bench_cnn.py``). This one looks for the layer a user
 would find slow in their own model: each case builds the same layer in both frameworks (the
@@ -12,7 +13,8 @@ rounds of ``out = layer(x); (out * g).sum().backward()``. Both run on one thread
 (``MINIGRAD_NUM_THREADS=1``, ``OPENBLAS_NUM_THREADS=1``, ``torch.set_num_threads(1)``) and
 the figure is the process CPU time, which a busy neighbour on this shared host disturbs
 far less than the wall clock. Printed: the median of each and the ratio minigrad / PyTorch,
-worst first. It needs PyTorch; without it, it says so and stops.
+worst first; then the same for one ``step()`` of each optimizer over a small CNN's parameters
+(after checking both move them to the same values). It needs PyTorch; without it, it says so and stops.
 """
 from __future__ import annotations
 
@@ -201,6 +203,74 @@ def compare(case: Case, torch, rounds: int, target: float) -> tuple[float, float
     return ours_ms, theirs_ms, note
 
 
+# A small CNN's parameter shapes (about 1.2M values in 24 tensors) for the optimizer table.
+PARAM_SHAPES = [(64, 32, 3, 3), (64,)] * 4 + [(128, 64, 3, 3), (128,)] * 4 + \
+               [(512, 512), (512,), (10, 512), (10,)] * 2
+OPTIMIZERS = {
+    "sgd momentum 0.9": lambda o, ps: o.SGD(ps, lr=0.01, momentum=0.9),
+    "sgd nesterov, weight decay": lambda o, ps: o.SGD(ps, lr=0.01, momentum=0.9, nesterov=True,
+                                                       weight_decay=1e-4),
+    "adam": lambda o, ps: o.Adam(ps, lr=1e-3),
+    "adamw": lambda o, ps: o.AdamW(ps, lr=1e-3),
+    "adam amsgrad": lambda o, ps: o.Adam(ps, lr=1e-3, amsgrad=True),
+    "rmsprop": lambda o, ps: o.RMSprop(ps, lr=1e-3),
+    "adagrad": lambda o, ps: o.Adagrad(ps, lr=1e-2),
+    "adamax": lambda o, ps: o.Adamax(ps, lr=1e-3),
+    "nadam": lambda o, ps: o.NAdam(ps, lr=1e-3),
+    "radam": lambda o, ps: o.RAdam(ps, lr=1e-3),
+    "adadelta": lambda o, ps: o.Adadelta(ps),
+}
+
+
+def compare_optimizer(name: str, torch, rounds: int, target: float) -> tuple[float, float, str]:
+    """One ``step()`` over PARAM_SHAPES with fixed gradients, after checking that both
+    frameworks move the parameters to the same values."""
+    rng = np.random.default_rng(0)
+    values = [rng.standard_normal(s).astype(np.float32) for s in PARAM_SHAPES]
+    grads = [rng.standard_normal(s).astype(np.float32) for s in PARAM_SHAPES]
+    sides = []
+    for fw in (mg, torch):
+        ps = [fw.nn.Parameter(fw.tensor(v.copy())) for v in values]
+        for p, g in zip(ps, grads):
+            p.grad = fw.tensor(g)
+        sides.append((ps, OPTIMIZERS[name](fw.optim, ps)))
+    for _, opt in sides:
+        opt.step()
+    note = "" if all(_agree(a.detach().numpy(), b.detach().numpy())
+                     for a, b in zip(sides[0][0], sides[1][0])) else "PARAMETERS DISAGREE"
+    t = time.process_time()
+    for _, opt in sides:
+        opt.step()
+    repeats = max(1, int(target / max(time.process_time() - t, 1e-4)))
+    times = [[], []]
+    for _ in range(rounds):
+        for i, (_, opt) in enumerate(sides):
+            t = time.process_time()
+            for _ in range(repeats):
+                opt.step()
+            times[i].append((time.process_time() - t) / repeats)
+    ours_ms, theirs_ms = (statistics.median(v) * 1e3 for v in times)
+    return ours_ms, theirs_ms, note
+
+
+def _table(title: str, rows: list) -> None:
+    rows.sort(key=lambda r: -(r[1] / r[2]) if r[2] == r[2] else -1e9)
+    print(f"| {title} | minigrad ms | torch ms | ratio | note |")
+    print("|---|---|---|---|---|")
+    for name, ours, theirs, note in rows:
+        print(f"| {name} | {ours:.3f} | {theirs:.3f} | {ours / theirs:.2f} | {note} |")
+    print()
+
+
+def _run(name: str, fn) -> tuple:
+    try:
+        row = (name, *fn())
+    except Exception as error:  # a case minigrad cannot run is a finding, not a crash
+        row = (name, float("nan"), float("nan"), f"FAILED: {type(error).__name__}: {error}"[:120])
+    print(f"  {name}: done", file=sys.stderr, flush=True)
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", default=None, help="words a case's name must contain")
@@ -213,22 +283,20 @@ def main() -> None:
     except ImportError:
         raise SystemExit("bench_layers.py compares with PyTorch, which is not installed")
     torch.set_num_threads(1)
-    cases = [c for c in CASES if not args.only or any(w in c.name for w in args.only)]
-    rows = []
-    for case in cases:
-        try:
-            rows.append((case.name, *compare(case, torch, args.rounds, args.target)))
-        except Exception as error:  # a case minigrad cannot run is a finding, not a crash
-            rows.append((case.name, float("nan"), float("nan"),
-                         f"FAILED: {type(error).__name__}: {error}"[:120]))
-        print(f"  {rows[-1][0]}: done", file=sys.stderr, flush=True)
-    rows.sort(key=lambda r: -(r[1] / r[2]) if r[2] == r[2] else -1e9)
+    words = args.only
+    cases = [c for c in CASES if not words or any(w in c.name for w in words)]
+    optimizers = [o for o in OPTIMIZERS if not words or any(w in o for w in words)]
+    layers = [_run(c.name, lambda c=c: compare(c, torch, args.rounds, args.target))
+              for c in cases]
+    steps = [_run(o, lambda o=o: compare_optimizer(o, torch, args.rounds, args.target))
+             for o in optimizers]
     print(f"numpy {np.__version__}, torch {torch.__version__}, one thread each, "
           f"process CPU time, median of {args.rounds} rounds\n")
-    print("| layer (forward + backward) | minigrad ms | torch ms | ratio | note |")
-    print("|---|---|---|---|---|")
-    for name, ours, theirs, note in rows:
-        print(f"| {name} | {ours:.3f} | {theirs:.3f} | {ours / theirs:.2f} | {note} |")
+    if layers:
+        _table("layer (forward + backward)", layers)
+    if steps:
+        _table(f"optimizer step, {sum(int(np.prod(s)) for s in PARAM_SHAPES)} values "
+               f"in {len(PARAM_SHAPES)} tensors", steps)
 
 
 if __name__ == "__main__":
