@@ -297,6 +297,7 @@ def main() -> None:
     if steps:
         _table(f"optimizer step, {sum(int(np.prod(s)) for s in PARAM_SHAPES)} values "
                f"in {len(PARAM_SHAPES)} tensors", steps)
+    print(f"{len(layers)} layers and {len(steps)} optimizers compared")
 
 
 if __name__ == "__main__":

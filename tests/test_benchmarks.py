@@ -72,3 +72,15 @@ def test_bench_sequence_compares_lesson_12_models():
     out = _run("benchmarks/bench_sequence.py", "--batch", "4", "--rounds", "1", "--steps", "1")
     for name in ("lstm", "gru", "transformer"):
         assert re.search(rf"^{name} +batch 4: minigrad +[\d.]+ ms", out, re.M), out
+
+
+def test_bench_layers_agrees_with_torch_on_every_case():
+    """Every layer and optimizer in the survey runs in both frameworks, and their outputs, input
+    gradients and updated parameters agree (a case that disagrees or fails is marked in its row)."""
+    pytest.importorskip("torch")
+    out = _run("benchmarks/bench_layers.py", "--rounds", "1", "--target", "0")
+    rows = re.findall(r"^\| (.+?) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| (.*) \|$", out, re.M)
+    counts = re.search(r"^(\d+) layers and (\d+) optimizers compared$", out, re.M)
+    assert counts and int(counts[1]) >= 40 and int(counts[2]) >= 10, out
+    assert len(rows) == int(counts[1]) + int(counts[2]), out
+    assert [r for r in rows if r[4].strip()] == [], out
