@@ -8,9 +8,12 @@ back inside [0, n) by the mode:
 - replicate: clamp to the nearest edge (-1 -> 0, n -> n - 1);
 - circular:  wrap around (-1 -> n - 1, n -> 0).
 
-So each padded dimension is one gather with an integer index vector (``getitem`` with an
-index array), whose backward is the scatter-add that sums the gradient of every copy back
-into the element it was copied from, and whose double backward is the gather again. A
+So each padded dimension is a gather, whose backward is the scatter-add that sums the
+gradient of every copy back into the element it was copied from, and whose double backward
+is the gather again. The source positions always form a few runs of consecutive positions
+(reflect: the mirrored start, the input, the mirrored end), so the gather is done with one
+slice per run (``EdgePad``) and the scatter with one slice-add per run (``EdgePadAdjoint``):
+an index array would be copied and added one element at a time (about 5x slower). A
 negative padding simply starts (or ends) the index range inside the input: it crops.
 'constant' has nothing to gather: a positive width is ``numpy.pad``'s job (backward: the
 slice that was the input) and a negative one a slice.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from ..autograd.function import Function
 from ..tensor import Tensor
 from .shape import Clone, GetItem, Pad
 
@@ -76,17 +80,87 @@ def _check_non_constant(x: Tensor, widths: list, npad: int, mode: str) -> None:
                                f"dimension {axis} of size {n} (input of shape {shape})")
 
 
-def source_index(n: int, lo: int, hi: int, mode: str, xp: Any) -> Any:
+def source_index(n: int, lo: int, hi: int, mode: str) -> list:
     """For each output position along one dimension, the input position it copies."""
-    i = xp.arange(-lo, n + hi)
-    if mode == "reflect":
-        i = xp.abs(i)                          # mirror at the start ...
-        i = (n - 1) - xp.abs((n - 1) - i)      # ... and at the end
-    elif mode == "replicate":
-        i = xp.clip(i, 0, n - 1)
+    index = []
+    for i in range(-lo, n + hi):
+        if mode == "reflect":
+            i = (n - 1) - abs((n - 1) - abs(i))  # mirror at the start, then at the end
+        elif mode == "replicate":
+            i = min(max(i, 0), n - 1)
+        else:
+            i = i % n
+        index.append(i)
+    return index
+
+
+def index_runs(index: list) -> list:
+    """Split source positions into runs ``(first, step, length)`` with step -1, 0 or 1."""
+    runs, j = [], 0
+    while j < len(index):
+        step = index[j + 1] - index[j] if j + 1 < len(index) else 1
+        step = step if step in (-1, 0, 1) else 1
+        length = 1
+        while j + length < len(index) and index[j + length] - index[j + length - 1] == step:
+            length += 1
+        runs.append((index[j], step, length))
+        j += length
+    return runs
+
+
+def _run_source(axis: int, first: int, step: int, length: int) -> tuple:
+    """The basic index of a run's source positions (a step-0 run reads one position)."""
+    if step == 0:
+        part = slice(first, first + 1)
     else:
-        i = i % n
-    return i
+        stop = first + step * length
+        part = slice(first, stop if stop >= 0 else None, step)
+    return (slice(None),) * axis + (part,)
+
+
+class EdgePad(Function):
+    """Output = the input's run slices along ``axis``, concatenated (a step-0 run repeats one
+    slice ``length`` times)."""
+
+    @staticmethod
+    def forward(ctx, x, axis, runs):
+        ctx.shape, ctx.axis, ctx.runs = x.shape, axis, runs
+        pieces = []
+        for first, step, length in runs:
+            piece = x.array[_run_source(axis, first, step, length)]
+            if step == 0:
+                shape = list(piece.shape)
+                shape[axis] = length
+                piece = x.xp.broadcast_to(piece, tuple(shape))
+            pieces.append(piece)
+        if not pieces:  # circular padding may crop a dimension to nothing
+            return x.array[(slice(None),) * axis + (slice(0, 0),)].copy()
+        return x.xp.concatenate(pieces, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return EdgePadAdjoint.apply(grad, ctx.shape, ctx.axis, ctx.runs), None, None
+
+
+class EdgePadAdjoint(Function):
+    """The scatter-add back: each run's gradient slice is added onto its source slice."""
+
+    @staticmethod
+    def forward(ctx, grad, shape, axis, runs):
+        ctx.axis, ctx.runs = axis, runs
+        out = grad.xp.zeros(shape, dtype=grad.dtype)
+        start = 0
+        for first, step, length in runs:
+            piece = grad.array[(slice(None),) * axis + (slice(start, start + length),)]
+            if step == 0:
+                piece = piece.sum(axis=axis, keepdims=True)
+            out[_run_source(axis, first, step, length)] += piece
+            start += length
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return EdgePad.apply(grad, ctx.axis, ctx.runs), None, None, None
 
 
 def pad(x: Tensor, pad: Sequence[int], mode: str = "constant",
@@ -103,8 +177,8 @@ def pad(x: Tensor, pad: Sequence[int], mode: str = "constant",
     out = x
     for axis, (lo, hi) in enumerate(widths):
         if lo or hi:
-            index = source_index(x.shape[axis], lo, hi, mode, x.xp)
-            out = GetItem.apply(out, (slice(None),) * axis + (index,))
+            runs = index_runs(source_index(x.shape[axis], lo, hi, mode))
+            out = EdgePad.apply(out, axis, runs)
     return Clone.apply(x) if out is x else out  # a new tensor even with nothing to pad
 
 

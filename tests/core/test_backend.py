@@ -105,6 +105,30 @@ def test_scatter_add_adds_repeated_indices() -> None:
     np.testing.assert_array_equal(target, [0, 3, 0, 5])
 
 
+@pytest.mark.parametrize("shape,index_of", [
+    ((4, 5, 6), lambda: (slice(None), np.array([4, 0, 4, -1, 2, 4, 0]))),  # repeats, negative
+    ((6, 3), lambda: (np.array([5, 5, 5, 5, 1]),)),                       # one index, 4 repeats
+    ((3, 4, 5), lambda: (slice(None), slice(None), np.array([1, 3]))),    # no repeats
+    ((3, 4), lambda: (slice(None), np.array([], dtype=np.int64))),        # empty
+    ((3, 4), lambda: (slice(1, 3), np.array([0, 0]))),                    # a partial slice
+    ((3, 4), lambda: (np.array([0, 2]), np.array([1, 1]))),               # two index arrays
+])
+def test_scatter_add_by_rounds_matches_add_at_bit_for_bit(shape, index_of) -> None:
+    """The fast path for one index vector among full slices adds repeats in add.at's order."""
+    rng = np.random.default_rng(0)
+    index = index_of()
+    target = rng.standard_normal(shape).astype(np.float32)
+    values = rng.standard_normal(target[index].shape).astype(np.float32) * 1e3
+    expected = target.copy()
+    np.add.at(expected, index, values)
+    get_backend("cpu").scatter_add(target, index, values)
+    assert np.array_equal(target, expected)
+    broadcast = target.copy()
+    np.add.at(expected, index, np.float32(0.25))  # a scalar spread over every position
+    get_backend("cpu").scatter_add(broadcast, index, np.float32(0.25))
+    assert np.array_equal(broadcast, expected)
+
+
 def test_sliding_windows_and_strided_views_do_not_copy() -> None:
     backend = get_backend("cpu")
     a = np.arange(10.0).reshape(2, 5)

@@ -167,3 +167,22 @@ def test_layer_errors() -> None:
         nn.CircularPad2d(1)(mg.randn(3, 3))
     with pytest.raises(NotImplementedError, match="reflect"):
         nn.ReflectionPad2d(1)(mg.randn(2, 3))
+
+
+def test_source_positions_split_into_runs_of_slices() -> None:
+    """Each mode's gather is done with one slice per run of consecutive source positions."""
+    from minigrad.ops.padding import index_runs, source_index
+    assert index_runs(source_index(4, 3, 2, "reflect")) == [(3, -1, 4), (1, 1, 3), (2, -1, 2)]
+    assert index_runs(source_index(4, 2, 1, "replicate")) == [(0, 0, 3), (1, 1, 3), (3, 1, 1)]
+    assert index_runs(source_index(4, 4, 2, "circular")) == [(0, 1, 4), (0, 1, 4), (0, 1, 2)]
+    assert index_runs([]) == []
+
+
+def test_circular_crop_to_nothing_and_wrap_of_a_whole_size() -> None:
+    x = mg.arange(8.0, dtype=mg.float64).reshape(1, 2, 4).requires_grad_()
+    empty = F.pad(x, (-2, -2), mode="circular")
+    assert tuple(empty.shape) == (1, 2, 0)
+    empty.sum().backward()
+    assert x.grad.tolist() == [[[0.0] * 4] * 2]
+    assert mg.gradcheck(lambda t: F.pad(t, (4, 4), mode="circular"), (x.detach().requires_grad_(),))
+    assert F.pad(x, (4, 4), mode="circular")[0, 0].tolist() == [0, 1, 2, 3] * 3
