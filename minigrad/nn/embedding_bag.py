@@ -3,13 +3,15 @@ without materialising each row's output (bag-of-words and recommendation models)
 
 Bags come as a 2-D (B, N) input (B bags of N indices) or as a 1-D input cut by ``offsets``
 (bag b starts at offsets[b]; with ``include_last_offset`` the last offset closes the last bag,
-CSR style). The indices are looked up once with the ``Embedding`` op (so ``max_norm`` and
-``scale_grad_by_freq`` mean what they mean there), then gathered into a dense
-(B, longest bag, D) block in which positions past a bag's end and ``padding_idx`` entries are
-masked out: 'sum' multiplies by the mask (and ``per_sample_weights``), 'mean' divides by the
-number of unmasked entries, 'max' fills masked positions with -inf. Empty bags give zeros,
-as PyTorch. Every step is a tensor op, so gradients of any order flow to the table and to
-``per_sample_weights``.
+CSR style). Both become a (B, longest bag) block of positions into the flat indices, with a mask
+for the positions past a bag's end and for ``padding_idx`` entries. 'sum' and 'mean' without
+``per_sample_weights`` or ``scale_grad_by_freq`` (the common case) are one op, ``BagSum``: a
+masked weighted sum of the looked-up rows, 1 / the bag's size being the weight for 'mean'.
+Otherwise the indices are looked up once with the ``Embedding`` op (so ``max_norm`` and
+``scale_grad_by_freq`` mean what they mean there) and gathered into a dense (B, L, D) block:
+'sum' multiplies by the mask (and ``per_sample_weights``), 'mean' divides by the number of
+unmasked entries, 'max' fills masked positions with -inf. Empty bags give zeros, as PyTorch.
+Gradients of any order flow to the table and to ``per_sample_weights``.
 
 Differs from PyTorch 2.13 on purpose: with ``scale_grad_by_freq=True`` each row's gradient is
 divided by how often its index occurs in ``input`` (the documented rule, as ``embedding``);
@@ -20,17 +22,44 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..autograd.grad_mode import no_grad
+from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..creation import empty, zeros
 from ..ops.comparison import where
+from ..ops.shape import IndexAdd
 from ..tensor import Tensor
 from . import init
 from .module import Module
 from .parameter import Parameter, parameter_dtype
 from .sparse import (EmbeddingLookup, _check_index_range, _check_lookup, _padding_index,
-                     _renorm_)
+                     _renorm_, scatter_rows)
 
 _MODES = ("sum", "mean", "max")
+
+
+class BagSum(Function):
+    """out[b] = sum_l coef[b, l] * weight[idx[b, l]]: the 'sum' and 'mean' modes in one op.
+
+    ``coef`` (B, L) is 0 past a bag's end and at ``padding_idx``, else 1 ('sum') or 1 / the
+    bag's size ('mean'). One gather and one batched (1, L) @ (L, D) product per bag forward, and
+    one scatter of grad[b] * coef[b, l] backward, where the composition (lookup, gather into a
+    block, weighting, sum) makes three passes and two scatters each way."""
+
+    @staticmethod
+    def forward(ctx, weight, idx, coef):
+        ctx.idx, ctx.coef, ctx.n_rows = idx, coef, weight.shape[0]
+        rows = weight.xp.take(weight.array, idx, axis=0)            # (B, L, D)
+        return (coef[:, None, :] @ rows)[:, 0]
+
+    @staticmethod
+    def backward(ctx, grad):
+        if is_grad_enabled():  # create_graph=True: linear in grad, as tensor ops
+            coef = Tensor._make(ctx.coef[..., None], grad.device)
+            values = grad.unsqueeze(1) * coef                        # (B, L, D)
+            return IndexAdd.apply(values, (ctx.n_rows, grad.shape[1]), (ctx.idx,)), None, None
+        values = grad.array[:, None, :] * ctx.coef[..., None]
+        return Tensor._make(scatter_rows(values, ctx.idx, ctx.n_rows, grad.xp),
+                            grad.device), None, None
 
 
 def _bag_layout(input: Tensor, offsets: Tensor | None, include_last_offset: bool,
@@ -146,6 +175,13 @@ def _embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None, max_no
     if max_norm is not None:
         _renorm_(weight, flat, float(max_norm), float(norm_type))
     xp = input.xp
+    if mode != "max" and per_sample_weights is None and not scale_grad_by_freq:
+        if padding_idx is not None:
+            mask = mask & (flat[positions] != padding_idx)
+        coef = mask.astype(weight.dtype)
+        if mode == "mean":
+            coef /= xp.maximum(mask.sum(axis=1, keepdims=True), 1).astype(weight.dtype)
+        return BagSum.apply(weight, flat[positions], coef)
     rows = EmbeddingLookup.apply(weight, Tensor._make(flat, input.device), padding_idx,
                                  bool(scale_grad_by_freq))            # (M, D)
     picked = Tensor._make(positions, input.device)

@@ -163,3 +163,33 @@ def test_one_hot_matches_torch():
         theirs = torch.nn.functional.one_hot(torch.tensor(idx), n)
         assert ours.dtype == mg.int64
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scatter_rows_adds_repeats_exactly_across_slices(dtype):
+    # 2500 rows of 1024 values: three slices of scatter_rows' million-element loop, with
+    # repeated indices (including a row that repeats across slices)
+    from minigrad.nn.sparse import scatter_rows
+    rng = np.random.default_rng(5)
+    idx = rng.integers(0, 40, (50, 50))
+    idx[:, 0] = 7
+    rows = rng.standard_normal((50, 50, 1024)).astype(dtype)
+    expected = np.zeros((40, 1024), dtype)
+    np.add.at(expected, idx.reshape(-1), rows.reshape(-1, 1024))
+    got = scatter_rows(rows, idx.astype(np.int32), 40, np)
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, expected)  # the same additions in the same order
+
+
+def test_first_order_gradient_equals_the_create_graph_one():
+    # the plain-array backward and the tensor-op backward (create_graph=True) agree
+    w, _ = _table(6, 4, seed=3)
+    idx = mg.tensor([[0, 5, 5, 2], [2, 2, 1, 0]])
+    g = mg.tensor(np.random.default_rng(4).standard_normal((2, 4, 4)),
+                  requires_grad=True)  # so that the graph path builds a graph
+    for kwargs in ({}, {"padding_idx": 2}, {"scale_grad_by_freq": True}):
+        out = F.embedding(idx, w, **kwargs)
+        (fast,) = mg.autograd.grad(out, w, g, retain_graph=True)
+        (graph,) = mg.autograd.grad(out, w, g, create_graph=True)
+        assert graph.requires_grad
+        np.testing.assert_allclose(fast.numpy(), graph.detach().numpy(), rtol=1e-15)

@@ -213,3 +213,19 @@ def test_errors_as_torch():
         nn.EmbeddingBag(6, 3, mode="min")
     with pytest.raises(NotImplementedError, match="sparse=True is not supported"):
         nn.EmbeddingBag(6, 3, sparse=True)
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean"])
+@pytest.mark.parametrize("form", sorted(FORMS))
+def test_bag_sum_first_order_gradient_equals_the_create_graph_one(mode, form):
+    # BagSum's plain-array backward and its tensor-op backward (create_graph=True) agree
+    inp, offsets, last = FORMS[form]
+    w = mg.tensor(np.random.default_rng(6).standard_normal((7, 3)), requires_grad=True)
+    out = F.embedding_bag(mg.tensor(inp), w, None if offsets is None else mg.tensor(offsets),
+                          mode=mode, include_last_offset=last, padding_idx=2)
+    g = mg.tensor(np.random.default_rng(7).standard_normal(tuple(out.shape)),
+                  requires_grad=True)  # so that the graph path builds a graph
+    (fast,) = mg.autograd.grad(out, w, g, retain_graph=True)
+    (graph,) = mg.autograd.grad(out, w, g, create_graph=True)
+    assert graph.requires_grad
+    np.testing.assert_allclose(fast.numpy(), graph.detach().numpy(), rtol=1e-15)
