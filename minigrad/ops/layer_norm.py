@@ -6,15 +6,19 @@ and the same computation in training and eval:
     layer_norm: over the last len(normalized_shape) dims, then weight/bias of that shape
     group_norm: (N, C, *) viewed as (N, G, C/G * prod(*)), then weight/bias per channel
 
-The shared step is one fused Function, ``Standardize`` (x^ = (x - mean) * rstd over the
-trailing axes, biased variance), whose backward is the textbook
+Each is one fused Function. With x^ = (x - mean) * rstd (biased variance) and gy = g * weight,
+both backwards are the textbook
 
-    dx = rstd * (g - mean(g) - x^ * mean(g * x^))
+    dx = rstd * (gy - mean(gy) - x^ * mean(gy * x^)),   dweight = sum(g * x^),  dbias = sum(g)
 
-written with tensor ops, so double backward works: ordinary backward feeds it the arrays
-saved by forward; under ``create_graph=True`` it rebuilds x^ and rstd from ``x`` with tensor
-ops, so their dependence on ``x`` is differentiated too. The affine step is ordinary tensor
-ops (multiply and add with broadcasting), which gives weight and bias their gradients.
+Why fused: as separate standardise, multiply and add nodes these took 3-4x PyTorch's time
+(benchmarks/bench_layers.py), each broadcast's backward a slow NumPy reduction. Row sums are
+matrix-vector products with ones (BLAS, ~3x NumPy's ``sum(axis=-1)``) and sums of products
+``einsum``, which makes no array for the product.
+
+Double backward: ordinary backward computes on arrays saved by forward; under
+``create_graph=True`` the same formulas are built with tensor ops from ``x``, so the
+dependence of x^ and rstd on ``x`` is differentiated too.
 """
 from __future__ import annotations
 
@@ -27,41 +31,143 @@ from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 
 
-class Standardize(Function):
-    """(x - mean) / sqrt(var + eps) over the last ``k`` axes of x, statistics per leading index."""
+class LayerNorm(Function):
+    """x (R, D): standardise each row, then ``* weight + bias`` per column (D,)."""
 
     @staticmethod
-    def forward(ctx, x, k, eps):
+    def forward(ctx, x, weight, bias, eps):
         xp, a = x.xp, x.array
-        axes = tuple(range(a.ndim - k, a.ndim))
-        mean = a.mean(axis=axes, keepdims=True)
-        centred = a - mean
-        var = (centred * centred).mean(axis=axes, keepdims=True)
-        rstd = 1.0 / xp.sqrt(var + eps)
-        out = centred * rstd
-        ctx.save_for_backward(x)
-        ctx.k, ctx.eps, ctx.axes = k, eps, axes
-        ctx.xhat, ctx.rstd = out, rstd
+        size = a.shape[1]
+        xhat = a - (a @ xp.ones(size, dtype=a.dtype) / size)[:, None]
+        var = xp.einsum("ij,ij->i", xhat, xhat) / size  # centred first: float32 keeps precision
+        rstd = 1.0 / xp.sqrt(var + eps)[:, None]
+        xhat *= rstd
+        out = xhat if weight is None else xhat * weight.array
+        if bias is not None:
+            out = out + bias.array if out is xhat else xp.add(out, bias.array, out=out)
+        ctx.save_for_backward(x, weight)
+        ctx.eps, ctx.xhat, ctx.rstd = eps, xhat, rstd
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        axes = ctx.axes
-        if not is_grad_enabled():  # the same formula on arrays, from the kept x^ and rstd
-            g, xhat = grad.array, ctx.xhat
-            gx = xhat * (g * xhat).mean(axis=axes, keepdims=True)
-            gx += g.mean(axis=axes, keepdims=True)
-            gx = x.xp.subtract(g, gx, out=gx) if gx.ndim else g - gx
+        x, weight = ctx.saved_tensors
+        if is_grad_enabled():  # create_graph=True: build the backward's own graph
+            return _layer_norm_backward_with_tensors(ctx, x, weight, grad)
+        xp, g, xhat = x.xp, grad.array, ctx.xhat
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        gx = gw = gb = None
+        if need_w:
+            gw = xp.einsum("ij,ij->j", g, xhat)
+        if need_b:
+            gb = xp.ones(g.shape[0], dtype=g.dtype) @ g
+        if need_x:
+            gy = g if weight is None else g * weight.array
+            size = g.shape[1]
+            gy_mean = gy @ xp.ones(size, dtype=g.dtype) / size
+            gyx_mean = xp.einsum("ij,ij->i", gy, xhat) / size
+            gx = xhat * gyx_mean[:, None]  # then gy - mean(gy) - x^ * mean(gy x^), times rstd
+            gx += gy_mean[:, None]
+            xp.subtract(gy, gx, out=gx)
             gx *= ctx.rstd
-            return Tensor._make(gx, x.device), None, None
-        # create_graph=True: x^ and rstd as functions of x, so the result is differentiable
-        centred = x - x.mean(dim=axes, keepdim=True)
-        rstd = ((centred * centred).mean(dim=axes, keepdim=True) + ctx.eps) ** -0.5
-        xhat = centred * rstd
-        g_mean = grad.mean(dim=axes, keepdim=True)
-        gx_mean = (grad * xhat).mean(dim=axes, keepdim=True)
-        return rstd * (grad - g_mean - xhat * gx_mean), None, None
+        return gx, gw, gb, None
+
+
+def _layer_norm_backward_with_tensors(ctx: Any, x: Tensor, weight: Tensor | None,
+                                      grad: Tensor) -> tuple:
+    """LayerNorm's backward as differentiable tensor ops (for double backward)."""
+    centred = x - x.mean(dim=1, keepdim=True)
+    rstd = ((centred * centred).mean(dim=1, keepdim=True) + ctx.eps) ** -0.5
+    xhat = centred * rstd
+    gy = grad if weight is None else grad * weight
+    gx = rstd * (gy - gy.mean(dim=1, keepdim=True) -
+                 xhat * (gy * xhat).mean(dim=1, keepdim=True))
+    need_x, need_w, need_b = ctx.needs_input_grad[:3]
+    return (gx if need_x else None, (grad * xhat).sum(dim=0) if need_w else None,
+            grad.sum(dim=0) if need_b else None, None)
+
+
+class GroupNorm(Function):
+    """x (N, C, S): standardise each sample's groups of C / groups channels, then ``* weight +
+    bias`` per channel. ``stats`` (a list or None) receives each group's mean and biased
+    variance as (N, groups) arrays, for instance norm's running statistics.
+
+    Every factor is constant over a channel's S values, so forward and backward first
+    reduce to per-(sample, channel) sums and then make each full-size pass one
+    ``x * a[n, c] + b[n, c]`` over (N * C, S) rows: fewer passes than x^ then weight then bias."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, groups, eps, stats=None):
+        xp, a = x.xp, x.array
+        n, c, s = a.shape
+        size = c // groups * s  # values per (sample, group)
+        channel_sums = (a.reshape(n * c, s) @ xp.ones(s, dtype=a.dtype)).reshape(n, groups, -1)
+        mean = channel_sums.sum(axis=2) / size  # (N, G)
+        centred = a - _per_channel(mean, c)
+        flat = centred.reshape(n * groups, size)
+        var = (xp.einsum("ij,ij->i", flat, flat) / size).reshape(n, groups)
+        rstd = 1.0 / xp.sqrt(var + eps)
+        scale = _per_channel(rstd, c)
+        if weight is not None:
+            scale = scale * weight.array[:, None]
+        out = centred * scale
+        if bias is not None:
+            out += bias.array[:, None]
+        if stats is not None:
+            stats += [mean, var]
+        ctx.save_for_backward(x, weight)
+        ctx.groups, ctx.eps, ctx.centred, ctx.rstd = groups, eps, centred, rstd
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        if is_grad_enabled():  # create_graph=True: build the backward's own graph
+            return _group_norm_backward_with_tensors(ctx, x, weight, grad)
+        xp, g, centred, rstd, groups = x.xp, grad.array, ctx.centred, ctx.rstd, ctx.groups
+        n, c, s = g.shape
+        rows = g.reshape(n * c, s)
+        g_sum = (rows @ xp.ones(s, dtype=g.dtype)).reshape(n, c)  # per (sample, channel)
+        gc_sum = xp.einsum("ij,ij->i", rows, centred.reshape(n * c, s)).reshape(n, c)
+        rstd_c = _per_channel(rstd, c)[:, :, 0]
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        gw = (gc_sum * rstd_c).sum(axis=0) if need_w else None  # sum(g * x^)
+        gb = g_sum.sum(axis=0) if need_b else None
+        gx = None
+        if need_x:  # gy = g * weight: its sums per channel, then per group
+            if weight is not None:
+                g_sum, gc_sum = g_sum * weight.array, gc_sum * weight.array
+            size = c // groups * s
+            gy_mean = g_sum.reshape(n, groups, -1).sum(axis=2) / size
+            gyx_mean = gc_sum.reshape(n, groups, -1).sum(axis=2) * rstd / size  # mean(gy x^)
+            # rstd * (gy - mean(gy) - x^ * mean(gy x^)) = g * a + (x - mean) * b + c
+            a = rstd_c if weight is None else rstd_c * weight.array
+            gx = g * a[:, :, None]
+            gx += centred * _per_channel(-rstd * rstd * gyx_mean, c)
+            gx += _per_channel(-rstd * gy_mean, c)
+        return gx, gw, gb, None, None, None
+
+
+def _per_channel(per_group: Any, channels: int) -> Any:
+    """(N, G) values -> (N, C, 1), each group's value repeated for its channels."""
+    return per_group.repeat(channels // per_group.shape[1], axis=1)[:, :, None]
+
+
+def _group_norm_backward_with_tensors(ctx: Any, x: Tensor, weight: Tensor | None,
+                                      grad: Tensor) -> tuple:
+    """GroupNorm's backward as differentiable tensor ops (for double backward)."""
+    rows = (x.shape[0] * ctx.groups, x.shape[1] // ctx.groups * x.shape[2])
+    flat = x.reshape(rows)
+    centred = flat - flat.mean(dim=1, keepdim=True)
+    rstd = ((centred * centred).mean(dim=1, keepdim=True) + ctx.eps) ** -0.5
+    xhat = centred * rstd
+    gy = (grad if weight is None else grad * weight.reshape(-1, 1)).reshape(rows)
+    gx = rstd * (gy - gy.mean(dim=1, keepdim=True) -
+                 xhat * (gy * xhat).mean(dim=1, keepdim=True))
+    need_x, need_w, need_b = ctx.needs_input_grad[:3]
+    return (gx.reshape(x.shape) if need_x else None,
+            (grad * xhat.reshape(x.shape)).sum(dim=(0, 2)) if need_w else None,
+            grad.sum(dim=(0, 2)) if need_b else None, None, None, None)
 
 
 def _check_float(x: Any, op: str) -> None:
@@ -82,14 +188,6 @@ def _check_param(t: Any, name: str, shape: tuple, x: Tensor, op: str) -> None:
         raise RuntimeError(f"{op}: expected {name} of the input's dtype {x.dtype}, got {t.dtype}")
     if tuple(t.shape) != shape:
         raise ValueError(f"{op}: expected {name} of shape {shape}, got {tuple(t.shape)}")
-
-
-def _affine(y: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
-    if weight is not None:
-        y = y * weight
-    if bias is not None:
-        y = y + bias
-    return y
 
 
 def as_shape(normalized_shape: Any, op: str) -> tuple:
@@ -122,7 +220,10 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int],  # noqa: A002
                          f"{tuple(input.shape)}")
     _check_param(weight, "weight", shape, input, op)
     _check_param(bias, "bias", shape, input, op)
-    return _affine(Standardize.apply(input, k, float(eps)), weight, bias)
+    size = _prod(shape)  # as (rows, D): weight and bias per column
+    rows = input.reshape(_prod(input.shape[:input.ndim - k]), size)
+    flat = [None if t is None else t.reshape(size) for t in (weight, bias)]
+    return LayerNorm.apply(rows, flat[0], flat[1], float(eps)).reshape(input.shape)
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # noqa: A002
@@ -144,11 +245,9 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # 
                          f"num_groups={num_groups}")
     _check_param(weight, "weight", (c,), input, op)
     _check_param(bias, "bias", (c,), input, op)
-    grouped = input.reshape(n, int(num_groups), c // int(num_groups) * _prod(input.shape[2:]))
-    y = Standardize.apply(grouped, 1, float(eps)).reshape(tuple(input.shape))
-    per_channel = (c,) + (1,) * (input.ndim - 2)
-    return _affine(y, None if weight is None else weight.reshape(per_channel),
-                   None if bias is None else bias.reshape(per_channel))
+    spread = input.reshape(n, c, _prod(input.shape[2:]))
+    return GroupNorm.apply(spread, weight, bias, int(num_groups), float(eps)) \
+        .reshape(input.shape)
 
 
 def _prod(shape: Sequence[int]) -> int:
