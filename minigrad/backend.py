@@ -44,12 +44,26 @@ class Backend:
     def scatter_add(self, target: Any, index: Any, values: Any) -> None:
         """``target[index] += values`` with repeated indices adding up (unbuffered).
 
-        ``add.at`` takes one element at a time; for the common gather along one axis (full
-        slices and one index vector: padding, ``index_select``, upsampling) the repeats are
-        added in rounds of whole slices instead, 10-20x faster and in the same order."""
-        axis = _single_index_axis(index, target.ndim, self.xp)
+        ``add.at`` takes one element at a time, slowest with several index arrays or slices
+        around one. Two fast paths add in the same order: one index array per dimension goes
+        through flat positions, and one index vector among full slices (padding,
+        ``index_select``, upsampling) adds its repeats in rounds of whole slices."""
+        xp = self.xp
+        if _all_index_arrays(index, target.ndim, xp) and target.flags.c_contiguous:
+            # one index array per dimension (gather, take_along_dim): add.at is ~7x faster on
+            # the flat target with flat positions, and adds in the same order
+            arrays = [xp.where(i < 0, i + n, i) for i, n in zip(xp.broadcast_arrays(*index),
+                                                                 target.shape)]
+            try:
+                flat = xp.ravel_multi_index(arrays, target.shape).reshape(-1)
+            except ValueError:
+                raise IndexError(f"scatter_add: an index is out of range for a target of shape "
+                                 f"{tuple(target.shape)}") from None
+            xp.add.at(target.reshape(-1), flat, xp.broadcast_to(values, arrays[0].shape).reshape(-1))
+            return
+        axis = _single_index_axis(index, target.ndim, xp)
         if axis is None:
-            self.xp.add.at(target, index, values)
+            xp.add.at(target, index, values)
             return
         rows = index[axis] % target.shape[axis] if index[axis].size else index[axis]
         head = (slice(None),) * axis
@@ -337,6 +351,12 @@ def repeat_rounds(xp: Any, keys: Any) -> list:
     rank = xp.arange(ordered.size) - group_start
     rounds = int(rank.max()) + 1
     return [xp.arange(keys.size)] if rounds == 1 else [order[rank == r] for r in range(rounds)]
+
+
+def _all_index_arrays(index: Any, ndim: int, xp: Any) -> bool:
+    """Whether ``index`` is one integer array per dimension (broadcast together)."""
+    return isinstance(index, tuple) and len(index) == ndim and ndim > 0 and all(
+        isinstance(i, xp.ndarray) and i.dtype.kind in "iu" for i in index)
 
 
 def _single_index_axis(index: Any, ndim: int, xp: Any) -> int | None:

@@ -112,9 +112,12 @@ def test_scatter_add_adds_repeated_indices() -> None:
     ((3, 4), lambda: (slice(None), np.array([], dtype=np.int64))),        # empty
     ((3, 4), lambda: (slice(1, 3), np.array([0, 0]))),                    # a partial slice
     ((3, 4), lambda: (np.array([0, 2]), np.array([1, 1]))),               # two index arrays
+    ((5, 6), lambda: (np.arange(5)[:, None], np.array([[0, -1, 0, 3]] * 5))),  # gather-style
+    ((2, 3, 4), lambda: (np.array([[1], [1]]), np.array([[2, -3, 2]]),
+                         np.array([0, 0, 3]))),                           # broadcast, repeats
 ])
 def test_scatter_add_by_rounds_matches_add_at_bit_for_bit(shape, index_of) -> None:
-    """The fast path for one index vector among full slices adds repeats in add.at's order."""
+    """The fast paths (flat positions; one index vector among full slices) add in add.at's order."""
     rng = np.random.default_rng(0)
     index = index_of()
     target = rng.standard_normal(shape).astype(np.float32)
@@ -215,3 +218,12 @@ def test_parallel_for_covers_the_range_once_with_the_same_blocks_for_any_thread_
         seen_by_count[threads] = sorted(seen)
     if grain:
         assert seen_by_count[1] == seen_by_count[2] == seen_by_count[3]
+
+
+def test_scatter_add_with_an_index_out_of_range_raises_index_error() -> None:
+    target = np.zeros((3, 4), np.float32)
+    with pytest.raises(IndexError, match=r"out of range.*\(3, 4\)"):
+        get_backend("cpu").scatter_add(target, (np.array([0, 3]), np.array([1, 1])), 1.0)
+    with pytest.raises(IndexError):
+        get_backend("cpu").scatter_add(target, (np.array([0, -4]), np.array([1, 1])), 1.0)
+    assert not target.any()
