@@ -366,6 +366,95 @@ def _pointwise_inputs(input: Any, target: Any, op: str) -> None:
                          "loss, so reshape one to match")
 
 
+# --- pointwise losses as single ops ------------------------------------------------------------
+# A loss written as a composition makes a pass over the whole input (and an array as large) per
+# op, forward and backward; these ops compute the loss and both gradients in a few passes.
+def _reduce_pointwise(xp: Any, loss: Any, reduction: str) -> Any:
+    """A pointwise loss array reduced as asked ('mean' divides by the number of elements)."""
+    if reduction == "none":
+        return loss
+    total = xp.asarray(loss.sum(), dtype=loss.dtype)  # a 0-d array of the device
+    return total if reduction == "sum" else xp.asarray(total / loss.size, dtype=loss.dtype)
+
+
+def _pointwise_grad_scale(grad: Any, reduction: str, size: int) -> Any:
+    """The incoming gradient (array or Tensor) as the factor of each element's derivative."""
+    return grad / size if reduction == "mean" else grad
+
+
+def _log1p_unit(e: Any, xp: Any) -> Any:
+    """log(1 + e) for e in [0, 1] to two ulps, 4x faster than NumPy's float32 ``log1p`` (a
+    scalar loop): log(u) of the rounded u = 1 + e, corrected by that rounding, which
+    (u - 1) - e gives exactly; log(1 + e) = log(u) - ((u - 1) - e) / u to first order."""
+    u = e + 1
+    rounding = u - 1
+    rounding -= e
+    rounding /= u
+    out = xp.log(u, out=u)
+    out -= rounding
+    return out
+
+
+class MSELoss(Function):
+    """(x - y)^2 reduced; d/dx = 2 (x - y) = -d/dy."""
+
+    @staticmethod
+    def forward(ctx, x, y, reduction):
+        diff = x.array - y.array
+        ctx.reduction = reduction
+        ctx.save_for_backward(x, y)
+        ctx.diff = diff
+        return _reduce_pointwise(x.xp, diff * diff, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        if is_grad_enabled():  # create_graph=True: the same formula as tensor ops
+            gx = (x - y) * (_pointwise_grad_scale(grad, ctx.reduction, x.numel()) * 2)
+            return gx, -gx, None
+        gx = ctx.diff * (_pointwise_grad_scale(grad.array, ctx.reduction, ctx.diff.size) * 2)
+        gy = -gx if ctx.needs_input_grad[1] else None
+        return (Tensor._make(gx, x.device),
+                None if gy is None else Tensor._make(gy, x.device), None)
+
+
+class BCEWithLogits(Function):
+    """(1 - y) x + softplus(-x) reduced, with softplus(-x) = max(-x, 0) + log1p(e^-|x|) (no
+    overflow for any x); d/dx = sigmoid(x) - y, d/dy = -x. The forward keeps e^-|x| so that
+    backward's sigmoid costs no second exponential."""
+
+    @staticmethod
+    def forward(ctx, x, y, reduction):
+        xp, a, t = x.xp, x.array, y.array
+        e = xp.exp(-xp.abs(a))
+        loss = _log1p_unit(e, xp)
+        loss += xp.maximum(-a, 0)
+        loss += (1 - t) * a
+        ctx.reduction, ctx.e = reduction, e
+        ctx.save_for_backward(x, y)
+        return _reduce_pointwise(xp, loss, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .activation_basic import sigmoid
+        x, y = ctx.saved_tensors
+        if is_grad_enabled():  # create_graph=True: the same formula as tensor ops
+            g = _pointwise_grad_scale(grad, ctx.reduction, x.numel())
+            return (sigmoid(x) - y) * g, -x * g, None
+        xp, e = x.xp, ctx.e
+        g = _pointwise_grad_scale(grad.array, ctx.reduction, e.size)
+        gx = gy = None
+        if ctx.needs_input_grad[0]:
+            gx = xp.maximum(e, x.array >= 0)  # sigmoid(x) as in sigmoid_array, from e^-|x|
+            gx /= 1 + e
+            gx -= y.array
+            gx *= g
+            gx = Tensor._make(gx, x.device)
+        if ctx.needs_input_grad[1]:
+            gy = Tensor._make(x.array * -g, x.device)
+        return gx, gy, None
+
+
 def mse_loss(input: Tensor, target: Tensor, size_average: Any = None,  # noqa: A002
              reduce: Any = None, reduction: str = "mean") -> Tensor:
     """Mean squared error, (input - target)^2 reduced; both arguments are differentiable."""
@@ -373,8 +462,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: Any = None,  # noqa: A
     _legacy(size_average, reduce, op)
     check_reduction(reduction, op)
     _pointwise_inputs(input, target, op)
-    diff = input - target
-    return _reduce(diff * diff, reduction)
+    return MSELoss.apply(input, target, reduction)
 
 
 def _binary_target(input: Any, target: Any, what: str, op: str,
@@ -410,6 +498,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A00
     _legacy(size_average, reduce, op)
     check_reduction(reduction, op)
     target = _binary_target(input, target, "logits", op)
+    if weight is None and pos_weight is None:  # the common case, as one op
+        return BCEWithLogits.apply(input, target, reduction)
     softplus_neg = softplus(-input, threshold=math.inf)  # log(1 + e^-x), never switched to linear
     if pos_weight is not None:
         _check_broadcast(pos_weight, input, "pos_weight", op)
