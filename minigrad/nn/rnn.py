@@ -8,7 +8,9 @@ arithmetic lives in ops with hand-written backwards (minigrad/ops/lstm_cell.py, 
 each tested against the composition it replaces: ``lstm_scan`` / ``gru_scan`` run a whole padded
 sequence of one layer and direction (the time loop inside one op), and ``lstm_update`` /
 ``gru_update`` one step (for packed sequences, LSTM projections and the cells). Together they
-take an LSTM's training step to about half its time.
+take an LSTM's training step to about half its time. The plain RNN's padded sequences run in
+``rnn_scan`` (minigrad/ops/rnn_cell.py) likewise; its packed sequences and cell stay a
+composition.
 
 The weights are laid out exactly as PyTorch's (gates stacked along dim 0: LSTM i, f, g, o;
 GRU r, z, n), so a state_dict moves between the two frameworks unchanged.
@@ -30,6 +32,7 @@ from ..creation import empty, zeros
 from ..ops import cat, index_select, relu, split, stack, tanh, unbind
 from ..ops.gru_cell import gru_scan, gru_update
 from ..ops.lstm_cell import lstm_scan, lstm_update
+from ..ops.rnn_cell import rnn_scan
 from ..tensor import Tensor
 from . import init
 from .dropout import dropout as _dropout
@@ -422,6 +425,11 @@ class RNNBase(Module):
                     hs, *carry = lstm_scan(gates, *init_states,
                                            getattr(self, "weight_hh" + suffix), bool(direction))
                     outputs.append(hs)
+                elif sizes is None and self.mode.startswith("RNN") and len(x):
+                    hs, h_n = rnn_scan(gates, *init_states, getattr(self, "weight_hh" + suffix),
+                                       self.nonlinearity, bool(direction))
+                    outputs.append(hs)
+                    carry = (h_n,)
                 elif sizes is None and self.mode == "GRU" and len(x):
                     hs, h_n = gru_scan(gates, *init_states, getattr(self, "weight_hh" + suffix),
                                        weights[1], bool(direction))
