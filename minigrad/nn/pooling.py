@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..autograd.function import Function
 from ..ops.convolution import as_pair
 from ..ops.pooling import adaptive_avg_pool, avg_pool, check_pool_input, max_pool
 from ..tensor import Tensor
@@ -219,11 +220,75 @@ def _adaptive_windows(n_in: int, n_out: int, xp: Any) -> Any:
     return xp.minimum(start + xp.arange(widest), end - 1)
 
 
+_LOOP_WINDOW = 32  # up to this many elements per window a running max beats argmax (measured)
+
+
+class AdaptiveMax(Function):
+    """Max over each adaptive window of the (B, H*W) planes. ``where`` is (K, P): for each of
+    the K window offsets (row-major) the flat input position each of the P outputs reads.
+    Returns the maxima and each winner's flat position h * W + w (the first maximum in
+    row-major order, PyTorch's rule)."""
+
+    @staticmethod
+    def forward(ctx, x, where):
+        xp, (k, p) = x.xp, where.shape
+        if k <= _LOOP_WINDOW:  # a running max over the offsets, each over all windows at once
+            windows = xp.take(x.array, where, axis=1)  # (B, K, P)
+            out, which = windows[:, 0].copy(), xp.zeros((x.shape[0], p), dtype=xp.uint8)
+            better = xp.empty(out.shape, dtype=xp.bool_)
+            for j in range(1, k):  # which < j so far: max(which, j * (new > out)) notes a win
+                xp.greater(windows[:, j], out, out=better)
+                xp.maximum(which, better.view(xp.uint8) * xp.uint8(j), out=which)
+                xp.maximum(out, windows[:, j], out=out)
+        else:  # big windows (global pooling): argmax along the contiguous window axis
+            windows = xp.take(x.array, where.T, axis=1)  # (B, P, K)
+            which = windows.argmax(axis=-1)
+            out = xp.take_along_axis(windows, which[..., None], axis=-1)[..., 0]
+        flat = where[which, xp.arange(p)]  # (B, P) winners' positions in their plane
+        ctx.flat, ctx.plane_size = flat, x.shape[1]
+        return out, flat
+
+    @staticmethod
+    def backward(ctx, grad, _):
+        return WinnerScatter.apply(grad, ctx.flat, ctx.plane_size), None
+
+
+class WinnerScatter(Function):
+    """Adaptive max pooling's backward: each gradient added to its window's winner in a
+    (B, plane_size) array (neighbouring windows may share a winner, so add, not assign)."""
+
+    @staticmethod
+    def forward(ctx, grad, flat, plane_size):
+        ctx.flat, ctx.plane_size = flat, plane_size
+        xp, b = grad.xp, grad.shape[0]
+        target = flat + xp.arange(b).reshape(-1, 1) * plane_size  # positions in the raveled out
+        # bincount adds repeats in one pass (add.at goes element by element); it sums in
+        # float64, so the result is cast back to the gradient's dtype.
+        total = xp.bincount(target.ravel(), weights=grad.array.ravel(), minlength=b * plane_size)
+        return total.astype(grad.dtype, copy=False).reshape(b, plane_size)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return WinnerGather.apply(gg, ctx.flat, ctx.plane_size), None, None
+
+
+class WinnerGather(Function):
+    """The adjoint of WinnerScatter: read each window's winner (double backward)."""
+
+    @staticmethod
+    def forward(ctx, gg, flat, plane_size):
+        ctx.flat, ctx.plane_size = flat, plane_size
+        return gg.xp.take_along_axis(gg.array, flat, axis=1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return WinnerScatter.apply(grad, ctx.flat, ctx.plane_size), None, None
+
+
 def _adaptive_max_pool(input: Tensor, output_size: Any, return_indices: bool, op: str) -> Any:
-    """Max over each adaptive window, as two separable maxima (along W, then along H) over
-    gathered windows; the gradient goes to the first maximum in row-major order (PyTorch's
-    rule) because each stage keeps its first maximum. Built from indexing and ``max(dim)``,
-    so it is differentiable to any order."""
+    """Max over each adaptive window of the last two dims (any leading dims): the windows'
+    elements are gathered offset by offset, and the first maximum in row-major order wins
+    (PyTorch's rule), which is also where the gradient goes. Differentiable to any order."""
     check_pool_input(input, op, 2)
     h, w = input.shape[-2:]
     sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
@@ -235,19 +300,14 @@ def _adaptive_max_pool(input: Tensor, output_size: Any, return_indices: bool, op
         raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
     if h == 0 or w == 0:
         raise ValueError(f"{op}: input of shape {tuple(input.shape)} has an empty plane")
-    xp = input.xp
-    cols, rows = _adaptive_windows(w, wo, xp), _adaptive_windows(h, ho, xp)
-    # (..., H, Wo, kw) -> max over kw; then (..., Ho, kh, Wo) -> max over kh.
-    by_col, col_pick = input[..., Tensor._make(cols, input.device)].max(dim=-1)
-    out, row_pick = by_col[..., Tensor._make(rows, input.device), :].max(dim=-2)
-    if not return_indices:
-        return out
-    # the winning row: row_pick mapped through the row windows; (..., Ho, Wo)
-    r = rows[xp.arange(ho).reshape(-1, 1), row_pick.array]
-    # the column that won in the winning row: col_pick at (row, wo), mapped through cols
-    c_at = xp.take_along_axis(col_pick.array, r, axis=-2)
-    c = cols[xp.arange(wo), c_at]
-    return out, Tensor._make(r * w + c, input.device)
+    xp, lead = input.xp, input.shape[:-2]
+    rows, cols = _adaptive_windows(h, ho, xp), _adaptive_windows(w, wo, xp)
+    # where[(i, j), (r, c)]: offset (i, j) of output (r, c)'s window, as a flat h * W + w
+    where = rows.T.reshape(-1, 1, ho, 1) * w + cols.T.reshape(1, -1, 1, wo)
+    planes = input.reshape((-1, h * w))
+    out, flat = AdaptiveMax.apply(planes, where.reshape(-1, ho * wo))
+    out = out.reshape(lead + (ho, wo))
+    return (out, flat.reshape(lead + (ho, wo))) if return_indices else out
 
 
 def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
