@@ -25,6 +25,7 @@ gradients of any order reuse the same three array kernels (gradgradcheck covers 
 """
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 from ..autograd.function import Function
@@ -174,6 +175,142 @@ def _input_grad(grad: Any, weight: Any, geo: ConvGeometry, input_shape: tuple,
     return padded[:, top:top + h, left:left + w].transpose(0, 3, 1, 2)
 
 
+# --- depthwise convolution (one channel per group): a sum of shifted products ----------------
+def _is_depthwise(geo: ConvGeometry, weight_shape: tuple) -> bool:
+    """Whether each group maps one input channel to one output channel (MobileNet's depthwise
+    layers). Batched over groups, im2col's matrices are one column wide and ran ~15x slower
+    than PyTorch; a sum of kh*kw shifted products runs along all channels at once. (One
+    input channel in all, groups == 1, keeps im2col; so does a channel multiplier > 1.)"""
+    return geo.groups > 1 and weight_shape[:2] == (geo.groups, 1)
+
+
+def _padded_size(geo: ConvGeometry) -> tuple:
+    (h, w), (top, bottom, left, right) = geo.in_size, geo.padding
+    return h + top + bottom, w + left + right
+
+
+def _grid_width(geo: ConvGeometry) -> int:
+    """Output columns computed: at stride 1 the whole padded width Wp, so that each image's
+    rows run into each other and what a kernel offset reads is one contiguous run per image
+    (see ``_windows``). The Wp - Wo extra columns are cut off (forward) or zero (gradients)."""
+    return _padded_size(geo)[1] if geo.stride[1] == 1 else geo.out_size[1]
+
+
+def _run_shape(geo: ConvGeometry, c: int) -> tuple:
+    """The output grid of one image, (Ho, grid, C), as one axis at stride 1 (see ``_windows``)."""
+    shape = (geo.out_size[0], _grid_width(geo), c)
+    return (math.prod(shape),) if geo.stride == (1, 1) else shape
+
+
+def _padded_buffer(n: int, c: int, geo: ConvGeometry, dtype: Any, xp: Any) -> Any:
+    """Zeros for a padded channels-last input, (N, Hp, Wp, C), flat and with slack after it
+    so that the run read by every kernel offset fits inside."""
+    (hp, wp), (kh, kw), (dh, dw) = _padded_size(geo), geo.kernel, geo.dilation
+    return xp.zeros(n * hp * wp * c + ((kh - 1) * dh * wp + (kw - 1) * dw) * c, dtype=dtype)
+
+
+def _image(buffer: Any, n: int, c: int, geo: ConvGeometry) -> Any:
+    """The (N, Hp, Wp, C) padded input inside a ``_padded_buffer``."""
+    hp, wp = _padded_size(geo)
+    return buffer[:n * hp * wp * c].reshape(n, hp, wp, c)
+
+
+def _padded_input(x: Any, geo: ConvGeometry, xp: Any) -> Any:
+    """(N, C, H, W) input -> its ``_padded_buffer``, filled: one copy."""
+    n, c, h, w = x.shape
+    top, left = geo.padding[0], geo.padding[2]
+    buffer = _padded_buffer(n, c, geo, x.dtype, xp)
+    _image(buffer, n, c, geo)[:, top:top + h, left:left + w] = x.transpose(0, 2, 3, 1)
+    return buffer
+
+
+def _on_grid(grad: Any, geo: ConvGeometry, xp: Any) -> Any:
+    """(N, C, Ho, Wo) output gradient -> (N, *run) copy on the output grid, extra columns 0."""
+    n, c, ho, wo = grad.shape
+    rows = xp.zeros((n, ho, _grid_width(geo), c), dtype=grad.dtype)
+    rows[:, :, :wo] = grad.transpose(0, 2, 3, 1)
+    return rows.reshape(n, *_run_shape(geo, c))
+
+
+def _windows(buffer: Any, n: int, c: int, geo: ConvGeometry, backend: Any) -> Any:
+    """(N, kh, kw, *run) read-only view: for each kernel offset, the padded pixels it reads at
+    every output position. At stride 1 the grid spans the padded width, so each offset reads
+    the buffer shifted by (i*dh*Wp + j*dw)*C: one contiguous run per image, which einsum
+    multiplies in one long loop; runs of C values (strided grid) ran ~3x slower, and einsum
+    does not merge the axes itself."""
+    (hp, wp), (kh, kw), (sh, sw), (dh, dw) = _padded_size(geo), geo.kernel, geo.stride, \
+        geo.dilation
+    item = buffer.itemsize
+    lead = (hp * wp * c * item, dh * wp * c * item, dw * c * item)
+    run = _run_shape(geo, c)
+    strides = (item,) if len(run) == 1 else (sh * wp * c * item, sw * c * item, item)
+    return backend.as_strided(buffer, (n, kh, kw, *run), lead + strides)
+
+
+def _tiled_weight(weight: Any, geo: ConvGeometry, xp: Any) -> Any:
+    """(C, 1, kh, kw) -> (kh, kw, *run): each offset's C weights repeated over one output
+    image, so that einsum's loop runs over whole images (broadcast weights would cut it into
+    runs of C values again)."""
+    c, _, kh, kw = weight.shape
+    grid = (geo.out_size[0], _grid_width(geo), c)
+    per_offset = weight.reshape(c, kh, kw).transpose(1, 2, 0)[:, :, None, None, :]
+    return xp.ascontiguousarray(xp.broadcast_to(per_offset, (kh, kw, *grid))).reshape(
+        kh, kw, *_run_shape(geo, c))
+
+
+def _depthwise_forward(x: Any, weight: Any, bias: Any, geo: ConvGeometry, backend: Any) -> tuple:
+    """y = bias + the sum over kernel offsets of (the pixels the offset reads) * (its weights):
+    one einsum. Returns y channels-last, (N, Ho, Wo, C), and the padded input buffer, which
+    the weight gradient reads again."""
+    xp = backend.xp
+    n, c = x.shape[:2]
+    (ho, wo) = geo.out_size
+    buffer = _padded_input(x, geo, xp)
+    total = xp.einsum("nij...,ij...->n...", _windows(buffer, n, c, geo, backend),
+                      _tiled_weight(weight, geo, xp)).reshape(n, ho, _grid_width(geo), c)
+    # contiguous: elementwise ops on the (N, Ho, Wo, C) view of the grid ran ~4x slower
+    out = total[:, :, :wo] + bias if bias is not None else xp.ascontiguousarray(total[:, :, :wo])
+    return out, buffer
+
+
+def _depthwise_weight_grad(x: Any, grad: Any, geo: ConvGeometry, with_bias: bool,
+                           buffer: Any, backend: Any) -> tuple:
+    """dL/dw[c, 0, i, j] = sum over the batch and the output grid of the pixels offset (i, j)
+    reads times the output gradient (zero on the extra columns): one einsum, then a sum over
+    positions. dL/db sums the output gradient."""
+    xp = backend.xp
+    n, c = x.shape[:2]
+    kh, kw = geo.kernel
+    if buffer is None:
+        buffer = _padded_input(x, geo, xp)
+    rows = _on_grid(grad, geo, xp)
+    per_position = xp.einsum("nij...,n...->ij...", _windows(buffer, n, c, geo, backend), rows)
+    gw = per_position.reshape(kh, kw, -1, c).sum(axis=2).transpose(2, 0, 1)
+    return gw.reshape(c, 1, kh, kw), (rows.reshape(-1, c).sum(axis=0) if with_bias else None)
+
+
+def _depthwise_input_grad(grad: Any, weight: Any, geo: ConvGeometry, input_shape: tuple,
+                          backend: Any) -> Any:
+    """dL/dx: the output gradient times an offset's weights is the gradient of the pixels that
+    offset read; add it into the same run of a padded buffer (col2im), offset by offset."""
+    xp = backend.xp
+    n, c, h, w = input_shape
+    (hp, wp), (kh, kw), (sh, sw), (dh, dw) = _padded_size(geo), geo.kernel, geo.stride, \
+        geo.dilation
+    top, left = geo.padding[0], geo.padding[2]
+    rows = _on_grid(grad, geo, xp).reshape(n, geo.out_size[0], _grid_width(geo), c)
+    weights = _tiled_weight(weight, geo, xp).reshape(kh, kw, *rows.shape[1:])
+    buffer = _padded_buffer(n, c, geo, grad.dtype, xp)
+    product = xp.empty_like(rows)
+    for i in range(kh):
+        for j in range(kw):
+            xp.multiply(rows, weights[i, j], out=product)
+            start = (i * dh * wp + j * dw) * c  # the same run ``_windows`` reads, writable
+            read = buffer[start:start + n * hp * wp * c].reshape(n, hp, wp, c)
+            read[:, :sh * (rows.shape[1] - 1) + 1:sh, :sw * (rows.shape[2] - 1) + 1:sw] += product
+    return _image(buffer, n, c, geo)[:, top:top + h, left:left + w].transpose(0, 3, 1, 2)
+
+
 # --- the three Functions: convolution and its two adjoints ------------------------------------
 class Convolution(Function):
     """y = conv(x, w) + b; backward: ConvolutionInputGrad (x), ConvolutionWeightGrad (w, b)."""
@@ -181,10 +318,16 @@ class Convolution(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, geo):
         with_bias = bias is not None
+        ctx.geo, ctx.with_bias = geo, with_bias
+        if _is_depthwise(geo, weight.shape):
+            out, padded = _depthwise_forward(x.array, weight.array,
+                                             bias.array if with_bias else None, geo, x.backend)
+            keep = ctx.needs_input_grad[1] or with_bias and ctx.needs_input_grad[2]
+            ctx.save_for_backward(x, weight, Tensor._make(padded, x.device) if keep else None)
+            return out.transpose(0, 3, 1, 2)
         cols = _im2col(x.array, geo, x.backend, ones=with_bias)
         w = _weight_matrix(weight.array, geo.groups, bias.array if with_bias else None, x.xp)
         out = _output(x.xp.matmul(cols, w), x.shape[0], geo)
-        ctx.geo, ctx.with_bias = geo, with_bias
         # The im2col matrix is kept for the weight gradient (and freed with the graph).
         keep = ctx.needs_input_grad[1] or with_bias and ctx.needs_input_grad[2]
         ctx.save_for_backward(x, weight, Tensor._make(cols, x.device) if keep else None)
@@ -198,7 +341,7 @@ class Convolution(Function):
         gw = gb = None
         if need_w or need_b:
             result = ConvolutionWeightGrad.apply(x, grad, ctx.geo, weight.shape, ctx.with_bias,
-                                                 cols.array)
+                                                 None if cols is None else cols.array)
             gw, gb = result if ctx.with_bias else (result, None)
         return gx, gw if need_w else None, gb if need_b else None, None
 
@@ -210,6 +353,8 @@ class ConvolutionInputGrad(Function):
     def forward(ctx, grad, weight, geo, input_shape):
         ctx.geo, ctx.input_shape = geo, input_shape
         ctx.save_for_backward(grad, weight)
+        if _is_depthwise(geo, weight.shape):
+            return _depthwise_input_grad(grad.array, weight.array, geo, input_shape, grad.backend)
         return _input_grad(grad.array, weight.array, geo, input_shape, grad.backend)
 
     @staticmethod
@@ -230,6 +375,9 @@ class ConvolutionWeightGrad(Function):
     def forward(ctx, x, grad, geo, weight_shape, with_bias, cols):
         ctx.geo, ctx.with_bias = geo, with_bias
         ctx.save_for_backward(x, grad)
+        if _is_depthwise(geo, weight_shape):
+            gw, gb = _depthwise_weight_grad(x.array, grad.array, geo, with_bias, cols, x.backend)
+            return (gw, gb) if with_bias else gw
         if cols is None:
             cols = _im2col(x.array, geo, x.backend, ones=with_bias)
         product = x.xp.matmul(cols.transpose(0, 2, 1), _grad_matrix(grad.array, geo.groups))
