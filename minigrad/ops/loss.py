@@ -113,7 +113,7 @@ class CrossEntropy(Function):
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, smoothing, reduction, probabilities):
         xp = x.xp
-        ctx.ignore_index = ignore_index
+        ctx.ignore_index, ctx.picked = ignore_index, None
         fused = _fused_kernel(x, weight, smoothing, reduction, probabilities)
         if fused is not None:  # one GPU kernel doing the lines below (and the range check)
             softmax, per_sample, kept, bad = fused(x.array, target.array, ignore_index)
@@ -128,6 +128,18 @@ class CrossEntropy(Function):
         shifted = x.array - x.array.max(axis=1, keepdims=True)
         e = xp.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
+        if x.ndim == 2 and not probabilities and weight is None and not smoothing:
+            # plain class indices: gather each row's target log-probability (no one-hot)
+            t = target.array
+            valid = t != ignore_index
+            ctx.picked = (xp.arange(t.shape[0]), xp.where(valid, t, 0), valid)
+            logp = shifted[ctx.picked[:2]] - xp.log(total[:, 0])
+            e /= total
+            ctx.save_for_backward(x, target)
+            ctx.softmax, ctx.logp, ctx.a = e, None, None
+            ctx.denom, ctx.reduction = valid.sum(dtype=x.dtype), reduction
+            ctx.weight, ctx.smoothing, ctx.probabilities = None, 0.0, False
+            return _reduce_array(xp, xp.where(valid, -logp, 0), reduction, ctx.denom)
         logp = shifted - xp.log(total)
         if probabilities:
             a, denom = _probability_coefficients(x, target.array, weight, smoothing)
@@ -165,6 +177,13 @@ class CrossEntropy(Function):
     @staticmethod
     def _backward_arrays(ctx, grad, x):
         """The first-order backward on arrays, reusing forward's softmax (the common, fast path)."""
+        if ctx.picked is not None:  # class indices: (softmax - onehot) * g, 0 where ignored
+            rows, safe, valid = ctx.picked
+            g = _grad_scale_array(grad.array, ctx.reduction, ctx.denom, grad.xp).reshape(-1)
+            g = g * valid  # (N,); NaN (every target ignored, 'mean') stays NaN as before
+            gx = ctx.softmax * g[:, None]
+            gx[rows, safe] -= g
+            return Tensor._make(gx, x.device), None, None, None, None, None, None
         if ctx.a is None:  # the fused forward: its fused backward
             scale = grad.array / ctx.denom if ctx.reduction == "mean" else grad.array
             backward = grad.backend.kernel("cross_entropy_backward")
