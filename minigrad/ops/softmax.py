@@ -42,28 +42,34 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
-    """Backward from the output: g - exp(out) * sum(g), one exp instead of a softmax of x."""
+    """Backward g - softmax(x) * sum(g), with the softmax kept from the forward's exp (exp is
+    most of the op's time; the forward's exp(x - max) / sum is that softmax, one pass away)."""
 
     @staticmethod
     def forward(ctx, x, dim):
         xp, a = x.xp, x.array
+        ctx.dim, ctx.softmax = dim, None
         if a.ndim == 0:
-            out = xp.zeros_like(a)
-        else:
-            out = a - a.max(axis=dim, keepdims=True)
-            out -= xp.log(xp.exp(out).sum(axis=dim, keepdims=True))
+            ctx.save_for_backward(x)
+            return xp.zeros_like(a)
+        out = a - a.max(axis=dim, keepdims=True)
+        e = xp.exp(out)
+        total = e.sum(axis=dim, keepdims=True)
+        out -= xp.log(total)
+        if ctx.needs_input_grad[0]:
+            e /= total
+            ctx.softmax = e
+        # the output is kept as PyTorch keeps it: writing into it before backward is an error
         ctx.save_for_backward(x, Tensor._make(out, x.device))
-        ctx.dim = dim
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        if is_grad_enabled():  # create_graph=True: softmax as an op of x, differentiable again
+        x = ctx.saved_tensors[0]
+        if is_grad_enabled() or ctx.softmax is None:  # softmax as an op of x: differentiable
             return grad - Softmax.apply(x, ctx.dim) * grad.sum(dim=ctx.dim, keepdim=True), None
         g = grad.array
-        gx = x.xp.exp(out.array)
-        gx *= g.sum(axis=ctx.dim, keepdims=True)
+        gx = ctx.softmax * g.sum(axis=ctx.dim, keepdims=True)
         return Tensor._make(g - gx, x.device), None
 
 
