@@ -45,13 +45,27 @@ class Backend:
         """``target[index] += values`` with repeated indices adding up (unbuffered).
 
         ``add.at`` takes one element at a time, slowest with several index arrays or slices
-        around one. Two fast paths add in the same order: one index array per dimension goes
-        through flat positions, and one index vector among full slices (padding,
-        ``index_select``, upsampling) adds its repeats in rounds of whole slices."""
+        around one. Two fast paths add in the same order: one index vector among full slices
+        (padding, ``index_select``, upsampling) adds its repeats in a few rounds of whole
+        slices; one index array per dimension (gather), or a vector repeated too often for
+        rounds, goes through flat positions and a 1-D ``add.at`` (~7x faster)."""
         xp = self.xp
+        axis = _single_index_axis(index, target.ndim, xp)
+        if axis is not None:
+            n = target.shape[axis]
+            rows = xp.where(index[axis] < 0, index[axis] + n, index[axis])
+            rounds = repeat_rounds(xp, rows, limit=self.MAX_ROUNDS)
+            if rounds is not None:
+                head = (slice(None),) * axis
+                values = xp.broadcast_to(values, target.shape[:axis] + rows.shape +
+                                         target.shape[axis + 1:])
+                for chosen in rounds:
+                    target[head + (rows[chosen],)] += values[head + (chosen,)]
+                return
+            index = tuple(rows.reshape(_axis_shape(len(target.shape), d, rows.size)) if d == axis
+                          else xp.arange(s).reshape(_axis_shape(len(target.shape), d, s))
+                          for d, s in enumerate(target.shape))
         if _all_index_arrays(index, target.ndim, xp) and target.flags.c_contiguous:
-            # one index array per dimension (gather, take_along_dim): add.at is ~7x faster on
-            # the flat target with flat positions, and adds in the same order
             arrays = [xp.where(i < 0, i + n, i) for i, n in zip(xp.broadcast_arrays(*index),
                                                                  target.shape)]
             try:
@@ -61,16 +75,10 @@ class Backend:
                                  f"{tuple(target.shape)}") from None
             xp.add.at(target.reshape(-1), flat, xp.broadcast_to(values, arrays[0].shape).reshape(-1))
             return
-        axis = _single_index_axis(index, target.ndim, xp)
-        if axis is None:
-            xp.add.at(target, index, values)
-            return
-        rows = index[axis] % target.shape[axis] if index[axis].size else index[axis]
-        head = (slice(None),) * axis
-        values = self.xp.broadcast_to(
-            values, target.shape[:axis] + rows.shape + target.shape[axis + 1:])
-        for chosen in repeat_rounds(self.xp, rows):
-            target[head + (rows[chosen],)] += values[head + (chosen,)]
+        xp.add.at(target, index, values)
+
+    #: More repeats of one index than this, and ``scatter_add`` takes the flat path instead.
+    MAX_ROUNDS = 8
 
     def scatter_reduce(self, target: Any, index: Any, values: Any, ufunc: str) -> None:
         """``target[index] = ufunc(target[index], values)`` with repeated indices combining in
@@ -338,10 +346,11 @@ class CupyBackend(Backend):
         self.xp.cuda.get_current_stream().synchronize()
 
 
-def repeat_rounds(xp: Any, keys: Any) -> list:
+def repeat_rounds(xp: Any, keys: Any, limit: int | None = None) -> list | None:
     """Positions of a 1-D integer array split into rounds without repeats: round r holds the
     r-th occurrence of every key, in the order of the array. Applying a buffered ``+=`` or
-    ``*=`` round by round is then what an unbuffered ``ufunc.at`` does, in the same order."""
+    ``*=`` round by round is then what an unbuffered ``ufunc.at`` does, in the same order.
+    None if a key repeats more than ``limit`` times."""
     if keys.size == 0:
         return []
     order = xp.argsort(keys, kind="stable")
@@ -350,7 +359,14 @@ def repeat_rounds(xp: Any, keys: Any) -> list:
     group_start = xp.nonzero(starts)[0][xp.cumsum(starts) - 1]
     rank = xp.arange(ordered.size) - group_start
     rounds = int(rank.max()) + 1
+    if limit is not None and rounds > limit:
+        return None
     return [xp.arange(keys.size)] if rounds == 1 else [order[rank == r] for r in range(rounds)]
+
+
+def _axis_shape(ndim: int, axis: int, size: int) -> tuple:
+    """(1, ..., size, ..., 1): a vector laid along ``axis`` for broadcasting."""
+    return (1,) * axis + (size,) + (1,) * (ndim - axis - 1)
 
 
 def _all_index_arrays(index: Any, ndim: int, xp: Any) -> bool:

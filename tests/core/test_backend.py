@@ -113,6 +113,8 @@ def test_scatter_add_adds_repeated_indices() -> None:
     ((3, 4), lambda: (slice(1, 3), np.array([0, 0]))),                    # a partial slice
     ((3, 4), lambda: (np.array([0, 2]), np.array([1, 1]))),               # two index arrays
     ((5, 6), lambda: (np.arange(5)[:, None], np.array([[0, -1, 0, 3]] * 5))),  # gather-style
+    ((7, 3), lambda: (np.array([0] * 30 + [6, -1, 2]),)),                   # a padding token
+    ((3, 7, 2), lambda: (slice(None), np.array([1] * 12 + [0]))),         # too many rounds
     ((2, 3, 4), lambda: (np.array([[1], [1]]), np.array([[2, -3, 2]]),
                          np.array([0, 0, 3]))),                           # broadcast, repeats
 ])
@@ -226,4 +228,6 @@ def test_scatter_add_with_an_index_out_of_range_raises_index_error() -> None:
         get_backend("cpu").scatter_add(target, (np.array([0, 3]), np.array([1, 1])), 1.0)
     with pytest.raises(IndexError):
         get_backend("cpu").scatter_add(target, (np.array([0, -4]), np.array([1, 1])), 1.0)
+    with pytest.raises(IndexError):  # one index vector among full slices
+        get_backend("cpu").scatter_add(target, (slice(None), np.array([1, 4])), 1.0)
     assert not target.any()
