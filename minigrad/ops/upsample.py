@@ -10,10 +10,11 @@ follow PyTorch's rules exactly, including that a given
 ``scale_factor`` (not in/out) sets the spacing, in float32 for nearest, so that non-integer
 factors pick the same pixels.
 
-Backward is the adjoint: a scatter-add of each output's gradient, times its weight, into
-the input row it read (several outputs read the same input row when upsampling). The
-scatter's adjoint is the gather again, so each is the other's backward and gradients of
-any order come for free. Area mode is adaptive average pooling, as in PyTorch.
+Backward is the adjoint: each input row collects the gradients of the outputs that read it,
+times their weights. That is again a gather along the axis, with the taps transposed (tap m
+of input row i: the m-th output reading row i), so backward is ``Resample`` itself: no
+element-by-element scatter-add, and gradients of any order come for free. Area mode is
+adaptive average pooling, as in PyTorch.
 """
 from __future__ import annotations
 
@@ -30,21 +31,24 @@ _DIMS = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}  # the input 
 
 
 def _along(axis: int, array: Any) -> tuple:
-    """An index that picks ``array``'s positions along ``axis`` (for scatter-add)."""
+    """An index that picks ``array``'s positions along ``axis``."""
     return (slice(None),) * axis + (array,)
 
 
 class Resample(Function):
-    """Gather along one axis: out = sum over taps (index, weight) of weight * x[index]."""
+    """Gather along one axis: out = sum over taps (index, weight, empty) of weight * x[index],
+    where ``empty`` (or None) lists output rows this tap must leave at exactly 0 (padding)."""
 
     @staticmethod
     def forward(ctx, x, axis, taps, in_size):
         ctx.axis, ctx.taps, ctx.in_size = axis, taps, in_size
-        out = None
-        for index, weight in taps:
-            part = x.xp.take(x.array, index, axis=axis)  # a fresh array: safe to scale in place
+        xp, out = x.xp, None
+        for index, weight, empty in taps:
+            part = xp.take(x.array, index, axis=axis)  # a fresh array: safe to scale in place
             if weight is not None:
                 part *= weight.reshape(weight.shape + (1,) * (x.ndim - axis - 1))
+            if empty is not None:  # set, not multiplied by 0, so inf and NaN do not leak
+                part[_along(axis, empty)] = 0
             if out is None:
                 out = part
             else:
@@ -53,28 +57,42 @@ class Resample(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return ResampleAdjoint.apply(grad, ctx.axis, ctx.taps, ctx.in_size), None, None, None
+        # The adjoint of a gather is the gather along the transposed taps (each input row
+        # collects the outputs that read it), so backward of any order is this same op.
+        adjoint = _transpose_taps(grad.xp, ctx.taps, ctx.in_size, grad.dtype)
+        return Resample.apply(grad, ctx.axis, adjoint, grad.shape[ctx.axis]), None, None, None
 
 
-class ResampleAdjoint(Function):
-    """Scatter-add along one axis, the adjoint of Resample: each gradient, times its
-    weight, is added to the input position it was read from (repeats accumulate)."""
-
-    @staticmethod
-    def forward(ctx, grad, axis, taps, in_size):
-        ctx.axis, ctx.taps, ctx.in_size = axis, taps, in_size
-        g = grad.array
-        shape = g.shape[:axis] + (in_size,) + g.shape[axis + 1:]
-        out = grad.xp.zeros(shape, dtype=g.dtype)
-        for index, weight in taps:
-            values = g if weight is None else \
-                g * weight.reshape(weight.shape + (1,) * (g.ndim - axis - 1))
-            grad.backend.scatter_add(out, _along(axis, index), values)
-        return out
-
-    @staticmethod
-    def backward(ctx, gg):
-        return Resample.apply(gg, ctx.axis, ctx.taps, ctx.in_size), None, None, None
+def _transpose_taps(xp: Any, taps: tuple, in_size: int, dtype: Any) -> tuple:
+    """Taps of the adjoint: tap m of input row i is the m-th output (in order) that reads row
+    i with a nonzero weight. Rows read fewer times than the most-read row leave the rest of
+    their taps empty. Zero weights are dropped, since each tap costs a gather over the whole
+    axis (so, unlike PyTorch, an infinite gradient is not turned into NaN through them)."""
+    out_size = taps[0][0].shape[0]
+    index = xp.concatenate([t[0] for t in taps])
+    weight = xp.concatenate([xp.ones(out_size, dtype=dtype) if w is None else w.astype(dtype)
+                             for _, w, _ in taps])
+    reader = xp.concatenate([xp.arange(out_size)] * len(taps))
+    for k, (_, _, empty) in enumerate(taps):  # padding is no reading
+        if empty is not None:
+            weight[k * out_size + empty] = 0
+    keep = weight != 0
+    index, weight, reader = index[keep], weight[keep], reader[keep]
+    order = xp.argsort(index, kind="stable")  # by input row, then by output (stable)
+    index, weight, reader = index[order], weight[order], reader[order]
+    counts = xp.bincount(index, minlength=in_size)
+    rank = xp.arange(index.shape[0]) - (xp.cumsum(counts) - counts)[index]
+    width = int(counts.max())
+    t_index = xp.zeros((width, in_size), dtype=xp.int64)
+    t_weight = xp.zeros((width, in_size), dtype=dtype)
+    t_index[rank, index], t_weight[rank, index] = reader, weight
+    result = []
+    for m in range(width):
+        empty = xp.nonzero(counts <= m)[0]
+        w = t_weight[m]
+        result.append((t_index[m], None if bool((w == 1).all()) else w,
+                       empty if empty.shape[0] else None))
+    return tuple(result)  # never empty: every output has a nonzero weight
 
 
 # --- where each output position reads (PyTorch's index and weight rules) ---------------------
@@ -86,9 +104,9 @@ def _nearest_taps(xp: Any, in_size: int, out_size: int, scale: float | None,
     doubled read dst and dst // 2 whatever the scale factor."""
     dst = xp.arange(out_size)
     if shortcuts and out_size == in_size:
-        return ((dst, None),)
+        return ((dst, None, None),)
     if shortcuts and out_size == 2 * in_size:
-        return ((dst // 2, None),)
+        return ((dst // 2, None, None),)
     s = xp.float32(1.0 / scale) if scale is not None and scale > 0 else \
         xp.float32(in_size) / xp.float32(out_size)
     if exact:
@@ -96,7 +114,7 @@ def _nearest_taps(xp: Any, in_size: int, out_size: int, scale: float | None,
     else:
         src = dst.astype(xp.float32) * s
     index = xp.minimum(xp.floor(src).astype(xp.int64), in_size - 1)
-    return ((index, None),)
+    return ((index, None, None),)
 
 
 def _source_positions(xp: Any, in_size: int, out_size: int, scale: float | None,
@@ -127,7 +145,7 @@ def _linear_taps(xp: Any, in_size: int, out_size: int, scale: float | None,
     low = xp.minimum(xp.floor(src).astype(xp.int64), in_size - 1)
     lam = xp.clip(src - low, 0, 1).astype(dtype)
     high = low + (low < in_size - 1)
-    return ((low, (1 - lam).astype(dtype)), (high, lam))
+    return ((low, (1 - lam).astype(dtype), None), (high, lam, None))
 
 
 def _cubic_taps(xp: Any, in_size: int, out_size: int, scale: float | None,
@@ -147,7 +165,7 @@ def _cubic_taps(xp: Any, in_size: int, out_size: int, scale: float | None,
         return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
 
     weights = (far(t + 1), near(t), near(1 - t), far(2 - t))
-    return tuple((xp.clip(low - 1 + k, 0, in_size - 1), w.astype(dtype))
+    return tuple((xp.clip(low - 1 + k, 0, in_size - 1), w.astype(dtype), None)
                  for k, w in enumerate(weights))
 
 
@@ -155,8 +173,8 @@ def _is_identity(xp: Any, taps: tuple, in_size: int, out_size: int) -> bool:
     """Every output row is its own input row, whole (e.g. equal sizes without a scale)."""
     if in_size != out_size:
         return False
-    index, weight = taps[0]
-    rest_zero = all(bool((w == 0).all()) for _, w in taps[1:])
+    index, weight, _ = taps[0]
+    rest_zero = all(bool((w == 0).all()) for _, w, _ in taps[1:])
     return bool((index == xp.arange(in_size)).all()) and rest_zero and \
         (weight is None or bool((weight == 1).all()))
 
@@ -242,8 +260,10 @@ def resize(input: Tensor, size: Any, scale_factor: Any, mode: str, align_corners
         out = adaptive_avg_pool(plane, sizes if input.ndim == 4 else (1,) + sizes, op)
         return out if input.ndim == 4 else out.squeeze(2)
     out, xp = input, input.xp
-    for axis, in_size, out_size, scale in zip(range(2, input.ndim), input.shape[2:], sizes,
-                                              scales):
+    # The last axis first, as PyTorch combines them: its gather (the slowest, element by
+    # element) then runs before the other axes grow the array.
+    for axis, in_size, out_size, scale in reversed(list(zip(range(2, input.ndim),
+                                                            input.shape[2:], sizes, scales))):
         if mode.startswith("nearest"):
             taps = _nearest_taps(xp, in_size, out_size, scale, mode == "nearest-exact",
                                  mode == "nearest" and input.ndim == 4)
