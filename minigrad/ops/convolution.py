@@ -263,14 +263,16 @@ def _tiled_weight(weight: Any, geo: ConvGeometry, xp: Any, rows: int) -> Any:
         kh, kw, *_run_shape(geo, c, rows))
 
 
-def _depthwise_forward(x: Any, weight: Any, bias: Any, geo: ConvGeometry, backend: Any) -> tuple:
+def _depthwise_forward(x: Any, weight: Any, bias: Any, geo: ConvGeometry, backend: Any,
+                       buffer: Any = None) -> tuple:
     """y = bias + the sum over kernel offsets of (the pixels the offset reads) * (its weights):
     one einsum. Returns y channels-last, (N, Ho, Wo, C), and the padded input buffer, which
     the weight gradient reads again."""
     xp = backend.xp
     n, c = x.shape[:2]
     (ho, wo) = geo.out_size
-    buffer = _padded_input(x, geo, xp)
+    if buffer is None:
+        buffer = _padded_input(x, geo, xp)
     total = xp.einsum("nij...,ij...->n...", _windows(buffer, n, c, geo, backend, ho),
                       _tiled_weight(weight, geo, xp, ho)).reshape(n, ho, _grid_width(geo), c)
     # contiguous: elementwise ops on the (N, Ho, Wo, C) view of the grid ran ~4x slower
@@ -326,21 +328,32 @@ def _depthwise_input_grad(grad: Any, weight: Any, geo: ConvGeometry, input_shape
     return padded[:, top:top + h, left:left + w].transpose(0, 3, 1, 2)
 
 
+def _fields(x: Any, geo: ConvGeometry, weight_shape: tuple, backend: Any) -> Any:
+    """What a convolution and its weight gradient both read of x (no bias column): the
+    im2col matrix, or the padded buffer of a depthwise convolution."""
+    if _is_depthwise(geo, weight_shape):
+        return _padded_input(x, geo, backend.xp)
+    return _im2col(x, geo, backend, ones=False)
+
+
 # --- the three Functions: convolution and its two adjoints ------------------------------------
 class Convolution(Function):
     """y = conv(x, w) + b; backward: ConvolutionInputGrad (x), ConvolutionWeightGrad (w, b)."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, geo):
+    def forward(ctx, x, weight, bias, geo, cols=None):
+        # ``cols``: x's im2col matrix (padded buffer if depthwise), when the caller has it
         with_bias = bias is not None
         ctx.geo, ctx.with_bias = geo, with_bias
         if _is_depthwise(geo, weight.shape):
             out, padded = _depthwise_forward(x.array, weight.array,
-                                             bias.array if with_bias else None, geo, x.backend)
+                                             bias.array if with_bias else None, geo, x.backend,
+                                             cols)
             keep = ctx.needs_input_grad[1] or with_bias and ctx.needs_input_grad[2]
             ctx.save_for_backward(x, weight, Tensor._make(padded, x.device) if keep else None)
             return out.transpose(0, 3, 1, 2)
-        cols = _im2col(x.array, geo, x.backend, ones=with_bias)
+        if cols is None:
+            cols = _im2col(x.array, geo, x.backend, ones=with_bias)
         w = _weight_matrix(weight.array, geo.groups, bias.array if with_bias else None, x.xp)
         out = _output(x.xp.matmul(cols, w), x.shape[0], geo)
         # The im2col matrix is kept for the weight gradient (and freed with the graph).
@@ -358,7 +371,7 @@ class Convolution(Function):
             result = ConvolutionWeightGrad.apply(x, grad, ctx.geo, weight.shape, ctx.with_bias,
                                                  None if cols is None else cols.array)
             gw, gb = result if ctx.with_bias else (result, None)
-        return gx, gw if need_w else None, gb if need_b else None, None
+        return gx, gw if need_w else None, gb if need_b else None, None, None
 
 
 class ConvolutionInputGrad(Function):
@@ -376,9 +389,13 @@ class ConvolutionInputGrad(Function):
     def backward(ctx, gg):
         # <gg, conv^T(grad, w)> = <conv(gg, w), grad>: differentiate that in grad and in w.
         grad, weight = ctx.saved_tensors
-        g_grad = Convolution.apply(gg, weight, None, ctx.geo) if ctx.needs_input_grad[0] else None
-        g_w = ConvolutionWeightGrad.apply(gg, grad, ctx.geo, weight.shape, False, None) \
-            if ctx.needs_input_grad[1] else None
+        need_grad, need_w = ctx.needs_input_grad[:2]
+        # Both read gg's im2col matrix (a transposed convolution's backward needs both): one copy.
+        cols = _fields(gg.array, ctx.geo, weight.shape, gg.backend) if need_grad and need_w \
+            else None
+        g_grad = Convolution.apply(gg, weight, None, ctx.geo, cols) if need_grad else None
+        g_w = ConvolutionWeightGrad.apply(gg, grad, ctx.geo, weight.shape, False, cols) \
+            if need_w else None
         return g_grad, g_w, None, None
 
 

@@ -13,7 +13,7 @@ import minigrad as mg
 from minigrad.nn.conv import Conv2d
 from minigrad.ops.convolution import conv2d
 
-from ._torch_compare import compare_with_torch
+from ._torch_compare import compare_fn, compare_with_torch
 
 C = 3
 KERNEL = (2, 3)  # rectangular, and even along H so 'same' needs an asymmetric split
@@ -139,3 +139,21 @@ def test_runs_on_a_strict_device():
         gx.sum().backward()
         assert y.device == "strict" and x.grad.device == "strict"
         assert layer.weight.grad.device == "strict" and layer.bias.grad.device == "strict"
+
+
+@pytest.mark.parametrize("stride,padding,output_padding,dilation",
+                         [(1, 0, 0, 1), (1, 1, 1, 2), (2, 1, 1, 1), (3, (2, 0), (2, 1), (1, 2))])
+def test_depthwise_transposed_convolution_matches_torch(stride, padding, output_padding,
+                                                        dilation):
+    """conv_transpose2d with groups == in == out channels is the depthwise input gradient
+    (output_padding makes the padded size larger than the natural one); its backward reads
+    one shared buffer for the convolution and the weight gradient."""
+    torch = pytest.importorskip("torch")
+    x, w, b = _input((2, C, 5, 6), seed=9), _input((C, 1) + KERNEL, seed=10), _input((C,), 11)
+    args = (stride, padding, output_padding, C, dilation)
+    compare_fn(lambda x, w, b: mg.nn.functional.conv_transpose2d(x, w, b, *args),
+               lambda x, w, b: torch.nn.functional.conv_transpose2d(x, w, b, *args), x, w, b,
+               rtol=1e-10, atol=1e-12)
+    xm, wm = mg.tensor(x, requires_grad=True), mg.tensor(w, requires_grad=True)
+    assert mg.gradgradcheck(lambda x, w: mg.nn.functional.conv_transpose2d(x, w, None, *args),
+                            (xm, wm))
