@@ -12,9 +12,10 @@ Max pooling remembers, per output, which offset won (the first maximum, as PyTor
 Its backward scatters the gradient there; the scatter's backward gathers from
 there. Average pooling's backward is its adjoint (spread, then divide). Each op and
 its backward are a pair of array-level Functions whose backwards call each other,
-so both pools support gradients of any order. Adaptive average pooling is built
-from tensor ops (a reshape-mean, or two small averaging matrices), so it is
-differentiable to any order for free.
+so both pools support gradients of any order. Adaptive average pooling with equal
+windows is a box mean (separable strided sums) paired with its adjoint (a spread) in
+the same way; with unequal windows it is two small averaging matrices (tensor ops),
+so it is differentiable to any order too.
 """
 from __future__ import annotations
 
@@ -402,6 +403,49 @@ def _averaging_matrix(n_in: int, n_out: int, like: Tensor) -> Tensor:
     return Tensor._make(weights.astype(like.dtype), like.device)
 
 
+class BoxMean(Function):
+    """Mean over the kh x kw tiles of each plane (adaptive pooling with equal windows). A box
+    sum is separable: kw strided adds along W, then kh along H (kh + kw array operations,
+    not kh * kw); a whole plane is one reduction."""
+
+    @staticmethod
+    def forward(ctx, x, kh, kw):
+        ctx.kh, ctx.kw = kh, kw
+        a = x.array
+        if (kh, kw) == a.shape[2:]:  # global average pooling
+            return a.mean(axis=(2, 3), keepdims=True)
+        rows = a[..., 0::kw].copy()
+        for j in range(1, kw):
+            rows += a[..., j::kw]
+        total = rows[:, :, 0::kh].copy()
+        for i in range(1, kh):
+            total += rows[:, :, i::kh]
+        total *= 1.0 / (kh * kw)  # a weak Python float: float32 stays float32
+        return total
+
+    @staticmethod
+    def backward(ctx, grad):
+        return BoxSpread.apply(grad, ctx.kh, ctx.kw), None, None
+
+
+class BoxSpread(Function):
+    """The adjoint of BoxMean: each gradient, divided by the tile size, copied over its tile."""
+
+    @staticmethod
+    def forward(ctx, grad, kh, kw):
+        ctx.kh, ctx.kw = kh, kw
+        g = grad.array * (1.0 / (kh * kw))
+        if g.shape[2:] == (1, 1):  # global pooling: one broadcasting write beats repeat
+            out = grad.xp.empty(g.shape[:2] + (kh, kw), dtype=g.dtype)
+            out[...] = g
+            return out
+        return g.repeat(kh, axis=2).repeat(kw, axis=3)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return BoxMean.apply(gg, ctx.kh, ctx.kw), None, None
+
+
 def adaptive_avg_pool(input: Tensor, output_size: Any, op: str) -> Tensor:
     """``adaptive_avg_pool2d`` with ``op`` naming the caller in errors."""
     x, unbatched = _as_batch(input, op)
@@ -415,8 +459,8 @@ def adaptive_avg_pool(input: Tensor, output_size: Any, op: str) -> Tensor:
     n, c, h, w = x.shape
     if h == 0 or w == 0:
         raise ValueError(f"{op}: input of shape {tuple(input.shape)} has an empty plane")
-    if h % ho == 0 and w % wo == 0:  # equal windows: a reshape and a mean
-        out = x.reshape(n, c, ho, h // ho, wo, w // wo).mean(dim=(3, 5))
+    if h % ho == 0 and w % wo == 0:  # equal windows tiling the plane
+        out = BoxMean.apply(x, h // ho, w // wo)
     else:
         out = _averaging_matrix(h, ho, x) @ x @ _averaging_matrix(w, wo, x).transpose(0, 1)
     return out.squeeze(0) if unbatched else out
