@@ -232,8 +232,9 @@ def _padded_input(x: Any, geo: ConvGeometry, xp: Any) -> Any:
 def _on_grid(grad: Any, geo: ConvGeometry, xp: Any) -> Any:
     """(N, C, Ho, Wo) output gradient -> (N, *run) copy on the output grid, extra columns 0."""
     n, c, ho, wo = grad.shape
-    rows = xp.zeros((n, ho, _grid_width(geo), c), dtype=grad.dtype)
+    rows = xp.empty((n, ho, _grid_width(geo), c), dtype=grad.dtype)
     rows[:, :, :wo] = grad.transpose(0, 2, 3, 1)
+    rows[:, :, wo:] = 0
     return rows.reshape(n, *_run_shape(geo, c, ho))
 
 
@@ -316,10 +317,11 @@ def _depthwise_input_grad(grad: Any, weight: Any, geo: ConvGeometry, input_shape
         # flipped offset (i, j) reads it shifted back by offset (kh-1-i, kw-1-j), and every
         # read past an edge lands on zeros (the rows and columns beyond Ho, Wo, or the start).
         padded[:, :ho, :wo] = grad.transpose(0, 2, 3, 1)
-        flipped = weight[:, :, ::-1, ::-1]
-        total = xp.einsum("nij...,ij...->n...", _windows(buffer, n, c, geo, backend, hp),
-                          _tiled_weight(flipped, geo, xp, hp)).reshape(n, hp, wp, c)
-        return total[:, top:top + h, left:left + w].transpose(0, 3, 1, 2)
+        # Only the rows of the unpadded input are computed: the buffer from row `top` on.
+        flipped, rows_from = weight[:, :, ::-1, ::-1], buffer[top * wp * c:]
+        total = xp.einsum("nij...,ij...->n...", _windows(rows_from, n, c, geo, backend, h),
+                          _tiled_weight(flipped, geo, xp, h)).reshape(n, h, wp, c)
+        return total[:, :, left:left + w].transpose(0, 3, 1, 2)
     rows, per_offset = grad.transpose(0, 2, 3, 1), weight.reshape(c, kh, kw)
     for i in range(kh):
         for j in range(kw):
