@@ -180,3 +180,36 @@ def test_gelu_raw_and_graph_backwards_agree(dtype):
     np.testing.assert_allclose(raw.numpy(), graph.detach().numpy(), rtol=tol, atol=tol)
     assert mg.gradcheck(F.gelu, (mg.tensor(RNG.standard_normal(9) * 3, requires_grad=True,
                                            dtype=mg.float64),))
+
+
+# --- PReLU as max(x, 0) + w min(x, 0) ----------------------------------------------------------
+@pytest.mark.parametrize("channels", [1, 3])
+def test_prelu_float32_matches_torch_exactly(channels):
+    """Values and both gradients as PyTorch's, bit for bit for x and the output (one of the two
+    terms is always zero), with infinities, nan and zeros in x and a negative slope."""
+    torch = pytest.importorskip("torch")
+    x = RNG.standard_normal((4, 3, 5)).astype(np.float32)
+    x[0, 0, :4] = [np.inf, -np.inf, 0.0, -0.0]
+    x[1, 1, 0] = np.nan
+    w = np.array([0.25, -0.5, 1.5][:channels], dtype=np.float32)
+    g = RNG.standard_normal(x.shape).astype(np.float32)
+    a, wt = mg.tensor(x, requires_grad=True), mg.tensor(w, requires_grad=True)
+    y = F.prelu(a, wt)
+    (y * mg.tensor(g)).sum().backward()
+    ta, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    ty = torch.nn.functional.prelu(ta, tw)
+    (ty * torch.from_numpy(g)).sum().backward()
+    assert y.dtype == mg.float32 and a.grad.dtype == mg.float32 and wt.grad.dtype == mg.float32
+    np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
+    np.testing.assert_array_equal(a.grad.numpy(), ta.grad.numpy())
+    np.testing.assert_allclose(wt.grad.numpy(), tw.grad.numpy(), rtol=1e-5)  # nan included
+
+
+def test_prelu_raw_and_graph_backwards_agree():
+    x = mg.tensor(RNG.standard_normal((4, 3, 5)), requires_grad=True)
+    w = mg.tensor(RNG.standard_normal(3), requires_grad=True)
+    g = mg.tensor(RNG.standard_normal((4, 3, 5)))
+    raw = mg.autograd.grad((F.prelu(x, w) * g).sum(), (x, w))
+    graph = mg.autograd.grad((F.prelu(x, w) * g).sum(), (x, w), create_graph=True)
+    for r, t in zip(raw, graph):
+        np.testing.assert_allclose(r.numpy(), t.detach().numpy(), rtol=1e-14, atol=1e-15)
