@@ -29,6 +29,14 @@ def _adaptive_max_pool3d(input: Tensor, output_size: Any, return_indices: bool, 
     x, unbatched = check_input3d(input, op)
     do, ho, wo = adaptive_sizes3d(x, output_size, op)
     n, c, d, h, w = x.shape
+    if (do, ho, wo) == (1, 1, 1):  # global: one stage over each (D, H*W) plane, whose flat
+        # index d * H*W + (h * W + w) is already the volume's
+        result = _adaptive_max_pool(x.reshape(n, c, d, h * w), 1, return_indices, op)
+        result = tuple(r.reshape(n, c, 1, 1, 1) for r in result) if return_indices else \
+            result.reshape(n, c, 1, 1, 1)
+        if unbatched:
+            result = tuple(r.squeeze(0) for r in result) if return_indices else result.squeeze(0)
+        return result
     plane, plane_index = _adaptive_max_pool(x.reshape(n, c * d, h, w), (ho, wo), True, op)
     value, depth_index = _adaptive_max_pool(plane.reshape(n, c, d, ho * wo), (do, ho * wo),
                                             True, op)

@@ -152,7 +152,10 @@ def adaptive_avg_pool3d_op(input: Tensor, output_size: Any, op: str) -> Tensor:
     """``adaptive_avg_pool3d`` with ``op`` naming the caller in errors."""
     x, unbatched = check_input3d(input, op)
     do, ho, wo = adaptive_sizes3d(x, output_size, op)
-    n, c, depth = x.shape[:3]
+    n, c, depth, h, w = x.shape
+    if (do, ho, wo) == (1, 1, 1):  # global: one mean over each (D, H*W) plane
+        value = adaptive_avg_pool(x.reshape(n, c, depth, h * w), 1, op).reshape(n, c, 1, 1, 1)
+        return value.squeeze(0) if unbatched else value
     plane = adaptive_avg_pool(_planes(x), (ho, wo), op)
     value = adaptive_avg_pool(_depth_rows(plane, n, c, depth), (do, ho * wo), op)
     value = value.reshape(n, c, do, ho, wo)

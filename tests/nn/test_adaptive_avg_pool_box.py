@@ -51,3 +51,22 @@ def test_double_backward_stays_float32(size):
     (ggx,) = mg.autograd.grad([(gx * gx).sum()], [x])
     assert gx.dtype == mg.float32 and ggx.dtype == mg.float32
     assert np.all(np.isfinite(ggx.numpy())) and np.any(ggx.numpy())
+
+
+@pytest.mark.parametrize("unbatched", [False, True], ids=["batched", "unbatched"])
+def test_global_3d_pools_are_one_stage_over_the_volume(unbatched):
+    """Global 3-D pooling runs one 2-D stage over each (D, H*W) plane: gradients of any
+    order, and the max's flat index d*H*W + h*W + w."""
+    import minigrad.nn.functional as F
+    shape = (3, 4, 3, 5) if unbatched else (2, 3, 4, 3, 5)
+    n = int(np.prod(shape))
+    x = mg.tensor((np.random.default_rng(3).permutation(n) * 0.1).reshape(shape),
+                  requires_grad=True)
+    for pool in (F.adaptive_avg_pool3d, F.adaptive_max_pool3d):
+        assert mg.gradcheck(lambda x: pool(x, 1), (x,))
+        assert mg.gradgradcheck(lambda x: pool(x, 1) ** 2, (x,))
+    value, index = F.adaptive_max_pool3d(x, 1, return_indices=True)
+    planes = x.detach().numpy().reshape(shape[:-3] + (-1,))
+    assert value.shape == index.shape == shape[:-3] + (1, 1, 1)
+    np.testing.assert_array_equal(index.numpy().reshape(shape[:-3]), planes.argmax(-1))
+    np.testing.assert_array_equal(value.detach().numpy().reshape(shape[:-3]), planes.max(-1))
