@@ -241,7 +241,8 @@ class AdaptiveMax(Function):
                 xp.maximum(which, better.view(xp.uint8) * xp.uint8(j), out=which)
                 xp.maximum(out, windows[:, j], out=out)
         else:  # big windows (global pooling): argmax along the contiguous window axis
-            windows = xp.take(x.array, where.T, axis=1)  # (B, P, K)
+            global_pool = p == 1 and k == x.shape[1]  # one window: the plane, in order
+            windows = x.array[:, None, :] if global_pool else xp.take(x.array, where.T, axis=1)
             which = windows.argmax(axis=-1)
             out = xp.take_along_axis(windows, which[..., None], axis=-1)[..., 0]
         flat = where[which, xp.arange(p)]  # (B, P) winners' positions in their plane
