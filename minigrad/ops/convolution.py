@@ -132,13 +132,17 @@ def _grad_matrix(grad: Any, g: int) -> Any:
     return rows.reshape(n * ho * wo, g, o // g).transpose(1, 0, 2)
 
 
-def _output(product: Any, n: int, geo: ConvGeometry) -> Any:
-    """(g, N*Ho*Wo, O/g) product -> (N, Ho, Wo, O) channels-last output."""
-    g, _, og = product.shape
+def _output(cols: Any, w: Any, n: int, geo: ConvGeometry, xp: Any) -> Any:
+    """(g, N*Ho*Wo, K) @ (g, K, O/g) -> (N, Ho, Wo, O) channels-last output. With groups, the
+    product writes each group's columns straight into place (transposing it afterwards, a
+    copy in runs of O/g values, took longer than the product)."""
+    (g, m, _), og = cols.shape, w.shape[2]
     ho, wo = geo.out_size
     if g == 1:
-        return product.reshape(n, ho, wo, og)
-    return product.reshape(g, n, ho, wo, og).transpose(1, 2, 3, 0, 4).reshape(n, ho, wo, g * og)
+        return xp.matmul(cols, w).reshape(n, ho, wo, og)
+    out = xp.empty((m, g, og), dtype=cols.dtype)
+    xp.matmul(cols, w, out=out.transpose(1, 0, 2))
+    return out.reshape(n, ho, wo, g * og)
 
 
 def _input_grad(grad: Any, weight: Any, geo: ConvGeometry, input_shape: tuple,
@@ -160,23 +164,23 @@ def _input_grad(grad: Any, weight: Any, geo: ConvGeometry, input_shape: tuple,
     per_offset = xp.ascontiguousarray(
         weight.reshape(g, o // g, cg, kh * kw).transpose(3, 0, 1, 2))
     blocks = xp.matmul(_grad_matrix(grad, g), per_offset).reshape(kh, kw, g, n, ho, wo, cg)
-    # The padded input gradient is held split by stride phase: pixel (y, x) at
-    # [y % sh, x % sw, y // sh, x // sw]. What one offset read is then a (Ho, Wo*C) block of
-    # whole rows at any stride; at stride 2, += along runs of C values ran ~3x slower (C=3).
-    # At stride 1 this is the plain padded layout, and the final reshape is free.
+    # The padded input gradient is held split by group and stride phase: pixel (y, x) of
+    # group k at [k, :, y % sh, x % sw, y // sh, x // sw]. What one offset read is then a
+    # (Ho, Wo*C/g) block of whole rows at any stride; += along runs of C (stride 2) or C/g
+    # (groups) values ran 3-4x slower. Without groups, at stride 1, this is the plain padded
+    # layout and the final reshape is free; otherwise it is one copy.
     hq, wq = -(-(h + top + bottom) // sh), -(-(w + left + right) // sw)
-    phases = xp.empty((n, sh, sw, hq, wq, g, cg), dtype=grad.dtype)
+    phases = xp.empty((g, n, sh, sw, hq, wq, cg), dtype=grad.dtype)
 
     def part(s):  # one block of the batch
-        target = phases[s]
+        target = phases[:, s]
         target[...] = 0
         for i in range(kh):
             for j in range(kw):
                 (qi, a), (qj, b) = divmod(i * dh, sh), divmod(j * dw, sw)
-                target[:, a, b, qi:qi + ho, qj:qj + wo] += blocks[i, j, :, s].transpose(
-                    1, 2, 3, 0, 4)
+                target[:, :, a, b, qi:qi + ho, qj:qj + wo] += blocks[i, j, :, s]
     backend.parallel_for(part, n, phases.size * kh * kw)
-    padded = phases.transpose(0, 3, 1, 4, 2, 5, 6).reshape(n, hq * sh, wq * sw, c)
+    padded = phases.transpose(1, 4, 2, 5, 3, 0, 6).reshape(n, hq * sh, wq * sw, c)
     return padded[:, top:top + h, left:left + w].transpose(0, 3, 1, 2)
 
 
@@ -357,7 +361,7 @@ class Convolution(Function):
         if cols is None:
             cols = _im2col(x.array, geo, x.backend, ones=with_bias)
         w = _weight_matrix(weight.array, geo.groups, bias.array if with_bias else None, x.xp)
-        out = _output(x.xp.matmul(cols, w), x.shape[0], geo)
+        out = _output(cols, w, x.shape[0], geo, x.xp)
         # The im2col matrix is kept for the weight gradient (and freed with the graph).
         keep = ctx.needs_input_grad[1] or with_bias and ctx.needs_input_grad[2]
         ctx.save_for_backward(x, weight, Tensor._make(cols, x.device) if keep else None)

@@ -285,3 +285,16 @@ def test_bad_arguments():
         conv2d(mg.randn(1, 3, 5, 5), mg.randn(4, 27))
     with pytest.raises(TypeError, match=r"input float32, weight float64"):
         conv2d(mg.randn(1, 3, 5, 5), mg.randn(4, 3, 3, 3, dtype=mg.float64))
+
+
+@pytest.mark.parametrize("stride,padding,dilation", [(1, 1, 1), (2, (1, 2), (2, 1)), (3, 0, 1)])
+def test_grouped_convolution_with_several_channels_per_group_matches_torch(stride, padding,
+                                                                             dilation):
+    """groups=3 with 2 input and 2 output channels per group: the forward writes each group's
+    columns into place, and col2im works group by group (then one copy to channels-last)."""
+    torch = pytest.importorskip("torch")
+    ours = Conv2d(6, 6, (3, 2), stride=stride, padding=padding, dilation=dilation, groups=3,
+                  dtype=mg.float64)
+    theirs = torch.nn.Conv2d(6, 6, (3, 2), stride=stride, padding=padding, dilation=dilation,
+                             groups=3)
+    compare_with_torch(ours, theirs, _input((2, 6, 9, 8), seed=12), rtol=1e-10, atol=1e-12)
