@@ -220,70 +220,75 @@ def _adaptive_windows(n_in: int, n_out: int, xp: Any) -> Any:
     return xp.minimum(start + xp.arange(widest), end - 1)
 
 
-_LOOP_WINDOW = 32  # up to this many elements per window a running max beats argmax (measured)
+_LOOP_WINDOW = 16  # up to this many elements per window a running max beats argmax (measured)
 
 
 class AdaptiveMax(Function):
-    """Max over each adaptive window of the (B, H*W) planes. ``where`` is (K, P): for each of
-    the K window offsets (row-major) the flat input position each of the P outputs reads.
-    Returns the maxima and each winner's flat position h * W + w (the first maximum in
-    row-major order, PyTorch's rule)."""
+    """Max over each adaptive window of the last two dims (any leading dims, B planes in all).
+    ``where`` is (K, P): for each of the K window offsets (row-major) the flat position
+    h * W + w that each of the P = Ho * Wo outputs reads. Returns the maxima and each
+    winner's flat position (the first maximum in row-major order, PyTorch's rule)."""
 
     @staticmethod
-    def forward(ctx, x, where):
-        xp, (k, p) = x.xp, where.shape
+    def forward(ctx, x, where, out_size):
+        xp, (k, p), lead = x.xp, where.shape, x.shape[:-2]
+        planes = x.array.reshape(-1, x.shape[-2] * x.shape[-1])  # (B, H*W)
         if k <= _LOOP_WINDOW:  # a running max over the offsets, each over all windows at once
-            windows = xp.take(x.array, where, axis=1)  # (B, K, P)
-            out, which = windows[:, 0].copy(), xp.zeros((x.shape[0], p), dtype=xp.uint8)
+            windows = xp.take(planes, where, axis=1)  # (B, K, P)
+            out, which = windows[:, 0].copy(), xp.zeros((planes.shape[0], p), dtype=xp.uint8)
             better = xp.empty(out.shape, dtype=xp.bool_)
             for j in range(1, k):  # which < j so far: max(which, j * (new > out)) notes a win
                 xp.greater(windows[:, j], out, out=better)
                 xp.maximum(which, better.view(xp.uint8) * xp.uint8(j), out=which)
                 xp.maximum(out, windows[:, j], out=out)
         else:  # big windows (global pooling): argmax along the contiguous window axis
-            global_pool = p == 1 and k == x.shape[1]  # one window: the plane, in order
-            windows = x.array[:, None, :] if global_pool else xp.take(x.array, where.T, axis=1)
+            global_pool = p == 1 and k == planes.shape[1]  # one window: the plane, in order
+            windows = planes[:, None, :] if global_pool else xp.take(planes, where.T, axis=1)
             which = windows.argmax(axis=-1)
             out = xp.take_along_axis(windows, which[..., None], axis=-1)[..., 0]
         flat = where[which, xp.arange(p)]  # (B, P) winners' positions in their plane
-        ctx.flat, ctx.plane_size = flat, x.shape[1]
-        return out, flat
+        ctx.flat, ctx.in_shape = flat, x.shape
+        return out.reshape(lead + out_size), flat.reshape(lead + out_size)
 
     @staticmethod
     def backward(ctx, grad, _):
-        return WinnerScatter.apply(grad, ctx.flat, ctx.plane_size), None
+        return WinnerScatter.apply(grad, ctx.flat, ctx.in_shape), None, None
 
 
 class WinnerScatter(Function):
-    """Adaptive max pooling's backward: each gradient added to its window's winner in a
-    (B, plane_size) array (neighbouring windows may share a winner, so add, not assign)."""
+    """Adaptive max pooling's backward: each gradient added to its window's winner, ``flat``
+    (B, P), in an array of the input's shape (neighbouring windows may share a winner, so
+    add, not assign)."""
 
     @staticmethod
-    def forward(ctx, grad, flat, plane_size):
-        ctx.flat, ctx.plane_size = flat, plane_size
-        xp, b = grad.xp, grad.shape[0]
+    def forward(ctx, grad, flat, in_shape):
+        ctx.flat, ctx.out_shape = flat, grad.shape
+        xp, (b, p) = grad.xp, flat.shape
+        plane_size = in_shape[-2] * in_shape[-1]
         target = flat + xp.arange(b).reshape(-1, 1) * plane_size  # positions in the raveled out
         # bincount adds repeats in one pass (add.at goes element by element); it sums in
         # float64, so the result is cast back to the gradient's dtype.
-        total = xp.bincount(target.ravel(), weights=grad.array.ravel(), minlength=b * plane_size)
-        return total.astype(grad.dtype, copy=False).reshape(b, plane_size)
+        total = xp.bincount(target.ravel(), weights=grad.array.reshape(-1),
+                            minlength=b * plane_size)
+        return total.astype(grad.dtype, copy=False).reshape(in_shape)
 
     @staticmethod
     def backward(ctx, gg):
-        return WinnerGather.apply(gg, ctx.flat, ctx.plane_size), None, None
+        return WinnerGather.apply(gg, ctx.flat, ctx.out_shape), None, None
 
 
 class WinnerGather(Function):
     """The adjoint of WinnerScatter: read each window's winner (double backward)."""
 
     @staticmethod
-    def forward(ctx, gg, flat, plane_size):
-        ctx.flat, ctx.plane_size = flat, plane_size
-        return gg.xp.take_along_axis(gg.array, flat, axis=1)
+    def forward(ctx, gg, flat, out_shape):
+        ctx.flat, ctx.in_shape = flat, gg.shape
+        planes = gg.array.reshape(flat.shape[0], -1)
+        return gg.xp.take_along_axis(planes, flat, axis=1).reshape(out_shape)
 
     @staticmethod
     def backward(ctx, grad):
-        return WinnerScatter.apply(grad, ctx.flat, ctx.plane_size), None, None
+        return WinnerScatter.apply(grad, ctx.flat, ctx.in_shape), None, None
 
 
 def _adaptive_max_pool(input: Tensor, output_size: Any, return_indices: bool, op: str) -> Any:
@@ -301,14 +306,12 @@ def _adaptive_max_pool(input: Tensor, output_size: Any, return_indices: bool, op
         raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
     if h == 0 or w == 0:
         raise ValueError(f"{op}: input of shape {tuple(input.shape)} has an empty plane")
-    xp, lead = input.xp, input.shape[:-2]
+    xp = input.xp
     rows, cols = _adaptive_windows(h, ho, xp), _adaptive_windows(w, wo, xp)
     # where[(i, j), (r, c)]: offset (i, j) of output (r, c)'s window, as a flat h * W + w
     where = rows.T.reshape(-1, 1, ho, 1) * w + cols.T.reshape(1, -1, 1, wo)
-    planes = input.reshape((-1, h * w))
-    out, flat = AdaptiveMax.apply(planes, where.reshape(-1, ho * wo))
-    out = out.reshape(lead + (ho, wo))
-    return (out, flat.reshape(lead + (ho, wo))) if return_indices else out
+    out, flat = AdaptiveMax.apply(input, where.reshape(-1, ho * wo), (ho, wo))
+    return (out, flat) if return_indices else out
 
 
 def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
