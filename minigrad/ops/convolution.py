@@ -17,6 +17,9 @@ Where the time goes, and how it is kept small:
   adds each block into its strided slice of the input gradient, one ``+=`` per kernel
   offset (kh*kw of them), split over the batch across the cores. Never a Python loop over
   pixels or channels.
+- Depthwise (one channel per group, MobileNet): im2col's per-group matrices would be one
+  column wide, so forward and both gradients are instead einsums over the kernel offsets'
+  shifted views of one padded channels-last buffer (see the depthwise section).
 
 Double backward: convolution is bilinear in (input, weight). Its two adjoints, the
 input gradient (a transposed convolution) and the weight gradient, are each a
@@ -153,7 +156,7 @@ def _input_grad(grad: Any, weight: Any, geo: ConvGeometry, input_shape: tuple,
     slice of the (padded) input it came from.
 
     The product is laid out offset-major, (kh*kw, g, N*Ho*Wo, C/g), so that every block is one
-    contiguous (N, Ho, Wo, C) array and each ``+=`` runs along whole rows; the same sums with
+    contiguous (g, N, Ho, Wo, C/g) array and each ``+=`` runs along whole rows; the same sums with
     the offsets interleaved (N*Ho*Wo, kh*kw*C) ran ~3x slower, in runs of only C floats."""
     xp = backend.xp
     n, c, h, w = input_shape
@@ -194,6 +197,7 @@ def _is_depthwise(geo: ConvGeometry, weight_shape: tuple) -> bool:
 
 
 def _padded_size(geo: ConvGeometry) -> tuple:
+    """(Hp, Wp): the input's height and width with the padding."""
     (h, w), (top, bottom, left, right) = geo.in_size, geo.padding
     return h + top + bottom, w + left + right
 
@@ -244,10 +248,10 @@ def _on_grid(grad: Any, geo: ConvGeometry, xp: Any) -> Any:
 
 def _windows(buffer: Any, n: int, c: int, geo: ConvGeometry, backend: Any, rows: int) -> Any:
     """(N, kh, kw, *run) read-only view: for each kernel offset, the padded pixels it reads at
-    every position of the grid (``rows`` of it: Ho for the output). At stride 1 the grid spans the padded width, so each offset reads
-    the buffer shifted by (i*dh*Wp + j*dw)*C: one contiguous run per image, which einsum
-    multiplies in one long loop; runs of C values (strided grid) ran ~3x slower, and einsum
-    does not merge the axes itself."""
+    every position of the grid (``rows`` rows of it: Ho for the output). At stride 1 the grid
+    spans the padded width, so each offset reads the buffer shifted by (i*dh*Wp + j*dw)*C:
+    one contiguous run per image, which einsum multiplies in one long loop; runs of C values
+    (strided grid) ran ~3x slower, and einsum does not merge the axes itself."""
     (hp, wp), (kh, kw), (sh, sw), (dh, dw) = _padded_size(geo), geo.kernel, geo.stride, \
         geo.dilation
     item = buffer.itemsize
