@@ -336,55 +336,115 @@ class Silu(Function):
         return Tensor._make(gx, x.device)
 
 
+def _log1p_small(e: Any, xp: Any) -> tuple[Any, Any]:
+    """(log1p(e), 1 + e) for e in [0, 1] (here e = exp(-|z|)). NumPy's float32 log1p is a
+    scalar loop ~7x slower than its SIMD log, and log(u), u = 1 + e, alone loses e's digits
+    when e is tiny. u's rounding error (u - 1) - e is exact, and log1p(e) = log(u) - that / u
+    to first order: within 4 float32 ulp, and e itself once u == 1."""
+    u = e + 1.0
+    rounding = u - 1.0
+    rounding -= e
+    rounding /= u
+    out = xp.log(u)
+    out -= rounding
+    return out, u
+
+
 class Mish(Function):
-    """x tanh(softplus(x)); d/dx = tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2)."""
+    """x tanh(softplus(x)), with tanh(softplus(x)) = n / (n + 2), n = e (e + 2), e = e^x: one
+    exp and no tanh or log (NumPy's are scalar loops in float32). x is clipped where n would
+    overflow; t is 1 there in every float dtype. d/dx = t + x sigmoid(x) (1 - t^2), kept from
+    the forward (``ctx.slope``) for a plain backward."""
 
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
         a, xp = x.array, x.xp
-        return a * xp.tanh(xp.logaddexp(0.0, a))
+        top = math.log(float(xp.finfo(a.dtype).max)) / 2 - 1
+        e = xp.exp(xp.clip(a, -math.inf, top))  # clip: NumPy's fast loop, unlike minimum's
+        n = e + 2.0
+        n *= e
+        t = n / (n + 2.0)
+        out = a * t
+        if ctx.needs_input_grad[0]:
+            slope = 1.0 - t * t
+            slope *= e / (e + 1.0)  # sigmoid(x)
+            slope *= a
+            slope += t
+            ctx.slope = slope
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        t = tanh(Softplus.apply(x, 1.0, math.inf))
-        return grad * (t + x * sigmoid(x) * (1.0 - t * t))
+        if is_grad_enabled():  # create_graph=True: as ops of x, differentiable again
+            t = tanh(Softplus.apply(x, 1.0, math.inf))
+            return grad * (t + x * sigmoid(x) * (1.0 - t * t))
+        return Tensor._make(grad.array * ctx.slope, x.device)
 
 
 class Softplus(Function):
     """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (PyTorch's switch to
-    the linear function, gradient 1 there). log(1 + e^z) is logaddexp(0, z): finite for any z."""
+    the linear function, gradient 1 there). log(1 + e^z) = max(z, 0) + log1p(e^-|z|): finite
+    for any z. The forward keeps the slope sigmoid(z) from the same e^-|z|."""
 
     @staticmethod
     def forward(ctx, x, beta, threshold):
         ctx.save_for_backward(x)
         ctx.beta, ctx.threshold = beta, threshold
         a, xp = x.array, x.xp
-        z = a * beta
-        return xp.where(z > threshold, a, xp.logaddexp(0.0, z) / beta)
+        z = a * beta if beta != 1 else a
+        e = xp.exp(-xp.abs(z))
+        out, u = _log1p_small(e, xp)
+        out += xp.clip(z, 0.0, math.inf)  # max(z, 0); clip is ~3x faster than maximum
+        if beta != 1:
+            out /= beta
+        over = z > threshold
+        linear = bool(over.any())  # usually none: skip the (slow) where
+        if linear:
+            out = xp.where(over, a, out)
+        if ctx.needs_input_grad[0]:
+            slope = xp.maximum(e, z >= 0)  # sigmoid(z) (as in ``sigmoid_array``)
+            slope /= u
+            if linear:
+                slope = xp.where(over, 1.0, slope)
+            ctx.slope = slope
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        z = x * ctx.beta
-        return where(z > ctx.threshold, grad, grad * sigmoid(z)), None, None
+        if is_grad_enabled():  # create_graph=True: as ops of x, differentiable again
+            z = x * ctx.beta
+            return where(z > ctx.threshold, grad, grad * sigmoid(z)), None, None
+        return Tensor._make(grad.array * ctx.slope, x.device), None, None
 
 
 class LogSigmoid(Function):
     """log(sigmoid(x)) = min(x, 0) - log1p(e^-|x|): exact for large |x| of either sign
-    (log of a sigmoid that underflowed would be -inf); d/dx = sigmoid(-x)."""
+    (log of a sigmoid that underflowed would be -inf); d/dx = sigmoid(-x), kept from the
+    forward's e^-|x|."""
 
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
         a, xp = x.array, x.xp
-        return xp.minimum(a, 0.0) - xp.log1p(xp.exp(-xp.abs(a)))
+        e = xp.exp(-xp.abs(a))
+        log1p_e, u = _log1p_small(e, xp)
+        out = xp.clip(a, -math.inf, 0.0)  # min(x, 0)
+        out -= log1p_e
+        if ctx.needs_input_grad[0]:
+            slope = xp.maximum(e, a < 0)  # sigmoid(-x): e / u for x >= 0, 1 / u below
+            slope /= u
+            ctx.slope = slope
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * sigmoid(-x)
+        if is_grad_enabled():  # create_graph=True: as ops of x, differentiable again
+            return grad * sigmoid(-x)
+        return Tensor._make(grad.array * ctx.slope, x.device)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -411,24 +471,61 @@ def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
 
 
 # --- ELU and SELU ---------------------------------------------------------------------------
+def expm1_nonpositive(m: Any, xp: Any) -> tuple[Any, Any]:
+    """(expm1(m), exp(m)) for m <= 0 (the negative side of ELU and CELU). NumPy's float32
+    expm1 is a scalar loop ~10x slower than its SIMD exp and log; Kahan's expm1(m) =
+    (u - 1) m / log(u), u = exp(m), is accurate to log's rounding whatever exp's error
+    (within 5 float32 ulp). For it u is kept below 1 (m ~ 0 then gives m, not 0/0) and above
+    c = epsneg / 4, where expm1 is -1 in m's dtype: with m clamped to log(c) as that same log
+    computes it, m / log(u) is exactly 1 there and the result exactly -1."""
+    u = xp.exp(m)
+    epsneg = float(xp.finfo(m.dtype).epsneg)
+    c = epsneg / 4  # a power of two: exact in every float dtype
+    log_c = float(xp.log(xp.asarray(c, dtype=m.dtype)))
+    uk = xp.clip(u, c, 1.0 - epsneg)
+    out = xp.clip(m, log_c, 0.0)
+    out /= xp.log(uk)
+    out *= uk - 1.0
+    return out, u
+
+
 class Elu(Function):
-    """scale * (x if x > 0 else alpha (e^x - 1)). At 0 the gradient is scale * alpha, the
-    negative side's, as in PyTorch. exp only sees min(x, 0), so no inf (nor 0 * inf = nan in
-    double backward) comes from large positive x."""
+    """scale * (x if x > 0 else alpha (e^x - 1)), as scale max(x, 0) + alpha scale
+    expm1(min(x, 0)) (exact: one term is 0; ``where`` over a random mask is ~10x slower).
+    At 0 the gradient is scale * alpha, the negative side's, as in PyTorch. exp only sees
+    min(x, 0), so no inf (nor 0 * inf = nan in double backward) comes from large positive x.
+    The forward keeps the slope for a plain backward."""
 
     @staticmethod
     def forward(ctx, x, alpha, scale):
         ctx.save_for_backward(x)
         ctx.alpha, ctx.scale = alpha, scale
         a, xp = x.array, x.xp
-        neg = xp.expm1(xp.minimum(a, 0.0)) * (alpha * scale)
-        return xp.where(a > 0, a * scale, neg)
+        negative, u = expm1_nonpositive(xp.clip(a, -math.inf, 0.0), xp)
+        if alpha * scale != 1:
+            negative *= alpha * scale
+        out = xp.clip(a, 0.0, math.inf)  # clip: NumPy's fast loop, unlike maximum's
+        if scale != 1:
+            out *= scale
+        out += negative
+        if ctx.needs_input_grad[0]:  # alpha scale e^x where x <= 0 (u is 1 above), else scale
+            if alpha == 1:
+                slope = u * scale if scale != 1 else u
+            else:  # each term is 0 where the other one holds: exact
+                positive = a > 0
+                slope = ~positive * u
+                slope *= alpha * scale
+                slope += positive * a.dtype.type(scale)
+            ctx.slope = slope
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        neg = exp(clamp(x, max=0.0)) * (ctx.alpha * ctx.scale)
-        return where(x > 0, grad * ctx.scale, grad * neg), None, None
+        if is_grad_enabled():  # create_graph=True: as ops of x, differentiable again
+            neg = exp(clamp(x, max=0.0)) * (ctx.alpha * ctx.scale)
+            return where(x > 0, grad * ctx.scale, grad * neg), None, None
+        return Tensor._make(grad.array * ctx.slope, x.device), None, None
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -460,7 +557,10 @@ class Hardtanh(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         lo, hi = ctx.bounds
-        return grad * ((x > lo) & (x < hi)).to(grad.dtype), None, None
+        if is_grad_enabled():  # create_graph=True: the tensor-op form
+            return grad * ((x > lo) & (x < hi)).to(grad.dtype), None, None
+        inside = (x.array > lo) & (x.array < hi)
+        return Tensor._make(grad.array * inside, x.device), None, None
 
 
 class Hardsigmoid(Function):
@@ -474,7 +574,12 @@ class Hardsigmoid(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * ((x > -3.0) & (x < 3.0)).to(grad.dtype) / 6.0
+        if is_grad_enabled():  # create_graph=True: the tensor-op form
+            return grad * ((x > -3.0) & (x < 3.0)).to(grad.dtype) / 6.0
+        inside = (x.array > -3.0) & (x.array < 3.0)
+        factor = inside * grad.dtype.type(1 / 6)  # PyTorch's float32 kernel: g * (1.0f / 6)
+        factor *= grad.array
+        return Tensor._make(factor, x.device)
 
 
 class Hardswish(Function):
@@ -490,8 +595,16 @@ class Hardswish(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        inside = where(x < 3.0, grad * (x / 3.0 + 0.5), grad)
-        return where(x <= -3.0, 0.0, inside)
+        if is_grad_enabled():  # create_graph=True: the tensor-op form
+            inside = where(x < 3.0, grad * (x / 3.0 + 0.5), grad)
+            return where(x <= -3.0, 0.0, inside)
+        a = x.array  # x/3 + 1/2 on (-3, 3), plus 1 from 3 on: no where() over random masks
+        factor = a / 3.0
+        factor += 0.5
+        factor *= (a > -3.0) & (a < 3.0)
+        factor += a >= 3.0
+        factor *= grad.array
+        return Tensor._make(factor, x.device)
 
 
 class Threshold(Function):
