@@ -136,6 +136,12 @@ CASES = [
     Case("softplus, 1M", lambda fw: fw.nn.Softplus(), ((1024, 1024),)),
     Case("mish, 1M", lambda fw: fw.nn.Mish(), ((1024, 1024),)),
     Case("hardswish, 1M", lambda fw: fw.nn.Hardswish(), ((1024, 1024),)),
+    Case("selu, 1M", lambda fw: fw.nn.SELU(), ((1024, 1024),)),
+    Case("hardsigmoid, 1M", lambda fw: fw.nn.Hardsigmoid(), ((1024, 1024),)),
+    Case("logsigmoid, 1M", lambda fw: fw.nn.LogSigmoid(), ((1024, 1024),)),
+    Case("softshrink 0.5, 1M", lambda fw: fw.nn.Softshrink(0.5), ((1024, 1024),)),
+    Case("hardshrink 0.5, 1M", lambda fw: fw.nn.Hardshrink(0.5), ((1024, 1024),)),
+    Case("glu dim -1, 1024x1024", lambda fw: fw.nn.GLU(), ((1024, 1024),)),
     Case("nll_loss after log_softmax, 256x1000",
          lambda fw: (lambda x, t: fw.nn.functional.nll_loss(
              fw.nn.functional.log_softmax(x, dim=1), t)), ((256, 1000),), ints=(((256,), 1000),)),
