@@ -128,23 +128,11 @@ class CrossEntropy(Function):
         shifted = x.array - x.array.max(axis=1, keepdims=True)
         e = xp.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
-        if x.ndim == 2 and not probabilities and weight is None and not smoothing:
-            # plain class indices: gather each row's target log-probability (no one-hot)
-            t = target.array
-            valid = t != ignore_index
-            ctx.picked = (xp.arange(t.shape[0]), xp.where(valid, t, 0), valid)
-            logp = shifted[ctx.picked[:2]] - xp.log(total[:, 0])
-            e /= total
-            ctx.save_for_backward(x, target)
-            ctx.softmax, ctx.logp, ctx.a = e, None, None
-            ctx.denom, ctx.reduction = valid.sum(dtype=x.dtype), reduction
-            ctx.weight, ctx.smoothing, ctx.probabilities = None, 0.0, False
-            return _reduce_array(xp, xp.where(valid, -logp, 0), reduction, ctx.denom)
+        if not probabilities:
+            return CrossEntropy._forward_indices(ctx, x, target, weight, ignore_index, smoothing,
+                                                 reduction, shifted, e, total)
         logp = shifted - xp.log(total)
-        if probabilities:
-            a, denom = _probability_coefficients(x, target.array, weight, smoothing)
-        else:
-            a, denom = _index_coefficients(x, target.array, weight, ignore_index, smoothing)
+        a, denom = _probability_coefficients(x, target.array, weight, smoothing)
         per_sample = -(a * logp).sum(axis=1)
         ctx.save_for_backward(x, target)
         # Keep only what the first-order backward will read.
@@ -156,14 +144,47 @@ class CrossEntropy(Function):
         return _reduce_array(xp, per_sample, reduction, denom)
 
     @staticmethod
+    def _forward_indices(ctx, x, target, weight, ignore_index, smoothing, reduction, shifted, e,
+                         total):
+        """Class indices with no one-hot: a[i] = alpha_i onehot(t_i) + beta_i w (w: the class
+        weights, or ones), so loss_i = -alpha_i logp[i, t_i] - beta_i sum_c w_c logp[i, c],
+        and that class sum is sum_c w_c shifted[i, c] - sum(w) log(total_i)."""
+        xp, n_classes = x.xp, x.shape[1]
+        t = target.array
+        valid = t != ignore_index
+        safe = xp.where(valid, t, 0)
+        index = _target_positions(x.shape, safe, xp)
+        log_total = xp.log(total[:, 0])
+        kept = valid.astype(x.dtype) if weight is None else weight[safe] * valid
+        alpha = kept * (1.0 - smoothing) if smoothing else kept
+        per_sample = -alpha * (xp.take(shifted, index) - log_total)
+        beta = None
+        if smoothing:
+            beta = valid.astype(x.dtype) * (smoothing / n_classes)
+            if weight is None:
+                class_sum = shifted.sum(axis=1) - n_classes * log_total
+            else:
+                class_sum = xp.einsum("nc...,c->n...", shifted, weight) - weight.sum() * log_total
+            per_sample -= beta * class_sum
+        e /= total  # the softmax, for backward
+        ctx.save_for_backward(x, target)
+        ctx.softmax, ctx.logp, ctx.a, ctx.denom = e, None, None, kept.sum()
+        ctx.picked = (index, alpha, beta)
+        ctx.weight, ctx.smoothing, ctx.reduction, ctx.probabilities = \
+            weight, smoothing, reduction, False
+        # where(): an ignored target's 0 * (-inf) score is 0, not NaN
+        return _reduce_array(xp, xp.where(valid, per_sample, 0), reduction, ctx.denom)
+
+    @staticmethod
     def backward(ctx, grad):
         x, target = ctx.saved_tensors
         if not is_grad_enabled():
             return CrossEntropy._backward_arrays(ctx, grad, x)
         # create_graph=True: the same formulas as tensor ops, so they can be differentiated.
         g = _grad_scale(grad, ctx.reduction, ctx.denom)
-        if ctx.a is None:  # the fused forward did not build the coefficients
-            ctx.a = _index_coefficients(x, target.array, None, ctx.ignore_index, 0.0)[0]
+        if ctx.a is None:  # the class-index forwards do not build the coefficients
+            ctx.a = _index_coefficients(x, target.array, ctx.weight, ctx.ignore_index,
+                                        ctx.smoothing)[0]
         a = Tensor._make(ctx.a, x.device)
         if ctx.probabilities and target.requires_grad:
             a = _probability_coefficients_tensor(target, ctx.weight, ctx.smoothing)
@@ -177,12 +198,21 @@ class CrossEntropy(Function):
     @staticmethod
     def _backward_arrays(ctx, grad, x):
         """The first-order backward on arrays, reusing forward's softmax (the common, fast path)."""
-        if ctx.picked is not None:  # class indices: (softmax - onehot) * g, 0 where ignored
-            rows, safe, valid = ctx.picked
-            g = _grad_scale_array(grad.array, ctx.reduction, ctx.denom, grad.xp).reshape(-1)
-            g = g * valid  # (N,); NaN (every target ignored, 'mean') stays NaN as before
-            gx = ctx.softmax * g[:, None]
-            gx[rows, safe] -= g
+        if ctx.picked is not None:  # class indices: softmax sum_c a - a, with a never dense
+            # ([:, None]: the class axis, for the (N, d1, ...) per-target arrays)
+            w = ctx.weight
+            index, alpha, beta = ctx.picked
+            g = _target_grad(grad, ctx.reduction, ctx.denom)
+            ga = alpha * g
+            if beta is None:
+                gx = ctx.softmax * ga[:, None]
+            else:  # sum_c a[i, c] = alpha_i + beta_i sum(w); then minus the beta_i w_c part
+                bg = beta * g
+                w_sum = x.shape[1] if w is None else w.sum()
+                gx = ctx.softmax * (ga + bg * w_sum)[:, None]
+                bg = bg[:, None]
+                gx -= bg if w is None else bg * w.reshape(_class_shape(x.ndim, x.shape[1]))
+            gx.reshape(-1)[index] -= ga  # (positions are distinct)
             return Tensor._make(gx, x.device), None, None, None, None, None, None
         if ctx.a is None:  # the fused forward: its fused backward
             scale = grad.array / ctx.denom if ctx.reduction == "mean" else grad.array
@@ -216,6 +246,25 @@ def _grad_scale_array(g: Any, reduction: str, denom: Any, xp: Any) -> Any:
     return g
 
 
+def _target_grad(grad: Tensor, reduction: str, denom: Any) -> Any:
+    """The incoming gradient as an array per target ('none'), or its share per unit weight."""
+    if reduction == "mean":
+        return grad.array / _safe_denominator(grad.xp, denom)
+    return grad.array
+
+
+def _target_positions(shape: tuple, classes: Any, xp: Any) -> Any:
+    """Flat positions, in a C-ordered (N, C, d1, ...) array, of each target's entry: its class
+    on axis 1 and its own place on the others. No one-hot is made, and one flat take/put is
+    several times faster than indexing with an index array per axis."""
+    n, rest = shape[0], math.prod(shape[2:])
+    if rest == 1:  # (N, C) scores: the common case, in one pass
+        return xp.arange(0, n * shape[1], shape[1]) + classes
+    flat = classes.reshape(n, rest) * rest
+    flat += xp.arange(n).reshape(n, 1) * (shape[1] * rest) + xp.arange(rest)
+    return flat.reshape(classes.shape)
+
+
 def _probability_coefficients_tensor(target: Tensor, weight: Any, smoothing: float) -> Tensor:
     """``_probability_coefficients`` as tensor ops of ``target`` (for double backward)."""
     n_classes = target.shape[1]
@@ -226,21 +275,34 @@ def _probability_coefficients_tensor(target: Tensor, weight: Any, smoothing: flo
 
 
 class NLLLoss(Function):
-    """-sum_c a[i, c] * x[i, c]: linear in x, so backward is the coefficients times the gradient."""
+    """-w[t] x[i, t] for each target t (0 where ignored): linear in x, so backward puts
+    -w[t] times the gradient at the same entries of a zero array."""
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
-        a, denom = _index_coefficients(x, target.array, weight, ignore_index, 0.0)
-        ctx.a, ctx.denom, ctx.reduction = a, denom, reduction
-        return _reduce_array(x.xp, -(a * x.array).sum(axis=1), reduction, denom)
+        xp, t = x.xp, target.array
+        valid = t != ignore_index
+        safe = xp.where(valid, t, 0)
+        index = _target_positions(x.shape, safe, xp)
+        kept = valid.astype(x.dtype) if weight is None else weight[safe] * valid
+        ctx.save_for_backward(x, target)
+        ctx.index, ctx.kept, ctx.denom, ctx.reduction = index, kept, kept.sum(), reduction
+        ctx.weight, ctx.ignore_index = weight, ignore_index
+        # where(): an ignored target's 0 * (-inf) score is 0, not NaN
+        per_sample = xp.where(valid, -kept * xp.take(x.array, index), 0)
+        return _reduce_array(xp, per_sample, reduction, ctx.denom)
 
     @staticmethod
     def backward(ctx, grad):
+        x, target = ctx.saved_tensors
         if not is_grad_enabled():
-            g = _grad_scale_array(grad.array, ctx.reduction, ctx.denom, grad.xp)
-            return Tensor._make(-ctx.a * g, grad.device), None, None, None, None
-        g = _grad_scale(grad, ctx.reduction, ctx.denom)  # differentiable in ``grad``
-        return -Tensor._make(ctx.a, grad.device) * g, None, None, None, None
+            gx = x.xp.zeros(x.shape, dtype=x.dtype)
+            gx.reshape(-1)[ctx.index] = -ctx.kept * _target_grad(grad, ctx.reduction, ctx.denom)
+            return Tensor._make(gx, grad.device), None, None, None, None
+        # create_graph=True: the dense coefficients times g, differentiable in ``grad``
+        a = _index_coefficients(x, target.array, ctx.weight, ctx.ignore_index, 0.0)[0]
+        g = _grad_scale(grad, ctx.reduction, ctx.denom)
+        return -Tensor._make(a, grad.device) * g, None, None, None, None
 
 
 # --- checking arguments ---------------------------------------------------------------------
@@ -385,6 +447,12 @@ def _pointwise_inputs(input: Any, target: Any, op: str) -> None:
                          "loss, so reshape one to match")
 
 
+def _numeric_target(target: Tensor, input: Tensor) -> Tensor:  # noqa: A002
+    """An integer or bool target in the input's dtype, as PyTorch's promotion gives (the ops
+    below subtract raw arrays, and NumPy makes float32 - int64 float64)."""
+    return target if dtypes.is_floating(target.dtype) else target.to(input.dtype)
+
+
 # --- pointwise losses as single ops ------------------------------------------------------------
 # A loss written as a composition makes a pass over the whole input (and an array as large) per
 # op, forward and backward; these ops compute the loss and both gradients in a few passes.
@@ -481,7 +549,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: Any = None,  # noqa: A
     _legacy(size_average, reduce, op)
     check_reduction(reduction, op)
     _pointwise_inputs(input, target, op)
-    return MSELoss.apply(input, target, reduction)
+    return MSELoss.apply(input, _numeric_target(target, input), reduction)
 
 
 def _binary_target(input: Any, target: Any, what: str, op: str,
@@ -623,7 +691,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None,  # n
         raise ValueError(f"{op}: does not support negative values for beta, got {beta}")
     if beta == 0.0:
         return _reduce((input - target).abs(), reduction)
-    return Huber.apply(input, target, beta, 1.0 / beta, reduction)
+    return Huber.apply(input, _numeric_target(target, input), beta, 1.0 / beta, reduction)
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: A002
@@ -636,6 +704,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: 
     delta = float(delta)
     if not delta > 0:
         raise ValueError(f"{op}: does not support non-positive values for delta, got {delta}")
+    target = _numeric_target(target, input)
     if weight is None:
         return Huber.apply(input, target, delta, 1.0, reduction)
     _same_shape_weight(weight, input, op)

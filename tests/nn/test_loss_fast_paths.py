@@ -1,5 +1,6 @@
 """The losses given single ops with a plain-array first-order backward in session 8 (Huber for
-smooth_l1/huber, ...): PyTorch agreement of values and every gradient over the reductions
+smooth_l1/huber; cross_entropy and nll_loss on class indices with weights, label smoothing,
+ignore_index and (N, C, d1, ...) scores, without a one-hot): PyTorch agreement of values and every gradient over the reductions
 (float64 and float32), the plain-array backward against the tensor-op (create_graph) one, and
 gradcheck/gradgradcheck of both paths."""
 from __future__ import annotations
@@ -8,7 +9,6 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-import minigrad.nn.functional as F
 
 REDUCTIONS = ["none", "mean", "sum"]
 
@@ -20,21 +20,59 @@ def _regression(rng, shape):
     return x, y
 
 
-# name -> (call(F-like module, *tensors, reduction), inputs(rng, shape) -> arrays,
-#          which inputs are differentiable)
+def _classes(c, ignore=None, shape=(6,)):
+    """Scores x of shape (N, C, ...) and class targets; ``ignore``: a third of them set to it,
+    with an ignored row's scores made -inf (0 * -inf must not leak a NaN), and one other
+    row's non-target score -inf."""
+    def make(rng, _):
+        x = rng.standard_normal(shape[:1] + (c,) + shape[1:]) * 3
+        t = rng.integers(0, c, shape)
+        flat_t = t.reshape(-1)
+        if ignore is not None:
+            flat_t[::3] = ignore
+            x[0, :] = -np.inf if len(shape) == 1 else x[0, :]
+        x[1, (t.reshape(shape[0], -1)[1, 0] + 1) % c] = -np.inf if len(shape) == 1 else 0.0
+        return x, t
+    return make
+
+
+def _weight(fw, x, c):
+    return fw.tensor(np.linspace(0.2, 2.0, c), dtype=x.dtype)
+
+
+# name -> (call(framework, *tensors, reduction), inputs(rng, shape) -> arrays)
 CASES = {
-    "smooth_l1 beta 1": (lambda f, x, y, r: f.smooth_l1_loss(x, y, reduction=r), _regression),
-    "smooth_l1 beta 0.5": (lambda f, x, y, r: f.smooth_l1_loss(x, y, reduction=r, beta=0.5),
-                           _regression),
-    "huber delta 1": (lambda f, x, y, r: f.huber_loss(x, y, reduction=r), _regression),
-    "huber delta 0.5": (lambda f, x, y, r: f.huber_loss(x, y, reduction=r, delta=0.5),
-                        _regression),
+    "smooth_l1 beta 1": (lambda fw, x, y, r: fw.nn.functional.smooth_l1_loss(x, y, reduction=r),
+                         _regression),
+    "smooth_l1 beta 0.5": (lambda fw, x, y, r: fw.nn.functional.smooth_l1_loss(
+        x, y, reduction=r, beta=0.5), _regression),
+    "huber delta 1": (lambda fw, x, y, r: fw.nn.functional.huber_loss(x, y, reduction=r),
+                      _regression),
+    "huber delta 0.5": (lambda fw, x, y, r: fw.nn.functional.huber_loss(
+        x, y, reduction=r, delta=0.5), _regression),
+    "cross_entropy ignore": (lambda fw, x, t, r: fw.nn.functional.cross_entropy(
+        x, t, reduction=r, ignore_index=2), _classes(5, ignore=2)),
+    "cross_entropy weight ignore": (lambda fw, x, t, r: fw.nn.functional.cross_entropy(
+        x, t, reduction=r, weight=_weight(fw, x, 5), ignore_index=-1), _classes(5, ignore=-1)),
+    "cross_entropy smoothing": (lambda fw, x, t, r: fw.nn.functional.cross_entropy(
+        x, t, reduction=r, label_smoothing=0.2), _classes(4)),
+    "cross_entropy weight smoothing 4-D": (lambda fw, x, t, r: fw.nn.functional.cross_entropy(
+        x, t, reduction=r, weight=_weight(fw, x, 3), label_smoothing=0.3, ignore_index=1),
+        _classes(3, ignore=1, shape=(2, 3, 4))),
+    "cross_entropy 3-D": (lambda fw, x, t, r: fw.nn.functional.cross_entropy(x, t, reduction=r),
+                          _classes(4, shape=(3, 5))),
+    "nll_loss ignore": (lambda fw, x, t, r: fw.nn.functional.nll_loss(
+        x, t, reduction=r, ignore_index=0), _classes(5, ignore=0)),
+    "nll_loss weight 4-D": (lambda fw, x, t, r: fw.nn.functional.nll_loss(
+        x, t, reduction=r, weight=_weight(fw, x, 4), ignore_index=3),
+        _classes(4, ignore=3, shape=(2, 3, 5))),
 }
 
 
 def _run(fw, name, arrays, reduction, dtype):
-    ts = [fw.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
-    return CASES[name][0](fw.nn.functional, *ts, reduction), ts
+    ts = [fw.tensor(a.astype(dtype), requires_grad=True) if a.dtype.kind == "f" else
+          fw.tensor(a) for a in arrays]
+    return CASES[name][0](fw, *ts, reduction), ts
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -91,8 +129,10 @@ def test_first_order_backward_equals_the_create_graph_one(name, reduction):
 def test_gradcheck_and_gradgradcheck(name):
     rng = np.random.default_rng(3)
     arrays = CASES[name][1](rng, (3, 4))
-    arrays[0].reshape(-1)[:2] += 0.1  # no finite difference across a kink
-    ts = [mg.tensor(a, requires_grad=True) for a in arrays]
+    x = arrays[0]
+    x[~np.isfinite(x)] = -5.0  # finite differences need finite scores
+    x.reshape(-1)[:2] += 0.1  # no finite difference across a kink
+    ts = [mg.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
     for reduction in REDUCTIONS:
-        fn = lambda *a: CASES[name][0](F, *a, reduction)  # noqa: E731
+        fn = lambda *a: CASES[name][0](mg, *a, reduction)  # noqa: E731
         assert mg.gradcheck(fn, ts) and mg.gradgradcheck(fn, ts)
