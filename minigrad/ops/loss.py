@@ -506,40 +506,65 @@ class MSELoss(Function):
 
 
 class BCEWithLogits(Function):
-    """(1 - y) x + softplus(-x) reduced, with softplus(-x) = max(-x, 0) + log1p(e^-|x|) (no
-    overflow for any x); d/dx = sigmoid(x) - y, d/dy = -x. The forward keeps e^-|x| so that
-    backward's sigmoid costs no second exponential."""
+    """w ((1 - y) x + k softplus(-x)) reduced, k = 1 + (p - 1) y (p: pos_weight, w: weight, both
+    constants, 1 when absent), with softplus(-x) = max(-x, 0) + log1p(e^-|x|) (no overflow for
+    any x); d/dx = w (k sigmoid(x) - p y) (k = p y + 1 - y there), d/dy = w ((p - 1) softplus(-x) - x). The forward
+    keeps e^-|x| so that backward's sigmoid costs no second exponential."""
 
     @staticmethod
-    def forward(ctx, x, y, reduction):
+    def forward(ctx, x, y, weight, pos_weight, reduction):
         xp, a, t = x.xp, x.array, y.array
+        w = None if weight is None else weight.array
+        p = None if pos_weight is None else pos_weight.array
         e = xp.exp(-xp.abs(a))
         loss = _log1p_unit(e, xp)
-        loss += xp.maximum(-a, 0)
+        loss -= xp.clip(a, -math.inf, 0)  # softplus(-x); min(x, 0) by clip: 2x faster in NumPy
+        ctx.softplus = loss.copy() if p is not None and ctx.needs_input_grad[1] else None
+        if p is not None:
+            loss *= (p - 1) * t + 1
         loss += (1 - t) * a
-        ctx.reduction, ctx.e = reduction, e
+        if w is not None:
+            loss *= w
+        ctx.reduction, ctx.e, ctx.w, ctx.p = reduction, e, w, p
         ctx.save_for_backward(x, y)
         return _reduce_pointwise(xp, loss, reduction)
 
     @staticmethod
     def backward(ctx, grad):
+        from .activation import softplus
         from .activation_basic import sigmoid
         x, y = ctx.saved_tensors
+        w, p = ctx.w, ctx.p
         if is_grad_enabled():  # create_graph=True: the same formula as tensor ops
             g = _pointwise_grad_scale(grad, ctx.reduction, x.numel())
-            return (sigmoid(x) - y) * g, -x * g, None
-        xp, e = x.xp, ctx.e
+            if w is not None:
+                g = g * Tensor._make(w, x.device)
+            if p is None:
+                return (sigmoid(x) - y) * g, -x * g, None, None, None
+            pw = Tensor._make(p, x.device)
+            gx = (pw * y + 1 - y) * sigmoid(x) - pw * y
+            gy = (pw - 1) * softplus(-x, threshold=math.inf) - x
+            return gx * g, gy * g, None, None, None
+        xp, e, a, t = x.xp, ctx.e, x.array, y.array
         g = _pointwise_grad_scale(grad.array, ctx.reduction, e.size)
+        if w is not None:
+            g = g * w
         gx = gy = None
         if ctx.needs_input_grad[0]:
-            gx = xp.maximum(e, x.array >= 0)  # sigmoid(x) as in sigmoid_array, from e^-|x|
+            gx = xp.maximum(e, a >= 0)  # sigmoid(x) as in sigmoid_array, from e^-|x|
             gx /= 1 + e
-            gx -= y.array
+            if p is None:
+                gx -= t
+            else:  # k s - p y, with k = p y + 1 - y rounded in PyTorch's order
+                pt = p * t
+                gx *= pt + 1 - t
+                gx -= pt
             gx *= g
             gx = Tensor._make(gx, x.device)
         if ctx.needs_input_grad[1]:
-            gy = Tensor._make(x.array * -g, x.device)
-        return gx, gy, None
+            gy = a * -g if p is None else ((p - 1) * ctx.softplus - a) * g
+            gy = Tensor._make(gy, x.device)
+        return gx, gy, None, None, None
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average: Any = None,  # noqa: A002
@@ -585,15 +610,17 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A00
     _legacy(size_average, reduce, op)
     check_reduction(reduction, op)
     target = _binary_target(input, target, "logits", op)
-    if weight is None and pos_weight is None:  # the common case, as one op
-        return BCEWithLogits.apply(input, target, reduction)
+    for name, t in (("weight", weight), ("pos_weight", pos_weight)):
+        if t is not None:
+            _check_broadcast(t, input, name, op)
+    if all(t is None or (t.dtype == input.dtype and not (t.requires_grad and is_grad_enabled()))
+           for t in (weight, pos_weight)):  # constant weights (the usual case): one op
+        return BCEWithLogits.apply(input, target, weight, pos_weight, reduction)
     softplus_neg = softplus(-input, threshold=math.inf)  # log(1 + e^-x), never switched to linear
     if pos_weight is not None:
-        _check_broadcast(pos_weight, input, "pos_weight", op)
         softplus_neg = softplus_neg * ((pos_weight - 1) * target + 1)
     loss = (1 - target) * input + softplus_neg
     if weight is not None:
-        _check_broadcast(weight, input, "weight", op)
         loss = loss * weight
     return _reduce(loss, reduction)
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+import minigrad.nn.functional as F
 
 REDUCTIONS = ["none", "mean", "sum"]
 
@@ -36,6 +37,13 @@ def _classes(c, ignore=None, shape=(6,)):
     return make
 
 
+def _logits(rng, shape):
+    """Logits far into both tails (and +-60, 0) and probability targets."""
+    x = rng.standard_normal(shape) * 8
+    x.reshape(-1)[:3] = [-60.0, 0.0, 60.0]
+    return x, rng.uniform(0, 1, shape)
+
+
 def _weight(fw, x, c):
     return fw.tensor(np.linspace(0.2, 2.0, c), dtype=x.dtype)
 
@@ -61,6 +69,17 @@ CASES = {
         _classes(3, ignore=1, shape=(2, 3, 4))),
     "cross_entropy 3-D": (lambda fw, x, t, r: fw.nn.functional.cross_entropy(x, t, reduction=r),
                           _classes(4, shape=(3, 5))),
+    "bce_with_logits weight": (lambda fw, x, y, r: fw.nn.functional.binary_cross_entropy_with_logits(
+        x, y, reduction=r, weight=_weight(fw, x, x.shape[-1])), _logits),
+    "bce_with_logits pos_weight": (lambda fw, x, y, r: fw.nn.functional.
+                                   binary_cross_entropy_with_logits(
+                                       x, y, reduction=r, pos_weight=_weight(fw, x, x.shape[-1])),
+                                   _logits),
+    "bce_with_logits both weights": (lambda fw, x, y, r: fw.nn.functional.
+                                     binary_cross_entropy_with_logits(
+                                         x, y, reduction=r, weight=_weight(fw, x, 1),
+                                         pos_weight=_weight(fw, x, x.shape[-1]) * 3),
+                                     _logits),
     "nll_loss ignore": (lambda fw, x, t, r: fw.nn.functional.nll_loss(
         x, t, reduction=r, ignore_index=0), _classes(5, ignore=0)),
     "nll_loss weight 4-D": (lambda fw, x, t, r: fw.nn.functional.nll_loss(
@@ -136,3 +155,18 @@ def test_gradcheck_and_gradgradcheck(name):
     for reduction in REDUCTIONS:
         fn = lambda *a: CASES[name][0](mg, *a, reduction)  # noqa: E731
         assert mg.gradcheck(fn, ts) and mg.gradgradcheck(fn, ts)
+
+
+def test_bce_with_logits_learnable_weights_keep_their_gradients():
+    """A weight or pos_weight that requires grad (PyTorch refuses it; minigrad's tensor-op
+    path differentiates it) is not taken as a constant by the single op."""
+    rng = np.random.default_rng(4)
+    x, y = _logits(rng, (4, 3))
+    x /= 4  # keep the sigmoid's derivative away from 0 for the finite differences
+    ts = [mg.tensor(a, requires_grad=True) for a in (x, y, rng.uniform(0.5, 2, (3,)),
+                                                     rng.uniform(0.5, 2, (3,)))]
+    fn = lambda a, b, w, pw: F.binary_cross_entropy_with_logits(  # noqa: E731
+        a, b, weight=w, pos_weight=pw)
+    assert mg.gradcheck(fn, ts) and mg.gradgradcheck(fn, ts)
+    fn(*ts).backward()
+    assert all(t.grad is not None and np.abs(t.grad.numpy()).sum() > 0 for t in ts[2:])
