@@ -2,7 +2,9 @@
 multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss,
 triplet_margin_loss, triplet_margin_with_distance_loss.
 
-Every one is a composition of differentiable tensor ops, so double backward comes for free.
+Most are compositions of differentiable tensor ops, so double backward comes for free; the
+soft margin is one op over the whole input (the composition made a pass and an array per op),
+with a plain-array first-order backward and its tensor-op formula under create_graph.
 The hinge max(0, z) is written two ways to keep PyTorch's gradient at the kink z = 0:
 ``clamp(z, min=0)`` passes the gradient there (PyTorch's clamp_min, used by the ranking,
 hinge-embedding, cosine-embedding and triplet losses) and ``where(z > 0, z, 0)`` does not
@@ -10,17 +12,20 @@ hinge-embedding, cosine-embedding and triplet losses) and ``where(z > 0, z, 0)``
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, Callable
 
 from .. import dtypes
+from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .activation import logsigmoid, softplus
 from .broadcast import broadcast_shapes
 from .comparison import clamp, minimum, where
 from .distance import pairwise_distance
-from .loss import _legacy, _reduce, check_reduction
+from .loss import (BCEWithLogits, _legacy, _log1p_unit, _pointwise_grad_scale, _reduce,
+                   _reduce_pointwise, check_reduction)
 
 
 # --- argument checks ------------------------------------------------------------------------
@@ -130,6 +135,37 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,  # 
     return _reduce(push + where(target != -1, input, 0.0), reduction)
 
 
+class SoftMargin(Function):
+    """softplus(-s) for s = y x, reduced: -min(s, 0) + log1p(e^-|s|), finite for any s;
+    d/dx = -y sigmoid(-s), d/dy = -x sigmoid(-s), that sigmoid from the kept e^-|s|."""
+
+    @staticmethod
+    def forward(ctx, x, y, reduction):
+        xp = x.xp
+        s = x.array * y.array
+        e = xp.exp(-xp.abs(s))
+        loss = _log1p_unit(e, xp)
+        loss -= xp.clip(s, -math.inf, 0)  # min(s, 0) by clip: 2x faster than NumPy's minimum
+        ctx.s, ctx.e, ctx.reduction = s, e, reduction
+        ctx.save_for_backward(x, y)
+        return _reduce_pointwise(xp, loss, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .activation_basic import sigmoid
+        x, y = ctx.saved_tensors
+        if is_grad_enabled():  # create_graph=True: the same formula as tensor ops
+            g = -sigmoid(-(x * y)) * _pointwise_grad_scale(grad, ctx.reduction, x.numel())
+            return y * g, x * g, None
+        xp, e = x.xp, ctx.e
+        g = xp.maximum(e, ctx.s < 0)  # sigmoid(-s): e / (1 + e) for s >= 0, else 1 / (1 + e)
+        g /= 1 + e
+        g *= -_pointwise_grad_scale(grad.array, ctx.reduction, e.size)
+        gx = Tensor._make(y.array * g, x.device) if ctx.needs_input_grad[0] else None
+        gy = Tensor._make(x.array * g, x.device) if ctx.needs_input_grad[1] else None
+        return gx, gy, None
+
+
 def soft_margin_loss(input: Tensor, target: Tensor, size_average: Any = None,  # noqa: A002
                      reduce: Any = None, reduction: str = "mean") -> Tensor:
     """log(1 + exp(-y x)): a smooth two-class hinge for y in {-1, 1}. Computed as softplus,
@@ -140,6 +176,8 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average: Any = None,  #
     _float_input(input, "input", op)
     target = _as_input_dtype(target, input, "target", op)
     _broadcast(op, input=input, target=target)
+    if input.shape == target.shape:  # no broadcasting to undo in backward: one op
+        return SoftMargin.apply(input, target, reduction)
     return _reduce(softplus(-input * target, threshold=float("inf")), reduction)
 
 
@@ -229,10 +267,17 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor,  # noqa: A002
         if not isinstance(weight, Tensor):
             raise TypeError(f"{op}: weight must be a Tensor or None, got {type(weight).__name__}")
         named["weight"] = weight
-    _broadcast(op, **named)
-    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    shape = _broadcast(op, **named)
     if weight is not None:
-        loss = loss * weight.to(input.dtype)
+        weight = weight.to(input.dtype)
+    if shape == input.shape == target.shape and \
+            (weight is None or not (weight.requires_grad and is_grad_enabled())):
+        # the same per-class loss as binary_cross_entropy_with_logits: its single op
+        loss = BCEWithLogits.apply(input, target, weight, None, "none")
+    else:
+        loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+        if weight is not None:
+            loss = loss * weight
     return _reduce(loss.sum(dim=-1) / input.shape[-1], reduction)
 
 

@@ -1,6 +1,9 @@
 """Negative log-likelihoods of distributions: poisson_nll_loss, gaussian_nll_loss.
 
-Both are compositions of tensor ops (double backward for free). Where PyTorch evaluates a
+Poisson's main term is one op over the whole input when input and target have one shape (a
+composition made a pass and an array per op), with a plain-array first-order backward and its
+tensor-op formula under create_graph; the rest are compositions of tensor ops (double backward
+for free). Where PyTorch evaluates a
 term only to mask it away (Poisson's Stirling term at target <= 1), the masked entries are
 replaced before the logarithm, so their gradient is 0 rather than NaN.
 """
@@ -11,12 +14,53 @@ import numbers
 from typing import Any
 
 from .. import dtypes
+from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .comparison import where
 from .distance import _ClampMinKeepGrad
-from .loss import _legacy, _reduce, check_reduction
+from .loss import _legacy, _pointwise_grad_scale, _reduce, _reduce_pointwise, check_reduction
 from .margin_loss import _as_input_dtype, _broadcast, _float_input
 from .unary_math import exp, log
+
+
+class PoissonNLL(Function):
+    """exp(x) - t x (``log_input``: x is the log-rate) or x - t log(x + eps), reduced;
+    d/dx = exp(x) - t or 1 - t / (x + eps), d/dt = -x or -log(x + eps). Forward keeps exp(x)
+    (or x + eps and its log) for backward."""
+
+    @staticmethod
+    def forward(ctx, x, t, log_input, eps, reduction):
+        xp, a, b = x.xp, x.array, t.array
+        if log_input:
+            ctx.rate = xp.exp(a)
+            loss = ctx.rate - b * a
+        else:
+            ctx.rate = a + eps
+            ctx.log_rate = xp.log(ctx.rate)
+            loss = a - b * ctx.log_rate
+        ctx.log_input, ctx.eps, ctx.reduction = log_input, eps, reduction
+        ctx.save_for_backward(x, t)
+        return _reduce_pointwise(xp, loss, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        if is_grad_enabled():  # create_graph=True: the same formula as tensor ops
+            g = _pointwise_grad_scale(grad, ctx.reduction, x.numel())
+            if ctx.log_input:
+                return (exp(x) - t) * g, -x * g, None, None, None
+            rate = x + ctx.eps
+            return (1 - t / rate) * g, -log(rate) * g, None, None, None
+        g = _pointwise_grad_scale(grad.array, ctx.reduction, x.array.size)
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            gx = ctx.rate - t.array if ctx.log_input else 1 - t.array / ctx.rate
+            gx *= g
+            gx = Tensor._make(gx, x.device)
+        if ctx.needs_input_grad[1]:
+            gt = Tensor._make((x.array if ctx.log_input else ctx.log_rate) * -g, x.device)
+        return gx, gt, None, None, None
 
 
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True,  # noqa: A002
@@ -31,7 +75,11 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True,  # n
     _float_input(input, "input", op)
     target = _as_input_dtype(target, input, "target", op)
     _broadcast(op, input=input, target=target)
-    if log_input:
+    if input.shape == target.shape:  # no broadcasting to undo in backward: one op
+        if not full:
+            return PoissonNLL.apply(input, target, bool(log_input), float(eps), reduction)
+        loss = PoissonNLL.apply(input, target, bool(log_input), float(eps), "none")
+    elif log_input:
         loss = exp(input) - target * input
     else:
         loss = input - target * log(input + float(eps))
