@@ -104,3 +104,34 @@ def test_numpy_scalar_arguments_keep_float32():
         y.sum().backward()
         assert y.dtype == mg.float32 and x.grad.dtype == mg.float32
         x.grad = None
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_glu_matches_torch_and_keeps_float32(dim):
+    torch = pytest.importorskip("torch")
+    x = (RNG.standard_normal((4, 6, 8)) * 4).astype(np.float32)
+    g = RNG.standard_normal(x.shape[:dim % 3] + (x.shape[dim] // 2,) + x.shape[dim % 3 + 1:])
+    for dtype, tol in ((np.float32, 1e-6), (np.float64, 1e-14)):
+        a = mg.tensor(x.astype(dtype), requires_grad=True)
+        y = F.glu(a, dim)
+        y.backward(mg.tensor(g.astype(dtype)))
+        t = torch.tensor(x.astype(dtype), requires_grad=True)
+        ty = torch.nn.functional.glu(t, dim)
+        ty.backward(torch.tensor(g.astype(dtype)))
+        assert y.dtype == dtype and a.grad.dtype == dtype
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=tol, atol=tol)
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dim", [0, -1])
+def test_glu_gradcheck_gradgradcheck_and_graph_backward(dim):
+    x = mg.tensor(RNG.standard_normal((4, 6)), requires_grad=True)
+    assert mg.gradcheck(lambda t: F.glu(t, dim), (x,))
+    assert mg.gradgradcheck(lambda t: F.glu(t, dim), (x,))
+    g = mg.tensor(RNG.standard_normal((2, 6) if dim == 0 else (4, 3)))
+    y = F.glu(x, dim)
+    (plain,) = mg.autograd.grad(y, x, g, retain_graph=True)
+    (again,) = mg.autograd.grad(y, x, g, retain_graph=True)  # the kept sigmoid is unchanged
+    (graph,) = mg.autograd.grad(y, x, g, create_graph=True)
+    np.testing.assert_array_equal(plain.numpy(), again.numpy())
+    np.testing.assert_allclose(plain.numpy(), graph.detach().numpy(), rtol=1e-15, atol=1e-15)
