@@ -131,14 +131,18 @@ class CrossEntropy(Function):
         if not probabilities:
             return CrossEntropy._forward_indices(ctx, x, target, weight, ignore_index, smoothing,
                                                  reduction, shifted, e, total)
-        logp = shifted - xp.log(total)
+        log_total = xp.log(total)
         a, denom = _probability_coefficients(x, target.array, weight, smoothing)
-        per_sample = -(a * logp).sum(axis=1)
+        # -sum_c a logp = sum(a) log(total) - sum_c a shifted: no logp array for the loss
+        a_sum = a.sum(axis=1, keepdims=True)
+        per_sample = (a_sum * log_total)[:, 0] - xp.einsum("nc...,nc...->n...", a, shifted)
         ctx.save_for_backward(x, target)
         # Keep only what the first-order backward will read.
-        ctx.softmax = e / total if ctx.needs_input_grad[0] else None
-        ctx.logp = logp if ctx.needs_input_grad[1] else None
-        ctx.a, ctx.denom = a, denom
+        if ctx.needs_input_grad[0]:
+            e /= total
+        ctx.softmax = e if ctx.needs_input_grad[0] else None
+        ctx.logp = shifted - log_total if ctx.needs_input_grad[1] else None
+        ctx.a, ctx.a_sum, ctx.denom = a, a_sum, denom
         ctx.weight, ctx.smoothing, ctx.reduction = weight, smoothing, reduction
         ctx.probabilities = probabilities
         return _reduce_array(xp, per_sample, reduction, denom)
@@ -221,8 +225,9 @@ class CrossEntropy(Function):
             return Tensor._make(gx, x.device), None, None, None, None, None, None
         g = _grad_scale_array(grad.array, ctx.reduction, ctx.denom, grad.xp)
         gx = gt = None
-        if ctx.needs_input_grad[0]:
-            gx = (ctx.softmax * ctx.a.sum(axis=1, keepdims=True) - ctx.a) * g
+        if ctx.needs_input_grad[0]:  # (softmax sum_c a - a) g
+            gx = ctx.softmax * (ctx.a_sum * g)
+            gx -= ctx.a * g
             gx = Tensor._make(gx, x.device)
         if ctx.needs_input_grad[1]:
             gt = Tensor._make(ctx.logp * g * _target_factor(ctx, x), x.device)

@@ -59,6 +59,17 @@ def _rates(rng, shape):
     return rng.uniform(0.2, 3.0, shape), rng.poisson(2.0, shape) + 2.0
 
 
+def _probabilities(shape):
+    """Scores and class-probability targets (axis 1), one target row one-hot (zeros)."""
+    def make(rng, _):
+        x = rng.standard_normal(shape) * 3
+        p = rng.random(shape) ** 3
+        p[0] = 0.0
+        p[0, 1] = 1.0
+        return x, p / p.sum(axis=1, keepdims=True)
+    return make
+
+
 def _weight(fw, x, c):
     return fw.tensor(np.linspace(0.2, 2.0, c), dtype=x.dtype)
 
@@ -108,6 +119,12 @@ CASES = {
         x, t, reduction=r), _counts),
     "poisson_nll rates full": (lambda fw, x, t, r: fw.nn.functional.poisson_nll_loss(
         x, t, log_input=False, full=True, reduction=r), _rates),
+    "cross_entropy probabilities": (lambda fw, x, p, r: fw.nn.functional.cross_entropy(
+        x, p, reduction=r), _probabilities((6, 5))),
+    "cross_entropy probabilities weight smoothing 3-D": (
+        lambda fw, x, p, r: fw.nn.functional.cross_entropy(
+            x, p, reduction=r, weight=_weight(fw, x, 4), label_smoothing=0.1),
+        _probabilities((3, 4, 5))),
     "nll_loss ignore": (lambda fw, x, t, r: fw.nn.functional.nll_loss(
         x, t, reduction=r, ignore_index=0), _classes(5, ignore=0)),
     "nll_loss weight 4-D": (lambda fw, x, t, r: fw.nn.functional.nll_loss(
