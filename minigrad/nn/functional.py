@@ -143,7 +143,7 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa
         raise RuntimeError(f"softmin: not implemented for {input.dtype} tensors (shape "
                            f"{tuple(input.shape)}); pass dtype= or convert with .float() first")
     _normalize_dim(dim, input.shape, "softmin")  # a bad dim is reported as softmin's
-    return ops.softmax(-input, dim)
+    return _softmin(input, dim)  # one op: no negated copy
 
 
 __all__ += ["gelu", "silu", "mish", "softplus", "elu", "selu", "hardtanh", "relu6", "hardsigmoid",
@@ -178,6 +178,7 @@ __all__ += ["margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
 from .shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle  # noqa: E402,F401
 __all__ += ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]
 from ..ops.activation_more import celu, glu, rrelu, tanhshrink  # noqa: E402,F401
+from ..ops.activation_more import softmin as _softmin  # noqa: E402
 from .bilinear import bilinear  # noqa: E402,F401
 __all__ += ["glu", "celu", "rrelu", "tanhshrink", "bilinear"]
 from ..ops.convolution1d import conv_transpose1d  # noqa: E402,F401

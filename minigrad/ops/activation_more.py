@@ -18,6 +18,7 @@ from ..tensor import Tensor
 from .activation import expm1_nonpositive
 from .activation_basic import leaky_relu, sigmoid, sigmoid_array, tanh
 from .comparison import clamp, where
+from .dims import normalize_dim
 from .shape import cat
 from .unary_math import exp
 
@@ -90,6 +91,44 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
         raise RuntimeError(f"glu: halving dimension must be even, but dimension {dim % input.ndim}"
                            f" is size {size} (input of shape {tuple(input.shape)})")
     return Glu.apply(input, dim % input.ndim)
+
+
+class Softmin(Function):
+    """softmax(-x) as one op: exp(min - x) / sum is softmax's exp(-x - max(-x)) exactly
+    (negation is exact), with no negated copy of x and no negation node in backward.
+    Backward from the output s: -s (g - sum(g s)) = s sum(g s) - g s; tensor ops (with s
+    recomputed from x) under create_graph."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        xp, a = x.xp, x.array
+        if a.ndim == 0:
+            out = xp.ones_like(a)
+        else:
+            out = a.min(axis=dim, keepdims=True) - a
+            xp.exp(out, out=out)
+            out /= out.sum(axis=dim, keepdims=True)
+        ctx.dim = dim  # the output is kept as a saved tensor: writing into it is caught
+        ctx.save_for_backward(x, Tensor._make(out, x.device))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        if is_grad_enabled():  # create_graph=True: s as an op of x, differentiable again
+            s = Softmin.apply(x, ctx.dim)
+            return s * ((grad * s).sum(dim=ctx.dim, keepdim=True) - grad), None
+        s = out.array
+        gs = grad.array * s
+        gx = s * gs.sum(axis=ctx.dim, keepdims=True)
+        gx -= gs
+        return Tensor._make(gx, x.device), None
+
+
+def softmin(input: Tensor, dim: int) -> Tensor:  # noqa: A002
+    """softmax(-x) along ``dim`` (checked and defaulted by ``F.softmin``)."""
+    axis = normalize_dim(dim, input.shape, "softmin") if input.ndim else None  # None: 0-d
+    return Softmin.apply(input, axis)
 
 
 class Celu(Function):

@@ -135,3 +135,39 @@ def test_glu_gradcheck_gradgradcheck_and_graph_backward(dim):
     (graph,) = mg.autograd.grad(y, x, g, create_graph=True)
     np.testing.assert_array_equal(plain.numpy(), again.numpy())
     np.testing.assert_allclose(plain.numpy(), graph.detach().numpy(), rtol=1e-15, atol=1e-15)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_softmin_matches_torch_and_keeps_float32(dim):
+    torch = pytest.importorskip("torch")
+    x = (RNG.standard_normal((4, 6, 8)) * 30).astype(np.float32)
+    x[0, 0, :3] = [np.inf, -np.inf, 1e4]  # -inf takes all the weight; inf none
+    g = RNG.standard_normal(x.shape)
+    for dtype, tol in ((np.float32, 1e-6), (np.float64, 1e-14)):
+        a = mg.tensor(x.astype(dtype), requires_grad=True)
+        y = F.softmin(a, dim)
+        y.backward(mg.tensor(g.astype(dtype)))
+        t = torch.tensor(x.astype(dtype), requires_grad=True)
+        ty = torch.nn.functional.softmin(t, dim)
+        ty.backward(torch.tensor(g.astype(dtype)))
+        assert y.dtype == dtype and a.grad.dtype == dtype
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=tol, atol=tol)
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dim", [0, -1])
+def test_softmin_gradcheck_gradgradcheck_and_graph_backward(dim):
+    x = mg.tensor(RNG.standard_normal((4, 6)), requires_grad=True)
+    assert mg.gradcheck(lambda t: F.softmin(t, dim), (x,))
+    assert mg.gradgradcheck(lambda t: F.softmin(t, dim), (x,))
+    g = mg.tensor(RNG.standard_normal((4, 6)))
+    (plain,) = mg.autograd.grad(F.softmin(x, dim), x, g)
+    (graph,) = mg.autograd.grad(F.softmin(x, dim), x, g, create_graph=True)
+    np.testing.assert_allclose(plain.numpy(), graph.detach().numpy(), rtol=1e-14, atol=1e-15)
+
+
+def test_softmin_0d():
+    x = mg.tensor(np.float32(3.0), requires_grad=True)
+    y = F.softmin(x, 0)
+    y.backward()
+    assert y.shape == () and float(y) == 1.0 and float(x.grad) == 0.0
