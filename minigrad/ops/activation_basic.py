@@ -154,7 +154,7 @@ class LeakyReLU(Function):
         if is_grad_enabled() or not 0 < ctx.slope <= 1:  # the tensor-op form
             return where(x > 0, grad, grad * ctx.slope), None
         positive = (x.array > 0).astype(grad.dtype)
-        factor = grad.xp.maximum(positive, grad.dtype.type(ctx.slope))  # 1 there, else slope
+        factor = grad.xp.clip(positive, ctx.slope, 1.0)  # 1 there, else slope (clip: ~2x max)
         factor *= grad.array
         return Tensor._make(factor, x.device), None
 

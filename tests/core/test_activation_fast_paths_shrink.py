@@ -171,3 +171,21 @@ def test_softmin_0d():
     y = F.softmin(x, 0)
     y.backward()
     assert y.shape == () and float(y) == 1.0 and float(x.grad) == 0.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_rrelu_eval_exactly_pytorch(dtype):
+    """Eval-mode rrelu is leaky_relu with slope (lower + upper) / 2: its clip-made gradient
+    factor gives PyTorch's values bit for bit."""
+    torch = pytest.importorskip("torch")
+    x = X[~np.isnan(X)].astype(dtype)
+    g = RNG.standard_normal(x.shape).astype(dtype)
+    a = mg.tensor(x, requires_grad=True)
+    y = F.rrelu(a, 0.1, 0.3, training=False)
+    y.backward(mg.tensor(g))
+    t = torch.tensor(x, requires_grad=True)
+    ty = torch.nn.functional.rrelu(t, 0.1, 0.3, training=False)
+    ty.backward(torch.tensor(g))
+    assert y.dtype == dtype and a.grad.dtype == dtype
+    np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
+    np.testing.assert_array_equal(a.grad.numpy(), t.grad.numpy())
