@@ -282,6 +282,57 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor,  # noqa: A002
 
 
 # --- embeddings -------------------------------------------------------------------------------
+class CosineEmbedding(Function):
+    """The cosine embedding loss over the last axis from three row sums (<x1, x2>, |x1|^2,
+    |x2|^2) with no product arrays; d/dx1 = c g (x2 / den - cos x1 / (|x1|^2 + 1e-12)) (and
+    symmetrically for x2), c = d loss / d cos: -1 where y = 1, 1 where y = -1 and
+    cos >= margin (PyTorch's clamp_min passes the gradient at the kink), else 0."""
+
+    @staticmethod
+    def forward(ctx, x1, x2, y, margin, reduction):
+        xp, a, b, t = x1.xp, x1.array, x2.array, y.array
+        dot = xp.einsum("...d,...d->...", a, b)
+        sq1 = xp.einsum("...d,...d->...", a, a) + 1e-12
+        sq2 = xp.einsum("...d,...d->...", b, b) + 1e-12
+        den = xp.sqrt(sq1 * sq2)
+        cos = dot / den
+        hinge = cos - margin
+        loss = xp.where(t == 1, 1 - cos, 0) + xp.where(t == -1, xp.maximum(hinge, 0), 0)
+        c = (t == -1) & (hinge >= 0)
+        ctx.c = c.astype(a.dtype) - (t == 1)
+        ctx.sums, ctx.reduction = (sq1, sq2, den, cos), reduction
+        ctx.save_for_backward(x1, x2)
+        return _reduce_pointwise(xp, loss.astype(a.dtype, copy=False), reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x1, x2 = ctx.saved_tensors
+        if is_grad_enabled():  # create_graph=True: the same formula as tensor ops
+            sq1 = (x1 * x1).sum(dim=-1) + 1e-12
+            sq2 = (x2 * x2).sum(dim=-1) + 1e-12
+            den = (sq1 * sq2).sqrt()
+            cos = (x1 * x2).sum(dim=-1) / den
+            cg = Tensor._make(ctx.c, x1.device) * \
+                _pointwise_grad_scale(grad, ctx.reduction, ctx.c.size)
+            gx1 = (cg / den).unsqueeze(-1) * x2 - (cg * cos / sq1).unsqueeze(-1) * x1
+            gx2 = (cg / den).unsqueeze(-1) * x1 - (cg * cos / sq2).unsqueeze(-1) * x2
+            return gx1, gx2, None, None, None
+        sq1, sq2, den, cos = ctx.sums
+        a, b = x1.array, x2.array
+        cg = ctx.c * _pointwise_grad_scale(grad.array, ctx.reduction, ctx.c.size)
+        along = (cg / den)[..., None]  # the factor of the other input
+        gx1 = gx2 = None
+        if ctx.needs_input_grad[0]:
+            gx1 = b * along
+            gx1 -= a * (cg * cos / sq1)[..., None]
+            gx1 = Tensor._make(gx1, x1.device)
+        if ctx.needs_input_grad[1]:
+            gx2 = a * along
+            gx2 -= b * (cg * cos / sq2)[..., None]
+            gx2 = Tensor._make(gx2, x1.device)
+        return gx1, gx2, None, None, None
+
+
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor,
                           margin: float = 0.0, size_average: Any = None, reduce: Any = None,
                           reduction: str = "mean") -> Tensor:
@@ -303,6 +354,9 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor,
                            f"{tuple(input2.shape)}")
     d = target.ndim
     _broadcast(op, inputs=_broadcast(op, input1=input1, input2=input2)[:d], target=target)
+    if input1.shape == input2.shape and input1.shape[:d] == target.shape and \
+            input1.dtype == input2.dtype:  # nothing broadcast: one op
+        return CosineEmbedding.apply(input1, input2, target, float(margin), reduction)
     squares = ((input1 * input1).sum(dim=d) + 1e-12) * ((input2 * input2).sum(dim=d) + 1e-12)
     cos = (input1 * input2).sum(dim=d) / squares.sqrt()
     loss = where(target == 1, 1.0 - cos, 0.0) + \
