@@ -83,19 +83,16 @@ def _probability_coefficients(x: Tensor, target: Any, weight: Any, smoothing: fl
     return a, xp.asarray(x.array.size // n_classes, dtype=x.dtype)
 
 
-def _safe_denominator(xp: Any, denom: Any) -> Any:
-    """0/0 (every target ignored) gives NaN as in PyTorch, without a NumPy warning."""
-    return xp.where(denom == 0, xp.asarray(float("nan"), dtype=denom.dtype), denom)
-
-
 def _reduce_array(xp: Any, per_sample: Any, reduction: str, denom: Any) -> Any:
     if reduction == "none":
         return per_sample
     # Full reductions give NumPy scalars; asarray keeps the result a (0-d) array of the device.
+    # 'mean' with every target ignored is 0/0 = NaN, as in PyTorch (ops run with NumPy's float
+    # warnings off, in forward and backward alike).
     total = xp.asarray(per_sample.sum(), dtype=per_sample.dtype)
     if reduction == "sum":
         return total
-    return xp.asarray(total / _safe_denominator(xp, denom), dtype=per_sample.dtype)
+    return xp.asarray(total / denom, dtype=per_sample.dtype)
 
 
 def _grad_scale(grad: Tensor, reduction: str, denom: Any) -> Tensor:
@@ -103,7 +100,7 @@ def _grad_scale(grad: Tensor, reduction: str, denom: Any) -> Tensor:
     if reduction == "none":
         return grad.unsqueeze(1)
     if reduction == "mean":
-        return grad / Tensor._make(_safe_denominator(grad.xp, denom), grad.device)
+        return grad / Tensor._make(denom, grad.device)
     return grad
 
 
@@ -247,14 +244,14 @@ def _grad_scale_array(g: Any, reduction: str, denom: Any, xp: Any) -> Any:
     if reduction == "none":
         return xp.expand_dims(g, 1)
     if reduction == "mean":
-        return g / _safe_denominator(xp, denom)
+        return g / denom
     return g
 
 
 def _target_grad(grad: Tensor, reduction: str, denom: Any) -> Any:
     """The incoming gradient as an array per target ('none'), or its share per unit weight."""
     if reduction == "mean":
-        return grad.array / _safe_denominator(grad.xp, denom)
+        return grad.array / denom
     return grad.array
 
 
