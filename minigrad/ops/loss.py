@@ -1,16 +1,19 @@
-"""Loss functions: cross_entropy, nll_loss, mse_loss, binary_cross_entropy_with_logits.
+"""Loss functions: cross_entropy, nll_loss, mse_loss, binary_cross_entropy(_with_logits),
+l1/smooth_l1/huber, kl_div.
 
 ``cross_entropy`` is one fused op (log-softmax + NLL + label smoothing), because
 it ends almost every classifier's step. Class-index and class-probability targets
-are both turned into one coefficient array ``a`` shaped like the input, so that
+both define one coefficient array ``a`` shaped like the input, so that
 
     loss_i = -sum_c a[i, c] * log_softmax(x)[i, c]
     d loss_i / d x[i] = softmax(x)[i] * sum_c a[i, c] - a[i]
 
-The first-order backward reuses the softmax saved by forward; under
-``create_graph=True`` it rebuilds it from tensor ops, so double backward works.
-``nll_loss`` is linear in its input and uses the same coefficients. The two
-elementwise losses are compositions of tensor ops.
+For class indices ``a`` is a one-hot plus a per-class smoothing term, and is never made
+dense: the target entries are taken by flat position. The first-order backward reuses the
+softmax saved by forward; under ``create_graph=True`` it rebuilds it (and ``a``) from tensor
+ops, so double backward works. ``nll_loss`` is linear in its input: -w[t] x[i, t].
+The pointwise losses (MSE, BCE with logits, Huber) are single ops with the same two
+backwards; the rest are compositions of tensor ops.
 """
 from __future__ import annotations
 
@@ -510,8 +513,9 @@ class MSELoss(Function):
 class BCEWithLogits(Function):
     """w ((1 - y) x + k softplus(-x)) reduced, k = 1 + (p - 1) y (p: pos_weight, w: weight, both
     constants, 1 when absent), with softplus(-x) = max(-x, 0) + log1p(e^-|x|) (no overflow for
-    any x); d/dx = w (k sigmoid(x) - p y) (k = p y + 1 - y there), d/dy = w ((p - 1) softplus(-x) - x). The forward
-    keeps e^-|x| so that backward's sigmoid costs no second exponential."""
+    any x); d/dx = w (k sigmoid(x) - p y) (k rounded as p y + 1 - y, PyTorch's order),
+    d/dy = w ((p - 1) softplus(-x) - x). The forward keeps e^-|x| so that backward's sigmoid
+    costs no second exponential."""
 
     @staticmethod
     def forward(ctx, x, y, weight, pos_weight, reduction):
