@@ -32,21 +32,27 @@ from ..tensor import Tensor
 
 
 class LayerNorm(Function):
-    """x (R, D): standardise each row, then ``* weight + bias`` per column (D,)."""
+    """x (R, D): standardise each row, then ``* weight + bias`` per column (D,).
+
+    Forward keeps x - mean and ``scale`` = rstd (x) weight (an (R, D) outer product, or
+    rstd alone): y = centred * scale + bias is then one full pass instead of scaling by rstd
+    and weight in turn, and backward's rstd * weight * g is one pass too. NumPy runs a
+    per-row broadcast at about 1.6x the time of a same-shape operation, so both directions
+    avoid them where a same-shape array is at hand."""
 
     @staticmethod
     def forward(ctx, x, weight, bias, eps):
         xp, a = x.xp, x.array
         size = a.shape[1]
-        xhat = a - (a @ xp.ones(size, dtype=a.dtype) / size)[:, None]
-        var = xp.einsum("ij,ij->i", xhat, xhat) / size  # centred first: float32 keeps precision
-        rstd = 1.0 / xp.sqrt(var + eps)[:, None]
-        xhat *= rstd
-        out = xhat if weight is None else xhat * weight.array
+        centred = a - (a @ xp.ones(size, dtype=a.dtype) / size)[:, None]
+        var = xp.einsum("ij,ij->i", centred, centred) / size  # centred: float32 keeps precision
+        rstd = 1.0 / xp.sqrt(var + eps)
+        scale = rstd[:, None] if weight is None else xp.multiply(rstd[:, None], weight.array)
+        out = centred * scale
         if bias is not None:
-            out = out + bias.array if out is xhat else xp.add(out, bias.array, out=out)
+            out += bias.array
         ctx.save_for_backward(x, weight)
-        ctx.eps, ctx.xhat, ctx.rstd = eps, xhat, rstd
+        ctx.eps, ctx.centred, ctx.rstd, ctx.scale = eps, centred, rstd, scale
         return out
 
     @staticmethod
@@ -54,22 +60,23 @@ class LayerNorm(Function):
         x, weight = ctx.saved_tensors
         if is_grad_enabled():  # create_graph=True: build the backward's own graph
             return _layer_norm_backward_with_tensors(ctx, x, weight, grad)
-        xp, g, xhat = x.xp, grad.array, ctx.xhat
+        xp, g, centred, rstd = x.xp, grad.array, ctx.centred, ctx.rstd
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        size = g.shape[1]
         gx = gw = gb = None
+        # Every sum below is a BLAS product of gc = g * (x - mean) or g with a vector.
+        gc = g * centred if need_x or need_w else None
         if need_w:
-            gw = xp.einsum("ij,ij->j", g, xhat)
+            gw = rstd @ gc  # sum over rows of g * x^
         if need_b:
             gb = xp.ones(g.shape[0], dtype=g.dtype) @ g
-        if need_x:
-            gy = g if weight is None else g * weight.array
-            size = g.shape[1]
-            gy_mean = gy @ xp.ones(size, dtype=g.dtype) / size
-            gyx_mean = xp.einsum("ij,ij->i", gy, xhat) / size
-            gx = xhat * gyx_mean[:, None]  # then gy - mean(gy) - x^ * mean(gy x^), times rstd
-            gx += gy_mean[:, None]
-            xp.subtract(gy, gx, out=gx)
-            gx *= ctx.rstd
+        if need_x:  # gy = g * weight; rstd * (gy - mean(gy) - x^ * mean(gy x^))
+            w = xp.ones(size, dtype=g.dtype) if weight is None else weight.array
+            gy_mean = rstd * (g @ w) / size  # times rstd, as is the next
+            gyx_mean = rstd * rstd * rstd * (gc @ w) / size  # x^ = centred * rstd
+            gx = g * ctx.scale
+            gx -= xp.multiply(centred, gyx_mean[:, None], out=gc)  # gc is no longer needed
+            gx -= gy_mean[:, None]
         return gx, gw, gb, None
 
 
