@@ -59,11 +59,15 @@ class _ChannelRows:
     def spread(self, per_channel: Any) -> Any:
         """(C,) -> a (rest,) row with each channel's value wherever that channel sits."""
         v = per_channel.reshape(-1)
+        if self.repeats == 1:  # (N, C) features: the row already is the channels
+            return v
         return self.xp.tile(v, self.repeats) if self.channels_last else \
             self.xp.repeat(v, self.repeats)
 
     def fold(self, row: Any) -> Any:
         """A (rest,) row of column sums -> the (C,) per-channel sums."""
+        if self.repeats == 1:
+            return row
         return row.reshape(self.repeats, -1).sum(0) if self.channels_last else \
             row.reshape(-1, self.repeats).sum(1)
 
@@ -82,15 +86,24 @@ class _ChannelRows:
 _BLOCK_ELEMENTS = 1 << 17
 
 
+def _grain(a: Any) -> int:
+    """Samples per block: about ``_BLOCK_ELEMENTS`` values."""
+    return max(1, _BLOCK_ELEMENTS // max(1, a.size // max(1, a.shape[0])))
+
+
 def _blocked(fn: Any, a: Any, backend: Any) -> None:
     """``fn(s)`` for cache-sized slices ``s`` of the batch, spread over the cores."""
-    per_sample = max(1, a.size // max(1, a.shape[0]))
-    backend.parallel_for(fn, a.shape[0], a.size, grain=max(1, _BLOCK_ELEMENTS // per_sample))
+    if a.shape[0] <= _grain(a):  # one block: skip parallel_for's bookkeeping (small inputs)
+        fn(slice(0, a.shape[0]))
+        return
+    backend.parallel_for(fn, a.shape[0], a.size, grain=_grain(a))
 
 
 def _blocked_sum(fn: Any, a: Any, backend: Any) -> Any:
     """``fn(s)`` summed over the blocks ``s`` of ``_blocked``, in batch order: the blocks do not
     depend on the thread count, so neither does the result."""
+    if a.shape[0] <= _grain(a):
+        return fn(slice(0, a.shape[0]))
     parts: dict = {}
     _blocked(lambda s: parts.__setitem__(s.start, fn(s)), a, backend)
     return sum(parts[start] for start in sorted(parts))
