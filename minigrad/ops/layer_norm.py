@@ -32,7 +32,9 @@ from ..tensor import Tensor
 
 
 class LayerNorm(Function):
-    """x (R, D): standardise each row, then ``* weight + bias`` per column (D,).
+    """x seen as ``rows`` = (R, D): standardise each row, then ``* weight + bias`` per column
+    (weight and bias of the normalized shape, D values). The reshapes are of arrays inside
+    the op: as graph nodes, the four of them cost ~3% of the layer's forward + backward.
 
     Forward keeps x - mean and ``scale`` = rstd (x) weight (an (R, D) outer product, or
     rstd alone): y = centred * scale + bias is then one full pass instead of scaling by rstd
@@ -41,57 +43,63 @@ class LayerNorm(Function):
     avoid them where a same-shape array is at hand."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, eps):
-        xp, a = x.xp, x.array
-        size = a.shape[1]
+    def forward(ctx, x, weight, bias, eps, rows):
+        xp, a, size = x.xp, x.array.reshape(rows), rows[1]
         centred = a - (a @ xp.ones(size, dtype=a.dtype) / size)[:, None]
         var = xp.einsum("ij,ij->i", centred, centred) / size  # centred: float32 keeps precision
         rstd = 1.0 / xp.sqrt(var + eps)
-        scale = rstd[:, None] if weight is None else xp.multiply(rstd[:, None], weight.array)
+        scale = rstd[:, None] if weight is None else \
+            xp.multiply(rstd[:, None], weight.array.reshape(size))
         out = centred * scale
         if bias is not None:
-            out += bias.array
+            out += bias.array.reshape(size)
         ctx.save_for_backward(x, weight)
-        ctx.eps, ctx.centred, ctx.rstd, ctx.scale = eps, centred, rstd, scale
-        return out
+        ctx.eps, ctx.rows, ctx.centred, ctx.rstd, ctx.scale = eps, rows, centred, rstd, scale
+        ctx.bias_shape = None if bias is None else bias.shape
+        return out.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         if is_grad_enabled():  # create_graph=True: build the backward's own graph
             return _layer_norm_backward_with_tensors(ctx, x, weight, grad)
-        xp, g, centred, rstd = x.xp, grad.array, ctx.centred, ctx.rstd
+        xp, g, centred, rstd = x.xp, grad.array.reshape(ctx.rows), ctx.centred, ctx.rstd
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        size = g.shape[1]
+        size = ctx.rows[1]
         gx = gw = gb = None
         # Every sum below is a BLAS product of gc = g * (x - mean) or g with a vector.
         gc = g * centred if need_x or need_w else None
         if need_w:
-            gw = rstd @ gc  # sum over rows of g * x^
+            gw = (rstd @ gc).reshape(weight.shape)  # sum over rows of g * x^
         if need_b:
-            gb = xp.ones(g.shape[0], dtype=g.dtype) @ g
+            gb = (xp.ones(g.shape[0], dtype=g.dtype) @ g).reshape(ctx.bias_shape)
         if need_x:  # gy = g * weight; rstd * (gy - mean(gy) - x^ * mean(gy x^))
-            w = xp.ones(size, dtype=g.dtype) if weight is None else weight.array
+            w = xp.ones(size, dtype=g.dtype) if weight is None else weight.array.reshape(size)
             gy_mean = rstd * (g @ w) / size  # times rstd, as is the next
             gyx_mean = rstd * rstd * rstd * (gc @ w) / size  # x^ = centred * rstd
             gx = g * ctx.scale
             gx -= xp.multiply(centred, gyx_mean[:, None], out=gc)  # gc is no longer needed
             gx -= gy_mean[:, None]
-        return gx, gw, gb, None
+            gx = gx.reshape(x.shape)
+        return gx, gw, gb, None, None
 
 
 def _layer_norm_backward_with_tensors(ctx: Any, x: Tensor, weight: Tensor | None,
                                       grad: Tensor) -> tuple:
     """LayerNorm's backward as differentiable tensor ops (for double backward)."""
+    shape, size = x.shape, ctx.rows[1]
+    x, grad = x.reshape(ctx.rows), grad.reshape(ctx.rows)
+    w = None if weight is None else weight.reshape(size)
     centred = x - x.mean(dim=1, keepdim=True)
     rstd = ((centred * centred).mean(dim=1, keepdim=True) + ctx.eps) ** -0.5
     xhat = centred * rstd
-    gy = grad if weight is None else grad * weight
+    gy = grad if w is None else grad * w
     gx = rstd * (gy - gy.mean(dim=1, keepdim=True) -
                  xhat * (gy * xhat).mean(dim=1, keepdim=True))
     need_x, need_w, need_b = ctx.needs_input_grad[:3]
-    return (gx if need_x else None, (grad * xhat).sum(dim=0) if need_w else None,
-            grad.sum(dim=0) if need_b else None, None)
+    return (gx.reshape(shape) if need_x else None,
+            (grad * xhat).sum(dim=0).reshape(weight.shape) if need_w else None,
+            grad.sum(dim=0).reshape(ctx.bias_shape) if need_b else None, None, None)
 
 
 class GroupNorm(Function):
@@ -227,10 +235,8 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int],  # noqa: A002
                          f"{tuple(input.shape)}")
     _check_param(weight, "weight", shape, input, op)
     _check_param(bias, "bias", shape, input, op)
-    size = _prod(shape)  # as (rows, D): weight and bias per column
-    rows = input.reshape(_prod(input.shape[:input.ndim - k]), size)
-    flat = [None if t is None else t.reshape(size) for t in (weight, bias)]
-    return LayerNorm.apply(rows, flat[0], flat[1], float(eps)).reshape(input.shape)
+    rows = (_prod(input.shape[:input.ndim - k]), _prod(shape))  # weight and bias per column
+    return LayerNorm.apply(input, weight, bias, float(eps), rows)
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # noqa: A002
