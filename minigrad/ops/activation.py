@@ -311,27 +311,28 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
 
 # --- SiLU, Mish, Softplus, LogSigmoid: smooth relatives of ReLU and sigmoid -----------------
 class Silu(Function):
-    """x sigmoid(x) (a.k.a. swish); d/dx = s (1 + x (1 - s)), from the forward's s (its exp
-    is most of the op's time)."""
+    """x sigmoid(x) (a.k.a. swish); d/dx = s (1 + x (1 - s)) = s + y (1 - s), y = x s the
+    output: from the forward's s (its exp is most of the op's time) and y, one pass fewer."""
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x)
         s = sigmoid_array(x.array, x.xp)
         ctx.sig = s if ctx.needs_input_grad[0] else None
-        return x.array * s
+        out = x.array * s
+        # the output is kept as a saved tensor: writing into it before backward is caught
+        ctx.save_for_backward(x, Tensor._make(out, x.device))
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+        x, y = ctx.saved_tensors
         if is_grad_enabled():  # create_graph=True: s as an op of x, differentiable again
             s = sigmoid(x)
             return grad * (s * (x * (1.0 - s) + 1.0))
         s = ctx.sig
-        gx = 1.0 - s  # the formula above, in place on raw arrays
-        gx *= x.array
-        gx += 1.0
-        gx *= s
+        gx = 1.0 - s  # s + y (1 - s), in place on raw arrays
+        gx *= y.array
+        gx += s
         gx *= grad.array
         return Tensor._make(gx, x.device)
 
@@ -485,7 +486,8 @@ def expm1_nonpositive(m: Any, xp: Any) -> tuple[Any, Any]:
     uk = xp.clip(u, c, 1.0 - epsneg)
     out = xp.clip(m, log_c, 0.0)
     out /= xp.log(uk)
-    out *= uk - 1.0
+    uk -= 1.0  # in place: each fresh array costs about a pass
+    out *= uk
     return out, u
 
 
@@ -511,11 +513,15 @@ class Elu(Function):
         if ctx.needs_input_grad[0]:  # alpha scale e^x where x <= 0 (u is 1 above), else scale
             if alpha == 1:
                 slope = u * scale if scale != 1 else u
-            else:  # each term is 0 where the other one holds: exact
-                positive = a > 0
-                slope = ~positive * u
+            else:  # (u - p) alpha scale + p scale, p = (x > 0) as 1.0/0.0 (u is 1 where
+                # p is): exact, as one term is 0; float passes, no bool casts or fresh arrays
+                p = xp.clip(a, 0.0, 1.0, out=xp.empty_like(a))
+                xp.ceil(p, out=p)
+                slope = u
+                slope -= p
                 slope *= alpha * scale
-                slope += positive * a.dtype.type(scale)
+                p *= scale
+                slope += p
             ctx.slope = slope
         return out
 
@@ -569,16 +575,22 @@ class Hardsigmoid(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x.xp.clip(x.array + 3.0, 0.0, 6.0) / 6.0
+        xp, a = x.xp, x.array
+        out = xp.add(a, 3.0, out=xp.empty_like(a))  # one fresh array: a fresh 4 MB array
+        xp.clip(out, 0.0, 6.0, out=out)  # costs about a pass, so the rest is in place
+        out /= 6.0
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         if is_grad_enabled():  # create_graph=True: the tensor-op form
             return grad * ((x > -3.0) & (x < 3.0)).to(grad.dtype) / 6.0
-        inside = (x.array > -3.0) & (x.array < 3.0)
-        factor = inside * grad.dtype.type(1 / 6)  # PyTorch's float32 kernel: g * (1.0f / 6)
+        xp = x.xp
+        factor = xp.abs(x.array, out=xp.empty_like(grad.array))  # one fresh array
+        xp.less(factor, 3.0, out=factor)  # 1.0 strictly inside (-3, 3), else 0.0 (also nan)
         factor *= grad.array
+        factor *= grad.dtype.type(1 / 6)  # PyTorch's float32 kernel: g * (1.0f / 6)
         return Tensor._make(factor, x.device)
 
 
@@ -589,8 +601,12 @@ class Hardswish(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        a = x.array
-        return a * x.xp.clip(a + 3.0, 0.0, 6.0) / 6.0
+        xp, a = x.xp, x.array
+        out = xp.add(a, 3.0, out=xp.empty_like(a))  # one fresh array, as in Hardsigmoid
+        xp.clip(out, 0.0, 6.0, out=out)
+        out *= a
+        out /= 6.0
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -598,8 +614,10 @@ class Hardswish(Function):
         if is_grad_enabled():  # create_graph=True: the tensor-op form
             inside = where(x < 3.0, grad * (x / 3.0 + 0.5), grad)
             return where(x <= -3.0, 0.0, inside)
-        a = x.array  # x/3 + 1/2 on (-3, 3), plus 1 from 3 on: no where() over random masks
-        factor = a / 3.0
+        xp, a = x.xp, x.array  # x/3 + 1/2 on (-3, 3), plus 1 from 3 on: no where() over
+        # random masks; x clipped first so that +-inf gives 1 and 0 (not inf * 0 = nan)
+        factor = xp.clip(a, -3.0, 3.0, out=xp.empty_like(a))
+        factor /= 3.0
         factor += 0.5
         factor *= (a > -3.0) & (a < 3.0)
         factor += a >= 3.0

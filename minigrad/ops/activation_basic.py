@@ -146,7 +146,9 @@ class LeakyReLU(Function):
         xp, a = x.xp, x.array
         slope = a.dtype.type(negative_slope)
         if 0 < negative_slope <= 1:
-            return xp.maximum(a, a * slope)
+            # both passes write one fresh array (each fresh 4 MB array costs about a pass)
+            out = xp.multiply(a, slope, out=xp.empty_like(a))
+            return xp.maximum(a, out, out=out)
         return xp.where(a > 0, a, a * slope)
 
     @staticmethod
@@ -154,8 +156,10 @@ class LeakyReLU(Function):
         (x,) = ctx.saved_tensors
         if is_grad_enabled() or not 0 < ctx.slope <= 1:  # the tensor-op form
             return where(x > 0, grad, grad * ctx.slope), None
-        positive = (x.array > 0).astype(grad.dtype)
-        factor = grad.xp.clip(positive, ctx.slope, 1.0)  # 1 there, else slope (clip: ~2x max)
+        xp = grad.xp
+        factor = xp.empty_like(grad.array)  # one fresh array, the passes below in place
+        xp.greater(x.array, 0, out=factor)  # 1.0 where x > 0, else 0.0
+        xp.clip(factor, ctx.slope, 1.0, out=factor)  # 1 there, else slope (clip: ~2x max)
         factor *= grad.array
         return Tensor._make(factor, x.device), None
 

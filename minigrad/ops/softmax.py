@@ -18,6 +18,15 @@ def _softmax_array(a, dim, xp):
     return e
 
 
+def _dot_along(g, s, dim, xp):
+    """sum(g * s) along ``dim``, kept as a size-1 dim: one einsum, no product array."""
+    if s.ndim == 0:  # a 0-d softmax (dim None): the sum of one product
+        return g * s
+    axes = "abcdefghijklmnopqrstuvwxyz"[:s.ndim]
+    kept = axes[:dim] + axes[dim + 1:]
+    return xp.expand_dims(xp.einsum(f"{axes},{axes}->{kept}", g, s), dim)
+
+
 class Softmax(Function):
     """Backward from the output s: s * (g - sum(g * s)). The output is kept (as a saved tensor,
     so writing into it before backward is caught) rather than recomputed from x."""
@@ -35,9 +44,11 @@ class Softmax(Function):
         if is_grad_enabled():  # create_graph=True: s as an op of x, differentiable again
             s = Softmax.apply(x, ctx.dim)
             return s * (grad - (grad * s).sum(dim=ctx.dim, keepdim=True)), None
-        s = out.array
-        gx = grad.array * s
-        gx -= s * gx.sum(axis=ctx.dim, keepdims=True)
+        s, g, xp = out.array, grad.array, x.xp
+        # (g - sum(g s)) s as PyTorch forms it; the row sums by einsum (no g * s array),
+        # then two passes over one fresh array
+        gx = xp.subtract(g, _dot_along(g, s, ctx.dim, xp), out=xp.empty_like(s))
+        gx *= s
         return Tensor._make(gx, x.device), None
 
 
@@ -70,7 +81,8 @@ class LogSoftmax(Function):
             return grad - Softmax.apply(x, ctx.dim) * grad.sum(dim=ctx.dim, keepdim=True), None
         g = grad.array
         gx = ctx.softmax * g.sum(axis=ctx.dim, keepdims=True)
-        return Tensor._make(g - gx, x.device), None
+        x.xp.subtract(g, gx, out=gx)  # in place: a fresh array costs about a pass
+        return Tensor._make(gx, x.device), None
 
 
 def softmax(x: Tensor, dim: int = -1) -> Tensor:

@@ -59,3 +59,79 @@ def test_sigmoid_gradgradcheck():
     x = mg.tensor(RNG.standard_normal((3, 4)), requires_grad=True)
     assert mg.gradcheck(F.sigmoid, (x,))
     assert mg.gradgradcheck(F.sigmoid, (x,))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("alpha,scale", [(2.0, 1.0), (0.5, 1.0), (1.6732632423543772, 1.0507009873554805)])
+def test_elu_slope_with_alpha_matches_torch_at_edges(alpha, scale, dtype):
+    """The plain backward's slope (u - p) alpha scale + p scale, p = ceil(clip(x, 0, 1)):
+    scale exactly for x > 0 (tiny and subnormal x included), alpha scale e^x at and below
+    0; against PyTorch's elu/selu gradient in the same dtype. nan gives nan (as minigrad did
+    before; PyTorch's kernel gives scale there)."""
+    torch = pytest.importorskip("torch")
+    tiny = float(np.finfo(dtype).smallest_subnormal)
+    x = np.array([0.0, -0.0, tiny, -tiny, 1e-30, -1e-30, 0.5, -0.5, 3.0, -3.0, 40.0, -40.0,
+                  np.inf, -np.inf, np.nan], dtype=dtype)
+    a = mg.tensor(x, requires_grad=True)
+    t = torch.tensor(x, requires_grad=True)
+    if scale == 1.0:
+        F.elu(a, alpha=alpha).sum().backward()
+        torch.nn.functional.elu(t, alpha=alpha).sum().backward()
+    else:
+        F.selu(a).sum().backward()
+        torch.nn.functional.selu(t).sum().backward()
+    assert a.grad.dtype == a.dtype
+    np.testing.assert_allclose(a.grad.numpy()[:-1], t.grad.numpy()[:-1],
+                               rtol=4 * np.finfo(dtype).eps)
+    assert np.isnan(a.grad.numpy()[-1])
+    np.testing.assert_array_equal(a.grad.numpy()[[2, 4, 6, 8, 10, 12]], np.float64(scale).astype(dtype))
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_softmax_backward_by_row_dots_matches_torch(dim):
+    """(g - sum(g s)) s with the sums by einsum, on a 3-D input along each dim: float32 against
+    PyTorch, float64 by gradcheck/gradgradcheck; 0-d gives a zero gradient."""
+    torch = pytest.importorskip("torch")
+    x = RNG.standard_normal((4, 5, 6)).astype(np.float32) * 3
+    g = RNG.standard_normal((4, 5, 6)).astype(np.float32)
+    a = mg.tensor(x, requires_grad=True)
+    (F.softmax(a, dim=dim) * mg.tensor(g)).sum().backward()
+    t = torch.tensor(x, requires_grad=True)
+    (torch.softmax(t, dim=dim) * torch.tensor(g)).sum().backward()
+    assert a.grad.dtype == mg.float32
+    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-6)
+    x64 = mg.tensor(RNG.standard_normal((3, 4, 2)), requires_grad=True)
+    assert mg.gradcheck(lambda v: F.softmax(v, dim=dim), (x64,))
+    assert mg.gradgradcheck(lambda v: F.softmax(v, dim=dim), (x64,))
+    z = mg.tensor(np.float32(2.0), requires_grad=True)
+    (F.softmax(z, dim=0) * 3.0).backward()
+    assert float(z.grad.numpy()) == 0.0
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_leaky_hardsigmoid_hardswish_plain_backwards_match_torch_exactly(dtype):
+    """Factors built in one fresh array (leaky: greater into floats then clip; hardsigmoid:
+    |x| < 3 into floats, times g, times 1/6; hardswish: x clipped to [-3, 3] first, so +-inf
+    gives 1 and 0, not nan): PyTorch's values, kinks, inf and 0-d included; bit for bit
+    except hardsigmoid's float64 gradient (PyTorch's float64 kernel multiplies by a float32
+    1/6: the quirk test_activation_ops checks, with its tolerance)."""
+    torch = pytest.importorskip("torch")
+    x = np.concatenate([RNG.uniform(-5, 5, 200), [-3.0, 3.0, 0.0, -0.0, np.inf, -np.inf]])
+    x = x.astype(dtype)
+    g = RNG.standard_normal(x.shape).astype(dtype)
+    for name, kwargs in (("leaky_relu", {"negative_slope": 0.1}), ("hardsigmoid", {}),
+                         ("hardswish", {})):
+        for values, grads in ((x, g), (x[0].reshape(()), g[0].reshape(()))):
+            a = mg.tensor(values, requires_grad=True)
+            y = getattr(F, name)(a, **kwargs)
+            (y * mg.tensor(grads)).sum().backward()
+            t = torch.tensor(values, requires_grad=True)
+            ty = getattr(torch.nn.functional, name)(t, **kwargs)
+            (ty * torch.tensor(grads)).sum().backward()
+            assert y.dtype == a.dtype and a.grad.dtype == a.dtype
+            np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
+            if name == "hardsigmoid" and dtype == "float64":
+                np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(),
+                                           rtol=abs(float(np.float32(1 / 6)) - 1 / 6) * 6)
+            else:
+                np.testing.assert_array_equal(a.grad.numpy(), t.grad.numpy())
