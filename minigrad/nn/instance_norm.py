@@ -52,7 +52,7 @@ def _instance_norm(input: Tensor, running_mean: Tensor | None, running_var: Tens
                                f"{t.dtype}")
     if use_input_stats:  # group norm with one channel per group: statistics per (n, c)
         stats = [] if running_mean is not None or running_var is not None else None
-        out = GroupNorm.apply(input.reshape(n, c, count), weight, bias, c, float(eps), stats)
+        out = GroupNorm.apply(input, weight, bias, c, float(eps), stats)
         if stats:  # PyTorch's update: the batch's mean of the per-sample statistics
             mean, var = stats
             with no_grad():
@@ -62,7 +62,7 @@ def _instance_norm(input: Tensor, running_mean: Tensor | None, running_var: Tens
                 if running_var is not None:  # unbiased variance, as batch norm
                     running_var.array *= 1.0 - momentum
                     running_var.array += (momentum * count / (count - 1)) * var.mean(axis=0)
-        return out.reshape(input.shape)
+        return out
     xp = input.xp
     repeated = [Tensor._make(xp.tile(t.array, n), input.device)
                 for t in (running_mean, running_var)]

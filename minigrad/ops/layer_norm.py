@@ -103,7 +103,8 @@ def _layer_norm_backward_with_tensors(ctx: Any, x: Tensor, weight: Tensor | None
 
 
 class GroupNorm(Function):
-    """x (N, C, S): standardise each sample's groups of C / groups channels, then ``* weight +
+    """x (N, C, *) seen as (N, C, S): standardise each sample's groups of C / groups channels
+    (the view is of arrays inside the op, not reshape graph nodes), then ``* weight +
     bias`` per channel. ``stats`` (a list or None) receives each group's mean and biased
     variance as (N, groups) arrays, for instance norm's running statistics.
 
@@ -113,8 +114,9 @@ class GroupNorm(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, groups, eps, stats=None):
-        xp, a = x.xp, x.array
-        n, c, s = a.shape
+        n, c = x.shape[:2]
+        xp, a = x.xp, x.array.reshape(n, c, _prod(x.shape[2:]))
+        s = a.shape[2]
         size = c // groups * s  # values per (sample, group)
         channel_sums = (a.reshape(n * c, s) @ xp.ones(s, dtype=a.dtype)).reshape(n, groups, -1)
         mean = channel_sums.sum(axis=2) / size  # (N, G)
@@ -132,15 +134,16 @@ class GroupNorm(Function):
             stats += [mean, var]
         ctx.save_for_backward(x, weight)
         ctx.groups, ctx.eps, ctx.centred, ctx.rstd = groups, eps, centred, rstd
-        return out
+        return out.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         if is_grad_enabled():  # create_graph=True: build the backward's own graph
             return _group_norm_backward_with_tensors(ctx, x, weight, grad)
-        xp, g, centred, rstd, groups = x.xp, grad.array, ctx.centred, ctx.rstd, ctx.groups
-        n, c, s = g.shape
+        xp, centred, rstd, groups = x.xp, ctx.centred, ctx.rstd, ctx.groups
+        n, c, s = centred.shape
+        g = grad.array.reshape(centred.shape)
         rows = g.reshape(n * c, s)
         g_sum = (rows @ xp.ones(s, dtype=g.dtype)).reshape(n, c)  # per (sample, channel)
         gc_sum = xp.einsum("ij,ij->i", rows, centred.reshape(n * c, s)).reshape(n, c)
@@ -160,6 +163,7 @@ class GroupNorm(Function):
             gx = g * a[:, :, None]
             gx += centred * _per_channel(-rstd * rstd * gyx_mean, c)
             gx += _per_channel(-rstd * gy_mean, c)
+            gx = gx.reshape(x.shape)
         return gx, gw, gb, None, None, None
 
 
@@ -171,6 +175,8 @@ def _per_channel(per_group: Any, channels: int) -> Any:
 def _group_norm_backward_with_tensors(ctx: Any, x: Tensor, weight: Tensor | None,
                                       grad: Tensor) -> tuple:
     """GroupNorm's backward as differentiable tensor ops (for double backward)."""
+    shape = x.shape
+    x, grad = x.reshape(ctx.centred.shape), grad.reshape(ctx.centred.shape)
     rows = (x.shape[0] * ctx.groups, x.shape[1] // ctx.groups * x.shape[2])
     flat = x.reshape(rows)
     centred = flat - flat.mean(dim=1, keepdim=True)
@@ -180,7 +186,7 @@ def _group_norm_backward_with_tensors(ctx: Any, x: Tensor, weight: Tensor | None
     gx = rstd * (gy - gy.mean(dim=1, keepdim=True) -
                  xhat * (gy * xhat).mean(dim=1, keepdim=True))
     need_x, need_w, need_b = ctx.needs_input_grad[:3]
-    return (gx.reshape(x.shape) if need_x else None,
+    return (gx.reshape(shape) if need_x else None,
             (grad * xhat.reshape(x.shape)).sum(dim=(0, 2)) if need_w else None,
             grad.sum(dim=(0, 2)) if need_b else None, None, None, None)
 
@@ -251,16 +257,14 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # 
     if not isinstance(num_groups, numbers.Integral) or isinstance(num_groups, bool) or \
             num_groups <= 0:
         raise ValueError(f"{op}: num_groups must be a positive int, got {num_groups!r}")
-    n, c = input.shape[0], input.shape[1]
+    c = input.shape[1]
     if c % num_groups:
         raise ValueError(f"{op}: expected the number of channels in the input to be divisible "
                          f"by num_groups, but got input of shape {tuple(input.shape)} and "
                          f"num_groups={num_groups}")
     _check_param(weight, "weight", (c,), input, op)
     _check_param(bias, "bias", (c,), input, op)
-    spread = input.reshape(n, c, _prod(input.shape[2:]))
-    return GroupNorm.apply(spread, weight, bias, int(num_groups), float(eps)) \
-        .reshape(input.shape)
+    return GroupNorm.apply(input, weight, bias, int(num_groups), float(eps))
 
 
 def _prod(shape: Sequence[int]) -> int:
