@@ -338,6 +338,13 @@ class Silu(Function):
         return Tensor._make(gx, x.device)
 
 
+def _exp_minus_abs(a: Any, xp: Any) -> Any:
+    """e^-|a| in one fresh array, the three passes in place (a fresh array costs ~a pass)."""
+    e = xp.abs(a, out=xp.empty_like(a))
+    xp.negative(e, out=e)
+    return xp.exp(e, out=e)
+
+
 def _log1p_small(e: Any, xp: Any) -> tuple[Any, Any]:
     """(log1p(e), 1 + e) for e in [0, 1] (here e = exp(-|z|)). NumPy's float32 log1p is a
     scalar loop ~7x slower than its SIMD log, and log(u), u = 1 + e, alone loses e's digits
@@ -396,7 +403,7 @@ class Softplus(Function):
         ctx.beta, ctx.threshold = beta, threshold
         a, xp = x.array, x.xp
         z = a * beta if beta != 1 else a
-        e = xp.exp(-xp.abs(z))
+        e = _exp_minus_abs(z, xp)
         out, u = _log1p_small(e, xp)
         out += xp.clip(z, 0.0, math.inf)  # max(z, 0); clip is ~3x faster than maximum
         if beta != 1:
@@ -431,7 +438,7 @@ class LogSigmoid(Function):
     def forward(ctx, x):
         ctx.save_for_backward(x)
         a, xp = x.array, x.xp
-        e = xp.exp(-xp.abs(a))
+        e = _exp_minus_abs(a, xp)
         log1p_e, u = _log1p_small(e, xp)
         out = xp.clip(a, -math.inf, 0.0)  # min(x, 0)
         out -= log1p_e
@@ -504,10 +511,13 @@ class Elu(Function):
         ctx.save_for_backward(x)
         ctx.alpha, ctx.scale = alpha, scale
         a, xp = x.array, x.xp
-        negative, u = expm1_nonpositive(xp.clip(a, -math.inf, 0.0), xp)
+        m = xp.clip(a, -math.inf, 0.0, out=xp.empty_like(a))
+        negative, u = expm1_nonpositive(m, xp)
         if alpha * scale != 1:
             negative *= alpha * scale
-        out = xp.clip(a, 0.0, math.inf)  # clip: NumPy's fast loop, unlike maximum's
+        # max(x, 0) into m's array, free now (each fresh array costs about a pass); clip:
+        # NumPy's fast loop, unlike maximum's
+        out = xp.clip(a, 0.0, math.inf, out=m)
         if scale != 1:
             out *= scale
         out += negative
