@@ -54,12 +54,13 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     """Backward g - softmax(x) * sum(g), with the softmax kept from the forward's exp (exp is
-    most of the op's time; the forward's exp(x - max) / sum is that softmax, one pass away)."""
+    most of the op's time) as e = exp(x - max) and its row sums: softmax * sum(g) is
+    e * (sum(g) / sum(e)), a division of two small arrays instead of a pass dividing e."""
 
     @staticmethod
     def forward(ctx, x, dim):
         xp, a = x.xp, x.array
-        ctx.dim, ctx.softmax = dim, None
+        ctx.dim, ctx.exp = dim, None
         if a.ndim == 0:
             ctx.save_for_backward(x)
             return xp.zeros_like(a)
@@ -68,8 +69,7 @@ class LogSoftmax(Function):
         total = e.sum(axis=dim, keepdims=True)
         out -= xp.log(total)
         if ctx.needs_input_grad[0]:
-            e /= total
-            ctx.softmax = e
+            ctx.exp, ctx.total = e, total
         # the output is kept as PyTorch keeps it: writing into it before backward is an error
         ctx.save_for_backward(x, Tensor._make(out, x.device))
         return out
@@ -77,10 +77,10 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         x = ctx.saved_tensors[0]
-        if is_grad_enabled() or ctx.softmax is None:  # softmax as an op of x: differentiable
+        if is_grad_enabled() or ctx.exp is None:  # softmax as an op of x: differentiable
             return grad - Softmax.apply(x, ctx.dim) * grad.sum(dim=ctx.dim, keepdim=True), None
         g = grad.array
-        gx = ctx.softmax * g.sum(axis=ctx.dim, keepdims=True)
+        gx = ctx.exp * (g.sum(axis=ctx.dim, keepdims=True) / ctx.total)
         x.xp.subtract(g, gx, out=gx)  # in place: a fresh array costs about a pass
         return Tensor._make(gx, x.device), None
 

@@ -135,3 +135,22 @@ def test_leaky_hardsigmoid_hardswish_plain_backwards_match_torch_exactly(dtype):
                                            rtol=abs(float(np.float32(1 / 6)) - 1 / 6) * 6)
             else:
                 np.testing.assert_array_equal(a.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_log_softmax_backward_from_exp_and_row_sums_matches_torch(dim):
+    """g - e * (sum(g) / sum(e)) from the forward's unnormalised exp: float32 against PyTorch
+    (rows with a -inf entry included), float64 gradcheck and gradgradcheck."""
+    torch = pytest.importorskip("torch")
+    x = RNG.standard_normal((4, 5, 6)).astype(np.float32) * 4
+    x[0, 0, 0] = -np.inf
+    g = RNG.standard_normal((4, 5, 6)).astype(np.float32)
+    a = mg.tensor(x, requires_grad=True)
+    (F.log_softmax(a, dim=dim) * mg.tensor(g)).sum().backward()
+    t = torch.tensor(x, requires_grad=True)
+    (torch.log_softmax(t, dim=dim) * torch.tensor(g)).sum().backward()
+    assert a.grad.dtype == mg.float32
+    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-6)
+    x64 = mg.tensor(RNG.standard_normal((3, 4, 2)), requires_grad=True)
+    assert mg.gradcheck(lambda v: F.log_softmax(v, dim=dim), (x64,))
+    assert mg.gradgradcheck(lambda v: F.log_softmax(v, dim=dim), (x64,))
