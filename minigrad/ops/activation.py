@@ -312,28 +312,28 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
 
 # --- SiLU, Mish, Softplus, LogSigmoid: smooth relatives of ReLU and sigmoid -----------------
 class Silu(Function):
-    """x sigmoid(x) (a.k.a. swish); d/dx = s (1 + x (1 - s)) = s + y (1 - s), y = x s the
-    output: from the forward's s (its exp is most of the op's time) and y, one pass fewer."""
+    """x sigmoid(x) (a.k.a. swish); d/dx = s (1 + x (1 - s)), from the forward's s (its exp
+    is most of the op's time). Only x is saved, as in PyTorch, so the output may be written
+    in place before backward (s + y (1 - s) from the output y would save one pass of five)."""
 
     @staticmethod
     def forward(ctx, x):
+        ctx.save_for_backward(x)
         s = sigmoid_array(x.array, x.xp)
         ctx.sig = s if ctx.needs_input_grad[0] else None
-        out = x.array * s
-        # the output is kept as a saved tensor: writing into it before backward is caught
-        ctx.save_for_backward(x, Tensor._make(out, x.device))
-        return out
+        return x.array * s
 
     @staticmethod
     def backward(ctx, grad):
-        x, y = ctx.saved_tensors
+        (x,) = ctx.saved_tensors
         if is_grad_enabled():  # create_graph=True: s as an op of x, differentiable again
             s = sigmoid(x)
             return grad * (s * (x * (1.0 - s) + 1.0))
         s = ctx.sig
-        gx = 1.0 - s  # s + y (1 - s), in place on raw arrays
-        gx *= y.array
-        gx += s
+        gx = 1.0 - s  # the formula above, in place on raw arrays
+        gx *= x.array
+        gx += 1.0
+        gx *= s
         gx *= grad.array
         return Tensor._make(gx, x.device)
 

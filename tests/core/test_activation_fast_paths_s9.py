@@ -154,3 +154,16 @@ def test_log_softmax_backward_from_exp_and_row_sums_matches_torch(dim):
     x64 = mg.tensor(RNG.standard_normal((3, 4, 2)), requires_grad=True)
     assert mg.gradcheck(lambda v: F.log_softmax(v, dim=dim), (x64,))
     assert mg.gradgradcheck(lambda v: F.log_softmax(v, dim=dim), (x64,))
+
+
+def test_silu_output_may_be_written_before_backward():
+    """Only x is saved (as in PyTorch): an in-place write into the output leaves the gradient
+    s (1 + x (1 - s)) unchanged."""
+    x = np.array([-3.0, -0.5, 0.0, 0.5, 3.0], dtype=np.float32)
+    a = mg.tensor(x, requires_grad=True)
+    y = F.silu(a)
+    with mg.no_grad():
+        y.add_(1.0)
+    y.sum().backward()
+    s = 1 / (1 + np.exp(-x.astype(np.float64)))
+    np.testing.assert_allclose(a.grad.numpy(), s * (1 + x * (1 - s)), rtol=1e-6)
