@@ -14,8 +14,8 @@ both backwards are the textbook
 Why fused: as separate standardise, multiply and add nodes these took 3-4x PyTorch's time
 (benchmarks/bench_layers.py), each broadcast's backward a slow NumPy reduction. Row sums are
 matrix-vector products with ones (BLAS, ~3x NumPy's ``sum(axis=-1)``) and sums of products
-``einsum``, which makes no array for the product (LayerNorm's backward needs three sums of
-g * (x - mean), so it makes that product once and takes them by BLAS). NumPy's broadcast
+``einsum``, which makes no array for the product (LayerNorm's backward needs two sums of
+g * (x - mean), so it makes that product once and takes both by BLAS). NumPy's broadcast
 passes (a per-row or per-column operand) cost ~1.5-2x a same-shape pass, so they are kept few.
 
 Double backward: ordinary backward computes on arrays saved by forward; under
