@@ -121,6 +121,12 @@ class Backend:
         an output). Here, in one piece: a GPU already spreads each kernel over its cores."""
         fn(slice(0, length))
 
+    def owns_memory(self, array: Any) -> bool:
+        """Whether ``array`` is a writable array that owns its memory (not a view), so that a
+        caller who also knows no one else refers to it may keep it instead of a copy.
+        Backends that cannot tell say no."""
+        return False
+
     def __repr__(self) -> str:
         return f"Backend({self.name!r})"
 
@@ -154,6 +160,9 @@ class CpuBackend(Backend):
             tune_allocator()
         if os.environ.get("MINIGRAD_BLAS_TUNING", "1") != "0":
             tune_blas_threads()
+
+    def owns_memory(self, array: Any) -> bool:
+        return type(array) is np.ndarray and array.base is None and array.flags.writeable
 
     def parallel_for(self, fn: Callable[[slice], Any], length: int, work: int,
                      grain: int | None = None) -> None:

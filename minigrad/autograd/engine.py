@@ -5,6 +5,7 @@ graph of any depth (a 10,000-op chain) backpropagates without recursion.
 """
 from __future__ import annotations
 
+import sys
 from typing import Any, Sequence
 
 from .. import creation
@@ -65,37 +66,9 @@ def run_backward(outputs: Sequence[Any], grad_outputs: Sequence[Any], retain_gra
 
     mode = enable_grad() if create_graph else no_grad()
     with mode, float_errors_ignored():  # raw-array backwards follow IEEE silently too
-        for node in topological_order(roots):
-            grads = pending.pop(node, None)
-            if grads is None:
-                continue
-            if node.freed:
-                node.saved_tensors  # raises the clear "second time" error
-            if create_graph and node.once_differentiable:
-                raise RuntimeError(
-                    f"{node.name}: its backward works on raw arrays and cannot be differentiated "
-                    "again (create_graph=True). Use ops without once_differentiable for "
-                    "higher-order gradients.")
-            grads = _run_hooks(node, grads)
-            if targets:
-                for nr, g in enumerate(grads):
-                    if (node, nr) in targets:
-                        captured[targets[(node, nr)]] = g
-            input_grads = checked_backward(_call_backward, node, grads) \
-                if is_anomaly_enabled() else _call_backward(node, grads)
-            if not retain_graph:
-                node._saved = ()
-                node.freed = True
-            for edge, g in zip(node.parents, input_grads):
-                if edge is None or g is None:
-                    continue
-                parent, where = edge
-                if parent is None:
-                    _add_leaf_grad(leaf_grads, where, g)
-                else:
-                    slots = pending.setdefault(parent, [None] * parent.n_outputs)
-                    slots[where] = g if slots[where] is None else slots[where] + g
-        for leaf, g in leaf_grads.values():
+        _backpropagate(roots, pending, leaf_grads, targets, captured, retain_graph, create_graph)
+        for key in list(leaf_grads):
+            leaf, g = leaf_grads.pop(key)  # afterwards only this frame holds g
             _deliver_to_leaf(leaf, g, create_graph, targets, captured)
 
     if inputs is None:
@@ -108,6 +81,43 @@ def run_backward(outputs: Sequence[Any], grad_outputs: Sequence[Any], retain_gra
                 "outputs; pass allow_unused=True to get None for it.")
         result.append(captured.get(i))
     return tuple(result)
+
+
+def _backpropagate(roots: list, pending: dict, leaf_grads: dict, targets: dict | None,
+                   captured: dict, retain_graph: bool, create_graph: bool) -> None:
+    """Call every node's backward in topological order; leaf gradients collect in
+    ``leaf_grads``. A function of its own so that its locals (the last node's gradients)
+    are gone before the leaves are served."""
+    for node in topological_order(roots):
+        grads = pending.pop(node, None)
+        if grads is None:
+            continue
+        if node.freed:
+            node.saved_tensors  # raises the clear "second time" error
+        if create_graph and node.once_differentiable:
+            raise RuntimeError(
+                f"{node.name}: its backward works on raw arrays and cannot be differentiated "
+                "again (create_graph=True). Use ops without once_differentiable for "
+                "higher-order gradients.")
+        grads = _run_hooks(node, grads)
+        if targets:
+            for nr, g in enumerate(grads):
+                if (node, nr) in targets:
+                    captured[targets[(node, nr)]] = g
+        input_grads = checked_backward(_call_backward, node, grads) \
+            if is_anomaly_enabled() else _call_backward(node, grads)
+        if not retain_graph:
+            node._saved = ()
+            node.freed = True
+        for edge, g in zip(node.parents, input_grads):
+            if edge is None or g is None:
+                continue
+            parent, where = edge
+            if parent is None:
+                _add_leaf_grad(leaf_grads, where, g)
+            else:
+                slots = pending.setdefault(parent, [None] * parent.n_outputs)
+                slots[where] = g if slots[where] is None else slots[where] + g
 
 
 def _run_hooks(node: Any, grads: list) -> list:
@@ -182,12 +192,37 @@ def _deliver_to_leaf(leaf: Any, g: Any, create_graph: bool, targets: dict | None
     if leaf.grad is None:
         # Keep the graph only when asked; otherwise own the memory (g may be a read-only
         # broadcast view or the caller's gradient tensor, and later calls add into it).
-        # A plain array copy (the Clone op's graph machinery cost ~30 us a leaf) in the
-        # gradient's own memory order, as PyTorch keeps a dense leaf's strides: copying a
-        # channels-last gradient into C order is a slow transposing pass.
-        leaf.grad = g if create_graph and g.requires_grad else \
-            Tensor._make(g.array.copy(order="K"), g.device)
+        # A gradient nothing else can see is taken as it is (PyTorch steals those too);
+        # any other is copied: a plain array copy in its own memory order, as PyTorch
+        # keeps a dense leaf's strides (copying a channels-last gradient into C order is
+        # a slow transposing pass).
+        if create_graph and g.requires_grad:
+            leaf.grad = g
+        elif _engine_only(g):
+            leaf.grad = Tensor._make(g.array, g.device)
+        else:
+            leaf.grad = Tensor._make(g.array.copy(order="K"), g.device)
     elif create_graph or leaf.grad.requires_grad:
         leaf.grad = leaf.grad + g
     else:
         leaf.grad.array += g.array
+
+
+# References to a gradient tensor that only the engine holds when ``_engine_only`` counts
+# them: run_backward's loop variable, the parameters of ``_deliver_to_leaf`` and
+# ``_engine_only``, and ``getrefcount``'s own argument.
+_ENGINE_REFS = 4
+
+
+def _engine_only(g: Tensor) -> bool:
+    """Whether no one but the engine can reach ``g``'s memory, so ``.grad`` may keep it.
+
+    It must be a tensor only the engine refers to, whose array owns its memory (no view of
+    another array, where ``.base`` would keep the owner reachable) and is referred to by that
+    tensor alone: a user's tensor, a hook's saved copy, a retained graph's saved array or a
+    view of the array each add a reference, and then the gradient is copied. Reference counts
+    are exact in CPython; a count higher than expected only costs the copy.
+    """
+    return (g.backend.owns_memory(g.array)
+            and sys.getrefcount(g) <= _ENGINE_REFS
+            and sys.getrefcount(g.array) <= 2)  # the tensor's slot and the argument
