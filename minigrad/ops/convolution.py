@@ -11,7 +11,8 @@ Where the time goes, and how it is kept small:
   layout (NumPy ufuncs follow the input's memory order; pooling works channels-last),
   so nothing is transposed between layers, and the next im2col copies runs of C.
 - Weight (and bias) gradient: one matmul of the saved im2col matrix with the output
-  gradient.
+  gradient. An NCHW output gradient (after a flatten, say) is read per image as a transposed
+  view by both gradient products, never transposed to channels-last (a slow copy).
 - Input gradient (any stride): one batched matmul gives, for each kernel offset, the
   gradient of the pixels that offset read, as one contiguous (N, Ho, Wo, C) block; col2im
   adds each block into its strided slice of the input gradient, one ``+=`` per kernel
@@ -135,6 +136,15 @@ def _grad_matrix(grad: Any, g: int) -> Any:
     return rows.reshape(n * ho * wo, g, o // g).transpose(1, 0, 2)
 
 
+def _grad_images(grad: Any, g: int) -> Any:
+    """(N, O, Ho, Wo) output gradient -> (g, N, Ho*Wo, O/g): one (Ho*Wo, O/g) matrix per image
+    and group. For an NCHW gradient (the next op did not keep channels-last, e.g. a flatten)
+    this is a free transposed view that BLAS reads as it is; ``_grad_matrix`` would copy it to
+    channels-last first, a transpose of whole planes that ran slower than the products."""
+    n, o, ho, wo = grad.shape
+    return grad.reshape(n, g, o // g, ho * wo).transpose(1, 0, 3, 2)
+
+
 def _output(cols: Any, w: Any, n: int, geo: ConvGeometry, xp: Any) -> Any:
     """(g, N*Ho*Wo, K) @ (g, K, O/g) -> (N, Ho, Wo, O) channels-last output. With groups, the
     product writes each group's columns straight into place (transposing it afterwards, a
@@ -166,7 +176,11 @@ def _input_grad(grad: Any, weight: Any, geo: ConvGeometry, input_shape: tuple,
     # (kh*kw, g, O/g, C/g): the weight at each offset, mapping output to input channels.
     per_offset = xp.ascontiguousarray(
         weight.reshape(g, o // g, cg, kh * kw).transpose(3, 0, 1, 2))
-    blocks = xp.matmul(_grad_matrix(grad, g), per_offset).reshape(kh, kw, g, n, ho, wo, cg)
+    if grad.flags.c_contiguous:  # NCHW: one product per image, no transposing copy
+        blocks = xp.matmul(_grad_images(grad, g), per_offset[:, :, None])
+    else:
+        blocks = xp.matmul(_grad_matrix(grad, g), per_offset)
+    blocks = blocks.reshape(kh, kw, g, n, ho, wo, cg)
     # The padded input gradient is held split by group and stride phase: pixel (y, x) of
     # group k at [k, :, y % sh, x % sw, y // sh, x // sw]. What one offset read is then a
     # (Ho, Wo*C/g) block of whole rows at any stride; += along runs of C (stride 2) or C/g
@@ -422,7 +436,13 @@ class ConvolutionWeightGrad(Function):
             return (gw, gb) if with_bias else gw
         if cols is None:
             cols = _im2col(x.array, geo, x.backend, ones=with_bias)
-        product = x.xp.matmul(cols.transpose(0, 2, 1), _grad_matrix(grad.array, geo.groups))
+        g, rows = geo.groups, cols.transpose(0, 2, 1)
+        if grad.array.flags.c_contiguous:  # NCHW gradient: per image, then summed (no copy)
+            n, k = grad.shape[0], rows.shape[1]
+            images = rows.reshape(g, k, n, -1).transpose(0, 2, 1, 3)  # (g, N, K, Ho*Wo)
+            product = x.xp.matmul(images, _grad_images(grad.array, g)).sum(axis=1)
+        else:
+            product = x.xp.matmul(rows, _grad_matrix(grad.array, g))
         gw, gb = _split_weight_grad(product, weight_shape, with_bias)
         return (gw, gb) if with_bias else gw
 
