@@ -30,7 +30,7 @@ def test_sigmoid_array_is_accurate_over_the_whole_range(dtype):
     np.testing.assert_array_equal(out[3:6], 1.0)
     assert np.isnan(out[6])
     assert float(sigmoid_array(np.asarray(0.5, dtype=dtype), np)) == pytest.approx(
-        1 / (1 + np.exp(-0.5)), rel=2 * np.finfo(dtype).eps)
+        1 / (1 + np.exp(-0.5)), rel=2 * float(np.finfo(dtype).eps))
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
