@@ -51,6 +51,9 @@ class Backend:
         rounds, goes through flat positions and a 1-D ``add.at`` (~7x faster)."""
         xp = self.xp
         axis = _single_index_axis(index, target.ndim, xp)
+        if axis is not None and target.ndim == 1:  # single elements: add.at's 1-D loop beats a sort
+            xp.add.at(target, index, values)
+            return
         if axis is not None:
             n = target.shape[axis]
             rows = xp.where(index[axis] < 0, index[axis] + n, index[axis])

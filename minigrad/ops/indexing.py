@@ -102,6 +102,102 @@ def _leading(t: Tensor, shape: tuple) -> Tensor:
     return t[tuple(slice(0, s) for s in shape)]
 
 
+# --- gather and index_select as flat takes ---------------------------------------------------
+def _positions(index: Tensor, dim: int, shape: tuple) -> Any:
+    """Flat positions, in a C-ordered array of ``shape``, of what gather reads: ``index`` along
+    ``dim`` and each element's own coordinate on the other dims (int64, ``index``'s shape)."""
+    xp, shape = index.xp, shape or (1,)
+    pos = index.array.reshape(index.shape or (1,)).astype(dtypes.int64)  # our own copy
+    stride = 1
+    strides = []
+    for size in reversed(shape):
+        strides.insert(0, stride)
+        stride *= size
+    if strides[dim] != 1:
+        pos *= strides[dim]
+    offsets = 0  # the other dims' coordinates, as small broadcasting aranges
+    for d, size in enumerate(pos.shape):
+        if d != dim and size > 1:
+            offsets = offsets + xp.arange(0, size * strides[d], strides[d],
+                                          dtype=dtypes.int64).reshape(_axis_shape(pos.ndim, d, size))
+    pos += offsets
+    return pos
+
+
+def _axis_shape(ndim: int, axis: int, size: int) -> tuple:
+    return (1,) * axis + (size,) + (1,) * (ndim - axis - 1)
+
+
+class Gather(Function):
+    """``x`` (C-contiguous) read at flat ``positions``: one ``take``, ~10x faster than advanced
+    indexing with an index array per dim. Backward is the adjoint ``ScatterAddFlat``, whose
+    backward is this op again, so double backward works."""
+
+    @staticmethod
+    def forward(ctx, x, positions):
+        ctx.shape, ctx.positions = x.shape, positions
+        return x.array.reshape(-1).take(positions)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ScatterAddFlat.apply(grad, ctx.shape, ctx.positions), None
+
+
+class ScatterAddFlat(Function):
+    """``values`` added into zeros of ``shape`` at flat ``positions`` (of ``values``' shape;
+    repeats add up in order). The gradient written into one fresh array, the leaf's own."""
+
+    @staticmethod
+    def forward(ctx, values, shape, positions):
+        ctx.positions = positions
+        out = values.xp.zeros(shape, dtype=values.dtype)
+        values.backend.scatter_add(out.reshape(-1), (positions.reshape(-1),),
+                                   values.array.reshape(-1))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Gather.apply(grad, ctx.positions), None, None
+
+
+class IndexSelect(Function):
+    """The slices of ``x`` at ``index`` (a vector) along ``dim``: one ``take``. Backward is the
+    adjoint ``IndexAddZeros``, whose backward is this op again (double backward works)."""
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        ctx.shape, ctx.dim, ctx.index = x.shape, dim, index
+        return x.xp.take(x.array, index, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return IndexAddZeros.apply(grad, ctx.shape, ctx.dim, ctx.index), None, None
+
+
+class IndexAddZeros(Function):
+    """``values`` added into zeros of ``shape`` at the slices ``index`` along ``dim``; repeated
+    slices add up, in order. Slices picked once are just written (0 + v is v), so only the
+    repeated ones pay for the backend's ordered scatter-add (a sort, then rounds)."""
+
+    @staticmethod
+    def forward(ctx, values, shape, dim, index):
+        ctx.dim, ctx.index = dim, index
+        xp, head = values.xp, (slice(None),) * dim
+        out = xp.zeros(shape, dtype=values.dtype)
+        once = xp.bincount(index, minlength=shape[dim])[index] == 1
+        picked = xp.flatnonzero(once)
+        out[head + (index[picked],)] = xp.take(values.array, picked, axis=dim)
+        repeated = xp.flatnonzero(~once)
+        if repeated.size:
+            values.backend.scatter_add(out, head + (index[repeated],),
+                                       xp.take(values.array, repeated, axis=dim))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return IndexSelect.apply(grad, ctx.dim, ctx.index), None, None, None
+
+
 # --- public ops -------------------------------------------------------------------------------
 def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """``out[i][j] = input[index[i][j]][j]`` (dim 0): picks one element per index position,
@@ -114,7 +210,11 @@ def _checked_gather(input: Tensor, dim: int, index: Any, op: str) -> Tensor:
     dim = normalize_dim(dim, input.shape, op)
     index = _index(index, input, op)
     _check_along(input, dim, index, op)
-    return _gather(input, _along(index, dim)).reshape(index.shape)
+    if input.array.flags.c_contiguous and input.array.size:
+        out = Gather.apply(input, _positions(index, dim, tuple(input.shape)))
+    else:  # e.g. take_along_dim's broadcast views: index them rather than copy them whole
+        out = _gather(input, _along(index, dim))
+    return out.reshape(index.shape)
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
@@ -243,8 +343,8 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
         raise IndexError(f"index_select: index must be a vector (0-d or 1-d), got shape "
                          f"{tuple(index.shape)}")
     _check_range(index, (input.shape or (1,))[dim], "index_select", dim, tuple(input.shape))
-    flat = index.array.reshape(-1).astype(dtypes.int64, copy=False)
-    out = _gather(input, (slice(None),) * dim + (flat,))
+    flat = index.array.reshape(-1)
+    out = IndexSelect.apply(input if input.ndim else input.reshape(1), dim, flat)
     return out if input.ndim else out.reshape(())
 
 

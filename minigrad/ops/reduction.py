@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import dtypes
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .comparison import isfinite, where
 from .dims import normalize_dim, normalize_dims
@@ -178,6 +179,32 @@ def _arg(x: Tensor, dim: int | None, keepdim: bool, fn_name: str, op: str | None
     return Tensor._make(x.xp.asarray(out, dtype=dtypes.int64), x.device)
 
 
+class LogSumExp(Function):
+    """log(sum(exp(x))) over ``dims`` (kept), one op: as a composition of max, exp, sum and log
+    its forward + backward took 1.8x PyTorch's time. The slice max m (0 where not finite) is
+    taken out before exp. Backward: g * softmax(x) = g * e / s, from the forward's kept
+    e = exp(x - m) and its sums s; under create_graph it is g * exp(x - out) in tensor ops."""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        xp = x.xp
+        m = x.array.max(axis=dims, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)  # a slice of -inf only: -inf - -inf would be nan
+        e = xp.asarray(x.array - m)  # asarray: a 0-d difference is a NumPy scalar
+        xp.exp(e, out=e)
+        s = e.sum(axis=dims, keepdims=True)
+        ctx.save_for_backward(x, e, s)  # saved, so freed after backward
+        ctx.dims = dims
+        return xp.log(s) + m
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, e, s = ctx.saved_tensors
+        if is_grad_enabled():  # create_graph=True: build the backward's own graph
+            return grad * (x - LogSumExp.apply(x, ctx.dims)).exp(), None
+        return Tensor._make(e * (grad.array / s), grad.device), None
+
+
 def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) without overflow: the max is taken out first. As in PyTorch, an empty
     sum is log(0) = -inf, and so is a slice of -inf only (its max is not taken out: -inf - -inf
@@ -185,11 +212,12 @@ def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     dims = normalize_dims(dim, x.shape, "logsumexp")
     if builtins.any(x.shape[d] == 0 for d in dims):
         out = x.sum(dim=dims, keepdim=True) + float("-inf")
-        return out if keepdim else out.reshape(tuple(s for i, s in enumerate(x.shape)
-                                                     if i not in dims))
-    m = amax(x, dims, keepdim=True).detach()
-    m = where(isfinite(m), m, scalar_like(0, m))
-    out = (x - m).exp().sum(dim=dims, keepdim=True).log() + m
+    elif dtypes.is_floating(x.dtype):
+        out = LogSumExp.apply(x, dims)
+    else:
+        m = amax(x, dims, keepdim=True).detach()
+        m = where(isfinite(m), m, scalar_like(0, m))
+        out = (x - m).exp().sum(dim=dims, keepdim=True).log() + m
     return out if keepdim else out.reshape(tuple(s for i, s in enumerate(x.shape) if i not in dims))
 
 
@@ -290,7 +318,8 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *,
 
 class Cumsum(Function):
     """Running sum; each input feeds every later output, so the gradient is the running sum of
-    the gradient taken from the end."""
+    the gradient taken from the end. Plain backward writes that reversed sum straight into a
+    fresh array through a flipped view of it (no flipped copy, and the leaf can keep it)."""
 
     @staticmethod
     def forward(ctx, x, axis):
@@ -299,7 +328,13 @@ class Cumsum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return _flip(Cumsum.apply(_flip(grad, ctx.axis), ctx.axis), ctx.axis), None
+        axis = ctx.axis
+        if is_grad_enabled():  # create_graph=True: build the backward's own graph
+            return _flip(Cumsum.apply(_flip(grad, axis), axis), axis), None
+        xp, g = grad.xp, grad.array
+        out = xp.empty(g.shape, dtype=g.dtype)
+        xp.cumsum(xp.flip(g, axis), axis=axis, dtype=g.dtype, out=xp.flip(out, axis))
+        return Tensor._make(out, grad.device), None
 
 
 class Cumprod(Function):
