@@ -16,25 +16,30 @@ def _torch():
     return pytest.importorskip("torch")
 
 
+def _selection_matches_torch(name, x, dim, index, g):
+    """``name`` (gather or index_select) forward and input gradient, exactly as PyTorch's."""
+    torch = _torch()
+    ours = mg.tensor(x, requires_grad=True)
+    out = getattr(mg, name)(ours, dim, mg.tensor(index))
+    (out * mg.tensor(g)).sum().backward()
+    theirs = torch.tensor(x, requires_grad=True)
+    want = getattr(torch, name)(theirs, dim, torch.tensor(index))
+    (want * torch.tensor(g)).sum().backward()
+    assert out.dtype == x.dtype and ours.grad.dtype == x.dtype
+    np.testing.assert_array_equal(out.detach().numpy(), want.detach().numpy())
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("dim", [0, 1, 2, -1])
 def test_gather_matches_torch_with_repeats_and_a_smaller_index(dim, dtype):
-    torch = _torch()
     x = RNG.standard_normal((4, 5, 6)).astype(dtype)
     size = x.shape[dim]
     shape = [3, 4, 5]  # smaller than x on every dim
     index = RNG.integers(0, size, shape)
     index.reshape(-1)[:3] = index.reshape(-1)[0]  # repeats: backward must add them up
     g = RNG.standard_normal(shape).astype(dtype)
-    ours = mg.tensor(x, requires_grad=True)
-    out = mg.gather(ours, dim, mg.tensor(index))
-    (out * mg.tensor(g)).sum().backward()
-    theirs = torch.tensor(x, requires_grad=True)
-    want = torch.gather(theirs, dim, torch.tensor(index))
-    (want * torch.tensor(g)).sum().backward()
-    assert out.dtype == dtype and ours.grad.dtype == dtype
-    np.testing.assert_array_equal(out.detach().numpy(), want.detach().numpy())
-    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-6, atol=1e-6)
+    _selection_matches_torch("gather", x, dim, index, g)
 
 
 def test_gather_of_a_non_contiguous_input_agrees_with_its_copy():
@@ -65,19 +70,10 @@ def test_gather_gradcheck_and_gradgradcheck():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("dim", [0, 1])
 def test_index_select_matches_torch_with_repeats(dim, dtype):
-    torch = _torch()
     x = RNG.standard_normal((7, 5)).astype(dtype)
     index = np.array([3, 0, 3, 4, 3, 1])  # 3 repeats: added up in backward
     g = RNG.standard_normal((6, 5) if dim == 0 else (7, 6)).astype(dtype)
-    ours = mg.tensor(x, requires_grad=True)
-    out = mg.index_select(ours, dim, mg.tensor(index))
-    (out * mg.tensor(g)).sum().backward()
-    theirs = torch.tensor(x, requires_grad=True)
-    want = torch.index_select(theirs, dim, torch.tensor(index))
-    (want * torch.tensor(g)).sum().backward()
-    assert out.dtype == dtype and ours.grad.dtype == dtype
-    np.testing.assert_array_equal(out.detach().numpy(), want.detach().numpy())
-    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-6, atol=1e-6)
+    _selection_matches_torch("index_select", x, dim, index, g)
 
 
 def test_index_select_gradgradcheck_and_0d():
