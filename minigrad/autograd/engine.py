@@ -212,6 +212,10 @@ def _deliver_to_leaf(leaf: Any, g: Any, create_graph: bool, targets: dict | None
 # them: run_backward's loop variable, the parameters of ``_deliver_to_leaf`` and
 # ``_engine_only``, and ``getrefcount``'s own argument.
 _ENGINE_REFS = 4
+# Counts are exact only in CPython before 3.14, whose interpreter may skip references for
+# values it loads (a count could then read low and a shared gradient look unshared).
+# Elsewhere every gradient is copied.
+ADOPTS_LEAF_GRADS = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
 
 
 def _engine_only(g: Tensor) -> bool:
@@ -223,6 +227,6 @@ def _engine_only(g: Tensor) -> bool:
     view of the array each add a reference, and then the gradient is copied. Reference counts
     are exact in CPython; a count higher than expected only costs the copy.
     """
-    return (g.backend.owns_memory(g.array)
+    return (ADOPTS_LEAF_GRADS and g.backend.owns_memory(g.array)
             and sys.getrefcount(g) <= _ENGINE_REFS
             and sys.getrefcount(g.array) <= 2)  # the tensor's slot and the argument
