@@ -87,22 +87,28 @@ def test_elu_slope_with_alpha_matches_torch_at_edges(alpha, scale, dtype):
     np.testing.assert_array_equal(a.grad.numpy()[[2, 4, 6, 8, 10, 12]], np.float64(scale).astype(dtype))
 
 
+def _row_op_backward_matches_torch(name, dim, x):
+    """F.<name> along ``dim``: float32 input gradient against PyTorch's, float64 by gradcheck
+    and gradgradcheck."""
+    torch = pytest.importorskip("torch")
+    x = x.astype(np.float32)
+    g = RNG.standard_normal(x.shape).astype(np.float32)
+    a = mg.tensor(x, requires_grad=True)
+    (getattr(F, name)(a, dim=dim) * mg.tensor(g)).sum().backward()
+    t = torch.tensor(x, requires_grad=True)
+    (getattr(torch, name)(t, dim=dim) * torch.tensor(g)).sum().backward()
+    assert a.grad.dtype == mg.float32
+    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-6)
+    x64 = mg.tensor(RNG.standard_normal((3, 4, 2)), requires_grad=True)
+    assert mg.gradcheck(lambda v: getattr(F, name)(v, dim=dim), (x64,))
+    assert mg.gradgradcheck(lambda v: getattr(F, name)(v, dim=dim), (x64,))
+
+
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_softmax_backward_by_row_dots_matches_torch(dim):
     """(g - sum(g s)) s with the sums by einsum, on a 3-D input along each dim: float32 against
     PyTorch, float64 by gradcheck/gradgradcheck; 0-d gives a zero gradient."""
-    torch = pytest.importorskip("torch")
-    x = RNG.standard_normal((4, 5, 6)).astype(np.float32) * 3
-    g = RNG.standard_normal((4, 5, 6)).astype(np.float32)
-    a = mg.tensor(x, requires_grad=True)
-    (F.softmax(a, dim=dim) * mg.tensor(g)).sum().backward()
-    t = torch.tensor(x, requires_grad=True)
-    (torch.softmax(t, dim=dim) * torch.tensor(g)).sum().backward()
-    assert a.grad.dtype == mg.float32
-    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-6)
-    x64 = mg.tensor(RNG.standard_normal((3, 4, 2)), requires_grad=True)
-    assert mg.gradcheck(lambda v: F.softmax(v, dim=dim), (x64,))
-    assert mg.gradgradcheck(lambda v: F.softmax(v, dim=dim), (x64,))
+    _row_op_backward_matches_torch("softmax", dim, RNG.standard_normal((4, 5, 6)) * 3)
     z = mg.tensor(np.float32(2.0), requires_grad=True)
     (F.softmax(z, dim=0) * 3.0).backward()
     assert float(z.grad.numpy()) == 0.0
@@ -141,19 +147,9 @@ def test_leaky_hardsigmoid_hardswish_plain_backwards_match_torch_exactly(dtype):
 def test_log_softmax_backward_from_exp_and_row_sums_matches_torch(dim):
     """g - e * (sum(g) / sum(e)) from the forward's unnormalised exp: float32 against PyTorch
     (rows with a -inf entry included), float64 gradcheck and gradgradcheck."""
-    torch = pytest.importorskip("torch")
-    x = RNG.standard_normal((4, 5, 6)).astype(np.float32) * 4
+    x = RNG.standard_normal((4, 5, 6)) * 4
     x[0, 0, 0] = -np.inf
-    g = RNG.standard_normal((4, 5, 6)).astype(np.float32)
-    a = mg.tensor(x, requires_grad=True)
-    (F.log_softmax(a, dim=dim) * mg.tensor(g)).sum().backward()
-    t = torch.tensor(x, requires_grad=True)
-    (torch.log_softmax(t, dim=dim) * torch.tensor(g)).sum().backward()
-    assert a.grad.dtype == mg.float32
-    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-6)
-    x64 = mg.tensor(RNG.standard_normal((3, 4, 2)), requires_grad=True)
-    assert mg.gradcheck(lambda v: F.log_softmax(v, dim=dim), (x64,))
-    assert mg.gradgradcheck(lambda v: F.log_softmax(v, dim=dim), (x64,))
+    _row_op_backward_matches_torch("log_softmax", dim, x)
 
 
 def test_silu_output_may_be_written_before_backward():
