@@ -77,6 +77,8 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        if b.dtype.kind in "iu" and bool((b.array < 0).any()):
+            return _integer_power(a.array, b.array, a.xp)
         return a.array ** b.array
 
     @staticmethod
@@ -88,6 +90,16 @@ class Pow(Function):
         if ctx.needs_input_grad[1]:
             gb = sum_to_shape(grad * a ** b * log(a), b.shape)
         return ga, gb
+
+
+def _integer_power(a: Any, b: Any, xp: Any) -> Any:
+    """Integer a ** b with some b < 0, which NumPy refuses: PyTorch's integer answer, the
+    truncated 1 / a**|b|: 1 for a = 1, +-1 for a = -1 (by b's parity), else 0."""
+    negative = b < 0
+    out = a ** xp.where(negative, 0, b)
+    odd = (b % 2) != 0
+    small = xp.where(a == 1, 1, xp.where(a == -1, xp.where(odd, -1, 1), 0)).astype(out.dtype)
+    return xp.where(negative, small, out)
 
 
 class PowScalar(Function):
@@ -141,6 +153,9 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
     if isinstance(a, Tensor) and isinstance(b, numbers.Number) and not isinstance(b, bool):
         if isinstance(b, float) and not dtypes.is_floating(a.dtype):
             a = a.to(dtypes.get_default_dtype())
+        elif b < 0 and a.dtype.kind in "iu":  # as PyTorch (and NumPy) refuse
+            raise RuntimeError(f"pow: integers to negative integer powers are not allowed "
+                               f"({a.dtype} tensor of shape {tuple(a.shape)} ** {b})")
         return PowScalar.apply(a, b)
     return Pow.apply(*operands(a, b, "pow"))
 

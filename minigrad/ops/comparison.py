@@ -48,22 +48,55 @@ def where(condition: Tensor, a: Any, b: Any) -> Tensor:
     return Where.apply(condition, a, b)
 
 
+class Extremum(Function):
+    """maximum / minimum: NumPy's, so NaN propagates and the dtype is kept (ints stay ints).
+
+    Gradient as PyTorch's: all of it to the winner, half to each at a tie; where a NaN is
+    involved neither input "loses", so both get all of it."""
+
+    @staticmethod
+    def forward(ctx, a, b, largest):
+        ctx.save_for_backward(a, b)
+        ctx.largest = largest
+        return (a.xp.maximum if largest else a.xp.minimum)(a.array, b.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        dtype = grad.dtype
+        lower, higher = (a.array < b.array), (a.array > b.array)
+        a_loses, b_loses = (lower, higher) if ctx.largest else (higher, lower)
+        half_tie = (a.array == b.array).astype(dtype) * dtype.type(0.5)
+        # share = 1 - loses - tie/2: 1 to the winner (and to both where a NaN is involved),
+        # 1/2 at a tie, 0 to the loser. A constant, so grad * share has a double backward.
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            share = dtype.type(1) - a_loses.astype(dtype) - half_tie
+            ga = sum_to_shape(grad * Tensor._make(share, grad.device), a.shape)
+        if ctx.needs_input_grad[1]:
+            share = dtype.type(1) - b_loses.astype(dtype) - half_tie
+            gb = sum_to_shape(grad * Tensor._make(share, grad.device), b.shape)
+        return ga, gb, None
+
+
+class Maximum(Extremum):
+    pass
+
+
+class Minimum(Extremum):
+    pass
+
+
 def maximum(a: Any, b: Any) -> Tensor:
-    """Elementwise max; at ties the gradient is split evenly, as in PyTorch."""
+    """Elementwise max (NaN wins, as in PyTorch); at ties the gradient is split evenly."""
     a, b = operands(a, b, "maximum")
-    return _select(a, b, a > b, a == b)
+    return Maximum.apply(a, b, True)
 
 
 def minimum(a: Any, b: Any) -> Tensor:
-    """Elementwise min; at ties the gradient is split evenly, as in PyTorch."""
+    """Elementwise min (NaN wins, as in PyTorch); at ties the gradient is split evenly."""
     a, b = operands(a, b, "minimum")
-    return _select(a, b, a < b, a == b)
-
-
-def _select(a: Tensor, b: Tensor, a_wins: Tensor, tie: Tensor) -> Tensor:
-    half = scalar_like(0.5, a)
-    return where(a_wins, a, b) * (1 - tie.to(a.dtype)) + (a + b) * half * tie.to(a.dtype) \
-        if bool(tie.array.any()) else where(a_wins, a, b)
+    return Minimum.apply(a, b, False)
 
 
 # --- clamp: where against fixed or tensor bounds ----------------------------------------

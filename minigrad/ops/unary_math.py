@@ -84,6 +84,8 @@ def abs(x: Tensor) -> Tensor:  # noqa: A001
 def sign(x: Tensor) -> Tensor:
     """-1, 0 or 1 (not differentiable: its derivative is zero almost everywhere)."""
     _tensor_input(x, "sign")
+    if x.dtype == x.xp.bool_:  # NumPy has no bool sign; PyTorch's is the input itself
+        return Tensor._make(x.array.copy(), x.device)
     return Tensor._make(x.xp.sign(x.array), x.device)
 
 

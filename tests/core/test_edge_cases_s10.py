@@ -1,0 +1,119 @@
+"""Edge cases a differential run against PyTorch found wrong (session 10).
+
+maximum/minimum dropped a NaN in the first operand and turned integer and bool inputs into
+floats (bool ties came out as 0.5); integer ** negative integer tensors, sign of bool, amax over
+the non-empty dims of an empty tensor and the median of an empty integer tensor raised NumPy's
+errors or refused what PyTorch accepts.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+NAN = math.nan
+
+
+@pytest.mark.parametrize("op", ["maximum", "minimum"])
+def test_extremum_propagates_nan_from_either_side(op: str) -> None:
+    a = np.array([NAN, 1.0, 2.0, NAN, -3.0], dtype=np.float32)
+    b = np.array([1.0, NAN, 2.0, NAN, 4.0], dtype=np.float32)
+    out = getattr(mg, op)(mg.tensor(a), mg.tensor(b)).numpy()
+    np.testing.assert_array_equal(out, getattr(np, op)(a, b))  # NumPy propagates NaN too
+    assert np.isnan(out[:2]).all() and np.isnan(out[3])
+    assert out.dtype == np.float32
+
+
+@pytest.mark.parametrize("op", ["maximum", "minimum"])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.bool_])
+def test_extremum_keeps_integer_and_bool_dtypes(op: str, dtype) -> None:
+    a = np.array([1, 0, 1, 0, 5, -2][: 4 if dtype == np.bool_ else 6]).astype(dtype)
+    b = np.array([1, 1, 0, 0, 3, 7][: 4 if dtype == np.bool_ else 6]).astype(dtype)
+    out = getattr(mg, op)(mg.tensor(a), mg.tensor(b)).numpy()
+    assert out.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(out, getattr(np, op)(a, b))
+
+
+@pytest.mark.parametrize("op", ["maximum", "minimum"])
+def test_extremum_matches_torch_values_and_gradients(op: str) -> None:
+    torch = pytest.importorskip("torch")
+    # ties (2 = 2), NaN on either side and both, broadcasting (4, 1) against (5,)
+    a = np.array([[NAN], [2.0], [0.5], [-1.0]], dtype=np.float64)
+    b = np.array([2.0, NAN, 0.5, -4.0, 3.0], dtype=np.float64)
+    x, y = mg.tensor(a, requires_grad=True), mg.tensor(b, requires_grad=True)
+    tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    weights = np.arange(20, dtype=np.float64).reshape(4, 5) - 7.0
+    out = getattr(mg, op)(x, y)
+    tout = getattr(torch, op)(tx, ty)
+    (out * mg.tensor(weights)).sum().backward()
+    (tout * torch.tensor(weights)).sum().backward()
+    np.testing.assert_array_equal(out.detach().numpy(), tout.detach().numpy())
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    np.testing.assert_array_equal(y.grad.numpy(), ty.grad.numpy())
+
+
+@pytest.mark.parametrize("op", ["maximum", "minimum"])
+def test_extremum_gradcheck_and_gradgradcheck(op: str) -> None:
+    rng = np.random.default_rng(3)
+    a = mg.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    b = mg.tensor(rng.standard_normal((4,)), requires_grad=True)  # broadcast, no ties
+    fn = getattr(mg, op)
+    assert mg.gradcheck(fn, (a, b))
+    assert mg.gradgradcheck(fn, (a, b))
+
+
+def test_extremum_tie_splits_the_gradient_in_float32() -> None:
+    x = mg.tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    y = mg.tensor(np.array([1.0, 3.0], dtype=np.float32), requires_grad=True)
+    mg.maximum(x, y).sum().backward()
+    assert x.grad.dtype == np.float32 and y.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad.numpy(), [0.5, 0.0])
+    np.testing.assert_array_equal(y.grad.numpy(), [0.5, 1.0])
+
+
+def test_integer_power_with_negative_exponent_tensors_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
+    base = np.array([2, 1, -1, 0, -1, 3, -2, 1], dtype=np.int64)
+    exponent = np.array([-1, -2, -3, -1, -2, 2, 3, 0], dtype=np.int64)
+    out = mg.pow(mg.tensor(base), mg.tensor(exponent))
+    expected = torch.pow(torch.tensor(base), torch.tensor(exponent)).numpy()
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(out.numpy(), expected)
+    np.testing.assert_array_equal((mg.tensor(base) ** mg.tensor(exponent)).numpy(), expected)
+
+
+def test_integer_tensor_to_a_negative_python_int_names_the_op() -> None:
+    with pytest.raises(RuntimeError, match=r"pow: integers to negative integer powers.*int64"):
+        mg.tensor([2, 3]) ** -1
+    np.testing.assert_array_equal((mg.tensor([2, 3]) ** 2).numpy(), [4, 9])  # still fine
+    np.testing.assert_allclose((mg.tensor([2.0]) ** -1).numpy(), [0.5])
+
+
+def test_sign_of_bool_is_the_bool_itself() -> None:
+    values = np.array([True, False, True])
+    out = mg.sign(mg.tensor(values))
+    assert out.dtype == np.bool_
+    np.testing.assert_array_equal(out.numpy(), values)
+    np.testing.assert_array_equal(mg.sgn(mg.tensor(values)).numpy(), values)
+
+
+@pytest.mark.parametrize("op", ["amax", "amin"])
+def test_extreme_over_non_empty_dims_of_an_empty_tensor(op: str) -> None:
+    x = mg.zeros(2, 0, 3, requires_grad=True)
+    out = getattr(mg, op)(x, dim=0)
+    assert out.shape == (0, 3)
+    assert getattr(mg, op)(x, dim=(0, 2), keepdim=True).shape == (1, 0, 1)
+    out.sum().backward()
+    assert x.grad.shape == (2, 0, 3)
+    for dim in (None, 1, (0, 1)):
+        with pytest.raises(RuntimeError, match=rf"{op}: cannot reduce over an empty dim.*\(2, 0, 3\)"):
+            getattr(mg, op)(x, dim=dim)
+
+
+def test_median_of_empty_tensors() -> None:
+    assert math.isnan(mg.median(mg.zeros(0)).item())
+    with pytest.raises(RuntimeError, match=r"median: an empty int64 tensor of shape \(0,\)"):
+        mg.median(mg.zeros(0, dtype=mg.int64))
