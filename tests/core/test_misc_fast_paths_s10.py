@@ -1,0 +1,81 @@
+"""Session 10's fast paths for assorted ops: cumsum's blocked running sum (float32, long last
+axis) and the others below, each against a float64 NumPy reference and PyTorch when present,
+float32 kept, and against the cases handed back to the general code."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+RNG = np.random.default_rng(10)
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+# --- cumsum: blocks of 16 summed by a matmul, then the carries of the blocks before --------
+# Shapes long enough (>= 32768 values, last axis >= 32) to take the blocked path; 1000 and 700
+# pad the last block, 40000 is one long row. Float32 rounding differs from NumPy's one-by-one
+# sum, so each result is compared with the float64 sum; a misplaced carry is off by O(1).
+BLOCKED = [(64, 1024), (48, 1000), (3, 20, 700), (40000,)]
+
+
+@pytest.mark.parametrize("shape", BLOCKED)
+def test_cumsum_blocked_forward_and_backward_match_float64(shape):
+    a = RNG.standard_normal(shape).astype(np.float32)
+    g = RNG.standard_normal(shape).astype(np.float32)
+    x = mg.tensor(a, requires_grad=True)
+    out = mg.cumsum(x, -1)
+    (out * mg.tensor(g)).sum().backward()
+    assert out.dtype == np.float32 and x.grad.dtype == np.float32
+    assert x.grad.array.flags.c_contiguous and out.array.flags.c_contiguous
+    want = np.cumsum(a.astype(np.float64), axis=-1)
+    want_grad = np.flip(np.cumsum(np.flip(g.astype(np.float64), -1), axis=-1), -1)
+    np.testing.assert_allclose(out.detach().numpy(), want, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(x.grad.numpy(), want_grad, rtol=1e-5, atol=1e-4)
+
+
+def test_cumsum_blocked_is_no_less_accurate_than_numpys():
+    a = RNG.standard_normal((64, 1024)).astype(np.float32)
+    exact = np.cumsum(a.astype(np.float64), axis=1)
+    ours = np.abs(mg.cumsum(mg.tensor(a), 1).numpy() - exact).max()
+    assert ours <= np.abs(np.cumsum(a, axis=1) - exact).max()
+
+
+def test_cumsum_blocked_matches_torch():
+    torch = _torch()
+    a = RNG.standard_normal((48, 1000)).astype(np.float32)
+    g = RNG.standard_normal((48, 1000)).astype(np.float32)
+    ours = mg.tensor(a, requires_grad=True)
+    (mg.cumsum(ours, 1) * mg.tensor(g)).sum().backward()
+    theirs = torch.tensor(a, requires_grad=True)
+    want = torch.cumsum(theirs, 1)
+    (want * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(mg.cumsum(mg.tensor(a), 1).numpy(), want.detach().numpy(),
+                               rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-4)
+
+
+def test_cumsum_blocked_of_a_transposed_input_and_gradient():
+    base = RNG.standard_normal((1000, 40)).astype(np.float32)
+    g = RNG.standard_normal((1000, 40)).astype(np.float32)
+    x = mg.tensor(base, requires_grad=True)
+    (mg.cumsum(x.t(), 1) * mg.tensor(g).t()).sum().backward()  # input and gradient transposed
+    want_grad = np.flip(np.cumsum(np.flip(g.T.astype(np.float64), 1), 1), 1).T
+    np.testing.assert_allclose(mg.cumsum(x.t(), 1).detach().numpy(),
+                               np.cumsum(base.T.astype(np.float64), 1), rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(x.grad.numpy(), want_grad, rtol=1e-5, atol=1e-4)
+
+
+def test_cumsum_blocked_double_backward_in_float32():
+    """create_graph=True goes through tensor ops (each a blocked cumsum again)."""
+    a = RNG.standard_normal((64, 600)).astype(np.float32)
+    x = mg.tensor(a, requires_grad=True)
+    (gx,) = mg.autograd.grad((mg.cumsum(x, 1) ** 2).sum(), (x,), create_graph=True)
+    gx.sum().backward()  # sum of 2 * revcumsum(cumsum(x)) = 2 * sum_i (i + 1) * cumsum(x)_i
+    c = np.cumsum(a.astype(np.float64), 1)
+    want = np.broadcast_to(2 * np.cumsum(np.arange(600, 0, -1))[::-1], a.shape)
+    assert gx.dtype == np.float32 and x.grad.dtype == np.float32
+    np.testing.assert_allclose(gx.detach().numpy(), 2 * np.flip(np.cumsum(np.flip(c, 1), 1), 1),
+                               rtol=1e-5, atol=1e-2)
+    np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-5)
