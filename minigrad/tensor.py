@@ -638,6 +638,10 @@ for _extra in ("sin", "cos", "square", "rsqrt", "reciprocal", "log1p", "expm1", 
     setattr(Tensor, _extra, getattr(ops, _extra))
 Tensor.__mod__ = _binary(ops.remainder)
 Tensor.__rmod__ = _binary(ops.remainder, reflected=True)
+Tensor.__floordiv__ = _binary(ops.floor_divide)
+Tensor.__rfloordiv__ = _binary(ops.floor_divide, reflected=True)
+Tensor.__pos__ = ops.positive
+Tensor.__reversed__ = lambda self: ops.flip(self, 0) if self.ndim else self  # as PyTorch
 del _extra
 # rearrangements (ops/rearrange.py) and the small metadata/creation methods defined there
 Tensor.split = ops.split

@@ -9,6 +9,7 @@ are int64 (int32 where ``out_int32``) and carry no gradient, as in PyTorch.
 from __future__ import annotations
 
 import builtins
+import math
 import numbers
 from typing import Any
 
@@ -277,7 +278,7 @@ def _unique_dim(input: Tensor, dim: int, consecutive: bool, return_inverse: bool
     axis = normalize_dim(dim, input.shape, op, scalar=False)
     moved = xp.moveaxis(input.array, axis, 0)
     n = moved.shape[0]
-    rows = moved.reshape(n, -1)
+    rows = moved.reshape(n, math.prod(moved.shape[1:]))  # not -1: n may be 0
     if consecutive or rows.shape[1] == 0:
         order = xp.arange(n)
     else:  # lexsort's last key is the primary one: the slices' first element

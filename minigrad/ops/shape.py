@@ -101,8 +101,10 @@ def permute(x: Tensor, *dims: Any) -> Tensor:
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     dims = list(range(x.ndim))
     for d in (dim0, dim1):
-        if not -x.ndim <= d < x.ndim:
+        if not -max(x.ndim, 1) <= d < max(x.ndim, 1):  # a 0-d tensor has dim 0 (or -1)
             raise IndexError(f"transpose: dim {d} is out of range for shape {tuple(x.shape)}")
+    if x.ndim == 0:
+        return Permute.apply(x, ())
     dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
     return Permute.apply(x, tuple(dims))
 
@@ -157,7 +159,7 @@ def squeeze(x: Tensor, dim: Any = None) -> Tensor:
             if not -max(x.ndim, 1) <= d < max(x.ndim, 1):
                 raise IndexError(f"squeeze: dim {d} is out of range for shape {tuple(x.shape)}")
         dims = {d % max(x.ndim, 1) for d in dims}
-        dims = {d for d in dims if x.shape[d] == 1}
+        dims = {d for d in dims if d < x.ndim and x.shape[d] == 1}  # a 0-d tensor stays 0-d
     return reshape(x, tuple(s for i, s in enumerate(x.shape) if i not in dims))
 
 

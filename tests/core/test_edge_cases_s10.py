@@ -117,3 +117,46 @@ def test_median_of_empty_tensors() -> None:
     assert math.isnan(mg.median(mg.zeros(0)).item())
     with pytest.raises(RuntimeError, match=r"median: an empty int64 tensor of shape \(0,\)"):
         mg.median(mg.zeros(0, dtype=mg.int64))
+
+
+def test_floor_division_operators_match_torch() -> None:
+    torch = pytest.importorskip("torch")
+    for values in ([-7.0, 7.0, 3.5, -0.5], [-7, 7, 3, 0]):
+        x, tx = mg.tensor(values), torch.tensor(values)
+        np.testing.assert_array_equal((x // 2).numpy(), (tx // 2).numpy())
+        np.testing.assert_array_equal((x // -2).numpy(), (tx // -2).numpy())
+        divisor = [2.0, -3.0, 4.0, 1.5] if isinstance(values[0], float) else [2, -3, 4, 1]
+        np.testing.assert_array_equal((x // mg.tensor(divisor)).numpy(),
+                                      (tx // torch.tensor(divisor)).numpy())
+        assert (x // 2).dtype == np.dtype(str(tx.dtype).replace("torch.", ""))
+    np.testing.assert_array_equal((10 // mg.tensor([-7, 7, 3])).numpy(), [-2, 1, 3])
+    y = mg.tensor([5.0, -5.0])
+    y //= 2
+    np.testing.assert_array_equal(y.numpy(), [2.0, -3.0])
+
+
+def test_unary_plus_and_reversed() -> None:
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal((+x).numpy(), x.numpy())
+    np.testing.assert_array_equal(reversed(x).numpy(), x.numpy()[::-1])
+    assert reversed(mg.tensor(3.0)).item() == 3.0
+
+
+def test_squeeze_and_transpose_of_a_0d_tensor_take_dim_0_and_minus_1() -> None:
+    x = mg.tensor(3.0, requires_grad=True)
+    for out in (x.squeeze(0), x.squeeze(-1), x.squeeze((0,)), x.transpose(0, -1)):
+        assert out.shape == () and out.item() == 3.0
+    (x.transpose(0, 0) * 2).backward()
+    assert x.grad.item() == 2.0
+    with pytest.raises(IndexError, match=r"squeeze: dim 1 is out of range for shape \(\)"):
+        x.squeeze(1)
+    with pytest.raises(IndexError, match=r"transpose: dim 1 is out of range for shape \(\)"):
+        x.transpose(0, 1)
+
+
+def test_unique_along_a_dim_of_length_zero() -> None:
+    assert mg.unique(mg.zeros(0, 3), dim=0).shape == (0, 3)
+    values, inverse, counts = mg.unique_consecutive(mg.zeros(0, 3), dim=0, return_inverse=True,
+                                                    return_counts=True)
+    assert values.shape == (0, 3) and inverse.shape == (0,) and counts.shape == (0,)
+    assert mg.unique(mg.zeros(2, 0, 3), dim=1).shape == (2, 0, 3)
