@@ -175,7 +175,9 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average: Any = None,  #
     check_reduction(reduction, op)
     _float_input(input, "input", op)
     target = _as_input_dtype(target, input, "target", op)
-    _broadcast(op, input=input, target=target)
+    if _broadcast(op, input=input, target=target) != tuple(input.shape):  # as PyTorch
+        raise RuntimeError(f"{op}: target of shape {tuple(target.shape)} would broadcast the "
+                           f"input of shape {tuple(input.shape)} to a larger loss")
     if input.shape == target.shape:  # no broadcasting to undo in backward: one op
         return SoftMargin.apply(input, target, reduction)
     return _reduce(softplus(-input * target, threshold=float("inf")), reduction)

@@ -160,3 +160,15 @@ def test_unique_along_a_dim_of_length_zero() -> None:
                                                     return_counts=True)
     assert values.shape == (0, 3) and inverse.shape == (0,) and counts.shape == (0,)
     assert mg.unique(mg.zeros(2, 0, 3), dim=1).shape == (2, 0, 3)
+
+
+def test_soft_margin_loss_refuses_a_target_that_would_grow_the_input() -> None:
+    import minigrad.nn.functional as F
+    with pytest.raises(RuntimeError, match=r"soft_margin_loss: target of shape \(4,\).*\(4, 1\)"):
+        F.soft_margin_loss(mg.randn(4, 1), mg.ones(4))
+    x = mg.tensor(np.linspace(-2, 2, 12).reshape(4, 3), requires_grad=True)
+    y = mg.tensor([1.0, -1.0, 1.0])  # broadcasting the target into the input stays allowed
+    loss = F.soft_margin_loss(x, y, reduction="none")
+    assert loss.shape == (4, 3)
+    expected = np.log1p(np.exp(-x.detach().numpy() * y.numpy()))
+    np.testing.assert_allclose(loss.detach().numpy(), expected, rtol=1e-12)
