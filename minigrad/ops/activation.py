@@ -625,13 +625,16 @@ class Hardswish(Function):
         if is_grad_enabled():  # create_graph=True: the tensor-op form
             inside = where(x < 3.0, grad * (x / 3.0 + 0.5), grad)
             return where(x <= -3.0, 0.0, inside)
-        xp, a = x.xp, x.array  # x/3 + 1/2 on (-3, 3), plus 1 from 3 on: no where() over
-        # random masks; x clipped first so that +-inf gives 1 and 0 (not inf * 0 = nan)
-        factor = xp.clip(a, -3.0, 3.0, out=xp.empty_like(a))
-        factor /= 3.0
+        # x/3 + 1/2 with x clipped to [-3, 3], then -1/2 at the top and +1/2 at the bottom, so
+        # exactly 1 and 0 there (+-inf too): trunc(h/3) is +-1 only at h = +-3 (h/3 rounds
+        # below 1 for h < 3). Float passes, no bool masks (a bool times floats ~3x a pass).
+        xp = x.xp
+        factor = xp.clip(x.array, -3.0, 3.0, out=xp.empty_like(x.array))
+        factor /= 3.0  # x/3 + 1/2 as PyTorch rounds it, inside
+        edge = xp.trunc(factor)  # -1 at or below -3, 1 at or above 3, else 0
         factor += 0.5
-        factor *= (a > -3.0) & (a < 3.0)
-        factor += a >= 3.0
+        edge *= -0.5
+        factor += edge  # adds an exact 0 inside
         factor *= grad.array
         return Tensor._make(factor, x.device)
 

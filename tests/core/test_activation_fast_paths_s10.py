@@ -1,0 +1,53 @@
+"""Session 10's shorter activation passes, each against PyTorch (bit for bit where the op is
+piecewise linear) and float64 gradchecks; float32 kept float32."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+import minigrad.nn.functional as F
+
+RNG = np.random.default_rng(10)
+
+
+def _around(value: float, dtype, count: int = 50) -> np.ndarray:
+    """``count`` consecutive floats of ``dtype`` on each side of ``value``, value included."""
+    below = [dtype(value)]
+    above = [dtype(value)]
+    for _ in range(count):
+        below.append(np.nextafter(below[-1], dtype(-np.inf)))
+        above.append(np.nextafter(above[-1], dtype(np.inf)))
+    return np.array(below[::-1] + above[1:], dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_hardswish_plain_backward_matches_torch_at_every_float_near_the_kinks(dtype):
+    """The plain backward's x/3 + 1/2 with trunc(x/3) = +-1 moving it to exactly 1 at and
+    above 3 and 0 at and below -3: PyTorch's gradient bit for bit on the 101 floats around
+    each of +-3, at +-inf, 0, -0.0 and over [-5, 5]; a 0-d input too."""
+    torch = pytest.importorskip("torch")
+    x = np.concatenate([_around(3.0, dtype), _around(-3.0, dtype), RNG.uniform(-5, 5, 2000),
+                        [0.0, -0.0, np.inf, -np.inf, 1e30, -1e30]]).astype(dtype)
+    g = RNG.standard_normal(x.shape).astype(dtype)
+    for values, grads in ((x, g), (x[-3].reshape(()), g[-3].reshape(()))):
+        a = mg.tensor(values, requires_grad=True)
+        (F.hardswish(a) * mg.tensor(grads)).sum().backward()
+        t = torch.tensor(values, requires_grad=True)
+        (torch.nn.functional.hardswish(t) * torch.tensor(grads)).sum().backward()
+        assert a.grad.dtype == a.dtype
+        np.testing.assert_array_equal(a.grad.numpy(), t.grad.numpy())
+
+
+def test_hardswish_plain_and_graph_backwards_agree_and_gradcheck():
+    """The raw-array backward (no graph) against the tensor-op one (create_graph) on the same
+    points, the kinks included; float64 gradcheck and gradgradcheck away from the kinks."""
+    x = np.concatenate([RNG.uniform(-5, 5, 300), [-3.0, 3.0, 0.0]])
+    g = RNG.standard_normal(x.shape)
+    a = mg.tensor(x, requires_grad=True)
+    (raw,) = mg.autograd.grad((F.hardswish(a) * mg.tensor(g)).sum(), (a,))
+    (graph,) = mg.autograd.grad((F.hardswish(a) * mg.tensor(g)).sum(), (a,), create_graph=True)
+    np.testing.assert_array_equal(raw.numpy(), graph.detach().numpy())
+    smooth = mg.tensor(np.array([-4.0, -2.5, -1.0, 0.3, 2.0, 2.9, 3.5]), requires_grad=True)
+    assert mg.gradcheck(F.hardswish, (smooth,))
+    assert mg.gradgradcheck(F.hardswish, (smooth,))
