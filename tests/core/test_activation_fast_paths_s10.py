@@ -2,6 +2,8 @@
 piecewise linear) and float64 gradchecks; float32 kept float32."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -51,3 +53,34 @@ def test_hardswish_plain_and_graph_backwards_agree_and_gradcheck():
     smooth = mg.tensor(np.array([-4.0, -2.5, -1.0, 0.3, 2.0, 2.9, 3.5]), requires_grad=True)
     assert mg.gradcheck(F.hardswish, (smooth,))
     assert mg.gradgradcheck(F.hardswish, (smooth,))
+
+
+# --- GELU: with a slope to keep, the output is x Phi (Phi is needed for the slope anyway) ------
+def _gelu_float64(x: np.ndarray) -> np.ndarray:
+    """x Phi(x) in float64 from math.erfc, at the float32 inputs."""
+    wide = x.astype(np.float64)
+    return wide * 0.5 * np.vectorize(math.erfc, otypes=[float])(-wide / math.sqrt(2))
+
+
+def test_gelu_float32_forward_with_and_without_grad():
+    """Under no_grad the forward is max(x, 0) - |x| q; when the input needs a gradient it is
+    x Phi. Both within 8 float32 ulp of the float64 value for x >= -3 (the bar of
+    test_activation_fast_paths' dense-grid test), within an ulp of each other everywhere,
+    float32 kept; the slope the second one keeps is the first test file's subject."""
+    x = np.concatenate([np.linspace(-16, 12, 100_001), RNG.standard_normal(20_000)])
+    x = x.astype(np.float32)
+    with mg.no_grad():
+        plain = F.gelu(mg.tensor(x)).numpy()
+    a = mg.tensor(x, requires_grad=True)
+    kept = F.gelu(a)
+    assert kept.dtype == mg.float32 and plain.dtype == np.float32
+    kept = kept.detach().numpy()
+    want = _gelu_float64(x)
+    normal = (np.abs(want) > 1e-37) & (x >= -3)
+    for got in (plain, kept):
+        ulps = np.abs(got.astype(np.float64) - want) / np.spacing(np.abs(want).astype(np.float32))
+        assert ulps[normal].max() <= 8
+    both = np.abs(plain) > 1e-37
+    apart = np.abs(plain.astype(np.float64) - kept) / np.spacing(np.abs(plain))
+    assert apart[both].max() <= 1
+    np.testing.assert_array_equal(plain[~both], kept[~both])
