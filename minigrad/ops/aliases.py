@@ -26,7 +26,7 @@ from .arithmetic import add as _add, sub as _sub
 from .comparison import ge, gt, le, lt, ne, where
 from .elementwise import _tensor_input, operands, scalar_like
 from .elementwise_more import floor_divide
-from .reduction import ValuesIndices
+from .reduction import SpreadEvenly, ValuesIndices
 from .rounding import trunc
 from .unary_math import abs as _abs, sign
 
@@ -207,8 +207,8 @@ def argwhere(input: Tensor) -> Tensor:  # noqa: A002
 
 def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A002
     """median ignoring NaNs (lower median of the non-NaN values; NaN only where a slice is all
-    NaN). ``dim=None`` gives the value, a ``dim`` gives (values, indices); the gradient goes to
-    the element at the index."""
+    NaN). ``dim=None`` gives the value (its gradient shared by the elements equal to it), a
+    ``dim`` gives (values, indices); the gradient goes to the element at the index."""
     from .indexing import gather
     from .dims import normalize_dim
     from .sorting import sort
@@ -217,7 +217,7 @@ def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False) -> A
         flat = input.reshape(-1)
         if flat.numel() == 0:
             return Tensor._make(input.xp.asarray(float("nan"), dtype=input.dtype), input.device)
-        return nanmedian(flat, 0).values
+        return SpreadEvenly.apply(input, nanmedian(flat.detach(), 0).values.array)
     axis = normalize_dim(dim, input.shape, "nanmedian")
     if input.ndim == 0:
         return ValuesIndices(input.clone(), Tensor._make(input.xp.zeros((), dtype=dtypes.int64),

@@ -13,6 +13,7 @@ from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .broadcast import broadcast_shapes, sum_to_shape
+from .comparison import where
 from .elementwise import _tensor_input, operands, scalar_like
 from .unary_math import log
 
@@ -85,10 +86,12 @@ class Pow(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         ga = gb = None
-        if ctx.needs_input_grad[0]:
-            ga = sum_to_shape(grad * b * a ** (b - 1), a.shape)
-        if ctx.needs_input_grad[1]:
-            gb = sum_to_shape(grad * a ** b * log(a), b.shape)
+        zero = scalar_like(0, grad)
+        if ctx.needs_input_grad[0]:  # b = 0: a**0 is constant (PyTorch's 0, not 0 * inf at a = 0)
+            ga = sum_to_shape(where(b == 0, zero, grad * b * a ** (b - 1)), a.shape)
+        if ctx.needs_input_grad[1]:  # 0**b for b >= 0 does not change with b: 0, not 0 * -inf
+            flat = (a == 0) & (b >= 0)
+            gb = sum_to_shape(where(flat, zero, grad * a ** b * log(a)), b.shape)
         return ga, gb
 
 

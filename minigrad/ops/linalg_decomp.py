@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from .. import dtypes
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .linalg import matmul
 
@@ -84,18 +85,39 @@ def inv(A: Tensor) -> Tensor:
 
 
 class Det(Function):
-    """d det(A) = det(A) tr(A^-1 dA): the gradient is G det(A) A^-T (undefined if singular)."""
+    """d det(A) = det(A) tr(A^-1 dA): the gradient is G det(A) A^-T, or for a singular A its
+    limit, the cofactor matrix (from the SVD, as PyTorch)."""
 
     @staticmethod
     def forward(ctx, A):
         ctx.save_for_backward(A)
-        return A.xp.linalg.det(A.array)
+        out = A.xp.linalg.det(A.array)
+        ctx.singular = bool((out == 0).any())
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         (A,) = ctx.saved_tensors
+        if ctx.singular:
+            if is_grad_enabled():
+                raise RuntimeError("linalg.det: double backward at a singular matrix (det 0) is "
+                                   f"not supported (input of shape {tuple(A.shape)})")
+            cof = Tensor._make(_cofactors(A.array, A.xp), A.device)
+            return grad.unsqueeze(-1).unsqueeze(-1) * cof
         scale = (grad * Det.apply(A)).unsqueeze(-1).unsqueeze(-1)
         return scale * _mT(Inv.apply(A))
+
+
+def _cofactors(a: Any, xp: Any) -> Any:
+    """d det(A) / dA for any square A, singular included: with A = U diag(s) V^T it is
+    det(U) det(V) U diag(prod of the other s) V^T (no division by a zero s)."""
+    u, s, vh = xp.linalg.svd(a)
+    ones = xp.ones(s.shape[:-1] + (1,), dtype=s.dtype)
+    before = xp.cumprod(xp.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    after = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(s, -1)[..., :-1]], axis=-1),
+                               axis=-1), -1)
+    sign = xp.linalg.det(u) * xp.linalg.det(vh)
+    return sign[..., None, None] * (u * (before * after)[..., None, :]) @ vh
 
 
 def det(A: Tensor) -> Tensor:

@@ -95,9 +95,26 @@ def var(x: Tensor, dim: Any = None, keepdim: bool = False, unbiased: bool = True
     return sum(centred * centred, dims, keepdim) / builtins.max(count - correction, 0)
 
 
+class StdFromVar(Function):
+    """sqrt of a variance. Its gradient where the variance is 0 (a constant slice) is 0, as in
+    PyTorch, not sqrt's 0 * inf = NaN, which would poison every gradient after it."""
+
+    @staticmethod
+    def forward(ctx, v):
+        ctx.save_for_backward(v)
+        return v.xp.sqrt(v.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (v,) = ctx.saved_tensors
+        zero = v == 0
+        safe = where(zero, scalar_like(1, v), v)  # sqrt taken away from 0: no NaN in grad-of-grad
+        return where(zero, scalar_like(0, grad), grad * 0.5 / safe.sqrt())
+
+
 def std(x: Tensor, dim: Any = None, keepdim: bool = False, unbiased: bool = True,
         correction: int | None = None) -> Tensor:
-    return var(x, dim, keepdim, unbiased, correction).sqrt()
+    return StdFromVar.apply(var(x, dim, keepdim, unbiased, correction))
 
 
 def _extreme_dims(x: Tensor, dim: Any, op: str) -> tuple:
@@ -491,10 +508,29 @@ def numel(input: Tensor) -> int:
 
 
 # --- median ----------------------------------------------------------------------------------
+class SpreadEvenly(Function):
+    """A value picked from ``x`` (a full median), whose gradient PyTorch spreads evenly over
+    every element equal to it (every NaN, if it is NaN) rather than sending it to one."""
+
+    @staticmethod
+    def forward(ctx, x, value):
+        xp = x.xp
+        if x.dtype.kind == "f" and bool(xp.isnan(value)):
+            mask = xp.isnan(x.array)
+        else:
+            mask = x.array == value
+        ctx.share = mask.astype(x.dtype) / x.dtype.type(mask.sum())
+        return xp.asarray(value, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * Tensor._make(ctx.share, grad.device), None
+
+
 def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     """The lower median (element (n - 1) // 2 of the sorted values), NaN if any value is NaN,
-    as PyTorch. ``dim=None`` gives the value; a ``dim`` gives (values, indices), the gradient
-    going to the element at the index."""
+    as PyTorch. ``dim=None`` gives the value (its gradient shared by the elements equal to it);
+    a ``dim`` gives (values, indices), the gradient going to the element at the index."""
     from .indexing import gather
     from .sorting import sort
     if dim is None:
@@ -504,7 +540,7 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
                 raise RuntimeError(f"median: an empty {input.dtype} tensor of shape "
                                    f"{tuple(input.shape)} has no median")
             return Tensor._make(input.xp.asarray(float("nan"), dtype=input.dtype), input.device)
-        return median(flat, 0).values
+        return SpreadEvenly.apply(input, median(flat.detach(), 0).values.array)
     axis = normalize_dim(dim, input.shape, "median")
     if input.ndim == 0:
         return ValuesIndices(input.clone(), Tensor._make(input.xp.zeros((), dtype=dtypes.int64),

@@ -19,7 +19,7 @@ from .comparison import isnan, where
 from .dims import normalize_dim, normalize_dims
 from .elementwise import _tensor_input, scalar_like
 from .indexing import gather
-from .reduction import ValuesIndices, _cast, amax, amin, mean, sum, var
+from .reduction import ValuesIndices, _cast, amax, amin, mean, std, sum, var
 from .shape import cat
 from .sorting import sort
 
@@ -95,7 +95,7 @@ def std_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool
     """(standard deviation, mean) in one call; correction as ``var_mean``."""
     _float_only(input, "std_mean")
     dim, correction = _correction("std_mean", dim, unbiased, correction)
-    return var(input, dim, keepdim, correction=correction).sqrt(), mean(input, dim, keepdim)
+    return std(input, dim, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:

@@ -172,3 +172,97 @@ def test_soft_margin_loss_refuses_a_target_that_would_grow_the_input() -> None:
     assert loss.shape == (4, 3)
     expected = np.log1p(np.exp(-x.detach().numpy() * y.numpy()))
     np.testing.assert_allclose(loss.detach().numpy(), expected, rtol=1e-12)
+
+
+# --- gradients at the points where a formula divides by zero --------------------------------
+EDGE_INPUTS = [np.zeros((2, 3)), np.ones((2, 3)), np.array([[1.0, 1.0, 0.0], [2.0, 2.0, 2.0]]),
+               np.array([[0.0, -1.0, 2.0], [0.0, 0.0, 3.0]])]
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+def _grads_agree(fn_mg, fn_torch, a: np.ndarray, finite: bool = False) -> None:
+    torch = _torch()
+    x = mg.tensor(a, requires_grad=True)
+    out = fn_mg(x)
+    out.backward(mg.ones_like(out))
+    t = torch.tensor(a, requires_grad=True)
+    tout = fn_torch(t)
+    tout.backward(torch.ones_like(tout))
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-15)
+    if finite:
+        assert np.isfinite(x.grad.numpy()).all()
+
+
+@pytest.mark.parametrize("a", EDGE_INPUTS)
+@pytest.mark.parametrize("form", ["all", "dim0", "dim1 correction0", "std_mean"])
+def test_std_of_a_constant_slice_has_gradient_zero_not_nan(a: np.ndarray, form: str) -> None:
+    fns = {"all": lambda m, x: x.std(), "dim0": lambda m, x: x.std(0),
+           "dim1 correction0": lambda m, x: m.std(x, 1, correction=0),
+           "std_mean": lambda m, x: m.std_mean(x, 0)[0]}
+    torch = _torch()
+    _grads_agree(lambda x: fns[form](mg, x), lambda t: fns[form](torch, t), a, finite=True)
+
+
+def test_std_gradcheck_and_gradgradcheck_away_from_zero() -> None:
+    x = mg.tensor(np.random.default_rng(5).standard_normal((3, 4)), requires_grad=True)
+    assert mg.gradcheck(lambda t: t.std(1), (x,))
+    assert mg.gradgradcheck(lambda t: t.std(1), (x,))
+
+
+@pytest.mark.parametrize("a", EDGE_INPUTS)
+def test_power_with_zero_base_and_exponent_matches_torch(a: np.ndarray) -> None:
+    _grads_agree(lambda x: x ** x, lambda t: t ** t, a)
+    _grads_agree(lambda x: x ** (x * 0), lambda t: t ** (t * 0), a)
+
+
+def test_power_gradcheck_and_gradgradcheck_on_positive_bases() -> None:
+    rng = np.random.default_rng(6)
+    a = mg.tensor(rng.random((3,)) + 0.5, requires_grad=True)
+    b = mg.tensor(rng.standard_normal((3,)), requires_grad=True)
+    assert mg.gradcheck(lambda x, y: x ** y, (a, b))
+    assert mg.gradgradcheck(lambda x, y: x ** y, (a, b))
+
+
+@pytest.mark.parametrize("a", EDGE_INPUTS + [np.array([1.0, NAN, 2.0, NAN])])
+@pytest.mark.parametrize("op", ["median", "nanmedian"])
+def test_full_median_spreads_its_gradient_over_ties_as_torch(a: np.ndarray, op: str) -> None:
+    torch = _torch()  # a NaN median (median of the last input) shares it over the NaNs
+    x = mg.tensor(a, requires_grad=True)
+    out = getattr(mg, op)(x)
+    out.backward()
+    t = torch.tensor(a, requires_grad=True)
+    tout = getattr(torch, op)(t)
+    tout.backward()
+    np.testing.assert_array_equal(out.detach().numpy(), tout.detach().numpy())
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+def _finite_difference_det_grad(a: np.ndarray) -> np.ndarray:
+    out, h = np.zeros_like(a), 1e-6
+    for index in np.ndindex(*a.shape):
+        step = np.zeros_like(a)
+        step[index] = h
+        out[index] = (np.linalg.det(a + step) - np.linalg.det(a - step)).sum() / (2 * h)
+    return out
+
+
+@pytest.mark.parametrize("a", [np.ones((2, 2)), np.zeros((3, 3)),
+                               np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]]),
+                               np.stack([np.diag([1.0, 2.0, 0.0]), np.eye(3)])])
+def test_det_gradient_at_a_singular_matrix_is_the_cofactor_matrix(a: np.ndarray) -> None:
+    # (PyTorch 2.13's CPU build returns zeros here; finite differences are the oracle)
+    x = mg.tensor(a, requires_grad=True)
+    mg.linalg.det(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), _finite_difference_det_grad(a), atol=1e-8)
+
+
+def test_det_double_backward_at_a_singular_matrix_is_refused() -> None:
+    x = mg.tensor(np.ones((2, 2)), requires_grad=True)
+    (g,) = mg.autograd.grad(mg.linalg.det(x), x, create_graph=False)
+    np.testing.assert_allclose(g.numpy(), [[1.0, -1.0], [-1.0, 1.0]], atol=1e-12)
+    with pytest.raises(RuntimeError, match=r"linalg.det: double backward at a singular matrix"):
+        mg.autograd.grad(mg.linalg.det(x), x, create_graph=True)
