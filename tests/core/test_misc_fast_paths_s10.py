@@ -79,3 +79,43 @@ def test_cumsum_blocked_double_backward_in_float32():
     np.testing.assert_allclose(gx.detach().numpy(), 2 * np.flip(np.cumsum(np.flip(c, 1), 1), 1),
                                rtol=1e-5, atol=1e-2)
     np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-5)
+
+
+# --- pad: the kept block copied as one slice each way, only the borders gathered -----------
+@pytest.mark.parametrize("mode,pad,grad", [
+    ("reflect", (3, -2), [1, 2, 1, 1]),      # reads 3 2 1 0 1: input 3 cropped, then read back
+    ("circular", (-1, 2), [1, 2, 1, 1]),     # reads 1 2 3 0 1
+    ("replicate", (-1, -1), [0, 1, 1, 0]),   # a crop at both ends: zero gradient there
+    ("reflect", (2, 3), [2, 3, 3, 1]),       # reads 2 1 0 1 2 3 2 1 0
+])
+def test_pad_gradient_counts_every_read_and_zeros_the_cropped(mode, pad, grad):
+    x = mg.arange(4.0, dtype=mg.float32).reshape(1, 1, 4).requires_grad_()
+    out = mg.nn.functional.pad(x, pad, mode=mode)
+    out.sum().backward()
+    assert out.dtype == np.float32 and x.grad.dtype == np.float32
+    assert x.grad.reshape(-1).tolist() == grad
+
+
+@pytest.mark.parametrize("mode,pad", [("reflect", (3, -2, 1, 2)), ("circular", (-1, 2, 2, -3)),
+                                      ("replicate", (-2, -1, 0, 3))])
+def test_pad_with_crops_gradcheck_and_gradgradcheck(mode, pad):
+    x = mg.tensor(RNG.standard_normal((2, 5, 4)), requires_grad=True)
+    assert mg.gradcheck(lambda t: mg.nn.functional.pad(t, pad, mode=mode), (x,))
+    assert mg.gradgradcheck(lambda t: mg.nn.functional.pad(t, pad, mode=mode) ** 2, (x,))
+
+
+@pytest.mark.parametrize("shape,pad", [((4, 3, 9, 10), (2, 2, 2, 2)), ((2, 3, 300), (100, 20)),
+                                       ((2, 3, 5, 6, 7), (1, 2, 2, 1, 3, 0))])
+def test_reflect_pad_float32_matches_torch(shape, pad):
+    torch = _torch()
+    a = RNG.standard_normal(shape).astype(np.float32)
+    x = mg.tensor(a, requires_grad=True)
+    out = mg.nn.functional.pad(x, pad, mode="reflect")
+    g = RNG.standard_normal(tuple(out.shape)).astype(np.float32)
+    (out * mg.tensor(g)).sum().backward()
+    theirs = torch.tensor(a, requires_grad=True)
+    want = torch.nn.functional.pad(theirs, pad, mode="reflect")
+    (want * torch.tensor(g)).sum().backward()
+    assert out.dtype == np.float32 and x.grad.dtype == np.float32
+    np.testing.assert_array_equal(out.detach().numpy(), want.detach().numpy())
+    np.testing.assert_allclose(x.grad.numpy(), theirs.grad.numpy(), rtol=1e-6, atol=1e-6)
