@@ -16,6 +16,7 @@ from ..creation import empty
 from ..ops.conv_transpose import conv_transpose, output_padding_for
 from ..ops.convolution import as_pair, conv_padding, convolve
 from ..ops.convolution1d import _conv1d_padding, as_single, conv1d, convolve1d  # noqa: F401
+from ..ops.padding import pad
 from ..tensor import Tensor
 from . import init
 from .module import Module
@@ -41,9 +42,6 @@ def _check_layer_args(op: str, in_channels: Any, out_channels: Any, groups: Any,
     if padding_mode not in _PADDING_MODES:
         raise ValueError(f"{op}: padding_mode must be one of {_PADDING_MODES}, got "
                          f"{padding_mode!r}")
-    if padding_mode != "zeros":
-        raise NotImplementedError(f"{op}: padding_mode={padding_mode!r} is not supported "
-                                  "by minigrad (only 'zeros')")
 
 
 def _window_args(kernel_size: Any, stride: Any, dilation: Any, convert: Any, op: str) -> tuple:
@@ -124,6 +122,24 @@ class _ConvNd(Module):
         self.padding, self.dilation = padding, _as_tuple(dilation)
         self.groups, self.padding_mode = groups, padding_mode
 
+    def _pad_input(self, input: Tensor) -> tuple:
+        """(input, padding) for the convolution: unchanged for padding_mode 'zeros'; for
+        'reflect', 'replicate' or 'circular' the input padded by ``F.pad`` in that mode and a
+        padding of 0 (PyTorch's way; 'same' splits each kernel's reach as the zeros mode does,
+        the extra element after)."""
+        if self.padding_mode == "zeros":
+            return input, self.padding
+        widths = []  # F.pad's order: (before, after) of the last dim first
+        for i in reversed(range(self._dims)):
+            if self.padding == "valid":
+                widths += [0, 0]
+            elif self.padding == "same":
+                reach = self.dilation[i] * (self.kernel_size[i] - 1)
+                widths += [reach // 2, reach - reach // 2]
+            else:
+                widths += [self.padding[i], self.padding[i]]
+        return pad(input, widths, mode=self.padding_mode), (0,) * self._dims
+
     def reset_parameters(self) -> None:
         """PyTorch's default: U(+-1/sqrt(fan_in)) for weight and bias, fan_in from the weight's
         dim 1 (C/groups, or out_channels/groups when transposed) times the kernel's size."""
@@ -165,6 +181,9 @@ class _ConvTransposeNd(_ConvNd):
         Module.__init__(self)  # _ConvNd's checks are not these
         op, convert = type(self).__name__, self._convert
         _check_layer_args(op, in_channels, out_channels, groups, padding_mode)
+        if padding_mode != "zeros":
+            raise ValueError(f'{op}: only "zeros" padding mode is supported (as PyTorch), got '
+                             f"{padding_mode!r}")
         kernel, stride, dilation = (_as_tuple(v) for v in
                                     _window_args(kernel_size, stride, dilation, convert, op))
         if isinstance(padding, str):
@@ -212,7 +231,8 @@ class Conv2d(_ConvNd):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         _check_input(input, "Conv2d", 3, self.in_channels, "(N, C, H, W)")
-        return convolve(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+        input, padding = self._pad_input(input)
+        return convolve(input, self.weight, self.bias, self.stride, padding, self.dilation,
                         self.groups, "Conv2d")
 
 
@@ -227,7 +247,8 @@ class Conv1d(_ConvNd):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         _check_input(input, "Conv1d", 2, self.in_channels, "(N, C, L)")
-        return convolve1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+        input, padding = self._pad_input(input)
+        return convolve1d(input, self.weight, self.bias, self.stride, padding, self.dilation,
                           self.groups, "Conv1d")
 
 

@@ -26,7 +26,8 @@ class Conv3d(_ConvNd):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         _check_input(input, "Conv3d", 4, self.in_channels, "(N, C, D, H, W)")
-        return convolve3d(input, self.weight, self.bias, self.stride, self.padding,
+        input, padding = self._pad_input(input)
+        return convolve3d(input, self.weight, self.bias, self.stride, padding,
                           self.dilation, self.groups, "Conv3d")
 
 

@@ -273,8 +273,8 @@ def test_bad_arguments_are_named():
         F.conv3d(mg.randn(1, 1, 4, 4, 4), mg.randn(1, 1, 3, 3, 3), groups=0)
     with pytest.raises(ValueError, match=r"Conv3d: in_channels \(3\) must be divisible by groups"):
         Conv3d(3, 4, 3, groups=2)
-    with pytest.raises(NotImplementedError, match=r"Conv3d: padding_mode='circular'"):
-        Conv3d(1, 1, 3, padding_mode="circular")
+    with pytest.raises(ValueError, match=r"Conv3d: padding_mode must be one of"):
+        Conv3d(1, 1, 3, padding_mode="wrap")
     with pytest.raises(TypeError, match=r"conv3d: input, weight and bias must share one floating "
                                         r"dtype, got input float32, weight float64"):
         F.conv3d(mg.randn(1, 1, 3, 3, 3), mg.randn(1, 1, 1, 1, 1, dtype=mg.float64))
