@@ -25,7 +25,8 @@ dependence of x^ and rstd on ``x`` is differentiated too.
 from __future__ import annotations
 
 import numbers
-from typing import Any, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
 
 from .. import dtypes
 from ..autograd.function import Function
@@ -106,35 +107,37 @@ def _layer_norm_backward_with_tensors(ctx: Any, x: Tensor, weight: Tensor | None
 
 
 class GroupNorm(Function):
-    """x (N, C, *) seen as (N, C, S): standardise each sample's groups of C / groups channels
-    (the view is of arrays inside the op, not reshape graph nodes), then ``* weight +
-    bias`` per channel. ``stats`` (a list or None) receives each group's mean and biased
-    variance as (N, groups) arrays, for instance norm's running statistics.
+    """x (N, C, *) seen as (N * G, C / G * S) group rows: standardise each row (a sample's
+    group of channels; the views are of arrays inside the op, not reshape graph nodes), then
+    ``* weight + bias`` per channel. ``stats`` (a list or None) receives each group's mean and
+    biased variance as (N, groups) arrays, for instance norm's running statistics.
 
-    Every factor is constant over a channel's S values, so forward and backward first
-    reduce to per-(sample, channel) sums and then make each full-size pass one
-    ``x * a[n, c] + b[n, c]`` over (N * C, S) rows: fewer passes than x^ then weight then bias."""
+    Per-group factors broadcast along whole group rows; per-channel weight and bias along
+    whole (N, C * S) samples, as a (C * S,) row made once (``_spread``). Both keep NumPy's
+    inner loop long (see ``_long_rows``); per-(sample, channel) factors, whose rows are
+    only S long, ran each full pass at ~2x a same-shape one."""
 
     @staticmethod
     def forward(ctx, x, weight, bias, groups, eps, stats=None):
         n, c = x.shape[:2]
-        xp, a = x.xp, x.array.reshape(n, c, _prod(x.shape[2:]))
-        s = a.shape[2]
+        xp, s = x.xp, _prod(x.shape[2:])
         size = c // groups * s  # values per (sample, group)
-        channel_sums = (a.reshape(n * c, s) @ xp.ones(s, dtype=a.dtype)).reshape(n, groups, -1)
-        mean = channel_sums.sum(axis=2) / size  # (N, G)
-        centred = a - _per_channel(mean, c)
-        flat = centred.reshape(n * groups, size)
-        var = (xp.einsum("ij,ij->i", flat, flat) / size).reshape(n, groups)
-        rstd = 1.0 / xp.sqrt(var + eps)
-        scale = _per_channel(rstd, c)
-        if weight is not None:
-            scale = scale * weight.array[:, None]
-        out = centred * scale
-        if bias is not None:
-            out += bias.array[:, None]
+        a = x.array.reshape(n * groups, size)
+        mean = a @ xp.ones(size, dtype=a.dtype) / size  # BLAS: ~3x NumPy's sum(axis=1)
+        with _long_rows(xp, size):
+            centred = a - mean[:, None]
+            var = xp.einsum("ij,ij->i", centred, centred) / size  # centred: float32 is precise
+            rstd = 1.0 / xp.sqrt(var + eps)
+            # one channel per group (instance norm): weight folds into the row factor
+            per_row = weight is not None and groups == c
+            out = centred * (rstd * xp.tile(weight.array, n) if per_row else rstd)[:, None]
+            sample = out.reshape(n, c * s)
+            if weight is not None and not per_row:
+                sample *= _spread(weight.array, s)
+            if bias is not None:
+                sample += _spread(bias.array, s)
         if stats is not None:
-            stats += [mean, var]
+            stats += [mean.reshape(n, groups), var.reshape(n, groups)]
         ctx.save_for_backward(x, weight)
         ctx.groups, ctx.eps, ctx.centred, ctx.rstd = groups, eps, centred, rstd
         return out.reshape(x.shape)
@@ -145,12 +148,14 @@ class GroupNorm(Function):
         if is_grad_enabled():  # create_graph=True: build the backward's own graph
             return _group_norm_backward_with_tensors(ctx, x, weight, grad)
         xp, centred, rstd, groups = x.xp, ctx.centred, ctx.rstd, ctx.groups
-        n, c, s = centred.shape
-        g = grad.array.reshape(centred.shape)
-        rows = g.reshape(n * c, s)
-        g_sum = (rows @ xp.ones(s, dtype=g.dtype)).reshape(n, c)  # per (sample, channel)
-        gc_sum = xp.einsum("ij,ij->i", rows, centred.reshape(n * c, s)).reshape(n, c)
-        rstd_c = _per_channel(rstd, c)[:, :, 0]
+        n, c = x.shape[:2]
+        size = centred.shape[1]
+        s = size * groups // c
+        g = grad.array.reshape(n * c, s)
+        # per (sample, channel): sum(g) and sum(g * (x - mean)), BLAS and einsum (no product array)
+        g_sum = (g @ xp.ones(s, dtype=g.dtype)).reshape(n, c)
+        gc_sum = xp.einsum("ij,ij->i", g, centred.reshape(n * c, s)).reshape(n, c)
+        rstd_c = xp.repeat(rstd.reshape(n, groups), c // groups, axis=1)  # (N, C)
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         gw = (gc_sum * rstd_c).sum(axis=0) if need_w else None  # sum(g * x^)
         gb = g_sum.sum(axis=0) if need_b else None
@@ -158,29 +163,52 @@ class GroupNorm(Function):
         if need_x:  # gy = g * weight: its sums per channel, then per group
             if weight is not None:
                 g_sum, gc_sum = g_sum * weight.array, gc_sum * weight.array
-            size = c // groups * s
-            gy_mean = g_sum.reshape(n, groups, -1).sum(axis=2) / size
-            gyx_mean = gc_sum.reshape(n, groups, -1).sum(axis=2) * rstd / size  # mean(gy x^)
-            # rstd * (gy - mean(gy) - x^ * mean(gy x^)) = g * a + (x - mean) * b + c
-            a = rstd_c if weight is None else rstd_c * weight.array
-            gx = g * a[:, :, None]
-            gx += centred * _per_channel(-rstd * rstd * gyx_mean, c)
-            gx += _per_channel(-rstd * gy_mean, c)
+            gy_mean = g_sum.reshape(n * groups, -1).sum(axis=1) / size
+            gyx_mean = gc_sum.reshape(n * groups, -1).sum(axis=1) * rstd / size  # mean(gy x^)
+            with _long_rows(xp, size):  # rstd * (gy - mean(gy) - x^ * mean(gy x^)), group rows
+                if weight is None or groups == c:  # g's factor rstd * weight is per group row
+                    a = rstd if weight is None else rstd * xp.tile(weight.array, n)
+                    gx = g.reshape(centred.shape) * a[:, None]
+                    gx -= centred * (rstd * rstd * gyx_mean)[:, None]
+                    gx -= (rstd * gy_mean)[:, None]
+                else:  # weight per channel: along whole samples, then rstd per group row
+                    gx = centred * (-rstd * gyx_mean)[:, None]
+                    gx -= gy_mean[:, None]
+                    sample = gx.reshape(n, c * s)  # a view: adds into gx
+                    sample += g.reshape(n, c * s) * _spread(weight.array, s)
+                    gx *= rstd[:, None]
             gx = gx.reshape(x.shape)
         return gx, gw, gb, None, None, None
 
 
-def _per_channel(per_group: Any, channels: int) -> Any:
-    """(N, G) values -> (N, C, 1), each group's value repeated for its channels."""
-    return per_group.repeat(channels // per_group.shape[1], axis=1)[:, :, None]
+def _spread(per_channel: Any, s: int) -> Any:
+    """(C,) -> (C * S,): each channel's value over its S positions, one sample's layout."""
+    return per_channel.repeat(s)
+
+
+@contextmanager
+def _long_rows(xp: Any, row: int) -> Iterator[None]:
+    """Broadcasts over rows of ``row`` values run with NumPy's ufunc buffer no longer than a row.
+
+    With the default buffer (8192 values) NumPy copies a broadcast operand through it whenever
+    rows are shorter, which makes e.g. (256, 2048) * (256, 1) ~2x a same-shape pass; with a
+    buffer that fits in one row it reads the operands in place. (CuPy has no such buffer.)"""
+    setbufsize = getattr(xp, "setbufsize", None)
+    if setbufsize is None or row < 16 or row >= xp.getbufsize():
+        yield
+        return
+    old = setbufsize(row // 16 * 16)  # NumPy wants a multiple of 16
+    try:
+        yield
+    finally:
+        setbufsize(old)
 
 
 def _group_norm_backward_with_tensors(ctx: Any, x: Tensor, weight: Tensor | None,
                                       grad: Tensor) -> tuple:
     """GroupNorm's backward as differentiable tensor ops (for double backward)."""
-    shape = x.shape
-    x, grad = x.reshape(ctx.centred.shape), grad.reshape(ctx.centred.shape)
-    rows = (x.shape[0] * ctx.groups, x.shape[1] // ctx.groups * x.shape[2])
+    shape, (n, c), rows = x.shape, x.shape[:2], ctx.centred.shape  # rows: (N * G, C / G * S)
+    x, grad = x.reshape(n, c, _prod(shape[2:])), grad.reshape(n, c, _prod(shape[2:]))
     flat = x.reshape(rows)
     centred = flat - flat.mean(dim=1, keepdim=True)
     rstd = ((centred * centred).mean(dim=1, keepdim=True) + ctx.eps) ** -0.5
