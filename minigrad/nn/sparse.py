@@ -56,18 +56,24 @@ def scatter_rows(rows: Any, idx: Any, n_rows: int, xp: Any) -> Any:
     """A zero (n_rows, D) array plus each row of ``rows`` (..., D) at its index in ``idx``
     (..., ): an embedding's table gradient, repeated indices adding up.
 
-    Scattered element by element at the flat positions idx * D + j, because NumPy's ``add.at``
-    has a fast loop only for a 1-D target (about 3x faster than adding whole rows, and as fast
-    with many repeats, such as a padding token); in slices of about a million elements, so that
-    the int64 positions stay a bounded temporary."""
+    Rows whose index occurs once are just written (0 + v is v). The repeated ones are added
+    element by element at the flat positions idx * D + j, because NumPy's ``add.at`` has a
+    fast loop only for a 1-D target (about 3x faster than adding whole rows, and as fast with
+    many repeats, such as a padding token); in slices of about a million elements, so that the
+    int64 positions stay a bounded temporary. Each sum adds in ``idx``'s order, as add.at."""
     dim = rows.shape[-1]
     out = xp.zeros((n_rows, dim), dtype=rows.dtype)
-    rows, idx = rows.reshape(-1, dim), idx.reshape(-1, 1).astype(xp.int64, copy=False)
+    rows, idx = rows.reshape(-1, dim), idx.reshape(-1).astype(xp.int64, copy=False)
+    once = xp.bincount(idx, minlength=n_rows)[idx] == 1
+    picked = xp.flatnonzero(once)
+    out[idx[picked]] = xp.take(rows, picked, axis=0)
+    repeated = xp.flatnonzero(~once)
     columns = xp.arange(dim, dtype=xp.int64)
     step = max(1, (1 << 20) // max(dim, 1))
-    for start in range(0, rows.shape[0], step):
-        flat = (idx[start:start + step] * dim + columns).reshape(-1)
-        xp.add.at(out.reshape(-1), flat, rows[start:start + step].reshape(-1))
+    for start in range(0, repeated.shape[0], step):
+        chosen = repeated[start:start + step]
+        flat = (idx[chosen].reshape(-1, 1) * dim + columns).reshape(-1)
+        xp.add.at(out.reshape(-1), flat, xp.take(rows, chosen, axis=0).reshape(-1))
     return out
 
 

@@ -119,3 +119,50 @@ def test_reflect_pad_float32_matches_torch(shape, pad):
     assert out.dtype == np.float32 and x.grad.dtype == np.float32
     np.testing.assert_array_equal(out.detach().numpy(), want.detach().numpy())
     np.testing.assert_allclose(x.grad.numpy(), theirs.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+# --- embedding / embedding_bag: rows whose index occurs once are written, repeats added -------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scatter_rows_writes_single_rows_and_adds_repeats_in_order(dtype):
+    from minigrad.nn.sparse import scatter_rows
+    idx = np.concatenate([np.arange(100, 1400),                 # each once
+                          RNG.integers(0, 60, 1200),             # repeats, across slices of 1024
+                          np.array([1500, 7, 1500])]).astype(np.int32)
+    RNG.shuffle(idx)
+    rows = RNG.standard_normal((idx.size, 1024)).astype(dtype)
+    expected = np.zeros((1600, 1024), dtype)
+    np.add.at(expected, idx, rows)
+    got = scatter_rows(rows, idx, 1600, np)
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, expected)  # the same additions in the same order
+
+
+def test_scatter_rows_of_no_rows():
+    from minigrad.nn.sparse import scatter_rows
+    got = scatter_rows(np.zeros((0, 3), np.float32), np.zeros(0, np.int64), 5, np)
+    assert got.dtype == np.float32 and not got.any() and got.shape == (5, 3)
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean"])
+def test_embedding_bag_and_embedding_gradients_match_torch(mode):
+    torch = _torch()
+    table = RNG.standard_normal((300, 16)).astype(np.float32)
+    idx = RNG.integers(0, 300, (40, 12))  # 480 lookups of 300 rows: singles and repeats
+    g = RNG.standard_normal((40, 16)).astype(np.float32)
+    ours = mg.nn.EmbeddingBag(300, 16, mode=mode)
+    theirs = torch.nn.EmbeddingBag(300, 16, mode=mode)
+    with mg.no_grad():
+        ours.weight.copy_(mg.tensor(table))
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(table))
+    (ours(mg.tensor(idx)) * mg.tensor(g)).sum().backward()
+    (theirs(torch.tensor(idx)) * torch.tensor(g)).sum().backward()
+    assert ours.weight.grad.dtype == np.float32
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(),
+                               rtol=1e-5, atol=1e-5)
+    x = mg.tensor(table, requires_grad=True)
+    ge = RNG.standard_normal((40, 12, 16)).astype(np.float32)
+    (mg.nn.functional.embedding(mg.tensor(idx), x) * mg.tensor(ge)).sum().backward()
+    want = torch.tensor(table, requires_grad=True)
+    (torch.nn.functional.embedding(torch.tensor(idx), want) * torch.tensor(ge)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), want.grad.numpy(), rtol=1e-5, atol=1e-5)
