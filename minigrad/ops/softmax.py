@@ -14,14 +14,25 @@ def _softmax_array(a, dim, xp):
         return xp.ones_like(a)
     e = a - a.max(axis=dim, keepdims=True)
     xp.exp(e, out=e)
-    e /= e.sum(axis=dim, keepdims=True)
+    e /= _sum_along(e, dim, xp)
     return e
 
 
+def _sum_along(a, dim, xp):
+    """sum(a) along ``dim``, kept as a size-1 dim. Along the last dim as a matrix-vector
+    product with ones (BLAS: ~3x faster than NumPy's pairwise sum on 1024x1024 float32)."""
+    if dim == a.ndim - 1:
+        return xp.expand_dims(a @ xp.ones(a.shape[-1], dtype=a.dtype), dim)
+    return a.sum(axis=dim, keepdims=True)
+
+
 def _dot_along(g, s, dim, xp):
-    """sum(g * s) along ``dim``, kept as a size-1 dim: one einsum, no product array."""
+    """sum(g * s) along ``dim``, kept as a size-1 dim, with no product array: along the last
+    dim as stacked row-times-column products (BLAS, ~1.5x the einsum), else one einsum."""
     if s.ndim == 0:  # a 0-d softmax (dim None): the sum of one product
         return g * s
+    if dim == s.ndim - 1:
+        return (g[..., None, :] @ s[..., :, None])[..., 0]
     axes = "abcdefghijklmnopqrstuvwxyz"[:s.ndim]
     kept = axes[:dim] + axes[dim + 1:]
     return xp.expand_dims(xp.einsum(f"{axes},{axes}->{kept}", g, s), dim)
@@ -66,7 +77,7 @@ class LogSoftmax(Function):
             return xp.zeros_like(a)
         out = a - a.max(axis=dim, keepdims=True)
         e = xp.exp(out)
-        total = e.sum(axis=dim, keepdims=True)
+        total = _sum_along(e, dim, xp)
         out -= xp.log(total)
         if ctx.needs_input_grad[0]:
             ctx.exp, ctx.total = e, total
@@ -80,7 +91,7 @@ class LogSoftmax(Function):
         if is_grad_enabled() or ctx.exp is None:  # softmax as an op of x: differentiable
             return grad - Softmax.apply(x, ctx.dim) * grad.sum(dim=ctx.dim, keepdim=True), None
         g = grad.array
-        gx = ctx.exp * (g.sum(axis=ctx.dim, keepdims=True) / ctx.total)
+        gx = ctx.exp * (_sum_along(g, ctx.dim, x.xp) / ctx.total)
         x.xp.subtract(g, gx, out=gx)  # in place: a fresh array costs about a pass
         return Tensor._make(gx, x.device), None
 

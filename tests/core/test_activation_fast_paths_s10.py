@@ -98,3 +98,39 @@ def test_gelu_tail_continued_fraction_is_the_fitted_ratio():
     narrow = _tail_ratio(v.astype(np.float32), np)
     assert narrow.dtype == np.float32
     assert np.max(np.abs(narrow - want) / want) <= 2.5e-7
+
+
+# --- softmax / log_softmax: sums along the last dim as matrix-vector products -----------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_and_log_softmax_last_dim_sums_are_accurate_on_long_rows(dtype):
+    """Row sums along the last dim go through BLAS: on rows of 100k values both ops stay
+    within float32/float64 rounding of a longdouble reference (relative 2e-6 in float32,
+    where NumPy's sum down dim 0 of the transposed input is 1e-4 off); dtype kept; a
+    transposed (non-contiguous) input gives the contiguous one's values."""
+    x = (RNG.standard_normal((3, 100_000)) * 3).astype(dtype)
+    wide = x.astype(np.longdouble)
+    e = np.exp(wide - wide.max(axis=1, keepdims=True))
+    want = e / e.sum(axis=1, keepdims=True)
+    tol = 2e-6 if dtype == np.float32 else 1e-13
+    for got, ref in ((F.softmax(mg.tensor(x), dim=-1), want),
+                     (F.log_softmax(mg.tensor(x), dim=1), np.log(want))):
+        assert got.dtype == mg.tensor(x).dtype
+        got = got.numpy().astype(np.longdouble)
+        assert np.max(np.abs(got - ref) / (np.abs(ref) + (ref == 0))) <= tol
+    t = mg.tensor(np.ascontiguousarray(x[:, :50].T)).T  # non-contiguous, last dim
+    contiguous = F.softmax(mg.tensor(x[:, :50]), dim=-1).numpy()
+    np.testing.assert_allclose(F.softmax(t, dim=-1).numpy(), contiguous, rtol=tol)
+
+
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+def test_softmax_last_dim_backward_with_a_broadcast_gradient_matches_torch(op):
+    """loss = op(x).sum() hands the backward a broadcast (stride 0) gradient, and the row dots
+    / sums along the last dim then run on it: float32 gradient as PyTorch's, kept float32."""
+    torch = pytest.importorskip("torch")
+    x = (RNG.standard_normal((4, 6, 7)) * 3).astype(np.float32)
+    a = mg.tensor(x, requires_grad=True)
+    (getattr(F, op)(a, dim=-1) * 2.0).sum().backward()
+    t = torch.tensor(x, requires_grad=True)
+    (getattr(torch.nn.functional, op)(t, dim=-1) * 2.0).sum().backward()
+    assert a.grad.dtype == mg.float32
+    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-6)
