@@ -15,10 +15,12 @@ import math
 from typing import Any
 
 from .. import dtypes
-from ..creation import empty
+from ..creation import empty, zeros
 from ..ops.broadcast import broadcast_shapes
 from ..ops.comparison import where
+from ..ops.padding import pad
 from ..ops.rearrange import chunk
+from ..ops.shape import cat
 from ..ops.softmax import softmax
 from ..tensor import Tensor
 from . import init
@@ -166,12 +168,6 @@ class MultiheadAttention(Module):
         if embed_dim % num_heads != 0:
             raise ValueError(f"MultiheadAttention: embed_dim must be divisible by num_heads, got "
                              f"embed_dim={embed_dim} and num_heads={num_heads}")
-        if add_bias_kv:
-            raise NotImplementedError("MultiheadAttention: add_bias_kv=True is not supported by "
-                                      "minigrad")
-        if add_zero_attn:
-            raise NotImplementedError("MultiheadAttention: add_zero_attn=True is not supported "
-                                      "by minigrad")
         dtype = parameter_dtype(dtype, "MultiheadAttention")
         self.embed_dim = embed_dim
         self.kdim = kdim if kdim is not None else embed_dim
@@ -181,7 +177,6 @@ class MultiheadAttention(Module):
         self.dropout = _check_p(dropout, "MultiheadAttention")
         self.batch_first = batch_first
         self.head_dim = embed_dim // num_heads
-        self.bias_k = self.bias_v = None
         self.add_zero_attn = add_zero_attn
 
         def new(*shape: int) -> Parameter:
@@ -202,6 +197,10 @@ class MultiheadAttention(Module):
             self.register_parameter("in_proj_bias", None)
         self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias,
                                                         device=device, dtype=dtype)
+        if add_bias_kv:  # one more key and value, learned, that every query may attend to
+            self.bias_k, self.bias_v = new(1, 1, embed_dim), new(1, 1, embed_dim)
+        else:
+            self.bias_k = self.bias_v = None
         self._reset_parameters()
 
     def _reset_parameters(self) -> None:
@@ -215,6 +214,9 @@ class MultiheadAttention(Module):
         if self.in_proj_bias is not None:
             init.zeros_(self.in_proj_bias)
             init.zeros_(self.out_proj.bias)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+            init.xavier_normal_(self.bias_v)
 
     def _check_inputs(self, query: Any, key: Any, value: Any, key_padding_mask: Any,
                       attn_mask: Any) -> bool:
@@ -291,18 +293,32 @@ class MultiheadAttention(Module):
                                  f"is {tuple(mask.shape)}, but should be {want}")
             if mask.ndim == 2:
                 mask = mask.unsqueeze(0)
+        # add_bias_kv / add_zero_attn append keys every query may attend to: mask columns of 0
+        extra = (self.bias_k is not None) + bool(self.add_zero_attn)
+        if extra and mask is not None:
+            mask = pad(mask, (0, extra))
         if kpm is not None:
             if tuple(kpm.shape) != (N, S):
                 raise ValueError(f"MultiheadAttention: expected key_padding_mask of shape "
                                  f"{(N, S) if batched else (S,)}, got "
                                  f"{tuple(key_padding_mask.shape[1 - batched:])}")
-            kpm = kpm.reshape(N, 1, 1, S).expand(N, H, 1, S).reshape(N * H, 1, S)
+            kpm = pad(kpm, (0, extra)) if extra else kpm
+            kpm = kpm.reshape(N, 1, 1, S + extra).expand(N, H, 1, S + extra)
+            kpm = kpm.reshape(N * H, 1, S + extra)
             mask = kpm if mask is None else mask + kpm
 
         q, k, v = self._project(query, key, value, same_input)
+        if self.bias_k is not None:  # after the projection, as PyTorch
+            k = cat([k, self.bias_k.expand(1, N, E)], 0)
+            v = cat([v, self.bias_v.expand(1, N, E)], 0)
+            S += 1
         q = q.reshape(L, N * H, hd).transpose(0, 1)  # (N*H, L, hd)
         k = k.reshape(S, N * H, hd).transpose(0, 1)
         v = v.reshape(S, N * H, hd).transpose(0, 1)
+        if self.add_zero_attn:  # a key and value of zeros per head
+            zero = zeros(N * H, 1, hd, dtype=k.dtype, device=k.device)
+            k, v = cat([k, zero], 1), cat([v, zero], 1)
+            S += 1
         p = self.dropout if self.training else 0.0
         if need_weights:
             # PyTorch's explicit path: a plain softmax, so a fully masked row gives NaN there.

@@ -340,6 +340,44 @@ def test_mha_is_causal_hint_matches_torch(need_weights):
                  self_attention=True, need_weights=need_weights, is_causal=True)
 
 
+@pytest.mark.parametrize("extra", [{"add_bias_kv": True}, {"add_zero_attn": True},
+                                   {"add_bias_kv": True, "add_zero_attn": True, "kdim": 3}])
+@pytest.mark.parametrize("masks", ["none", "bool_both", "float_attn3d"])
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_mha_bias_kv_and_zero_attn_match_torch(extra, masks, need_weights):
+    """add_bias_kv appends a learned key and value, add_zero_attn a zero one per head; masks
+    gain a column of 0 (attendable) for each, and weights cover them (S + 1 or S + 2)."""
+    rng = np.random.default_rng(17)
+    L, S, N, E, H = 3, 4, 2, 6, 2
+    m, t = _mha_pair(E, H, batch_first=True, **extra)
+    attn = rng.random((L, S)) > 0.5
+    attn[:, 0] = False
+    kpm = np.zeros((N, S), bool)
+    kpm[1, 2:] = True
+    chosen = {"none": {}, "bool_both": {"attn_mask": attn, "key_padding_mask": kpm},
+              "float_attn3d": {"attn_mask": _rand(rng, N * H, L, S)}}[masks]
+    kdim = extra.get("kdim", E)
+    _, w = _mha_compare(m, t, [_rand(rng, N, L, E), _rand(rng, N, S, kdim), _rand(rng, N, S, E)],
+                        chosen, need_weights=need_weights)
+    if need_weights:
+        assert w.shape == (N, L, S + len([k for k in extra if k.startswith("add")]))
+
+
+def test_mha_bias_kv_init_and_unbatched():
+    torch = pytest.importorskip("torch")
+    mg.manual_seed(0)
+    m = nn.MultiheadAttention(16, 2, add_bias_kv=True, add_zero_attn=True)
+    assert m.bias_k.shape == (1, 1, 16) and m.bias_v.shape == (1, 1, 16)
+    std = math.sqrt(2.0 / (1 * 16 + 1 * 16))  # xavier_normal_ of a (1, 1, 16) tensor
+    assert 0.3 * std < _np(m.bias_k).std() < 2.0 * std
+    m2, t = _mha_pair(6, 3, add_bias_kv=True, add_zero_attn=True)
+    rng = np.random.default_rng(18)
+    out, w = _mha_compare(m2, t, [_rand(rng, 3, 6), _rand(rng, 4, 6), _rand(rng, 4, 6)],
+                          {"key_padding_mask": np.array([False, False, True, False])})
+    assert out.shape == (3, 6) and w.shape == (3, 6)
+    assert torch is not None
+
+
 def test_mha_fully_masked_row_as_torch():
     """PyTorch gives NaN for a fully masked query when it returns weights (plain softmax) and
     zeros (before out_proj) when it does not (its attention kernel); minigrad follows both."""
@@ -417,7 +455,8 @@ def test_mha_init_as_torch():
 
 
 @pytest.mark.parametrize("kw", [{}, {"bias": False}, {"kdim": 3, "vdim": 5},
-                                {"kdim": 3, "bias": False, "batch_first": True}])
+                                {"kdim": 3, "bias": False, "batch_first": True},
+                                {"add_bias_kv": True}, {"add_zero_attn": True, "kdim": 3}])
 def test_mha_state_dict_parameters_and_repr_as_torch(kw):
     torch = pytest.importorskip("torch")
     t = torch.nn.MultiheadAttention(4, 2, **kw)
@@ -427,7 +466,8 @@ def test_mha_state_dict_parameters_and_repr_as_torch(kw):
         [(n, tuple(p.shape)) for n, p in t.named_parameters()]
     assert repr(m) == repr(t)
     assert m.head_dim == t.head_dim and m.batch_first == t.batch_first
-    assert m.bias_k is None and m.bias_v is None
+    assert (m.bias_k is None) == (t.bias_k is None) == (not kw.get("add_bias_kv", False))
+    assert m.add_zero_attn == t.add_zero_attn
 
 
 def test_mha_dropout_train_vs_eval():
@@ -458,10 +498,6 @@ def test_mha_dropout_train_vs_eval():
 def test_mha_errors():
     with pytest.raises(ValueError, match="embed_dim must be divisible by num_heads.*5.*2"):
         nn.MultiheadAttention(5, 2)
-    with pytest.raises(NotImplementedError, match="add_bias_kv"):
-        nn.MultiheadAttention(4, 2, add_bias_kv=True)
-    with pytest.raises(NotImplementedError, match="add_zero_attn"):
-        nn.MultiheadAttention(4, 2, add_zero_attn=True)
     with pytest.raises(ValueError, match="dropout probability"):
         nn.MultiheadAttention(4, 2, dropout=2.0)
     m = nn.MultiheadAttention(4, 2)

@@ -379,7 +379,7 @@ def test_bad_arguments_are_named():
         with pytest.raises(ValueError, match=rf"{op}: out_channels \(3\) must be divisible by "
                                              r"groups \(2\)"):
             layer(2, 3, 3, groups=2)
-        with pytest.raises(NotImplementedError, match=rf"{op}: padding_mode='reflect'"):
+        with pytest.raises(ValueError, match=rf'{op}: only "zeros" padding mode is supported'):
             layer(1, 1, 3, padding_mode="reflect")
     with pytest.raises(TypeError, match=r"ConvTranspose1d: kernel_size must be an int or a "
                                         r"1-tuple"):
