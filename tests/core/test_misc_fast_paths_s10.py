@@ -166,3 +166,28 @@ def test_embedding_bag_and_embedding_gradients_match_torch(mode):
     want = torch.tensor(table, requires_grad=True)
     (torch.nn.functional.embedding(torch.tensor(idx), want) * torch.tensor(ge)).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), want.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+# --- index_select backward: repeated slices added at flat positions ---------------------------
+@pytest.mark.parametrize("shape,dim", [((50, 6), 0), ((3, 40, 5), 1), ((4, 3, 30), 2),
+                                       ((3, 40, 5), -2)])
+def test_index_select_backward_adds_repeats_exactly_in_order(shape, dim):
+    n = shape[dim]
+    index = np.concatenate([np.arange(n // 2), RNG.integers(0, n // 3, 2 * n)])  # both kinds
+    RNG.shuffle(index)
+    x = mg.tensor(RNG.standard_normal(shape).astype(np.float32), requires_grad=True)
+    out = mg.index_select(x, dim, mg.tensor(index))
+    g = RNG.standard_normal(tuple(out.shape)).astype(np.float32)
+    (out * mg.tensor(g)).sum().backward()
+    want = np.zeros(shape, np.float32)
+    axis = dim % len(shape)
+    np.add.at(want, (slice(None),) * axis + (index,), g)  # add.at: one at a time, in order
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad.numpy(), want)
+
+
+def test_index_select_gradgradcheck_with_repeats():
+    x = mg.tensor(RNG.standard_normal((3, 7, 4)), requires_grad=True)
+    index = mg.tensor(np.array([6, 1, 1, 0, 6, 6, 2]))
+    assert mg.gradcheck(lambda t: mg.index_select(t, 1, index), (x,))
+    assert mg.gradgradcheck(lambda t: mg.index_select(t, 1, index) ** 2, (x,))
