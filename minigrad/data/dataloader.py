@@ -38,7 +38,8 @@ def default_collate(samples: list) -> Any:
                     f"default_collate: sample 0 has {width} fields but sample {i} is {type(s).__name__} "
                     f"of length {len(s) if isinstance(s, (tuple, list)) else 'n/a'}"
                 )
-        return tuple(default_collate([s[k] for s in samples]) for k in range(width))
+        fields = tuple(default_collate([s[k] for s in samples]) for k in range(width))
+        return type(first)(*fields) if hasattr(first, "_fields") else fields  # namedtuples kept
     if hasattr(first, "array") and hasattr(first, "device"):
         device = first.device
         for i, s in enumerate(samples):
@@ -59,6 +60,8 @@ def default_collate(samples: list) -> Any:
         return _wrap(np.asarray(samples, dtype=np.float32), "cpu")
     if isinstance(first, np.ndarray):
         return _wrap(np.stack(samples), "cpu")
+    if isinstance(first, (str, bytes)):  # names, paths, captions: a list, as PyTorch
+        return list(samples)
     raise TypeError(f"default_collate: don't know how to batch {type(first).__name__}; pass collate_fn=")
 
 

@@ -141,8 +141,9 @@ def test_generic_dataset_is_collated():
         next(iter(DataLoader(_Pairs(3, "ragged"), batch_size=3)))
     custom = DataLoader(_Pairs(4, "ragged"), batch_size=2, collate_fn=lambda s: [len(a) for a, _ in s])
     assert list(custom) == [[1, 2], [3, 4]]
-    with pytest.raises(TypeError, match="don't know how to batch str"):
-        default_collate(["a", "b"])
+    assert default_collate(["a", "bb"]) == ["a", "bb"]  # strings batch as a list, as PyTorch
+    with pytest.raises(TypeError, match="don't know how to batch NoneType"):
+        default_collate([None, None])
 
 
 def test_argument_errors():
@@ -184,3 +185,20 @@ def test_cuda_batches(mnist_test):
     assert len(a) == 2 and a[0].shape == (128, 1, 28, 28) and a[0].dtype == np.float32
     for u, v in zip(a, b):
         np.testing.assert_array_equal(u, v)
+
+
+def test_collate_strings_and_namedtuples_as_pytorch():
+    from collections import namedtuple
+    Sample = namedtuple("Sample", ["image", "label", "name"])
+
+    class Named(Dataset):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return Sample(np.full((2,), i, dtype=np.float32), i, f"img{i}.png")
+
+    batch = next(iter(DataLoader(Named(), batch_size=3)))
+    assert isinstance(batch, Sample)
+    assert batch.image.shape == (3, 2) and batch.label.numpy().tolist() == [0, 1, 2]
+    assert batch.name == ["img0.png", "img1.png", "img2.png"]
