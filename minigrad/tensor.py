@@ -781,6 +781,17 @@ _true_div_, _rounded_div_ = Tensor.div_, ops.elementwise_more.inplace(ops.aliase
 Tensor.div_ = lambda self, other, *, rounding_mode=None: (
     _true_div_(self, other) if rounding_mode is None
     else _rounded_div_(self, other, rounding_mode=rounding_mode))
+# the other elementwise in-place methods PyTorch has, with the same rules (no gradient lost)
+for _name in ("relu", "sigmoid", "tanh", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p",
+              "sqrt", "rsqrt", "square", "reciprocal", "sin", "cos", "floor", "ceil", "round",
+              "trunc", "fix", "frac", "erf", "erfc", "pow", "lerp", "fmod", "remainder",
+              "nan_to_num", "tril", "triu", "cumsum", "cumprod", "renorm"):
+    setattr(Tensor, _name + "_", ops.elementwise_more.inplace(getattr(ops, _name), _name + "_"))
+del _name
+Tensor.clip_ = Tensor.clamp_
+Tensor.where = lambda self, condition, other: ops.where(condition, self, other)  # self if cond
+Tensor.mH = property(lambda self: ops.transpose(self, -2, -1))  # real tensors: transpose
+Tensor.adjoint = lambda self: ops.transpose(self, -2, -1)
 Tensor.is_cpu = property(lambda self: self.device == "cpu")
 Tensor.is_cuda = property(lambda self: self.device.startswith("cuda"))
 Tensor.histogram = ops.histogram
