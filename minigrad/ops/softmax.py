@@ -98,9 +98,13 @@ class LogSoftmax(Function):
 
 def softmax(x: Tensor, dim: int = -1) -> Tensor:
     axis = normalize_dim(dim, x.shape, "softmax") if x.ndim else None  # None: a 0-d tensor
+    if x.numel() == 0:  # nothing to normalise (NumPy's max has no identity): an empty copy
+        return x.clone()
     return Softmax.apply(x, axis)
 
 
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
     axis = normalize_dim(dim, x.shape, "log_softmax") if x.ndim else None  # None: a 0-d tensor
+    if x.numel() == 0:
+        return x.clone()
     return LogSoftmax.apply(x, axis)

@@ -266,3 +266,13 @@ def test_det_double_backward_at_a_singular_matrix_is_refused() -> None:
     np.testing.assert_allclose(g.numpy(), [[1.0, -1.0], [-1.0, 1.0]], atol=1e-12)
     with pytest.raises(RuntimeError, match=r"linalg.det: double backward at a singular matrix"):
         mg.autograd.grad(mg.linalg.det(x), x, create_graph=True)
+
+
+@pytest.mark.parametrize("shape,dim", [((0,), 0), ((2, 0), 1), ((0, 3), 0), ((2, 0, 3), -1)])
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+def test_softmax_of_an_empty_tensor_is_empty(shape: tuple, dim: int, op: str) -> None:
+    x = mg.zeros(*shape, requires_grad=True)
+    out = getattr(x, op)(dim)
+    assert out.shape == shape and out.dtype == np.float32
+    out.sum().backward()
+    assert x.grad.shape == shape
