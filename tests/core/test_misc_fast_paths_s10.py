@@ -191,3 +191,53 @@ def test_index_select_gradgradcheck_with_repeats():
     index = mg.tensor(np.array([6, 1, 1, 0, 6, 6, 2]))
     assert mg.gradcheck(lambda t: mg.index_select(t, 1, index), (x,))
     assert mg.gradgradcheck(lambda t: mg.index_select(t, 1, index) ** 2, (x,))
+
+
+# --- adaptive max pooling: the running max over offsets in a (K, P, B) layout ---------------
+# Small inputs take argmax (the loop pays only for many windows per offset), so these tests
+# lower the threshold to put small cases through the loop; one case is large enough as is.
+ADAPTIVE = [((2, 3, 13, 13), 3), ((2, 3, 8, 8), 2), ((1, 2, 5, 7), (3, 2)), ((1, 2, 4, 3), (7, 5)),
+            ((3, 6, 9), 1)]
+
+
+@pytest.fixture
+def loop_always(monkeypatch):
+    from minigrad.nn import pooling
+    monkeypatch.setattr(pooling, "_LOOP_MIN_PASS", 0)
+
+
+@pytest.mark.parametrize("shape,size", ADAPTIVE, ids=str)
+def test_adaptive_max_loop_gradcheck(shape, size, loop_always):
+    n = int(np.prod(shape))  # distinct values: the max is differentiable everywhere
+    x = mg.tensor((RNG.permutation(n) * 0.1).reshape(shape), requires_grad=True)
+    f = mg.nn.functional.adaptive_max_pool2d
+    assert mg.gradcheck(lambda t: f(t, size), (x,))
+    assert mg.gradgradcheck(lambda t: f(t, size) ** 2, (x,))
+
+
+def _adaptive_max_matches_torch(x, size):
+    torch = _torch()
+    xm, xt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, idx = mg.nn.functional.adaptive_max_pool2d(xm, size, return_indices=True)
+    tout, tidx = torch.nn.functional.adaptive_max_pool2d(xt, size, return_indices=True)
+    np.testing.assert_array_equal(out.detach().numpy(), tout.detach().numpy())
+    np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+    g = RNG.standard_normal(tuple(out.shape)).astype(np.float32)
+    (out * mg.tensor(g)).sum().backward()
+    (tout * torch.tensor(g)).sum().backward()
+    assert out.dtype == np.float32 and xm.grad.dtype == np.float32
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("ties", [False, True], ids=["distinct", "ties"])
+@pytest.mark.parametrize("shape,size", ADAPTIVE, ids=str)
+def test_adaptive_max_loop_matches_torch(shape, size, ties, loop_always):
+    x = RNG.standard_normal(shape).astype(np.float32)
+    _adaptive_max_matches_torch(np.round(x) if ties else x, size)  # ties: the first max wins
+
+
+def test_adaptive_max_large_input_takes_the_loop_and_matches_torch():
+    from minigrad.nn import pooling
+    shape, k, p = (16, 48, 13, 13), 25, 9  # 13 -> 3: windows of 5 x 5
+    assert k <= pooling._LOOP_WINDOW and k * pooling._LOOP_MIN_PASS <= 16 * 48 * p
+    _adaptive_max_matches_torch(np.round(RNG.standard_normal(shape) * 2).astype(np.float32), 3)
