@@ -23,7 +23,7 @@ from .dropout import Dropout2d
 from .loss import BCELoss, HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss
 from .sparse import Embedding
 from .distance import CosineSimilarity, PairwiseDistance
-from .parameter import Parameter
+from .parameter import Buffer, Parameter
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .pooling import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d,
                       MaxPool1d)
@@ -41,7 +41,7 @@ __all__ += ["LayerNorm", "GroupNorm", "Dropout2d", "Embedding", "L1Loss", "Smoot
 __all__ += ["Conv1d", "ConvTranspose2d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
             "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Upsample", "UpsamplingNearest2d",
             "UpsamplingBilinear2d"]
-__all__ += ["ParameterList", "ParameterDict", "Unflatten"]
+__all__ += ["ParameterList", "ParameterDict", "Unflatten", "Buffer"]
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: E402
 __all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 from .attention import MultiheadAttention  # noqa: E402

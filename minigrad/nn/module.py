@@ -18,7 +18,7 @@ from ..backend import normalize_device
 from ..hooks import RemovableHandle, hook_ids
 from ..tensor import Tensor, bump_version
 from .backward_hooks import hook_inputs, hook_outputs
-from .parameter import Parameter
+from .parameter import Buffer, Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -207,6 +207,10 @@ class Module:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as parameter {name!r} "
                                 "(minigrad.nn.Parameter or None expected)")
             params[name] = None
+        elif isinstance(value, Buffer):  # nn.Buffer: a buffer by declaration
+            self._require_init("buffers")
+            self._forget(name, keep=self._buffers)
+            self.register_buffer(name, Tensor._make(value.array, value.device), value.persistent)
         elif isinstance(value, Module):
             self._require_init("child modules")
             self._forget(name, keep=self._modules)

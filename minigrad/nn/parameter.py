@@ -58,3 +58,23 @@ def parameter_dtype(dtype: Any, layer: str) -> Any:
     if not dtypes.is_floating(dtype):
         raise TypeError(f"{layer}: parameters need a floating dtype, got {dtype}")
     return dtype
+
+
+class Buffer(Tensor):
+    """Module state that is not trained (running statistics, masks, constants): assigning a
+    ``Buffer`` to a module attribute registers it as ``register_buffer`` would, ``persistent``
+    deciding whether ``state_dict`` saves it (PyTorch's ``nn.Buffer``). The module keeps a
+    plain tensor sharing the data's memory."""
+
+    __slots__ = ("persistent",)
+
+    def __init__(self, data: Any = None, *, persistent: bool = True):
+        if data is None:
+            from ..creation import empty
+            data = empty(0)
+        if not isinstance(data, Tensor):
+            data = Tensor(data)
+        self.array, self.device = data.array, data.device  # shares memory, as Parameter(t)
+        self._requires_grad, self.grad, self.grad_fn = False, None, None
+        self._output_nr, self._hooks = 0, None
+        self.persistent = bool(persistent)
