@@ -169,14 +169,11 @@ class GroupNorm(Function):
                 if weight is None or groups == c:  # g's factor rstd * weight is per group row
                     a = rstd if weight is None else rstd * xp.tile(weight.array, n)
                     gx = g.reshape(centred.shape) * a[:, None]
-                    gx -= centred * (rstd * rstd * gyx_mean)[:, None]
-                    gx -= (rstd * gy_mean)[:, None]
                 else:  # weight per channel: along whole samples, then rstd per group row
-                    gx = centred * (-rstd * gyx_mean)[:, None]
-                    gx -= gy_mean[:, None]
-                    sample = gx.reshape(n, c * s)  # a view: adds into gx
-                    sample += g.reshape(n, c * s) * _spread(weight.array, s)
+                    gx = (g.reshape(n, c * s) * _spread(weight.array, s)).reshape(centred.shape)
                     gx *= rstd[:, None]
+                gx -= centred * (rstd * rstd * gyx_mean)[:, None]
+                gx -= (rstd * gy_mean)[:, None]
             gx = gx.reshape(x.shape)
         return gx, gw, gb, None, None, None
 
