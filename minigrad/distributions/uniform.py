@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..ops import clamp, log, where
+from ..ops import clamp, log
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
@@ -57,7 +57,10 @@ class Uniform(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         inside = (self.low <= value) & (value < self.high)
-        return where(inside, 0.0, float("-inf")) - log(self.high - self.low)
+        # log of the 0/1 indicator in the parameters' dtype: a where() of two Python numbers
+        # would be float32 (the default dtype) and, being a batch tensor, would win over a 0-d
+        # float64 log(high - low), rounding the density of a float64 Uniform to float32
+        return log(inside.to(self.low.dtype)) - log(self.high - self.low)
 
     def cdf(self, value: Tensor) -> Tensor:
         if self._validate_args:

@@ -58,8 +58,11 @@ def normalize_logits(logits: Tensor) -> Tensor:
 
 
 def softplus(x: Tensor) -> Tensor:
-    """log(1 + e^x) without overflow."""
-    return clamp(x, min=0.0) + log1p((-x.abs()).exp())
+    """log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|), with max(x, 0) written as
+    x/2 + |x|/2 (exact) so that the gradient is sigmoid(x) everywhere, 1/2 at x = 0, where
+    clamp's gradient would give 1 (Bernoulli/Geometric entropy and log_prob gradients at
+    probs = 1/2)."""
+    return 0.5 * x + 0.5 * x.abs() + log1p((-x.abs()).exp())
 
 
 def sum_rightmost(value: Tensor, dim: int) -> Tensor:
