@@ -241,3 +241,46 @@ def test_adaptive_max_large_input_takes_the_loop_and_matches_torch():
     shape, k, p = (16, 48, 13, 13), 25, 9  # 13 -> 3: windows of 5 x 5
     assert k <= pooling._LOOP_WINDOW and k * pooling._LOOP_MIN_PASS <= 16 * 48 * p
     _adaptive_max_matches_torch(np.round(RNG.standard_normal(shape) * 2).astype(np.float32), 3)
+
+
+# --- cumsum along a non-last axis: whole slices added in turn (NumPy's own order) ------------
+SLICED = [((300, 256), 0), ((4, 50, 128), 1), ((3, 20, 130), -2), ((6, 40, 2, 64), 1)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,dim", SLICED)
+def test_cumsum_by_slices_is_numpys_running_sum_exactly(shape, dim, dtype):
+    a = RNG.standard_normal(shape).astype(dtype)
+    g = RNG.standard_normal(shape).astype(dtype)
+    x = mg.tensor(a, requires_grad=True)
+    out = mg.cumsum(x, dim)
+    (out * mg.tensor(g)).sum().backward()
+    assert out.dtype == dtype and x.grad.dtype == dtype and x.grad.array.flags.c_contiguous
+    np.testing.assert_array_equal(out.detach().numpy(), np.cumsum(a, axis=dim, dtype=dtype))
+    want = np.flip(np.cumsum(np.flip(g, dim), axis=dim, dtype=dtype), dim)
+    np.testing.assert_array_equal(x.grad.numpy(), want)
+
+
+def test_cumsum_by_slices_of_integers_and_of_a_transposed_input():
+    ints = RNG.integers(-5, 5, (40, 300)).astype(np.int32)
+    out = mg.cumsum(mg.tensor(ints), 0)
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(out.numpy(), np.cumsum(ints, axis=0, dtype=np.int64))
+    base = RNG.standard_normal((256, 30)).astype(np.float32)
+    np.testing.assert_array_equal(mg.cumsum(mg.tensor(base).t(), 0).numpy(),
+                                  np.cumsum(base.T, axis=0))
+
+
+def test_cumsum_by_slices_gradgradcheck():
+    x = mg.tensor(RNG.standard_normal((3, 2, 128)), requires_grad=True)  # 128-long slices
+    assert mg.gradcheck(lambda t: mg.cumsum(t, 1), (x,))
+    assert mg.gradgradcheck(lambda t: mg.cumsum(t, 1) ** 2, (x,))
+
+
+def test_cumsum_matches_torch_along_every_dim():
+    torch = _torch()
+    a = RNG.standard_normal((4, 40, 256)).astype(np.float32)
+    for dim in (0, 1, 2):
+        want = torch.cumsum(torch.tensor(a), dim).numpy()
+        np.testing.assert_allclose(mg.cumsum(mg.tensor(a), dim).numpy(), want,
+                                   rtol=1e-5, atol=1e-4)
