@@ -493,16 +493,20 @@ class Tensor:
         """``t[index] = value`` (basic, integer-array and bool-mask indexing, value broadcast),
         an in-place write with the same rules as ``copy_``."""
         self._check_inplace("setitem", value)
-        from .ops.shape import index_arrays
-        where = index_arrays(index, self)
+        from .ops.shape import index_arrays, split_integer_index
+        target = self
+        basic, index = split_integer_index(index)  # PyTorch's order: integers first
+        if basic is not None:
+            target = Tensor._make(self.array[index_arrays(basic, self)], self.device)  # a view
+        where = index_arrays(index, target)
         new = self._value_array(value, "setitem")
         try:
-            self.array[where] = new
+            target.array[where] = new
         except ValueError as exc:
             raise ValueError(f"setitem: cannot write a value of shape "
                              f"{tuple(getattr(new, 'shape', ()))} into the selected elements "
-                             f"(shape {tuple(self.array[where].shape)}) of a tensor of shape "
-                             f"{tuple(self.shape)}") from exc
+                             f"(shape {tuple(target.array[where].shape)}) of a tensor of "
+                             f"shape {tuple(self.shape)}") from exc
 
     def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":  # noqa: A002
         self._check_inplace("clamp_")

@@ -168,9 +168,10 @@ def index_arrays(index: Any, x: Tensor) -> Any:
     """Tensor indices become arrays on ``x``'s device; integer arrays are bounds-checked
     (CuPy would otherwise wrap out-of-range indices silently)."""
     items = index if isinstance(index, tuple) else (index,)
+    items = tuple(Tensor(i, device=x.device) if isinstance(i, list) or _is_host_array(i) else i
+                  for i in items)
     out, axis = [], 0
-    n_specified = sum(1 for i in items if i is not None and i is not Ellipsis and
-                      not (isinstance(i, Tensor) and i.dtype.kind == "b"))
+    n_specified = sum(_dims_taken(i) for i in items)
     for item in items:
         if isinstance(item, list):
             item = Tensor(item, device=x.device)
@@ -262,7 +263,58 @@ def _is_basic(index: tuple) -> bool:
     return all(i is None or i is Ellipsis or isinstance(i, (int, slice)) for i in index)
 
 
+def _is_host_array(item: Any) -> bool:
+    """A NumPy array used as an index (PyTorch accepts them like tensors)."""
+    return hasattr(item, "__array_interface__") and not isinstance(item, Tensor) and \
+        getattr(item, "ndim", 0) > 0
+
+
+def _dims_taken(item: Any) -> int:
+    """How many dimensions of the indexed tensor an index item consumes."""
+    if item is None or item is Ellipsis:
+        return 0
+    if isinstance(item, Tensor) and item.dtype.kind == "b":
+        return item.ndim  # a mask covers as many dims as it has
+    return 1
+
+
+def _is_advanced(item: Any) -> bool:
+    return isinstance(item, (Tensor, list)) or _is_host_array(item)
+
+
+def split_integer_index(index: Any) -> tuple:
+    """(basic, advanced): PyTorch applies integer and slice indices first (as ``select`` and
+    slicing) and only then the tensor indices, while NumPy treats integers mixed with arrays
+    as arrays too, which moves dims: ``x[0, :, idx]`` is (5, k) in PyTorch, (k, 5) in NumPy.
+    When an index mixes integers with tensor indices, it is split in these two steps; else
+    ``basic`` is None and ``advanced`` the index unchanged."""
+    items = index if isinstance(index, tuple) else (index,)
+    has_int = any(isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in items)
+    if not has_int or not any(_is_advanced(i) for i in items):
+        return None, index
+    basic, advanced = [], []
+    for item in items:
+        if _is_advanced(item):
+            mask = Tensor(item) if isinstance(item, list) else item
+            width = mask.ndim if getattr(mask, "dtype", None) is not None and \
+                mask.dtype.kind == "b" else 1
+            basic += [slice(None)] * width
+            advanced.append(item)
+        elif isinstance(item, numbers.Integral) and not isinstance(item, bool):
+            basic.append(item)  # its dim is gone after the first step
+        elif item is Ellipsis:
+            basic.append(item)
+            advanced.append(item)
+        else:  # a slice or None: applied in the first step, a whole dim in the second
+            basic.append(item)
+            advanced.append(slice(None))
+    return tuple(basic), tuple(advanced)
+
+
 def getitem(x: Tensor, index: Any) -> Tensor:
+    basic, index = split_integer_index(index)
+    if basic is not None:
+        x = GetItem.apply(x, index_arrays(basic, x))
     return GetItem.apply(x, index_arrays(index, x))
 
 

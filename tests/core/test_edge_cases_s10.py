@@ -276,3 +276,54 @@ def test_softmax_of_an_empty_tensor_is_empty(shape: tuple, dim: int, op: str) ->
     assert out.shape == shape and out.dtype == np.float32
     out.sum().backward()
     assert x.grad.shape == shape
+
+
+# --- indexing: PyTorch's order (integers before tensor indices), masks with Ellipsis ----------
+A3 = np.arange(60.0).reshape(4, 5, 3)
+T, M, N = "tensor", "mask", "numpy"  # how an index list is passed
+INDEXES = [
+    (0, slice(None), (T, [1, 0])),          # NumPy would give (2, 5); PyTorch (5, 2)
+    (3, slice(None, None, 2), (T, [-1, 0, 1])),
+    (-4, None, (T, [[1, 1], [1, 1]])),
+    (1, slice(None, 2), (T, [[0, 0], [0, 0]])),
+    ((M, [1, 1, 0, 1]), Ellipsis),          # a mask covers its dims when an Ellipsis is there
+    ((M, [1, 0, 1, 1]), slice(None, 2), Ellipsis),
+    (Ellipsis, (M, [1, 0, 1])),
+    (Ellipsis, (M, [0, 1, 1, 0, 1]), 1),
+    (-1, slice(None, None, 3), (M, [0, 0, 0])),
+    ((N, [0, 2]),),                          # a NumPy array index, as PyTorch accepts
+]
+
+
+def _index_items(index: tuple, tensor) -> tuple:
+    """The index with its (kind, values) items made into tensors, masks or NumPy arrays."""
+    out = []
+    for item in index:
+        if isinstance(item, tuple):
+            kind, values = item
+            if kind == N:
+                out.append(np.array(values))
+            else:
+                out.append(tensor(np.array(values, dtype=bool if kind == M else np.int64)))
+        else:
+            out.append(item)
+    return tuple(out)
+
+
+@pytest.mark.parametrize("index", INDEXES, ids=[str(i) for i in range(len(INDEXES))])
+def test_indexing_matches_torch_values_grads_and_writes(index: tuple) -> None:
+    torch = _torch()
+    ours, theirs = _index_items(index, mg.tensor), _index_items(index, torch.tensor)
+    theirs = tuple(torch.from_numpy(i) if isinstance(i, np.ndarray) else i for i in theirs)
+    x, t = mg.tensor(A3, requires_grad=True), torch.tensor(A3, requires_grad=True)
+    out, expected = x[ours], t[theirs]
+    assert out.shape == tuple(expected.shape)
+    np.testing.assert_array_equal(out.detach().numpy(), expected.detach().numpy())
+    weights = np.random.default_rng(0).standard_normal(out.shape)
+    (out * mg.tensor(weights)).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+    y, u = mg.tensor(A3.copy()), torch.tensor(A3.copy())
+    y[ours] = mg.tensor(weights)
+    u[theirs] = torch.tensor(weights)
+    np.testing.assert_array_equal(y.numpy(), u.numpy())
