@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 from ..linalg import cholesky, inv, solve_triangular
+from ..ops import isinf, where
 from ..ops.broadcast import broadcast_shapes
 from ..tensor import Tensor
 from . import constraints
@@ -123,6 +124,9 @@ class MultivariateNormal(Distribution):
         diff = value - self.loc
         L = self._unbroadcasted_scale_tril
         M = _batch_mahalanobis(L, diff)
+        # an infinite coordinate puts x^T Sigma^-1 x >= |x|^2 / lambda_max at +inf; the solve
+        # would give inf - inf = nan (log_prob nan where the density is 0); a nan stays nan
+        M = where(isinf(diff).any(-1) & (diff == diff).all(-1), float("inf"), M)
         n = self._event_shape[0]
         return -0.5 * (n * math.log(2 * math.pi) + M) - _half_log_det(L)
 
