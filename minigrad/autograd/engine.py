@@ -106,8 +106,8 @@ def _backpropagate(roots: list, pending: dict, leaf_grads: dict, targets: dict |
                     captured[targets[(node, nr)]] = g
         input_grads = checked_backward(_call_backward, node, grads) \
             if is_anomaly_enabled() else _call_backward(node, grads)
-        if not retain_graph:
-            node._saved = ()
+        if not retain_graph and node._saved:  # a node that saved nothing can run again,
+            node._saved = ()                   # as in PyTorch (broadcasts, sums, adds)
             node.freed = True
         for edge, g in zip(node.parents, input_grads):
             if edge is None or g is None:

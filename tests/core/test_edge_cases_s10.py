@@ -327,3 +327,15 @@ def test_indexing_matches_torch_values_grads_and_writes(index: tuple) -> None:
     y[ours] = mg.tensor(weights)
     u[theirs] = torch.tensor(weights)
     np.testing.assert_array_equal(y.numpy(), u.numpy())
+
+
+def test_a_graph_whose_nodes_saved_nothing_can_be_run_twice_as_torch() -> None:
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x + 1).expand(3, 2).sum()  # add, expand and sum save no tensors
+    y.backward()
+    y.backward()  # PyTorch allows it: nothing was freed
+    np.testing.assert_array_equal(x.grad.numpy(), [6.0, 6.0])
+    z = (x.exp() * x).sum()  # exp and mul saved tensors: freed after the first backward
+    z.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        z.backward()
