@@ -48,15 +48,16 @@ class LayerNorm(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, eps, rows):
         xp, a, size = x.xp, x.array.reshape(rows), rows[1]
-        centred = a - (a @ xp.ones(size, dtype=a.dtype) / size)[:, None]
-        var = xp.einsum("ij,ij->i", centred, centred) / size  # centred: float32 keeps precision
-        rstd = 1.0 / xp.sqrt(var + eps)
-        # einsum writes the outer product ~25% faster than a broadcast multiply
-        scale = rstd[:, None] if weight is None else \
-            xp.einsum("i,j->ij", rstd, weight.array.reshape(size))
-        out = centred * scale
-        if bias is not None:
-            out += bias.array.reshape(size)
+        with _long_rows(xp, size):
+            centred = a - (a @ xp.ones(size, dtype=a.dtype) / size)[:, None]
+            var = xp.einsum("ij,ij->i", centred, centred) / size  # centred: float32 is precise
+            rstd = 1.0 / xp.sqrt(var + eps)
+            # einsum writes the outer product ~25% faster than a broadcast multiply
+            scale = rstd[:, None] if weight is None else \
+                xp.einsum("i,j->ij", rstd, weight.array.reshape(size))
+            out = centred * scale
+            if bias is not None:
+                out += bias.array.reshape(size)
         ctx.save_for_backward(x, weight)
         ctx.eps, ctx.rows, ctx.centred, ctx.rstd, ctx.scale = eps, rows, centred, rstd, scale
         ctx.bias_shape = None if bias is None else bias.shape
@@ -81,9 +82,10 @@ class LayerNorm(Function):
             w = xp.ones(size, dtype=g.dtype) if weight is None else weight.array.reshape(size)
             gy_mean = rstd * (g @ w) / size  # times rstd, as is the next
             gyx_mean = rstd * rstd * rstd * (gc @ w) / size  # x^ = centred * rstd
-            gx = g * ctx.scale
-            gx -= xp.multiply(centred, gyx_mean[:, None], out=gc)  # gc is no longer needed
-            gx -= gy_mean[:, None]
+            with _long_rows(xp, size):
+                gx = g * ctx.scale
+                gx -= xp.multiply(centred, gyx_mean[:, None], out=gc)  # gc is no longer needed
+                gx -= gy_mean[:, None]
             gx = gx.reshape(x.shape)
         return gx, gw, gb, None, None
 

@@ -137,3 +137,27 @@ def test_long_rows_shortens_numpy_buffer_and_restores_it():
     x = mg.randn(2, 4, 300, dtype=mg.float32, requires_grad=True)
     F.group_norm(x, 2).sum().backward()
     assert np.getbufsize() == before
+
+
+@pytest.mark.parametrize("size", [600, 1024])  # LayerNorm rows long enough for _long_rows
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-9), (np.float32, 1e-4)])
+def test_layer_norm_long_rows_match_torch(size, dtype, tol):
+    torch = pytest.importorskip("torch")
+    before = np.getbufsize()
+    rng = np.random.default_rng(15)
+    x = (rng.standard_normal((3, 5, size)) * 3 + 2).astype(dtype)
+    g = rng.standard_normal((3, 5, size)).astype(dtype)
+    w = rng.uniform(0.5, 1.5, size).astype(dtype)
+    b = rng.standard_normal(size).astype(dtype)
+    ours = [mg.tensor(v, requires_grad=True) for v in (x, w, b)]
+    theirs = [torch.tensor(v, requires_grad=True) for v in (x, w, b)]
+    out = F.layer_norm(ours[0], (size,), ours[1], ours[2])
+    ref = torch.nn.functional.layer_norm(theirs[0], (size,), theirs[1], theirs[2])
+    out.backward(mg.tensor(g))
+    ref.backward(torch.tensor(g))
+    assert np.getbufsize() == before
+    assert out.detach().numpy().dtype == dtype
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=tol, atol=tol)
+    for a, t in zip(ours, theirs):
+        assert a.grad.numpy().dtype == dtype
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=tol, atol=tol)
