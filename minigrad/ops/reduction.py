@@ -366,6 +366,14 @@ def _running_sum(xp: Any, a: Any, axis: int, reverse: bool = False, cpu: bool = 
     return out
 
 
+def _triangle(xp: Any, n: int, dtype: Any, reverse: bool, strict: bool = False) -> Any:
+    """(n, n) ones where row i feeds column j: i <= j (i < j if ``strict``), or i >= j (i > j)
+    if ``reverse``. ``v @ triangle`` is v's running sum along its last axis (from the end if
+    ``reverse``; each element left out of its own sum if ``strict``)."""
+    ones = xp.ones((n, n), dtype=dtype)
+    return xp.tril(ones, -int(strict)) if reverse else xp.triu(ones, int(strict))
+
+
 def _blocked_rows(xp: Any, a: Any, reverse: bool) -> Any:
     """Running sum along the last axis in blocks of 16, each summed by one matmul with a
     triangle of ones after its first element (last, if ``reverse``) has been given the total
@@ -377,13 +385,13 @@ def _blocked_rows(xp: Any, a: Any, reverse: bool) -> Any:
     buf[..., n:] = 0
     blocks = buf.reshape(-1, k, b)
     totals = blocks @ xp.ones(b, dtype=a.dtype)  # (rows, k)
-    if reverse:
+    if k <= 128:  # the carries as one more matmul, with a strict triangle (~10% faster)
+        blocks[:, :, -1 if reverse else 0] += totals @ _triangle(xp, k, a.dtype, reverse, True)
+    elif reverse:
         blocks[:, :-1, -1] += xp.flip(xp.cumsum(xp.flip(totals[:, 1:], 1), axis=1), 1)
-        triangle = xp.tril(xp.ones((b, b), dtype=a.dtype))  # out_j = sum over i >= j
     else:
         blocks[:, 1:, 0] += xp.cumsum(totals[:, :-1], axis=1)
-        triangle = xp.triu(xp.ones((b, b), dtype=a.dtype))  # out_j = sum over i <= j
-    out = (blocks.reshape(-1, b) @ triangle).reshape(buf.shape)
+    out = (blocks.reshape(-1, b) @ _triangle(xp, b, a.dtype, reverse)).reshape(buf.shape)
     return out if n == k * b else xp.ascontiguousarray(out[..., :n])
 
 
