@@ -16,10 +16,10 @@ import warnings
 from typing import Any
 
 from ..autograd.grad_mode import no_grad
-from ..ops.layer_norm import GroupNorm
+from ..ops.layer_norm import GroupNorm, affine_of_empty
 from ..ops.normalization import _check_channel_tensor, normalize
 from ..tensor import Tensor
-from .batchnorm3d import _NormBase
+from .normalization import _BatchNorm
 
 
 def _instance_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -50,6 +50,8 @@ def _instance_norm(input: Tensor, running_mean: Tensor | None, running_var: Tens
         if t is not None and t.dtype != input.dtype:  # as PyTorch: no silent promotion
             raise RuntimeError(f"{op}: expected {name} of the input's dtype {input.dtype}, got "
                                f"{t.dtype}")
+    if input.numel() == 0:  # an empty batch: nothing to normalise or to learn statistics from
+        return affine_of_empty(input, weight, bias)
     if use_input_stats:  # group norm with one channel per group: statistics per (n, c)
         stats = [] if running_mean is not None or running_var is not None else None
         out = GroupNorm.apply(input, weight, bias, c, float(eps), stats)
@@ -87,7 +89,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,  # noqa: A0
                           momentum, eps, "instance_norm")
 
 
-class _InstanceNorm(_NormBase):
+class _InstanceNorm(_BatchNorm):
     """What InstanceNorm1d/2d/3d share: PyTorch's defaults (no affine, no running statistics)
     and its unbatched input (one rank less, no N)."""
 

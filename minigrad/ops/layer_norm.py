@@ -296,7 +296,21 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # 
                          f"num_groups={num_groups}")
     _check_param(weight, "weight", (c,), input, op)
     _check_param(bias, "bias", (c,), input, op)
+    if input.numel() == 0:
+        return affine_of_empty(input, weight, bias)
     return GroupNorm.apply(input, weight, bias, int(num_groups), float(eps))
+
+
+def affine_of_empty(input: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:  # noqa: A002
+    """An empty (N, C, *) input normalised per channel: empty too, as in PyTorch, and still in
+    the graph, so that weight and bias get their (zero) gradients."""
+    shape = (1, -1) + (1,) * (input.ndim - 2)
+    out = input * 1.0
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
 
 
 def _prod(shape: Sequence[int]) -> int:

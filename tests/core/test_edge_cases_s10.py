@@ -339,3 +339,20 @@ def test_a_graph_whose_nodes_saved_nothing_can_be_run_twice_as_torch() -> None:
     z.backward()
     with pytest.raises(RuntimeError, match="backward through the graph a second time"):
         z.backward()
+
+
+@pytest.mark.parametrize("form", ["group_norm", "instance_norm", "GroupNorm", "InstanceNorm2d"])
+def test_group_and_instance_norm_of_an_empty_batch(form: str) -> None:
+    import minigrad.nn.functional as F
+    x = mg.zeros(0, 3, 4, 4, requires_grad=True)
+    weight, bias = mg.ones(3, requires_grad=True), mg.zeros(3, requires_grad=True)
+    out = {"group_norm": lambda: F.group_norm(x, 3, weight, bias),
+           "instance_norm": lambda: F.instance_norm(x, weight=weight, bias=bias),
+           "GroupNorm": lambda: mg.nn.GroupNorm(3, 3)(x),
+           "InstanceNorm2d": lambda: mg.nn.InstanceNorm2d(3, track_running_stats=True)(x)}[form]()
+    assert out.shape == (0, 3, 4, 4) and out.dtype == np.float32
+    out.sum().backward()
+    assert x.grad.shape == (0, 3, 4, 4)
+    if form in ("group_norm", "instance_norm"):
+        np.testing.assert_array_equal(weight.grad.numpy(), np.zeros(3, np.float32))
+        np.testing.assert_array_equal(bias.grad.numpy(), np.zeros(3, np.float32))

@@ -273,8 +273,28 @@ def test_buffers_and_state_dict_names():
     assert int(layer.num_batches_tracked.item()) == 1  # eval never updates the statistics
     layer.reset_running_stats()
     assert int(layer.num_batches_tracked.item()) == 0
-    assert repr(layer) == "BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, " \
-                          "track_running_stats=True)"
+    assert repr(layer) == "BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, " \
+                          "track_running_stats=True)"  # PyTorch 2.13's repr
+
+
+@pytest.mark.parametrize("cls", ["BatchNorm1d", "BatchNorm2d"])
+def test_bias_false_keeps_the_scale_and_matches_torch(cls):
+    torch = pytest.importorskip("torch")
+    ours, theirs = getattr(mg.nn, cls)(3, bias=False).double(), \
+        getattr(torch.nn, cls)(3, bias=False).double()
+    assert ours.bias is None and ours.weight is not None
+    assert list(ours.state_dict()) == list(theirs.state_dict()) and repr(ours) == repr(theirs)
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor([0.5, 2.0, -1.0], dtype=torch.float64))
+    ours.load_state_dict({k: mg.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((4, 3, 5) if cls == "BatchNorm1d" else (4, 3, 2, 2))
+    xm, xt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, expected = ours(xm), theirs(xt)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+    (out * out).sum().backward()
+    (expected * expected).sum().backward()
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-8)
 
 
 def test_eval_mode_does_not_change_the_running_statistics():
