@@ -91,9 +91,9 @@ def is_tensor(obj: object) -> "builtins.bool":  # noqa: F821
 
 
 def __getattr__(name: str):
-    """Load the layers above the core (nn, optim, data, viz) on first use."""
+    """Load the layers above the core (nn, optim, data, viz, func, utils) on first use."""
     import importlib
-    if name in ("nn", "optim", "data", "viz", "training", "distributions"):
+    if name in ("nn", "optim", "data", "viz", "training", "distributions", "func", "utils"):
         return importlib.import_module(f".{name}", __name__)
     if name in ("save", "load"):
         return getattr(importlib.import_module(".serialization", __name__), name)

@@ -356,3 +356,15 @@ def test_group_and_instance_norm_of_an_empty_batch(form: str) -> None:
     if form in ("group_norm", "instance_norm"):
         np.testing.assert_array_equal(weight.grad.numpy(), np.zeros(3, np.float32))
         np.testing.assert_array_equal(bias.grad.numpy(), np.zeros(3, np.float32))
+
+
+def test_func_and_utils_are_reachable_from_the_package_as_in_torch() -> None:
+    import subprocess
+    import sys
+    code = ("import minigrad as mg; print(mg.func.vmap(lambda x: (x * x).sum())(mg.ones(3, 2))"
+            ".tolist(), callable(mg.utils.checkpoint.checkpoint))")
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]  # a fresh interpreter, from the repository
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=root)
+    assert result.stdout.strip() == "[2.0, 2.0, 2.0] True"
