@@ -1,5 +1,6 @@
 """torch.linalg functions that are compositions of differentiable ops: vecdot, multi_dot,
-cond and diagonal (their gradients come from the ops they are made of)."""
+cond, diagonal, vander, tensorinv and tensorsolve (their gradients come from the ops they are
+made of)."""
 from __future__ import annotations
 
 import math
@@ -7,7 +8,7 @@ from typing import Any, Sequence
 
 from ..tensor import Tensor
 from .linalg import matmul
-from .linalg_decomp import _check, inv, matrix_norm, svdvals
+from .linalg_decomp import _check, inv, matrix_norm, solve, svdvals
 
 
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
@@ -91,3 +92,68 @@ def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
     """torch.linalg.diagonal: torch.diagonal with the last two dims as the default."""
     from .indexing import diagonal as _diagonal
     return _diagonal(A, offset, dim1, dim2)
+
+
+def vander(x: Tensor, *, N: int | None = None) -> Tensor:
+    """The Vandermonde matrix of x (..., n): (..., n, N) with columns x^0, x^1, ..., x^(N-1)
+    (increasing powers, unlike numpy.vander), N = n by default. Built as a running product,
+    as torch does, so the gradient is exact at x = 0; integers come back as int64."""
+    from .reduction import cumprod
+    from .shape import cat
+    if not isinstance(x, Tensor):
+        raise TypeError(f"linalg.vander: expected a Tensor, got {type(x).__name__}")
+    if x.ndim < 1:
+        raise RuntimeError(f"linalg.vander: x must have at least one dimension, got shape "
+                           f"{tuple(x.shape)}")
+    n = x.shape[-1] if N is None else N
+    if not isinstance(n, int) or isinstance(n, bool) or n <= 1:
+        raise RuntimeError(f"linalg.vander: N must be greater than 1, got {n!r} (x of shape "
+                           f"{tuple(x.shape)})")
+    shape = tuple(x.shape) + (n - 1,)
+    powers = cumprod(x.unsqueeze(-1).expand(shape), -1)
+    ones = powers.new_ones(tuple(x.shape) + (1,))
+    return cat([ones, powers], -1)
+
+
+def tensorinv(A: Tensor, ind: int = 2) -> Tensor:
+    """The inverse of A seen as a linear map from its last dims (A.shape[ind:]) to its first
+    ind dims: tensordot(tensorinv(A, ind), A, ind) is the identity. Result shape
+    A.shape[ind:] + A.shape[:ind]; a singular map raises as linalg.inv does."""
+    op = "linalg.tensorinv"
+    if not isinstance(A, Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(A).__name__}")
+    if not isinstance(ind, int) or isinstance(ind, bool) or ind <= 0:
+        raise RuntimeError(f"{op}: Expected a strictly positive integer for 'ind', but got "
+                           f"{ind!r}")
+    rows, cols = math.prod(A.shape[:ind]), math.prod(A.shape[ind:])
+    if rows != cols:
+        raise RuntimeError(f"{op}: Expected self to satisfy the requirement "
+                           f"prod(self.shape[ind:]) == prod(self.shape[:ind]), but got {cols} "
+                           f"!= {rows} (shape {tuple(A.shape)}, ind={ind})")
+    out = inv(A.reshape((rows, rows)))
+    return out.reshape(tuple(A.shape[ind:]) + tuple(A.shape[:ind]))
+
+
+def tensorsolve(A: Tensor, B: Tensor, dims: Sequence[int] | None = None) -> Tensor:
+    """The X with tensordot(A, X, X.ndim) = B: A's dims past B.ndim (after moving ``dims``
+    of A to the end) are X's shape. Solved as one square system on the flattened A."""
+    op = "linalg.tensorsolve"
+    for name, t in (("A", A), ("B", B)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: expected {name} to be a Tensor, got {type(t).__name__}")
+    if dims is not None:
+        from .rearrange import movedim
+        dims = [dims] if isinstance(dims, int) else list(dims)
+        A = movedim(A, dims, list(range(A.ndim - len(dims), A.ndim)))
+    if B.ndim > A.ndim:
+        raise RuntimeError(f"{op}: B (shape {tuple(B.shape)}) has more dimensions than A "
+                           f"(shape {tuple(A.shape)})")
+    result_shape = tuple(A.shape[B.ndim:])
+    cols, rows = math.prod(result_shape), math.prod(A.shape[:B.ndim])
+    if cols != B.numel() or rows != cols:
+        raise RuntimeError(f"{op}: Expected self to satisfy the requirement "
+                           f"prod(self.shape[other.ndim:]) == prod(self.shape[:other.ndim]) == "
+                           f"other.numel(), but got {cols}, {rows} and {B.numel()} (A of shape "
+                           f"{tuple(A.shape)}, B of shape {tuple(B.shape)})")
+    X = solve(A.reshape((cols, cols)), B.reshape((cols,)))
+    return X.reshape(result_shape)
