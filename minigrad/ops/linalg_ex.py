@@ -125,9 +125,9 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> InvExResult:
 def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False
              ) -> SolveExResult:
     """linalg.solve (A X = B, or X A = B with ``left=False``; B may be a vector or batch of
-    vectors with ``left``, as there) with ``info`` (A's batch shape: 1 + the first zero pivot of A's LU, 0
-    when A is invertible) in place of the error; ``check_errors`` raises it instead. The
-    solution for a singular A is all nan."""
+    vectors with ``left``, as there) with ``info`` (A's batch shape: 1 + the first zero
+    pivot of A's LU, 0 when A is invertible) in place of the error; ``check_errors`` raises
+    it instead. The solution for a singular A is all nan."""
     op = "linalg.solve_ex"
     _check(op, A)
     if not isinstance(B, Tensor):
@@ -170,7 +170,8 @@ def _cholesky_arrays(a: Any, xp: Any) -> tuple:
         root = xp.sqrt(xp.where(alive, pivot, 1))
         w[:, j, j] = xp.where(alive, root, xp.where(bad, pivot, w[:, j, j]))
         if j + 1 < n:
-            col = (w[:, j + 1:, j] - (w[:, j + 1:, :j] @ row[:, :, None])[:, :, 0]) / root[:, None]
+            done = (w[:, j + 1:, :j] @ row[:, :, None])[:, :, 0]
+            col = (w[:, j + 1:, j] - done) / root[:, None]
             w[:, j + 1:, j] = xp.where(alive[:, None], col, w[:, j + 1:, j])
         if not bool(alive.any()):
             break

@@ -18,6 +18,11 @@ def _t(a, grad: bool = False) -> mg.Tensor:
     return mg.tensor(np.asarray(a), requires_grad=grad)
 
 
+def _np(t) -> np.ndarray:
+    """A minigrad or torch tensor's values."""
+    return t.detach().numpy()
+
+
 def _spd(shape: tuple) -> np.ndarray:
     n = shape[-1]
     m = RNG.standard_normal(shape)
@@ -49,10 +54,10 @@ def test_vander_matches_torch_values_and_gradients():
         ref = torch.linalg.vander(t, N=N)
         (ref * torch.tensor(g)).sum().backward()
         assert out.shape == tuple(ref.shape)
-        np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-14, atol=0)
-        np.testing.assert_allclose(a.grad.detach().numpy(), t.grad.detach().numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(_np(out), _np(ref), rtol=1e-14, atol=0)
+        np.testing.assert_allclose(_np(a.grad), _np(t.grad), rtol=1e-12, atol=1e-14)
     ints = LA.vander(mg.tensor([1, 2, 3]))
-    assert ints.dtype == mg.int64 and ints.detach().numpy().tolist() == [[1, 1, 1], [1, 2, 4], [1, 3, 9]]
+    assert ints.dtype == mg.int64 and _np(ints).tolist() == [[1, 1, 1], [1, 2, 4], [1, 3, 9]]
 
 
 def test_tensorinv_and_tensorsolve_match_torch():
@@ -63,21 +68,21 @@ def test_tensorinv_and_tensorsolve_match_torch():
         out = LA.tensorinv(_t(A), ind=ind)
         ref = torch.linalg.tensorinv(torch.tensor(A), ind=ind)
         assert out.shape == tuple(ref.shape) == (8, 3, 4, 6)
-        np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(_np(out), _np(ref), rtol=1e-10, atol=1e-13)
     A1 = (RNG.standard_normal((6, 6)) + 4 * np.eye(6)).reshape(6, 2, 3)
     out = LA.tensorinv(_t(A1), ind=1)
     ref = torch.linalg.tensorinv(torch.tensor(A1), ind=1)
     assert out.shape == (2, 3, 6)
-    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(_np(out), _np(ref), rtol=1e-10, atol=1e-13)
     B = RNG.standard_normal((4, 6))
     out = LA.tensorsolve(_t(A), _t(B))
     ref = torch.linalg.tensorsolve(torch.tensor(A), torch.tensor(B))
     assert out.shape == (8, 3)
-    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(_np(out), _np(ref), rtol=1e-10, atol=1e-13)
     Ap = np.transpose(A, (2, 0, 1, 3)).copy()  # dims=(0, 3) moves (8, 3) back to the end
     out = LA.tensorsolve(_t(Ap), _t(B), dims=(0, 3))
     ref = torch.linalg.tensorsolve(torch.tensor(Ap), torch.tensor(B), dims=(0, 3))
-    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(_np(out), _np(ref), rtol=1e-10, atol=1e-13)
 
 
 def test_vander_tensorinv_tensorsolve_gradcheck():
@@ -117,14 +122,14 @@ def test_inv_ex_values_info_and_gradients_match_torch():
         out, inf = LA.inv_ex(A)
         assert inf.dtype == mg.int32 and inf.shape == (n + 2,)
         ref, rinf = torch.linalg.inv_ex(torch.tensor(a))
-        assert inf.detach().numpy().tolist() == rinf.tolist() == info
-        np.testing.assert_allclose(out.detach().numpy()[:2], ref.detach().numpy()[:2], rtol=1e-11, atol=1e-13)
-        assert np.isnan(out.detach().numpy()[2:]).all()
+        assert _np(inf).tolist() == rinf.tolist() == info
+        np.testing.assert_allclose(_np(out)[:2], _np(ref)[:2], rtol=1e-11, atol=1e-13)
+        assert np.isnan(_np(out)[2:]).all()
         (out[:2] * _t(g[:2])).sum().backward()
         t = torch.tensor(a[:2], requires_grad=True)
         (torch.linalg.inv_ex(t)[0] * torch.tensor(g[:2])).sum().backward()
-        np.testing.assert_allclose(A.grad.detach().numpy()[:2], t.grad.detach().numpy(), rtol=1e-10, atol=1e-12)
-        assert (A.grad.detach().numpy()[2:] == 0).all()  # a failed matrix passes no gradient
+        np.testing.assert_allclose(_np(A.grad)[:2], _np(t.grad), rtol=1e-10, atol=1e-12)
+        assert (_np(A.grad)[2:] == 0).all()  # a failed matrix passes no gradient
     one, info1 = LA.inv_ex(_t(np.array([[2.0, 1.0], [4.0, 2.0]])))
     assert info1.shape == () and int(info1.item()) == 2
 
@@ -133,13 +138,13 @@ def test_lu_info_matches_torch_on_random_small_integer_matrices():
     """Matrices of -1/0/1: about 40% singular, their zero pivots exact in both roundings."""
     torch = pytest.importorskip("torch")
     a = RNG.integers(-1, 2, size=(400, 3, 3)).astype(np.float64)
-    ref = torch.linalg.inv_ex(torch.tensor(a)).info.detach().numpy()
+    ref = _np(torch.linalg.inv_ex(torch.tensor(a)).info)
     assert (ref > 0).sum() > 100
-    np.testing.assert_array_equal(LA.inv_ex(_t(a)).info.detach().numpy(), ref)
+    np.testing.assert_array_equal(_np(LA.inv_ex(_t(a)).info), ref)
     b = np.ones((400, 1, 3))
     for left, rhs in ((True, np.swapaxes(b, -1, -2)), (False, b)):
-        ref = torch.linalg.solve_ex(torch.tensor(a), torch.tensor(rhs), left=left).info.detach().numpy()
-        np.testing.assert_array_equal(LA.solve_ex(_t(a), _t(rhs), left=left).info.detach().numpy(), ref)
+        ref = _np(torch.linalg.solve_ex(torch.tensor(a), torch.tensor(rhs), left=left).info)
+        np.testing.assert_array_equal(_np(LA.solve_ex(_t(a), _t(rhs), left=left).info), ref)
 
 
 @pytest.mark.parametrize("left", [True, False])
@@ -155,9 +160,9 @@ def test_solve_ex_matches_torch(left):
         out, inf = LA.solve_ex(A, B, left=left)
         ref, rinf = torch.linalg.solve_ex(torch.tensor(a), torch.tensor(b), left=left)
         assert out.shape == tuple(ref.shape) and inf.shape == tuple(rinf.shape) == (5,)
-        assert inf.detach().numpy().tolist() == rinf.tolist() == info
+        assert _np(inf).tolist() == rinf.tolist() == info
         ok = np.asarray(info) == 0
-        o, r = out.detach().numpy(), ref.detach().numpy()
+        o, r = _np(out), _np(ref)
         trailing = 1 if o.ndim == 2 else 2  # a batch of vectors, else of matrices
         sel = np.broadcast_to(ok.reshape((5,) + (1,) * trailing), o.shape)
         np.testing.assert_allclose(o[sel], r[sel], rtol=1e-10, atol=1e-12)
@@ -167,9 +172,9 @@ def test_solve_ex_matches_torch(left):
         ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
         (torch.linalg.solve_ex(ta, tb, left=left)[0].nan_to_num() * torch.tensor(g)).sum() \
             .backward()
-        np.testing.assert_allclose(A.grad.detach().numpy()[ok], ta.grad.detach().numpy()[ok], rtol=1e-9,
+        np.testing.assert_allclose(_np(A.grad)[ok], _np(ta.grad)[ok], rtol=1e-9,
                                    atol=1e-11)
-        assert (A.grad.detach().numpy()[~ok] == 0).all()
+        assert (_np(A.grad)[~ok] == 0).all()
 
 
 def test_inv_ex_solve_ex_gradcheck_and_check_errors():
@@ -190,7 +195,7 @@ def test_inv_ex_solve_ex_gradcheck_and_check_errors():
     with pytest.raises(LA.LinAlgError, match="solve_ex: The solver failed"):
         LA.solve_ex(_t(bad), _t(np.ones((5, 3))), check_errors=True)
     ok, info = LA.inv_ex(A, check_errors=True)  # no error when all are invertible
-    assert (info.detach().numpy() == 0).all()
+    assert (_np(info) == 0).all()
 
 
 def test_ex_shape_and_dtype_errors():
@@ -239,20 +244,20 @@ def test_cholesky_ex_values_info_and_gradients_match_torch(upper):
         A = _t(a_in, True)
         L, inf = LA.cholesky_ex(A, upper=upper)
         ref, rinf = torch.linalg.cholesky_ex(torch.tensor(a_in), upper=upper)
-        assert inf.dtype == mg.int32 and inf.detach().numpy().tolist() == rinf.tolist() == info
+        assert inf.dtype == mg.int32 and _np(inf).tolist() == rinf.tolist() == info
         ok = np.asarray(info) == 0
-        np.testing.assert_allclose(L.detach().numpy()[ok], ref.detach().numpy()[ok], rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(_np(L)[ok], _np(ref)[ok], rtol=1e-12, atol=1e-13)
         for b, k in enumerate(info):  # the leading minor's columns of a failed factor
             if k > 1:
-                lo, rl = L.detach().numpy()[b], ref.detach().numpy()[b]
+                lo, rl = _np(L)[b], _np(ref)[b]
                 lo, rl = (lo.T, rl.T) if upper else (lo, rl)
                 np.testing.assert_allclose(lo[:, :k - 1], rl[:, :k - 1], rtol=1e-12, atol=1e-13)
         g = RNG.standard_normal(a.shape) * ok[:, None, None]
         (L.nan_to_num() * _t(g)).sum().backward()
         t = torch.tensor(a_in[ok], requires_grad=True)
         (torch.linalg.cholesky_ex(t, upper=upper)[0] * torch.tensor(g[ok])).sum().backward()
-        np.testing.assert_allclose(A.grad.detach().numpy()[ok], t.grad.detach().numpy(), rtol=1e-10, atol=1e-12)
-        assert (A.grad.detach().numpy()[~ok] == 0).all()
+        np.testing.assert_allclose(_np(A.grad)[ok], _np(t.grad), rtol=1e-10, atol=1e-12)
+        assert (_np(A.grad)[~ok] == 0).all()
     one, info1 = LA.cholesky_ex(_t(np.array([[1.0, 2.0], [2.0, 1.0]])))
     assert info1.shape == () and int(info1.item()) == 2
 
@@ -288,6 +293,90 @@ def test_ex_forms_keep_float32():
 
 def test_ex_forms_of_empty_inputs():
     inv, info = LA.inv_ex(mg.zeros(2, 0, 0))
-    assert inv.shape == (2, 0, 0) and info.detach().numpy().tolist() == [0, 0]
+    assert inv.shape == (2, 0, 0) and _np(info).tolist() == [0, 0]
     L, info = LA.cholesky_ex(mg.zeros(0, 3, 3))
     assert L.shape == (0, 3, 3) and info.shape == (0,)
+
+
+# --- igamma / igammac at large a (Temme's expansion) ------------------------------------------
+def _large_a_grid() -> tuple[np.ndarray, np.ndarray]:
+    a = np.logspace(2, 8, 25)
+    ratio = np.logspace(np.log10(0.5), np.log10(2.0), 31)
+    A, R = np.meshgrid(a, ratio, indexing="ij")
+    return A.ravel(), (A * R).ravel()
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_igamma_large_a_matches_scipy(upper):
+    """scipy's gammainc (Cephes with a careful prefactor) agrees with mpmath to ~1e-15 in the
+    bulk but only ~5e-12 in the far tails (measured at a = 3162, Q ~ 1e-139, where minigrad
+    is 7e-15 from mpmath) and 1.3e-12 at a = 1000, Q ~ 1e-69 (minigrad 8e-14), so values
+    down to 1e-100 here, at rtol 2e-12 (scipy's error); the far tails are checked against
+    mpmath below. The old series / fraction was 5% off at a = 1e6, x = a,
+    and 84% at a = 1e8."""
+    sc = pytest.importorskip("scipy.special")
+    a, x = _large_a_grid()
+    f, ref_f = (mg.igammac, sc.gammaincc) if upper else (mg.igamma, sc.gammainc)
+    out = f(_t(a), _t(x)).detach().numpy()
+    ref = ref_f(a, x)
+    keep = ref > 1e-100
+    assert keep.sum() > 350
+    np.testing.assert_allclose(out[keep], ref[keep], rtol=2e-12, atol=0)
+    tiny = ref < 1e-290  # both (sub)normal roundings of ~0
+    assert tiny.sum() > 50 and (out[tiny] < 1e-280).all()
+
+
+def test_igamma_large_a_matches_mpmath_in_the_tails():
+    """Exact values (50 digits): the expansion keeps ~1e-13 even where P or Q ~ 1e-140,
+    about ulp times the exponent a eta^2 / 2 ~ 300 (the conditioning of exp there)."""
+    mp = pytest.importorskip("mpmath")
+    mp.mp.dps = 50
+    for a, r in ((150.0, 0.8), (1000.0, 0.595), (1000.0, 1.932), (3162.2776601683795, 1.516),
+                 (5623.413251903491, 1.2599210498948732), (1000.0, 1.6624757922855755),
+                 (2.5e4, 0.99), (1e5, 1.004)):
+        x = a * r
+        upper = r > 1
+        ref = float(mp.gammainc(a, x, mp.inf, regularized=True) if upper
+                    else mp.gammainc(a, 0, x, regularized=True))
+        out = (mg.igammac if upper else mg.igamma)(_t([a]), _t([x])).detach().numpy()[0]
+        assert abs(out - ref) <= 2e-13 * ref, (a, r, out, ref)
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_igamma_large_a_matches_torch_values_and_gradients(upper):
+    """torch (Cephes' 25-term Temme series) is itself ~4e-12 from scipy / mpmath at a >= 1e5
+    (and 2e-9 at a ~ 30..1e4), so rtol 1e-10 at a in [1e5, 1e8] near x ~ a. The x-gradient
+    is the Gamma density exp((a - 1) log x - x - lgamma(a)), whose exponent (~1e9 at a = 1e8)
+    carries ~a ulp of rounding in both: rtol 1e-6."""
+    torch = pytest.importorskip("torch")
+    a = np.repeat(np.logspace(5, 8, 7), 9)
+    x = a * (1.0 + np.tile(np.linspace(-4, 4, 9), 7) / np.sqrt(a))  # +-4 standard deviations
+    f = mg.igammac if upper else mg.igamma
+    tf = torch.special.gammaincc if upper else torch.special.gammainc
+    X = _t(x, True)
+    out = f(_t(a), X)
+    g = RNG.standard_normal(x.shape)
+    (out * _t(g)).sum().backward()
+    tx = torch.tensor(x, requires_grad=True)
+    ref = tf(torch.tensor(a), tx)
+    (ref * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(_np(out), _np(ref), rtol=1e-10, atol=0)
+    np.testing.assert_allclose(X.grad.numpy(), tx.grad.numpy(), rtol=1e-6, atol=0)
+
+
+def test_igamma_large_a_float32_and_gamma_cdf():
+    torch = pytest.importorskip("torch")
+    a = np.array([1e6, 1e6, 3e7], dtype=np.float32)
+    x = np.array([1e6 - 500, 1e6 + 1000, 3e7], dtype=np.float32)
+    out = mg.igamma(mg.tensor(a), mg.tensor(x))
+    assert out.dtype == mg.float32
+    ref = torch.special.gammainc(torch.tensor(a, dtype=torch.float64),
+                                 torch.tensor(x, dtype=torch.float64)).numpy()
+    np.testing.assert_allclose(out.numpy(), ref, rtol=2e-6)  # float32 rounding of the result
+    conc, rate = np.array([2e6, 5e5]), np.array([2.0, 0.5])
+    value = conc / rate * np.array([[0.999], [1.0005]])
+    cdf = mg.distributions.Gamma(_t(conc), _t(rate)).cdf(_t(value)).detach().numpy()
+    tcdf = torch.distributions.Gamma(torch.tensor(conc), torch.tensor(rate)).cdf(
+        torch.tensor(value)).numpy()
+    np.testing.assert_allclose(cdf, tcdf, rtol=1e-10)
+    assert 0.05 < cdf.min() and cdf.max() < 0.95  # the bulk, where the old code was 1-5% off
