@@ -17,8 +17,9 @@ c_0 = 1/(lambda - 1) - 1/eta, c_k = c_(k-1)'(eta) / eta + (-1)^k g_k / (lambda -
 the coefficients of Stirling's series Gamma(a) ~ sqrt(2 pi / a) (a/e)^a sum g_k a^-k. The
 c_k are evaluated as Taylor series in eta (radius 2 sqrt(pi)), whose coefficients
 ``_temme_coefficients`` derives once (series reversion of eta^2 / 2 = mu - log(1 + mu),
-mu = lambda - 1, then the recursion). No exp(a log x) appears, so it keeps ~1e-15 relative
-accuracy at any a (measured against scipy.special.gammainc for a in [100, 1e8]).
+mu = lambda - 1, then the recursion). No exp(a log x) appears: measured against scipy and
+mpmath for a in [100, 1e8], the relative error is ~1e-15 where P and Q are not small and
+stays under ~1e-13 in the tails (about ulp times the exponent a eta^2 / 2 there).
 
 PyTorch's special values are kept: nan for a < 0 or x < 0; for a = 0, P = 1 (x > 0) and nan
 at x = 0; P(a, 0) = 0; P(a, inf) = 1. The gradient is taken in x only (d/dx P = x^(a-1) e^-x /
