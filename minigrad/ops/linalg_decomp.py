@@ -235,10 +235,10 @@ class Cholesky(Function):
 
 
 def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
-    """Lower Cholesky factor of each symmetric positive-definite matrix (``upper``: L^T)."""
+    """Lower Cholesky factor of each symmetric positive-definite matrix, read from A's lower
+    triangle; ``upper``: the upper factor U = L^T, read from A's upper triangle (as PyTorch)."""
     _check("linalg.cholesky", A)
-    L = Cholesky.apply(A)
-    return _mT(L) if upper else L
+    return _mT(Cholesky.apply(_mT(A))) if upper else Cholesky.apply(A)
 
 
 class QRResult(NamedTuple):

@@ -368,3 +368,19 @@ def test_func_and_utils_are_reachable_from_the_package_as_in_torch() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, cwd=root)
     assert result.stdout.strip() == "[2.0, 2.0, 2.0] True"
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_reads_the_triangle_torch_reads(upper: bool) -> None:
+    torch = _torch()
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((3, 3))
+    spd = a @ a.T + 3 * np.eye(3)
+    spd[0, 2] += 0.5  # not symmetric: only one triangle is read
+    x, t = mg.tensor(spd, requires_grad=True), torch.tensor(spd, requires_grad=True)
+    out, expected = mg.linalg.cholesky(x, upper=upper), torch.linalg.cholesky(t, upper=upper)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-12)
+    weights = rng.standard_normal((3, 3))
+    (out * mg.tensor(weights)).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
