@@ -180,6 +180,29 @@ def test_cuda_fallback_is_announced(tmp_path):
     assert "CUDA is not available" in proc.stderr
 
 
+def test_missing_data_says_what_to_do_without_a_traceback(tmp_path):
+    """A reader without the data (none in $MINIGRAD_DATA or the cache, mirrors unreachable)
+    gets minigrad's message on where it looked and how to provide the files, exit status 1,
+    no traceback, and no file left behind. Needs no data: the download is sent to a proxy
+    on a closed local port, so it fails at once."""
+    home, data, out = tmp_path / "home", tmp_path / "no-data", tmp_path / "out"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy"}
+    closed = "http://127.0.0.1:9"  # the discard port: nothing listens there
+    env.update(HOME=str(home), MINIGRAD_DATA=str(data), MPLBACKEND="Agg",
+               http_proxy=closed, https_proxy=closed, HTTP_PROXY=closed, HTTPS_PROXY=closed,
+               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    proc = subprocess.run([sys.executable, str(TUTORIALS / "01_convolution_by_hand.py"),
+                           "--quick", "--no-progress", "--out", str(out)],
+                          capture_output=True, text=True, timeout=TIMEOUT_S, cwd=REPO, env=env)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.startswith("error: MNIST (test split) not found"), proc.stderr
+    assert "set MINIGRAD_DATA to a directory that holds mnist/" in proc.stderr
+    assert not data.exists()
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
 def test_ensemble_members_can_be_trained_apart_and_reused(tmp_path):
     """Lesson 07: ``--only-member K`` trains one member and stops; a later ``--resume`` run
     reuses it (same settings) and trains only the missing ones. Members 5 and 6 are the

@@ -240,8 +240,9 @@ savefig(fig, out / "positional_similarity.png")
 # products (plus their 28 steps backwards); the Transformer does a few larger
 # ones over all rows at once, though its attention grows with the square of
 # the sequence length (28 x 28 weights per head per image). In the full run on
-# a 2-core CPU the Transformer was a little faster per epoch (50 s vs 57 s)
-# and the LSTM a little more accurate (98.5% vs 98.0%). On a GPU the
+# a 2-core CPU (RESULTS.md) the LSTM was both faster per epoch (33 s vs 48 s;
+# before its operations were fused it took 57 s, a little slower than the
+# Transformer) and a little more accurate (98.5% vs 98.0%). On a GPU the
 # Transformer's parallelism should count for more, since the LSTM cannot
 # start step t before step t - 1 is done.
 

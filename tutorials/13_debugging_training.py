@@ -107,7 +107,7 @@ savefig(fig, out / "gradient_norms.png")
 # A rule of thumb: the ratio `||update|| / ||weight||` around 1e-3 per step is healthy;
 # near 1e-1 the weights are being thrown around (the learning rate is too high), and below
 # 1e-5 nothing is learned. With lr=0.1 both happen, in that order: the first steps change the
-# weights by several percent each, which pushes the ReLUs into their flat region ("dead"
+# weights by about a quarter each, which pushes the ReLUs into their flat region ("dead"
 # units), after which the gradients, and so the updates, all but stop.
 
 # %%

@@ -27,7 +27,8 @@ import numpy as np  # noqa: E402  (only to report its version; the math runs in 
 
 import minigrad as mg  # noqa: E402
 import minigrad.nn as nn  # noqa: E402
-from minigrad.data import DataLoader, FashionMNIST, MNIST, Subset, random_split  # noqa: E402
+from minigrad.data import (DataLoader, DatasetNotFoundError, FashionMNIST, IDXError,  # noqa: E402
+                           MNIST, Subset, random_split)
 from minigrad.data import transforms as T  # noqa: E402
 
 # Mean and standard deviation of the training pixels (scaled to [0, 1]).
@@ -38,6 +39,19 @@ QUICK_TRAIN = 1024  # training images in --quick mode
 QUICK_TEST = 500    # test images in --quick mode
 
 _START = time.perf_counter()
+
+
+def _data_error_hook(kind: type, value: BaseException, tb: Any,
+                     default: Any = sys.excepthook) -> None:
+    """A missing or unreadable dataset is the reader's setup, not a bug in the lesson: show
+    only the message, which says where minigrad looked and what to do, not a traceback."""
+    if issubclass(kind, (DatasetNotFoundError, IDXError)):
+        print(f"error: {value}", file=sys.stderr)
+    else:
+        default(kind, value, tb)
+
+
+sys.excepthook = _data_error_hook
 
 
 def parse_args(description: str, epochs: int, batch_size: int = 128,
