@@ -143,6 +143,8 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa
         raise RuntimeError(f"softmin: not implemented for {input.dtype} tensors (shape "
                            f"{tuple(input.shape)}); pass dtype= or convert with .float() first")
     _normalize_dim(dim, input.shape, "softmin")  # a bad dim is reported as softmin's
+    if input.numel() == 0:  # empty: softmax's path (the fused op's max has no identity)
+        return ops.softmax(-input, dim)
     return _softmin(input, dim)  # one op: no negated copy
 
 

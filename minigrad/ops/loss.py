@@ -98,11 +98,15 @@ def _reduce_array(xp: Any, per_sample: Any, reduction: str, denom: Any) -> Any:
     return xp.asarray(total / denom, dtype=per_sample.dtype)
 
 
-def _grad_scale(grad: Tensor, reduction: str, denom: Any) -> Tensor:
-    """The incoming gradient shaped to broadcast over (N, C, d1, ...)."""
+def _grad_scale(grad: Tensor, reduction: str, denom: Any, valid: Any = None) -> Tensor:
+    """The incoming gradient shaped to broadcast over (N, C, d1, ...); ``valid()`` as in
+    ``_target_grad``."""
     if reduction == "none":
         return grad.unsqueeze(1)
     if reduction == "mean":
+        if valid is not None and not denom:
+            d = _zero_denominator(denom, valid(), grad.xp)
+            return grad / Tensor._make(grad.xp.expand_dims(d, 1), grad.device)
         return grad / Tensor._make(denom, grad.device)
     return grad
 
@@ -185,7 +189,8 @@ class CrossEntropy(Function):
         if not is_grad_enabled():
             return CrossEntropy._backward_arrays(ctx, grad, x)
         # create_graph=True: the same formulas as tensor ops, so they can be differentiated.
-        g = _grad_scale(grad, ctx.reduction, ctx.denom)
+        valid = None if ctx.probabilities else (lambda: target.array != ctx.ignore_index)
+        g = _grad_scale(grad, ctx.reduction, ctx.denom, valid)
         if ctx.a is None:  # the class-index forwards do not build the coefficients
             ctx.a = _index_coefficients(x, target.array, ctx.weight, ctx.ignore_index,
                                         ctx.smoothing)[0]
@@ -206,7 +211,8 @@ class CrossEntropy(Function):
             # ([:, None]: the class axis, for the (N, d1, ...) per-target arrays)
             w = ctx.weight
             index, alpha, beta = ctx.picked
-            g = _target_grad(grad, ctx.reduction, ctx.denom)
+            g = _target_grad(grad, ctx.reduction, ctx.denom,
+                             lambda: ctx.saved_tensors[1].array != ctx.ignore_index)
             ga = alpha * g
             if beta is None:
                 gx = ctx.softmax * ga[:, None]
@@ -251,11 +257,21 @@ def _grad_scale_array(g: Any, reduction: str, denom: Any, xp: Any) -> Any:
     return g
 
 
-def _target_grad(grad: Tensor, reduction: str, denom: Any) -> Any:
-    """The incoming gradient as an array per target ('none'), or its share per unit weight."""
+def _target_grad(grad: Tensor, reduction: str, denom: Any, valid: Any) -> Any:
+    """The incoming gradient as an array per target ('none'), or its share per unit weight.
+    ``valid()`` gives the kept-target mask; it is read only when 'mean' divides by 0."""
     if reduction == "mean":
+        if not denom:
+            return grad.array / _zero_denominator(denom, valid(), grad.xp)
         return grad.array / denom
     return grad.array
+
+
+def _zero_denominator(denom: Any, valid: Any, xp: Any) -> Any:
+    """'mean' over a zero total weight: the loss is 0/0 = NaN, as in PyTorch, but an ignored
+    target still gets a zero gradient (as in PyTorch): divide its share by inf instead of 0,
+    so 0 * (g / inf) is 0 where 0 * (g / 0) would be NaN. Kept targets of weight 0 stay NaN."""
+    return xp.where(valid, denom, xp.asarray(math.inf, dtype=denom.dtype))
 
 
 def _target_positions(shape: tuple, classes: Any, xp: Any) -> Any:
@@ -263,7 +279,7 @@ def _target_positions(shape: tuple, classes: Any, xp: Any) -> Any:
     on axis 1 and its own place on the others. No one-hot is made, and one flat take/put is
     several times faster than indexing with an index array per axis."""
     n, rest = shape[0], math.prod(shape[2:])
-    if rest == 1:  # (N, C) scores: the common case, in one pass
+    if classes.ndim == 1:  # (N, C) scores: the common case, in one pass
         return xp.arange(0, n * shape[1], shape[1]) + classes
     flat = classes.reshape(n, rest) * rest
     flat += xp.arange(n).reshape(n, 1) * (shape[1] * rest) + xp.arange(rest)
@@ -302,17 +318,26 @@ class NLLLoss(Function):
         x, target = ctx.saved_tensors
         if not is_grad_enabled():
             gx = x.xp.zeros(x.shape, dtype=x.dtype)
-            gx.reshape(-1)[ctx.index] = -ctx.kept * _target_grad(grad, ctx.reduction, ctx.denom)
+            g = _target_grad(grad, ctx.reduction, ctx.denom,
+                             lambda: target.array != ctx.ignore_index)
+            gx.reshape(-1)[ctx.index] = -ctx.kept * g
             return Tensor._make(gx, grad.device), None, None, None, None
         # create_graph=True: the dense coefficients times g, differentiable in ``grad``
         a = _index_coefficients(x, target.array, ctx.weight, ctx.ignore_index, 0.0)[0]
-        g = _grad_scale(grad, ctx.reduction, ctx.denom)
-        return -Tensor._make(a, grad.device) * g, None, None, None, None
+        g = _grad_scale(grad, ctx.reduction, ctx.denom, lambda: target.array != ctx.ignore_index)
+        gx = -Tensor._make(a, grad.device) * g
+        if ctx.reduction == "mean" and not ctx.denom:  # 0 * (g / 0) off the targets is 0, as
+            from .comparison import where                # the first-order backward gives
+            picked = x.xp.zeros(x.shape, dtype=bool)
+            picked.reshape(-1)[ctx.index] = target.array != ctx.ignore_index
+            gx = where(Tensor._make(picked, grad.device), gx, 0.0)
+        return gx, None, None, None, None
 
 
 # --- checking arguments ---------------------------------------------------------------------
-def _check_weight(weight: Any, x: Tensor, op: str) -> Any:
-    """The class weights as an array of the input's dtype (they are constants, as in PyTorch)."""
+def _check_weight(weight: Any, x: Tensor, op: str, differentiable: bool = False) -> Any:
+    """The class weights as an array of the input's dtype (they are constants, as in PyTorch,
+    except where ``differentiable``: then the checked Tensor itself comes back)."""
     if weight is None:
         return None
     if not isinstance(weight, Tensor):
@@ -322,6 +347,8 @@ def _check_weight(weight: Any, x: Tensor, op: str) -> Any:
     if tuple(weight.shape) != (x.shape[1],):
         raise ValueError(f"{op}: weight should be a 1-D tensor of {x.shape[1]} class weights "
                          f"(input of shape {tuple(x.shape)}), got shape {tuple(weight.shape)}")
+    if differentiable:
+        return weight
     if weight.requires_grad and is_grad_enabled():
         raise RuntimeError(f"{op}: the derivative for 'weight' is not implemented; pass "
                            "weight.detach()")
@@ -416,11 +443,28 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     if not 0.0 <= smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {smoothing}")
     x, t, unbatched, probabilities = _class_inputs(input, target, op, allow_probabilities=True)
+    if (probabilities and isinstance(weight, Tensor) and weight.requires_grad
+            and is_grad_enabled()):
+        w = _check_weight(weight, x, op, differentiable=True)
+        out = _soft_cross_entropy_ops(x, t, w, smoothing, reduction)
+        return out.reshape(()) if unbatched and reduction == "none" else out
     w = _check_weight(weight, x, op)
     if not probabilities and _fused_kernel(x, w, smoothing, reduction, probabilities) is None:
         _check_targets_in_range(t, x.shape[1], ignore_index, op)  # (the fused kernel checks)
     out = CrossEntropy.apply(x, t, w, int(ignore_index), smoothing, reduction, probabilities)
     return out.reshape(()) if unbatched and reduction == "none" else out
+
+
+def _soft_cross_entropy_ops(x: Tensor, target: Tensor, weight: Tensor, smoothing: float,
+                            reduction: str) -> Tensor:
+    """Class-probability cross entropy as tensor ops, for class weights that need a gradient:
+    PyTorch differentiates the weights on this path (for class indices it refuses, as here).
+    loss_i = -sum_c w_c a_ic logp_ic, a the (smoothed) target; 'mean' averages over samples."""
+    n_classes = x.shape[1]
+    a = target * (1.0 - smoothing) + smoothing / n_classes if smoothing else target
+    w = weight.to(x.dtype).reshape(_class_shape(x.ndim, n_classes))
+    per_sample = -(LogSoftmax.apply(x, 1) * a * w).sum(dim=1)
+    return _reduce(per_sample, reduction)
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
@@ -477,8 +521,9 @@ def _pointwise_grad_scale(grad: Any, reduction: str, size: int) -> Any:
 def _log1p_unit(e: Any, xp: Any) -> Any:
     """log(1 + e) for e in [0, 1] to two ulps, 4x faster than NumPy's float32 ``log1p`` (a
     scalar loop): log(u) of the rounded u = 1 + e, corrected by that rounding, which
-    (u - 1) - e gives exactly; log(1 + e) = log(u) - ((u - 1) - e) / u to first order."""
-    u = e + 1
+    (u - 1) - e gives exactly; log(1 + e) = log(u) - ((u - 1) - e) / u to first order.
+    (asarray: a 0-d input's ``e + 1`` is a NumPy scalar, which ``out=`` cannot take.)"""
+    u = xp.asarray(e + 1)
     rounding = u - 1
     rounding -= e
     rounding /= u
