@@ -203,6 +203,29 @@ def test_missing_data_says_what_to_do_without_a_traceback(tmp_path):
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
+def test_missing_matplotlib_is_said_before_training(tmp_path):
+    """Without matplotlib (``pip install .`` without ``[viz]``) a lesson stops at once with
+    how to install it, instead of training and then failing at its first figure. A package
+    named matplotlib whose import fails stands in for the missing one."""
+    fake = tmp_path / "site" / "matplotlib"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('No module named matplotlib')\n")
+    # No data either (and downloads sent to a closed local port): the check must come first.
+    closed = "http://127.0.0.1:9"
+    env = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy"}
+    env.update(HOME=str(tmp_path), MINIGRAD_DATA=str(tmp_path / "no-data"),
+               http_proxy=closed, https_proxy=closed, HTTP_PROXY=closed, HTTPS_PROXY=closed,
+               PYTHONPATH=os.pathsep.join(filter(None, [str(tmp_path / "site"), str(REPO),
+                                                        os.environ.get("PYTHONPATH")])))
+    proc = subprocess.run([sys.executable, str(TUTORIALS / "02_linear_model.py"), "--quick",
+                           "--no-progress", "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=TIMEOUT_S, cwd=REPO, env=env)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "matplotlib, which is not installed" in proc.stderr
+    assert "pip install matplotlib" in proc.stderr
+
+
 def test_ensemble_members_can_be_trained_apart_and_reused(tmp_path):
     """Lesson 07: ``--only-member K`` trains one member and stops; a later ``--resume`` run
     reuses it (same settings) and trains only the missing ones. Members 5 and 6 are the

@@ -90,6 +90,11 @@ def setup(args: argparse.Namespace, name: str, allow_cpu_fallback: bool = False)
                      "(it needs CuPy and an NVIDIA GPU); run with --device cpu")
         print("cuda is unavailable here (no CuPy or no GPU): running on cpu instead")
         args.device = "cpu"
+    try:  # every lesson draws; say so before training, not after it
+        import matplotlib  # noqa: F401
+    except ImportError:
+        sys.exit(f"{name}: the lessons draw their figures with matplotlib, which is not "
+                 "installed here: python -m pip install matplotlib (or -e '.[viz]')")
     mg.manual_seed(args.seed)
     out = args.out if args.out is not None else TUTORIALS / "outputs" / name
     if args.quick and args.out is None:
