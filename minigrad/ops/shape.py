@@ -168,10 +168,12 @@ def index_arrays(index: Any, x: Tensor) -> Any:
     """Tensor indices become arrays on ``x``'s device; integer arrays are bounds-checked
     (CuPy would otherwise wrap out-of-range indices silently)."""
     items = index if isinstance(index, tuple) else (index,)
-    items = tuple(Tensor(i, device=x.device) if isinstance(i, list) or _is_host_array(i) else i
-                  for i in items)
+    if not all(type(i) in _PLAIN_INDEX for i in items):  # lists and NumPy arrays as tensors
+        items = tuple(Tensor(i, device=x.device) if isinstance(i, list) or _is_host_array(i)
+                      else i for i in items)
     out, axis = [], 0
-    n_specified = sum(_dims_taken(i) for i in items)
+    n_specified = sum(i.ndim if isinstance(i, Tensor) and i.dtype.kind == "b"  # a mask: its dims
+                      else i is not None and i is not Ellipsis for i in items)
     for item in items:
         if isinstance(item, list):
             item = Tensor(item, device=x.device)
@@ -263,19 +265,13 @@ def _is_basic(index: tuple) -> bool:
     return all(i is None or i is Ellipsis or isinstance(i, (int, slice)) for i in index)
 
 
+_PLAIN_INDEX = (slice, int, type(None), type(Ellipsis))  # the common items, checked at once
+
+
 def _is_host_array(item: Any) -> bool:
     """A NumPy array used as an index (PyTorch accepts them like tensors)."""
     return hasattr(item, "__array_interface__") and not isinstance(item, Tensor) and \
         getattr(item, "ndim", 0) > 0
-
-
-def _dims_taken(item: Any) -> int:
-    """How many dimensions of the indexed tensor an index item consumes."""
-    if item is None or item is Ellipsis:
-        return 0
-    if isinstance(item, Tensor) and item.dtype.kind == "b":
-        return item.ndim  # a mask covers as many dims as it has
-    return 1
 
 
 def _is_advanced(item: Any) -> bool:
@@ -288,7 +284,9 @@ def split_integer_index(index: Any) -> tuple:
     as arrays too, which moves dims: ``x[0, :, idx]`` is (5, k) in PyTorch, (k, 5) in NumPy.
     When an index mixes integers with tensor indices, it is split in these two steps; else
     ``basic`` is None and ``advanced`` the index unchanged."""
-    items = index if isinstance(index, tuple) else (index,)
+    if type(index) is not tuple or all(type(i) in _PLAIN_INDEX for i in index):
+        return None, index  # one item, or basic indexing only: nothing to reorder
+    items = index
     has_int = any(isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in items)
     if not has_int or not any(_is_advanced(i) for i in items):
         return None, index
