@@ -308,6 +308,10 @@ def main() -> None:
           + (f", torch {r['infer_torch'] * 1e3:7.1f} ms" if 'infer_torch' in r else "")
           + f", ratio {ratio(r['infer_minigrad'], r.get('infer_torch'))}"
           + plain_note(r, "infer"))
+    if peak == peak:  # measured again after the rounds: a busy moment at the start must not
+        again = sgemm_peak()  # read as a low peak (and a high percentage of it)
+        print(f"sgemm peak again after the rounds: {again:.0f} GFLOP/s; the higher is used")
+        peak = max(peak, again)
     achieved = flops / r["train_minigrad"] / 1e9
     of_peak = "" if peak != peak else f" = {100 * achieved / peak:.0f}% of peak"  # nan: no peak
     line = f"training throughput: minigrad {achieved:.0f} GFLOP/s{of_peak}"
