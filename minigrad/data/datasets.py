@@ -410,7 +410,7 @@ def _candidates(folder_name: str, root: Optional[PathLike]) -> list[tuple[Path, 
     return out
 
 
-def _how_to_provide(folder_name: str, display: str, target: Path) -> str:
+def _how_to_provide(folder_name: str, display: str, target: Path, download_was_on: bool) -> str:
     files = ", ".join(n + ".gz" for n in CHECKSUMS[folder_name])
     mirror = _download.MIRRORS.get(folder_name, ["<no mirror known>"])[0]
     lines = [
@@ -423,7 +423,11 @@ def _how_to_provide(folder_name: str, display: str, target: Path) -> str:
             f"  - on Debian/Ubuntu: apt-get install dataset-fashion-mnist (installs into {DEBIAN_FASHION_MNIST_DIR});"
         )
     lines.append(f"  - download {files} by hand from {mirror} into {target}/;")
-    lines.append("  - call again with download=True on a machine that can reach the mirrors.")
+    if download_was_on:  # it was tried: the network is what is missing
+        lines.append("  - run again where the mirrors can be reached (downloading is on), or copy "
+                     f"{target}/ from a machine that has it.")
+    else:
+        lines.append("  - call again with download=True on a machine that can reach the mirrors.")
     return "\n".join(lines)
 
 
@@ -511,7 +515,8 @@ def load_split(
         except _download.DownloadError as e:
             raise DatasetNotFoundError(
                 f"{display} ({split} split) not found: looked for {wanted} in\n{looked}\n"
-                f"and the download failed: {e}\n" + _how_to_provide(folder_name, display, cache)
+                f"and the download failed: {e}\n"
+                + _how_to_provide(folder_name, display, cache, True)
             ) from None
         fresh.add(path)
         return path
@@ -526,7 +531,8 @@ def load_split(
         if not download:
             raise DatasetNotFoundError(
                 f"{display} ({split} split) not found: looked for {wanted} in\n{looked}\n"
-                "Downloading is off (download=False).\n" + _how_to_provide(folder_name, display, cache)
+                "Downloading is off (download=False).\n"
+                + _how_to_provide(folder_name, display, cache, False)
             )
         # Only what the cache lacks; a file already there is verified like any other.
         paths = [_existing(cache, n) or fetch(n) for n in names]

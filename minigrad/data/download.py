@@ -116,6 +116,7 @@ def download(
     if tries_per_mirror < 1:
         raise ValueError(f"download: tries_per_mirror must be >= 1, got {tries_per_mirror}")
     dest_dir = Path(dest_dir)
+    created = not dest_dir.exists()
     dest_dir.mkdir(parents=True, exist_ok=True)
     final = dest_dir / filename
     failures: list[str] = []
@@ -143,4 +144,6 @@ def download(
                 if attempt < tries_per_mirror and backoff > 0:
                     time.sleep(backoff * attempt)
     lines = "\n  ".join(failures)
+    if created and not any(dest_dir.iterdir()):  # leave no empty folder behind a failure
+        dest_dir.rmdir()
     raise DownloadError(f"could not download {filename} into {dest_dir}:\n  {lines}")

@@ -143,3 +143,28 @@ def test_user_file_next_to_a_download_is_never_deleted(isolated, mirror, monkeyp
     with pytest.raises(ValueError, match=f"{LABELS}: truncated: header declares shape \\(9,\\)"):
         load_split("mnist", train=False, root=root, download=True)
     assert mine.exists() and mirror.requests == [f"/good/mnist/{IMAGES}.gz"]
+
+
+def test_failed_download_leaves_no_empty_folder_it_made(tmp_path, dead_url):
+    target = tmp_path / "cache" / "mnist"
+    with pytest.raises(DownloadError):
+        download.download(LABELS + ".gz", target, [dead_url], tries_per_mirror=1, backoff=0)
+    assert not target.exists()  # made for the download, removed when nothing came
+    kept = tmp_path / "mine"
+    kept.mkdir()
+    with pytest.raises(DownloadError):
+        download.download(LABELS + ".gz", kept, [dead_url], tries_per_mirror=1, backoff=0)
+    assert kept.is_dir()  # a folder that was there before stays
+
+
+def test_missing_data_advice_depends_on_whether_downloading_was_on(isolated, monkeypatch, dead_url):
+    from minigrad.data import MNIST, DatasetNotFoundError
+    monkeypatch.setitem(download.MIRRORS, "mnist", [dead_url])
+    monkeypatch.setattr(download, "TRIES_PER_MIRROR", 1)
+    monkeypatch.setattr(download, "BACKOFF", 0)
+    with pytest.raises(DatasetNotFoundError) as tried:
+        MNIST(train=False)
+    assert "downloading is on" in str(tried.value) and "download=True" not in str(tried.value)
+    with pytest.raises(DatasetNotFoundError) as off:
+        MNIST(train=False, download=False)
+    assert "call again with download=True" in str(off.value)
