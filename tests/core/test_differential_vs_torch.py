@@ -85,7 +85,7 @@ def _run(lib, arrays: list, steps: list, weights_seed: int):
         else:
             a, b = values[step[2] % len(values)], values[step[3] % len(values)]
             if tuple(b.shape) != tuple(a.shape):
-                b = b.sum()  # keep binary ops to one shape
+                b = b.sum() + a * 0  # keep binary ops to one shape
             values.append(BINARY[step[1]](lib, a, b))
     out = values[-1]
     weights = np.random.default_rng(weights_seed).standard_normal(tuple(out.shape))
