@@ -273,3 +273,23 @@ class OpSuite:
 
     def test_torch(self, spec: OpSpec) -> None:
         check_torch(spec)
+
+
+# --- indexing against PyTorch ------------------------------------------------------------------
+def assert_index_matches_torch(base: np.ndarray, ours: tuple, theirs: tuple, torch: Any,
+                               write: bool = True) -> None:
+    """``x[ours]`` in minigrad and ``x[theirs]`` in PyTorch (the same index in each library's
+    types) agree on values and gradients, and, with ``write``, on ``x[index] = values``."""
+    x, t = mg.tensor(base, requires_grad=True), torch.tensor(base, requires_grad=True)
+    out, expected = x[ours], t[theirs]
+    assert out.shape == tuple(expected.shape)
+    np.testing.assert_array_equal(out.detach().numpy(), expected.detach().numpy())
+    weights = np.random.default_rng(0).standard_normal(out.shape)
+    (out * mg.tensor(weights)).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+    if write:
+        y, u = mg.tensor(base.copy()), torch.tensor(base.copy())
+        y[ours] = mg.tensor(weights)
+        u[theirs] = torch.tensor(weights)
+        np.testing.assert_array_equal(y.numpy(), u.numpy())

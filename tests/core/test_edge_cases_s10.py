@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from harness import assert_index_matches_torch
 
 NAN = math.nan
 
@@ -315,18 +316,7 @@ def test_indexing_matches_torch_values_grads_and_writes(index: tuple) -> None:
     torch = _torch()
     ours, theirs = _index_items(index, mg.tensor), _index_items(index, torch.tensor)
     theirs = tuple(torch.from_numpy(i) if isinstance(i, np.ndarray) else i for i in theirs)
-    x, t = mg.tensor(A3, requires_grad=True), torch.tensor(A3, requires_grad=True)
-    out, expected = x[ours], t[theirs]
-    assert out.shape == tuple(expected.shape)
-    np.testing.assert_array_equal(out.detach().numpy(), expected.detach().numpy())
-    weights = np.random.default_rng(0).standard_normal(out.shape)
-    (out * mg.tensor(weights)).sum().backward()
-    (expected * torch.tensor(weights)).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
-    y, u = mg.tensor(A3.copy()), torch.tensor(A3.copy())
-    y[ours] = mg.tensor(weights)
-    u[theirs] = torch.tensor(weights)
-    np.testing.assert_array_equal(y.numpy(), u.numpy())
+    assert_index_matches_torch(A3, ours, theirs, torch)
 
 
 def test_a_graph_whose_nodes_saved_nothing_can_be_run_twice_as_torch() -> None:
