@@ -339,16 +339,23 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
-    first = tensors[0]
+    # As in PyTorch, a 1-D empty tensor (shape (0,)) joins anything: it is skipped in the
+    # shape checks and contributes nothing (``out = cat([tensor([]), x])`` in a loop works).
+    # Kept in the graph (reshaped to an empty piece of the others' shape) so it gets a grad.
+    shaped = [t for t in tensors if t.shape != (0,)]
+    first = shaped[0] if shaped else tensors[0]
     if not -first.ndim <= dim < first.ndim:
         raise IndexError(f"cat: dim {dim} is out of range for shape {tuple(first.shape)}")
     dim %= first.ndim
+    if shaped and len(shaped) < len(tensors):
+        empty = tuple(0 if i == dim else n for i, n in enumerate(first.shape))
+        tensors = [t if t.shape != (0,) else reshape(t, empty) for t in tensors]
     for t in tensors[1:]:
         if t.ndim != first.ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, first.shape))
                                        if i != dim):
             raise ValueError(f"cat: shapes {tuple(first.shape)} and {tuple(t.shape)} do not match "
                              f"outside dimension {dim}")
-    dtype = first.dtype
+    dtype = tensors[0].dtype
     for t in tensors[1:]:
         dtype = dtypes.result_type(dtype, t.dtype)
     tensors = [t.to(dtype) for t in tensors]

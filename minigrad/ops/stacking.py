@@ -46,7 +46,8 @@ def _promoted(tensors: list) -> list:
 # --- splits --------------------------------------------------------------------------------------
 def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple:
     """Views of ``input`` along ``dim``: ``n`` near-equal parts (the first ``size % n`` one
-    longer), or the pieces between the given indices (which may run past the end)."""
+    longer), or the pieces between the given indices (which may run past the end, or be
+    negative: counted from the end, as in a slice)."""
     _tensor_input(input, "tensor_split")
     if input.ndim == 0:
         raise RuntimeError("tensor_split: expected at least a 1-dimensional tensor")
@@ -73,7 +74,9 @@ def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple
     else:
         raise TypeError(f"tensor_split: indices_or_sections must be an int, a list of ints or "
                         f"a tensor, got {type(spec).__name__}")
-    edges = [0] + bounds + [size]
+    # Each piece is input[edges[i]:edges[i + 1]] by Python's slice rules: a negative index
+    # counts from the end, then both ends are clamped to [0, size].
+    edges = [0] + [i + size if i < 0 else i for i in bounds] + [size]
     before = (slice(None),) * axis
     out = []
     for lo, hi in zip(edges[:-1], edges[1:]):

@@ -1,0 +1,56 @@
+"""Shape and index-manipulation ops checked against PyTorch (session 11 differential fuzzing):
+each test pins a difference the fuzzing found, with values derived by hand where easy."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+
+def _shapes(parts):
+    return [tuple(p.shape) for p in parts]
+
+
+# --- tensor_split: negative indices count from the end, as in a slice -----------------------
+def test_tensor_split_negative_indices_count_from_the_end():
+    x = mg.arange(4.0)
+    parts = mg.tensor_split(x, [2, -1, 1])        # x[:2], x[2:-1], x[-1:1], x[1:]
+    assert [p.tolist() for p in parts] == [[0.0, 1.0], [2.0], [], [1.0, 2.0, 3.0]]
+    parts = mg.tensor_split(x, (-7, 2))           # -7 clamps to 0
+    assert [p.tolist() for p in parts] == [[], [0.0, 1.0], [2.0, 3.0]]
+
+
+def test_hsplit_vsplit_negative_indices():
+    x = mg.zeros(5, 4)
+    assert _shapes(mg.hsplit(x, [-3, 3])) == [(5, 1), (5, 2), (5, 1)]
+    assert _shapes(mg.vsplit(x, [-2])) == [(3, 4), (2, 4)]
+    assert _shapes(mg.tensor_split(x, mg.tensor([-1]), dim=1)) == [(5, 3), (5, 1)]
+
+
+# --- cat: a 1-D empty tensor joins anything (PyTorch's legacy rule) --------------------------
+def test_cat_skips_one_dimensional_empty_tensors():
+    x = mg.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    empty = mg.tensor(np.zeros(0), requires_grad=True)
+    out = mg.cat([empty, x, empty], dim=1)
+    assert out.shape == (2, 3)
+    np.testing.assert_array_equal(out.detach().numpy(), x.detach().numpy())
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((2, 3)))
+    assert empty.grad.shape == (0,)
+    # the loop idiom out = cat([out, row]) starting from an empty tensor
+    acc = mg.tensor([])
+    for i in range(3):
+        acc = mg.cat([acc, mg.full((1, 2), float(i))])
+    assert acc.tolist() == [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]
+
+
+def test_cat_empty_one_dimensional_takes_part_in_dtype_promotion():
+    out = mg.cat([mg.zeros(0, dtype=mg.float64), mg.ones(2, 2, dtype=mg.int64)], dim=-1)
+    assert out.dtype == mg.float64 and out.shape == (2, 2)
+    assert mg.hstack([mg.ones(2, 1, dtype=mg.int64), mg.zeros(0)]).shape == (2, 1)
+
+
+def test_cat_other_empty_shapes_still_must_match():
+    with pytest.raises(ValueError, match=r"cat: shapes \(2, 3\) and \(0, 2\)"):
+        mg.cat([mg.zeros(2, 3), mg.zeros(0, 2)], dim=0)
