@@ -14,8 +14,8 @@ small calls, and each becomes one kernel here:
   adds in the same order as the plain version.
 
 Each kernel does what the plain array code in ``optim/adam.py``, ``ops/activation_basic.py``
-(ReLU), ``ops/loss.py`` and ``ops/pooling.py`` does, in the same order of operations (the
-cross-entropy sums a row in its own order); those files stay the definition,
+(ReLU), ``ops/cross_entropy.py`` and ``ops/pooling.py`` does, in the same order of operations
+(the cross-entropy sums a row in its own order); those files stay the definition,
 and ``MINIGRAD_CUDA_KERNELS=0`` turns these off to compare (``benchmarks/bench_cnn.py``).
 Only the CuPy backend imports this file.
 """

@@ -20,8 +20,8 @@ from ..ops.upsample import interpolate  # noqa: F401
 from ..ops.convolution1d import conv1d  # noqa: F401
 from .pooling import (adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool2d,  # noqa: F401
                       avg_pool1d, max_pool1d)
-from ..ops.loss import (binary_cross_entropy_with_logits, cross_entropy, mse_loss,  # noqa: F401
-                        nll_loss)
+from ..ops.cross_entropy import cross_entropy  # noqa: F401
+from ..ops.loss import binary_cross_entropy_with_logits, mse_loss, nll_loss  # noqa: F401
 from ..ops.normalization import batch_norm  # noqa: F401
 from ..ops.loss import (binary_cross_entropy, huber_loss, kl_div, l1_loss,  # noqa: F401
                         smooth_l1_loss)

@@ -1,7 +1,8 @@
 """Loss layers: ``CrossEntropyLoss``, ``NLLLoss``, ``MSELoss``, ``BCEWithLogitsLoss``,
 ``BCELoss``, ``L1Loss``, ``SmoothL1Loss``, ``HuberLoss``, ``KLDivLoss``.
 
-Each stores its options and calls the functional form in ``ops/loss.py``.
+Each stores its options and calls its functional form in ``ops/loss.py`` or
+``ops/cross_entropy.py``.
 Class weights and ``pos_weight`` are registered as buffers (as in PyTorch), so
 they follow ``loss.to(device)`` and appear in ``state_dict`` when given.
 """
@@ -9,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..ops.cross_entropy import cross_entropy
 from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, check_reduction,
-                        cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
+                        huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
                         smooth_l1_loss)
 from ..tensor import Tensor
 from .module import Module

@@ -1,19 +1,10 @@
-"""Loss functions: cross_entropy, nll_loss, mse_loss, binary_cross_entropy(_with_logits),
-l1/smooth_l1/huber, kl_div.
+"""Loss functions: nll_loss, mse_loss, binary_cross_entropy(_with_logits), l1/smooth_l1/huber,
+kl_div, and the target and reduction helpers that cross_entropy (ops/cross_entropy.py) shares.
 
-``cross_entropy`` is one fused op (log-softmax + NLL + label smoothing), because
-it ends almost every classifier's step. Class-index and class-probability targets
-both define one coefficient array ``a`` shaped like the input, so that
-
-    loss_i = -sum_c a[i, c] * log_softmax(x)[i, c]
-    d loss_i / d x[i] = softmax(x)[i] * sum_c a[i, c] - a[i]
-
-For class indices ``a`` is a one-hot plus a per-class smoothing term, and is never made
-dense: the target entries are taken by flat position. The first-order backward reuses the
-softmax saved by forward; under ``create_graph=True`` it rebuilds it (and ``a``) from tensor
-ops, so double backward works. ``nll_loss`` is linear in its input: -w[t] x[i, t].
-The pointwise losses (MSE, BCE with logits, Huber) are single ops with the same two
-backwards; the rest are compositions of tensor ops.
+``nll_loss`` is linear in its input: -w[t] x[i, t], its targets taken by flat position as in
+cross_entropy. The pointwise losses (MSE, BCE with logits, Huber) are single ops with two
+backwards: one on arrays for the first order, and one of tensor ops under
+``create_graph=True`` so that double backward works. The rest are compositions of tensor ops.
 """
 from __future__ import annotations
 
@@ -25,7 +16,6 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .activation import softplus
-from .softmax import LogSoftmax, Softmax
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -74,18 +64,6 @@ def _index_coefficients(x: Tensor, target: Any, weight: Any, ignore_index: int,
     return a, kept.sum(dtype=dtype)
 
 
-def _probability_coefficients(x: Tensor, target: Any, weight: Any, smoothing: float) -> tuple:
-    """``a`` for class-probability targets; 'mean' divides by the number of samples."""
-    xp, shape = x.xp, x.shape
-    n_classes = shape[1]
-    a = target
-    if smoothing:
-        a = a * (1.0 - smoothing) + smoothing / n_classes
-    if weight is not None:
-        a = a * weight.reshape(_class_shape(len(shape), n_classes))
-    return a, xp.asarray(x.array.size // n_classes, dtype=x.dtype)
-
-
 def _reduce_array(xp: Any, per_sample: Any, reduction: str, denom: Any) -> Any:
     if reduction == "none":
         return per_sample
@@ -109,152 +87,6 @@ def _grad_scale(grad: Tensor, reduction: str, denom: Any, valid: Any = None) -> 
             return grad / Tensor._make(grad.xp.expand_dims(d, 1), grad.device)
         return grad / Tensor._make(denom, grad.device)
     return grad
-
-
-class CrossEntropy(Function):
-    """Fused log-softmax + negative log-likelihood (+ label smoothing) over axis 1."""
-
-    @staticmethod
-    def forward(ctx, x, target, weight, ignore_index, smoothing, reduction, probabilities):
-        xp = x.xp
-        ctx.ignore_index, ctx.picked = ignore_index, None
-        fused = _fused_kernel(x, weight, smoothing, reduction, probabilities)
-        if fused is not None:  # one GPU kernel doing the lines below (and the range check)
-            softmax, per_sample, kept, bad = fused(x.array, target.array, ignore_index)
-            if bool(bad.any()):
-                _raise_out_of_range(target, bad, x.shape[1], ignore_index, "cross_entropy")
-            ctx.save_for_backward(x, target)
-            ctx.softmax, ctx.logp, ctx.a, ctx.denom = softmax, None, None, kept.sum()
-            ctx.weight, ctx.smoothing, ctx.reduction = None, 0.0, reduction
-            ctx.probabilities = False
-            total = per_sample.sum()
-            return total / ctx.denom if reduction == "mean" else total  # 0/0 is NaN, as torch
-        shifted = x.array - x.array.max(axis=1, keepdims=True)
-        e = xp.exp(shifted)
-        total = e.sum(axis=1, keepdims=True)
-        if not probabilities:
-            return CrossEntropy._forward_indices(ctx, x, target, weight, ignore_index, smoothing,
-                                                 reduction, shifted, e, total)
-        log_total = xp.log(total)
-        a, denom = _probability_coefficients(x, target.array, weight, smoothing)
-        # -sum_c a logp = sum(a) log(total) - sum_c a shifted: no logp array for the loss
-        a_sum = a.sum(axis=1, keepdims=True)
-        per_sample = (a_sum * log_total)[:, 0] - xp.einsum("nc...,nc...->n...", a, shifted)
-        ctx.save_for_backward(x, target)
-        # Keep only what the first-order backward will read.
-        if ctx.needs_input_grad[0]:
-            e /= total
-        ctx.softmax = e if ctx.needs_input_grad[0] else None
-        ctx.logp = shifted - log_total if ctx.needs_input_grad[1] else None
-        ctx.a, ctx.a_sum, ctx.denom = a, a_sum, denom
-        ctx.weight, ctx.smoothing, ctx.reduction = weight, smoothing, reduction
-        ctx.probabilities = probabilities
-        return _reduce_array(xp, per_sample, reduction, denom)
-
-    @staticmethod
-    def _forward_indices(ctx, x, target, weight, ignore_index, smoothing, reduction, shifted, e,
-                         total):
-        """Class indices with no one-hot: a[i] = alpha_i onehot(t_i) + beta_i w (w: the class
-        weights, or ones), so loss_i = -alpha_i logp[i, t_i] - beta_i sum_c w_c logp[i, c],
-        and that class sum is sum_c w_c shifted[i, c] - sum(w) log(total_i)."""
-        xp, n_classes = x.xp, x.shape[1]
-        t = target.array
-        valid = t != ignore_index
-        safe = xp.where(valid, t, 0)
-        index = _target_positions(x.shape, safe, xp)
-        log_total = xp.log(total[:, 0])
-        kept = valid.astype(x.dtype) if weight is None else weight[safe] * valid
-        alpha = kept * (1.0 - smoothing) if smoothing else kept
-        per_sample = -alpha * (xp.take(shifted, index) - log_total)
-        beta = None
-        if smoothing:
-            beta = valid.astype(x.dtype) * (smoothing / n_classes)
-            if weight is None:
-                class_sum = shifted.sum(axis=1) - n_classes * log_total
-            else:
-                class_sum = xp.einsum("nc...,c->n...", shifted, weight) - weight.sum() * log_total
-            per_sample -= beta * class_sum
-        e /= total  # the softmax, for backward
-        ctx.save_for_backward(x, target)
-        ctx.softmax, ctx.logp, ctx.a, ctx.denom = e, None, None, kept.sum()
-        ctx.picked = (index, alpha, beta)
-        ctx.weight, ctx.smoothing, ctx.reduction, ctx.probabilities = \
-            weight, smoothing, reduction, False
-        # where(): an ignored target's 0 * (-inf) score is 0, not NaN
-        return _reduce_array(xp, xp.where(valid, per_sample, 0), reduction, ctx.denom)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, target = ctx.saved_tensors
-        if not is_grad_enabled():
-            return CrossEntropy._backward_arrays(ctx, grad, x)
-        # create_graph=True: the same formulas as tensor ops, so they can be differentiated.
-        valid = None if ctx.probabilities else (lambda: target.array != ctx.ignore_index)
-        g = _grad_scale(grad, ctx.reduction, ctx.denom, valid)
-        if ctx.a is None:  # the class-index forwards do not build the coefficients
-            ctx.a = _index_coefficients(x, target.array, ctx.weight, ctx.ignore_index,
-                                        ctx.smoothing)[0]
-        a = Tensor._make(ctx.a, x.device)
-        if ctx.probabilities and target.requires_grad:
-            a = _probability_coefficients_tensor(target, ctx.weight, ctx.smoothing)
-        gx = gt = None
-        if ctx.needs_input_grad[0]:
-            gx = (Softmax.apply(x, 1) * a.sum(dim=1, keepdim=True) - a) * g
-        if ctx.needs_input_grad[1]:
-            gt = LogSoftmax.apply(x, 1) * g * Tensor._make(_target_factor(ctx, x), x.device)
-        return gx, gt, None, None, None, None, None
-
-    @staticmethod
-    def _backward_arrays(ctx, grad, x):
-        """The first-order backward on arrays, reusing forward's softmax (the common, fast path)."""
-        if ctx.picked is not None:  # class indices: softmax sum_c a - a, with a never dense
-            # ([:, None]: the class axis, for the (N, d1, ...) per-target arrays)
-            w = ctx.weight
-            index, alpha, beta = ctx.picked
-            g = _target_grad(grad, ctx.reduction, ctx.denom,
-                             lambda: ctx.saved_tensors[1].array != ctx.ignore_index)
-            ga = alpha * g
-            if beta is None:
-                gx = ctx.softmax * ga[:, None]
-            else:  # sum_c a[i, c] = alpha_i + beta_i sum(w); then minus the beta_i w_c part
-                bg = beta * g
-                w_sum = x.shape[1] if w is None else w.sum()
-                gx = ctx.softmax * (ga + bg * w_sum)[:, None]
-                bg = bg[:, None]
-                gx -= bg if w is None else bg * w.reshape(_class_shape(x.ndim, x.shape[1]))
-            gx.reshape(-1)[index] -= ga  # (positions are distinct)
-            return Tensor._make(gx, x.device), None, None, None, None, None, None
-        if ctx.a is None:  # the fused forward: its fused backward
-            scale = grad.array / ctx.denom if ctx.reduction == "mean" else grad.array
-            backward = grad.backend.kernel("cross_entropy_backward")
-            gx = backward(ctx.softmax, ctx.saved_tensors[1].array, scale, ctx.ignore_index)
-            return Tensor._make(gx, x.device), None, None, None, None, None, None
-        g = _grad_scale_array(grad.array, ctx.reduction, ctx.denom, grad.xp)
-        gx = gt = None
-        if ctx.needs_input_grad[0]:  # (softmax sum_c a - a) g
-            gx = ctx.softmax * (ctx.a_sum * g)
-            gx -= ctx.a * g
-            gx = Tensor._make(gx, x.device)
-        if ctx.needs_input_grad[1]:
-            gt = Tensor._make(ctx.logp * g * _target_factor(ctx, x), x.device)
-        return gx, gt, None, None, None, None, None
-
-
-def _target_factor(ctx, x: Tensor) -> Any:
-    """d loss / d target = -(1 - smoothing) * weight_c * log_softmax(x): the constant part."""
-    factor = -(1.0 - ctx.smoothing)
-    if ctx.weight is None:
-        return x.xp.asarray(factor, dtype=x.dtype)
-    return ctx.weight.reshape(_class_shape(x.ndim, x.shape[1])) * factor
-
-
-def _grad_scale_array(g: Any, reduction: str, denom: Any, xp: Any) -> Any:
-    """``_grad_scale`` on raw arrays."""
-    if reduction == "none":
-        return xp.expand_dims(g, 1)
-    if reduction == "mean":
-        return g / denom
-    return g
 
 
 def _target_grad(grad: Tensor, reduction: str, denom: Any, valid: Any) -> Any:
@@ -284,15 +116,6 @@ def _target_positions(shape: tuple, classes: Any, xp: Any) -> Any:
     flat = classes.reshape(n, rest) * rest
     flat += xp.arange(n).reshape(n, 1) * (shape[1] * rest) + xp.arange(rest)
     return flat.reshape(classes.shape)
-
-
-def _probability_coefficients_tensor(target: Tensor, weight: Any, smoothing: float) -> Tensor:
-    """``_probability_coefficients`` as tensor ops of ``target`` (for double backward)."""
-    n_classes = target.shape[1]
-    a = target * (1.0 - smoothing) + smoothing / n_classes if smoothing else target
-    if weight is not None:
-        a = a * Tensor._make(weight.reshape(_class_shape(target.ndim, n_classes)), target.device)
-    return a
 
 
 class NLLLoss(Function):
@@ -412,15 +235,6 @@ def _raise_out_of_range(target: Tensor, bad: Any, n_classes: int, ignore_index: 
                      f"(valid targets are 0..{n_classes - 1}, or ignore_index={ignore_index})")
 
 
-def _fused_kernel(x: Tensor, weight: Any, smoothing: float, reduction: str,
-                  probabilities: bool) -> Any:
-    """The backend's fused cross-entropy for the common case (class indices, (N, C) scores, no
-    class weights or smoothing, a mean or sum), or None: then the array code above runs."""
-    if probabilities or weight is not None or smoothing or x.ndim != 2 or reduction == "none":
-        return None
-    return x.backend.kernel("cross_entropy_forward")
-
-
 def _legacy(size_average: Any, reduce: Any, op: str) -> None:
     if size_average is not None or reduce is not None:
         raise ValueError(f"{op}: size_average and reduce are deprecated in PyTorch and not "
@@ -428,45 +242,6 @@ def _legacy(size_average: Any, reduce: Any, op: str) -> None:
 
 
 # --- public functional forms ---------------------------------------------------------------------
-def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
-                  size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
-                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
-    """Classification loss on raw scores: stable log-softmax and NLL in one op.
-
-    ``target`` holds class indices (integer, shape (N, d1, ...)) or class
-    probabilities (floating, the input's shape).
-    """
-    op = "cross_entropy"
-    _legacy(size_average, reduce, op)
-    check_reduction(reduction, op)
-    smoothing = float(label_smoothing)
-    if not 0.0 <= smoothing <= 1.0:
-        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {smoothing}")
-    x, t, unbatched, probabilities = _class_inputs(input, target, op, allow_probabilities=True)
-    if (probabilities and isinstance(weight, Tensor) and weight.requires_grad
-            and is_grad_enabled()):
-        w = _check_weight(weight, x, op, differentiable=True)
-        out = _soft_cross_entropy_ops(x, t, w, smoothing, reduction)
-        return out.reshape(()) if unbatched and reduction == "none" else out
-    w = _check_weight(weight, x, op)
-    if not probabilities and _fused_kernel(x, w, smoothing, reduction, probabilities) is None:
-        _check_targets_in_range(t, x.shape[1], ignore_index, op)  # (the fused kernel checks)
-    out = CrossEntropy.apply(x, t, w, int(ignore_index), smoothing, reduction, probabilities)
-    return out.reshape(()) if unbatched and reduction == "none" else out
-
-
-def _soft_cross_entropy_ops(x: Tensor, target: Tensor, weight: Tensor, smoothing: float,
-                            reduction: str) -> Tensor:
-    """Class-probability cross entropy as tensor ops, for class weights that need a gradient:
-    PyTorch differentiates the weights on this path (for class indices it refuses, as here).
-    loss_i = -sum_c w_c a_ic logp_ic, a the (smoothed) target; 'mean' averages over samples."""
-    n_classes = x.shape[1]
-    a = target * (1.0 - smoothing) + smoothing / n_classes if smoothing else target
-    w = weight.to(x.dtype).reshape(_class_shape(x.ndim, n_classes))
-    per_sample = -(LogSoftmax.apply(x, 1) * a * w).sum(dim=1)
-    return _reduce(per_sample, reduction)
-
-
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
              size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
              reduction: str = "mean") -> Tensor:
