@@ -212,6 +212,8 @@ def _constant(x: Tensor, widths: list, value: float) -> Tensor:
         if n + min(lo, 0) + min(hi, 0) < 0:
             raise RuntimeError(f"pad: padding ({lo}, {hi}) would crop more than the {n} elements "
                                f"of dimension {axis} (input of shape {shape})")
+    if not widths:  # a 0-d input and an empty ``pad``: nothing to do (NumPy's pad rejects it)
+        return Clone.apply(x)
     if any(lo < 0 or hi < 0 for lo, hi in widths):
         crop = []
         for (lo, hi), n in zip(widths, shape):

@@ -32,7 +32,7 @@ class Hardshrink(Function):
     @staticmethod
     def forward(ctx, x, lambd):
         xp, a = x.xp, x.array
-        mask = xp.abs(a) <= lambd
+        mask = xp.asarray(xp.abs(a) <= lambd)  # asarray: a 0-d input gives a NumPy bool
         xp.logical_not(mask, out=mask)
         out = a * mask
         if lambd >= 0:  # -x * 0 is -0.0, PyTorch's band gives +0.0 (and y + 0 is y elsewhere)
