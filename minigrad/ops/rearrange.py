@@ -197,6 +197,8 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
     """Shift elements along ``dims`` with wrap-around; with ``dims=None`` the tensor is
     flattened, rolled and given its shape back."""
     shifts = _ints(shifts, "roll", "shifts")
+    if not shifts:  # as torch: an empty shifts list is refused, even with empty dims
+        raise RuntimeError("roll: shifts must hold at least one int, got []")
     if dims is None:
         if len(shifts) != 1:
             raise ValueError(f"roll: with dims=None, shifts must be a single int, got {shifts}")

@@ -54,3 +54,10 @@ def test_cat_empty_one_dimensional_takes_part_in_dtype_promotion():
 def test_cat_other_empty_shapes_still_must_match():
     with pytest.raises(ValueError, match=r"cat: shapes \(2, 3\) and \(0, 2\)"):
         mg.cat([mg.zeros(2, 3), mg.zeros(0, 2)], dim=0)
+
+
+# --- roll: empty shifts are refused (before: identity, or a raw NumPy error for 0-d) ----------
+@pytest.mark.parametrize("shape", [(), (2, 3)])
+def test_roll_empty_shifts_raise(shape):
+    with pytest.raises(RuntimeError, match="roll: shifts must hold at least one int"):
+        mg.roll(mg.zeros(*shape), [], [])
