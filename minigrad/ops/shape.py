@@ -158,7 +158,11 @@ def squeeze(x: Tensor, dim: Any = None) -> Tensor:
         for d in dims:
             if not -max(x.ndim, 1) <= d < max(x.ndim, 1):
                 raise IndexError(f"squeeze: dim {d} is out of range for shape {tuple(x.shape)}")
-        dims = {d % max(x.ndim, 1) for d in dims}
+        axes = [d % max(x.ndim, 1) for d in dims]
+        if len(set(axes)) != len(axes):
+            raise RuntimeError(f"squeeze: dims {dims} name a dim more than once (shape "
+                               f"{tuple(x.shape)})")
+        dims = set(axes)
         dims = {d for d in dims if d < x.ndim and x.shape[d] == 1}  # a 0-d tensor stays 0-d
     return reshape(x, tuple(s for i, s in enumerate(x.shape) if i not in dims))
 

@@ -289,7 +289,8 @@ def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *
         return repeat_interleave(arange(counts.numel(), device=counts.device), counts, 0)
     _tensor_input(input, "repeat_interleave")
     x = input.reshape(-1) if dim is None else input
-    axis = 0 if dim is None else normalize_dim(dim, x.shape, "repeat_interleave")
+    # torch flattens a 0-d input only when dim is None; a dim on a 0-d tensor is out of range
+    axis = 0 if dim is None else normalize_dim(dim, x.shape, "repeat_interleave", scalar=False)
     if x.ndim == 0:
         x = x.reshape(1)
     size = x.shape[axis]
@@ -303,6 +304,8 @@ def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *
         if counts.size == 1:
             counts = xp.full(size, int(counts[0]))
     elif isinstance(repeats, numbers.Integral) and not isinstance(repeats, bool):
+        if repeats < 0:  # checked here too, as the counts below may be empty
+            raise RuntimeError(f"repeat_interleave: repeats can not be negative, got {repeats}")
         counts = xp.full(size, int(repeats))
     else:
         raise TypeError(f"repeat_interleave: repeats must be an int or a tensor, got "

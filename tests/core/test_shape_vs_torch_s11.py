@@ -61,3 +61,36 @@ def test_cat_other_empty_shapes_still_must_match():
 def test_roll_empty_shifts_raise(shape):
     with pytest.raises(RuntimeError, match="roll: shifts must hold at least one int"):
         mg.roll(mg.zeros(*shape), [], [])
+
+
+# --- squeeze: a dim named twice is an error (before: silently accepted) ----------------------
+@pytest.mark.parametrize("dims", [(0, 0), (0, -2), [1, -1]])
+def test_squeeze_repeated_dims_raise(dims):
+    x = mg.zeros(1, 1)
+    with pytest.raises(RuntimeError, match=r"squeeze: dims .* more than once"):
+        mg.squeeze(x, dims)
+    with pytest.raises(RuntimeError, match=r"squeeze: dims .* more than once"):
+        x.squeeze(dims)
+
+
+def test_squeeze_tuple_dims_still_work():
+    assert mg.zeros(1, 2, 1).squeeze((0, 2)).shape == (2,)
+    assert mg.zeros(1, 2, 1).squeeze((-1, 1)).shape == (1, 2)   # size-2 dim is kept
+    assert mg.tensor(1.0).squeeze((0,)).shape == ()
+
+
+# --- repeat_interleave: 0-d input with a dim, negative int repeats on empty input ------------
+def test_repeat_interleave_dim_on_zero_dim_input_raises():
+    x = mg.tensor(3.0)
+    assert mg.repeat_interleave(x, 2).tolist() == [3.0, 3.0]      # dim=None flattens
+    with pytest.raises(IndexError, match="repeat_interleave: dim 0 is out of range"):
+        mg.repeat_interleave(x, 2, dim=0)
+    with pytest.raises(IndexError, match="repeat_interleave: dim -1 is out of range"):
+        x.repeat_interleave(mg.tensor([2]), dim=-1)
+
+
+def test_repeat_interleave_negative_int_repeats_raise_on_empty_input():
+    with pytest.raises(RuntimeError, match="repeat_interleave: repeats can not be negative"):
+        mg.repeat_interleave(mg.zeros(0), -1)
+    with pytest.raises(RuntimeError, match="repeat_interleave: repeats can not be negative"):
+        mg.repeat_interleave(mg.zeros(0, 2), -2, dim=1)
