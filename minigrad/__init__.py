@@ -7,6 +7,8 @@ from .tensor import Tensor  # first: the ops modules build on it
 
 from . import autograd, cuda, dtypes, ops  # noqa: E402
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (is_anomaly_check_nan_enabled, is_anomaly_enabled,  # noqa: E402
+                       is_inference_mode_enabled, set_anomaly_enabled)
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                        get_default_device, initial_seed, linspace, manual_seed, ones, ones_like,
                        rand, rand_like, randint, randint_like, randn, randn_like, randperm,

@@ -4,14 +4,16 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from .anomaly import (detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled,
-                      set_detect_anomaly)
+                      set_anomaly_enabled, set_detect_anomaly)
 from .engine import run_backward
 from .function import Function, once_differentiable
-from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
+                        no_grad, set_grad_enabled)
 
 __all__ = ["Function", "backward", "grad", "no_grad", "enable_grad", "inference_mode",
            "is_grad_enabled", "set_grad_enabled", "detect_anomaly", "set_detect_anomaly",
-           "is_anomaly_enabled", "is_anomaly_check_nan_enabled", "once_differentiable",
+           "is_anomaly_enabled", "is_anomaly_check_nan_enabled", "set_anomaly_enabled",
+           "is_inference_mode_enabled", "once_differentiable",
            "gradcheck", "gradgradcheck"]
 
 

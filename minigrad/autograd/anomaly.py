@@ -28,6 +28,11 @@ def is_anomaly_check_nan_enabled() -> bool:
     return getattr(_state, "check_nan", True)
 
 
+def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
+    """Turn anomaly detection on or off for this thread (PyTorch's ``torch.set_anomaly_enabled``)."""
+    _state.enabled, _state.check_nan = bool(enabled), bool(check_nan)
+
+
 class set_detect_anomaly:
     """Turn anomaly detection on or off: as a call, or for a ``with`` block (PyTorch's)."""
 
