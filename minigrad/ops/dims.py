@@ -31,9 +31,10 @@ def normalize_dim(dim: Any, shape: tuple, op: str, *, scalar: bool = True) -> in
 
 def normalize_dims(dim: Any, shape: tuple, op: str) -> tuple:
     """``dim`` (an int, a list/tuple of them, or None for every axis) as a sorted tuple of
-    distinct axes, for reductions. A 0-d tensor's dim 0/-1 is the tensor itself: no axis."""
+    distinct axes, for reductions. An empty tuple/list also means every axis, as in PyTorch
+    (``amax``'s default ``dim=()``). A 0-d tensor's dim 0/-1 is the tensor itself: no axis."""
     shape = tuple(shape)
-    if dim is None:
+    if dim is None or (isinstance(dim, (list, tuple)) and not dim):
         return tuple(range(len(shape)))
     dims = tuple(dim) if isinstance(dim, (list, tuple)) else (dim,)
     axes = tuple(normalize_dim(d, shape, op) for d in dims)

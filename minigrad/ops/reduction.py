@@ -81,14 +81,27 @@ def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     return sum(x, dims, keepdim) / count
 
 
-def var(x: Tensor, dim: Any = None, keepdim: bool = False, unbiased: bool = True,
-        correction: int | None = None) -> Tensor:
-    """Variance; ``correction=1`` (default, unbiased) divides by N - 1 as PyTorch does."""
+def _correction(op: str, dim: Any, unbiased: Any, correction: Any) -> tuple:
+    """(dim, correction) from PyTorch's overloads of var/std/var_mean/std_mean: (dim, unbiased)
+    positionally, a bool in dim's place meaning ``unbiased``, or ``correction=``."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    if correction is not None and unbiased is not None:
+        raise TypeError(f"{op}: give either unbiased or correction, not both")
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    return dim, correction
+
+
+def var(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+        correction: Any = None) -> Tensor:
+    """Variance; ``correction=1`` (default, unbiased) divides by N - 1 as PyTorch does. As in
+    PyTorch the third positional argument is ``unbiased`` (``x.var(0, False)``), and a bool in
+    ``dim``'s place is ``unbiased`` too (``x.var(False)``)."""
     if not dtypes.is_floating(x.dtype):
         raise TypeError(f"var: needs a floating tensor, got {x.dtype}")
+    dim, correction = _correction("var", dim, unbiased, correction)
     dims = normalize_dims(dim, x.shape, "var")
-    if correction is None:
-        correction = 1 if unbiased else 0
     count = 1
     for d in dims:
         count *= x.shape[d]
@@ -113,9 +126,13 @@ class StdFromVar(Function):
         return where(zero, scalar_like(0, grad), grad * 0.5 / safe.sqrt())
 
 
-def std(x: Tensor, dim: Any = None, keepdim: bool = False, unbiased: bool = True,
-        correction: int | None = None) -> Tensor:
-    return StdFromVar.apply(var(x, dim, keepdim, unbiased, correction))
+def std(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+        correction: Any = None) -> Tensor:
+    """Standard deviation; arguments as ``var``."""
+    if not dtypes.is_floating(x.dtype):
+        raise TypeError(f"std: needs a floating tensor, got {x.dtype}")
+    dim, correction = _correction("std", dim, unbiased, correction)
+    return StdFromVar.apply(var(x, dim, keepdim=keepdim, correction=correction))
 
 
 def _extreme_dims(x: Tensor, dim: Any, op: str) -> tuple:
@@ -141,6 +158,8 @@ def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     as in PyTorch, and the gradient goes to the element at the returned index."""
     if isinstance(dim, int):
         return _values_at(x, dim, _arg(x, dim, True, "argmax", "max"), keepdim)
+    if dim is None:
+        return _extreme_of_all(x, keepdim, "max")
     return amax(x, dim, keepdim)
 
 
@@ -148,7 +167,19 @@ def min(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     """``min()`` is a scalar; ``min(dim=int)`` is (values, indices), as ``max``."""
     if isinstance(dim, int):
         return _values_at(x, dim, _arg(x, dim, True, "argmin", "min"), keepdim)
+    if dim is None:
+        return _extreme_of_all(x, keepdim, "min")
     return amin(x, dim, keepdim)
+
+
+def _extreme_of_all(x: Tensor, keepdim: bool, op: str) -> Tensor:
+    """max()/min() of every element. Its gradient is shared evenly by the elements equal to it,
+    or by the NaNs when it is NaN (PyTorch's rule for max(); amax gives NaN gradients there)."""
+    dims = _extreme_dims(x, None, op)
+    if not dtypes.is_floating(x.dtype):
+        return amax(x, dims, keepdim) if op == "max" else amin(x, dims, keepdim)
+    out = SpreadEvenly.apply(x, x.array.max() if op == "max" else x.array.min())
+    return out.reshape((1,) * x.ndim) if keepdim else out
 
 
 def _values_at(x: Tensor, dim: int, indices: Tensor, keepdim: bool) -> ValuesIndices:
@@ -183,6 +214,9 @@ def _arg(x: Tensor, dim: int | None, keepdim: bool, fn_name: str, op: str | None
     """xp.argmax/argmin along one dim or over all; ``op`` names the caller (max/min) in errors,
     which PyTorch raises for an empty reduction where NumPy's message names neither."""
     op = op or fn_name
+    if op == fn_name and x.dtype == dtypes.bool:
+        raise TypeError(f"{op}: does not support bool input (shape {tuple(x.shape)}); convert "
+                        "it with .long() first")
     fn = getattr(x.xp, fn_name)
     dims = None if dim is None else normalize_dims(dim, x.shape, op)
     if not dims and x.numel() == 0:
@@ -428,6 +462,8 @@ class Cumprod(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,), axis = ctx.saved_tensors, ctx.axis
+        if x.shape[axis] == 1:  # the identity: exact even for an inf/NaN (as PyTorch)
+            return grad, None
         if bool((x.array != 0).all()):
             weighted = grad * Cumprod.apply(x, axis)
             return _flip(Cumsum.apply(_flip(weighted, axis), axis), axis) / x, None
@@ -561,7 +597,7 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
             if not dtypes.is_floating(input.dtype):
                 raise RuntimeError(f"median: an empty {input.dtype} tensor of shape "
                                    f"{tuple(input.shape)} has no median")
-            return Tensor._make(input.xp.asarray(float("nan"), dtype=input.dtype), input.device)
+            return SpreadEvenly.apply(input, float("nan"))  # keeps the graph: an empty gradient
         return SpreadEvenly.apply(input, median(flat.detach(), 0).values.array)
     axis = normalize_dim(dim, input.shape, "median")
     if input.ndim == 0:

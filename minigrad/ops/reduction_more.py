@@ -19,7 +19,7 @@ from .comparison import isnan, where
 from .dims import normalize_dim, normalize_dims
 from .elementwise import _tensor_input, scalar_like
 from .indexing import gather
-from .reduction import ValuesIndices, _cast, amax, amin, mean, std, sum, var
+from .reduction import ValuesIndices, _cast, _correction, amax, amin, mean, std, sum, var
 from .shape import cat
 from .sorting import sort
 
@@ -70,24 +70,12 @@ def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *,
     return nansum(x, dims, keepdim) / sum(kept, dims, keepdim)
 
 
-def _correction(op: str, dim: Any, unbiased: Any, correction: Any) -> tuple:
-    """torch's overloads: (dim, unbiased), a bool in dim's place meaning unbiased, or
-    correction= (which wins)."""
-    if isinstance(dim, bool):
-        dim, unbiased = None, dim
-    if correction is not None and unbiased is not None:
-        raise TypeError(f"{op}: give either unbiased or correction, not both")
-    if correction is None:
-        correction = 1 if unbiased is None or unbiased else 0
-    return dim, correction
-
-
 def var_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
              correction: Any = None) -> tuple:
     """(variance, mean) in one call; correction 1 (default) divides by N - 1."""
     _float_only(input, "var_mean")
     dim, correction = _correction("var_mean", dim, unbiased, correction)
-    return var(input, dim, keepdim, correction=correction), mean(input, dim, keepdim)
+    return var(input, dim, keepdim=keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 def std_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
@@ -95,7 +83,7 @@ def std_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool
     """(standard deviation, mean) in one call; correction as ``var_mean``."""
     _float_only(input, "std_mean")
     dim, correction = _correction("std_mean", dim, unbiased, correction)
-    return std(input, dim, keepdim, correction=correction), mean(input, dim, keepdim)
+    return std(input, dim, keepdim=keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
@@ -108,11 +96,12 @@ def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
 def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> MinMax:
     """(amin, amax) together; ties share the gradient as in amin/amax."""
     _tensor_input(input, "aminmax")
-    if input.numel() == 0:
-        raise RuntimeError(f"aminmax: cannot reduce an empty tensor of shape "
-                           f"{tuple(input.shape)}")
     if dim is not None:
         normalize_dim(dim, input.shape, "aminmax")
+    if input.numel() == 0 and 0 in [input.shape[d] for d in normalize_dims(dim, input.shape,
+                                                                             "aminmax")]:
+        raise RuntimeError(f"aminmax: cannot reduce an empty dim of a tensor of shape "
+                           f"{tuple(input.shape)} (dim {dim})")
     if dim is None and keepdim:
         return MinMax(amin(input, None, False).reshape((1,) * input.ndim),
                       amax(input, None, False).reshape((1,) * input.ndim))
@@ -238,6 +227,8 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
                                            enumerate(zip(input.shape, extra.shape)) if i != axis):
             raise RuntimeError(f"diff: {name} of shape {tuple(extra.shape)} does not match the "
                                f"input of shape {tuple(input.shape)} except in dim {axis}")
+    if n == 0:  # the input itself (a copy), prepend/append unused: as PyTorch and NumPy
+        return input.clone()
     x = input
     if prepend is not None:
         x = cat([prepend, x], axis)

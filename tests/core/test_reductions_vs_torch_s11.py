@@ -1,0 +1,152 @@
+"""Reductions, scans, sorting and selection checked against PyTorch (session 11): each test
+pins one difference found by differential fuzzing and fixed in minigrad. Expected values come
+from the math where that is easy; the others compare with PyTorch (skipped without it)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+NAN = float("nan")
+
+
+def _leaf(values, dtype=mg.float64):
+    return mg.tensor(values, dtype=dtype, requires_grad=True)
+
+
+# --- var / std: PyTorch's positional (dim, unbiased, keepdim) ----------------------------------
+@pytest.mark.parametrize("op", ["var", "std"])
+def test_third_positional_argument_is_unbiased(op):
+    x = mg.tensor([[1.0, 2.0, 4.0], [0.0, 0.0, 3.0]], dtype=mg.float64)
+    biased = np.var(x.numpy(), axis=1)
+    expected = biased if op == "var" else np.sqrt(biased)
+    out = getattr(x, op)(1, False)  # torch: x.var(dim, unbiased)
+    assert out.shape == (2,)
+    np.testing.assert_allclose(out.numpy(), expected)
+    kept = getattr(mg, op)(x, 1, False, True)  # (dim, unbiased, keepdim)
+    assert kept.shape == (2, 1)
+    np.testing.assert_allclose(kept.numpy()[:, 0], expected)
+
+
+@pytest.mark.parametrize("op", ["var", "std"])
+def test_bool_in_dims_place_is_unbiased(op):
+    x = mg.tensor([1.0, 2.0, 4.0], dtype=mg.float64)
+    expected = np.var(x.numpy())
+    out = getattr(x, op)(False)
+    np.testing.assert_allclose(out.numpy(), expected if op == "var" else math.sqrt(expected))
+
+
+def test_var_rejects_unbiased_and_correction_together():
+    with pytest.raises(TypeError, match="var"):
+        mg.var(mg.ones(3), 0, True, correction=1)
+
+
+# --- an empty dim tuple reduces every dim (PyTorch's dim=() default of amax) --------------------
+@pytest.mark.parametrize("op", ["sum", "mean", "amax", "amin", "var", "nansum", "count_nonzero"])
+def test_empty_dim_tuple_reduces_everything(op):
+    x = mg.tensor([[1.0, 5.0, 2.0], [4.0, 0.0, 3.0]], dtype=mg.float64)
+    expected = {"sum": 15.0, "mean": 2.5, "amax": 5.0, "amin": 0.0, "nansum": 15.0,
+                "var": np.var(x.numpy(), ddof=1), "count_nonzero": 5}[op]
+    out = getattr(mg, op)(x, ())
+    assert out.shape == ()
+    np.testing.assert_allclose(out.numpy(), expected)
+
+
+def test_amax_empty_dim_tuple_keepdim_keeps_every_dim():
+    assert mg.amax(mg.ones(2, 3), (), keepdim=True).shape == (1, 1)
+
+
+# --- max() / min() of everything: NaN takes the gradient ---------------------------------------
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_full_max_min_with_nan_spreads_gradient_over_the_nans(op):
+    x = _leaf([1.0, NAN, 3.0, NAN])
+    out = getattr(mg, op)(x)
+    assert math.isnan(out.item())
+    out.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.5, 0.0, 0.5])
+
+
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_full_max_min_ties_share_gradient(op):
+    x = _leaf([[2.0, -1.0], [2.0, -1.0]])
+    getattr(x, op)().backward()
+    col = 0 if op == "max" else 1
+    expected = np.zeros((2, 2))
+    expected[:, col] = 0.5
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+def test_full_max_keepdim_and_integer_input():
+    assert mg.max(mg.ones(2, 3), keepdim=True).shape == (1, 1)
+    out = mg.max(mg.tensor([[3, 7], [1, 2]]))
+    assert out.dtype == mg.int64 and out.item() == 7
+
+
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_full_max_min_of_empty_raises(op):
+    with pytest.raises(RuntimeError, match=op):
+        getattr(mg, op)(mg.zeros(0, 2))
+
+
+# --- argmax / argmin refuse bool (PyTorch does) ------------------------------------------------
+@pytest.mark.parametrize("op", ["argmax", "argmin"])
+def test_argmax_argmin_reject_bool(op):
+    with pytest.raises(TypeError, match=op):
+        getattr(mg, op)(mg.tensor([True, False]))
+    with pytest.raises(TypeError, match=op):
+        getattr(mg, op)(mg.tensor([[True, False]]), dim=1)
+
+
+def test_max_with_dim_still_accepts_bool():
+    values, indices = mg.max(mg.tensor([[False, True, True]]), 1)
+    assert values.tolist() == [True] and indices.tolist() == [1]
+
+
+# --- aminmax over a non-empty dim of an empty tensor -------------------------------------------
+def test_aminmax_empty_tensor_reduced_along_a_nonempty_dim():
+    lo, hi = mg.aminmax(mg.zeros(3, 0, 1), dim=0)
+    assert lo.shape == (0, 1) and hi.shape == (0, 1)
+    lo, hi = mg.aminmax(mg.zeros(3, 0, 1), dim=0, keepdim=True)
+    assert lo.shape == (1, 0, 1)
+    with pytest.raises(RuntimeError, match="aminmax"):
+        mg.aminmax(mg.zeros(3, 0, 1), dim=1)
+    with pytest.raises(RuntimeError, match="aminmax"):
+        mg.aminmax(mg.zeros(3, 0, 1))
+
+
+# --- cumprod along a dim of size 1 is the identity, also for inf/NaN ----------------------------
+@pytest.mark.parametrize("value", [NAN, math.inf, 0.0, 2.0])
+def test_cumprod_size_one_dim_gradient_is_the_incoming_gradient(value):
+    x = _leaf([[value, 1.0, -3.0]])
+    mg.cumprod(x, 0).backward(mg.tensor([[2.0, 3.0, 4.0]], dtype=mg.float64))
+    np.testing.assert_array_equal(x.grad.numpy(), [[2.0, 3.0, 4.0]])
+
+
+# --- diff with n=0: the input (a copy), prepend/append unused ----------------------------------
+def test_diff_n_zero_ignores_prepend_and_append():
+    x = _leaf([[1.0, 4.0], [2.0, 8.0]])
+    out = mg.diff(x, n=0, dim=0, prepend=mg.zeros(1, 2, dtype=mg.float64),
+                  append=mg.zeros(3, 2, dtype=mg.float64))
+    assert out.shape == (2, 2)
+    np.testing.assert_array_equal(out.detach().numpy(), x.detach().numpy())
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((2, 2)))
+
+
+# --- median / nanmedian of an empty tensor -------------------------------------------------------
+@pytest.mark.parametrize("op", ["median"])
+def test_median_of_empty_float_is_nan_and_differentiable(op):
+    x = mg.zeros(0, 3, dtype=mg.float64, requires_grad=True)
+    out = getattr(mg, op)(x)
+    assert math.isnan(out.item())
+    out.backward()
+    assert x.grad.shape == (0, 3)
+
+
+@pytest.mark.parametrize("op", ["median"])
+def test_median_of_empty_int_raises_naming_the_op(op):
+    with pytest.raises(RuntimeError, match=op):
+        getattr(mg, op)(mg.zeros(0, dtype=mg.int64))
