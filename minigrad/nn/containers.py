@@ -79,11 +79,46 @@ class Sequential(Module):
         if not -n <= index <= n:
             raise IndexError(f"Sequential.insert: index {index} is out of range for {n} modules")
         modules = list(self._modules.values())
-        modules.insert(index % (n + 1) if index < 0 else index, module)
+        modules.insert(index, module)  # a list's rule: -1 goes before the last, as PyTorch
         self._modules.clear()
         for i, m in enumerate(modules):
             self.add_module(str(i), m)
         return self
+
+    def pop(self, key: int | slice) -> Any:
+        """Remove and return the module (or the Sequential of a slice) at ``key``."""
+        value = self[key]
+        del self[key]
+        return value
+
+    def _other(self, other: Any, op: str) -> "Sequential":
+        if not isinstance(other, Sequential):
+            raise ValueError(f"Sequential {op}: supports only another Sequential, got "
+                             f"{type(other).__name__}")
+        return other
+
+    def __add__(self, other: "Sequential") -> "Sequential":
+        """A new Sequential of this one's modules then ``other``'s (the same objects)."""
+        return Sequential(*self, *self._other(other, "+"))
+
+    def __iadd__(self, other: "Sequential") -> "Sequential":
+        return self.extend(list(self._other(other, "+=")))
+
+    def _times(self, count: Any) -> int:
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise TypeError(f"Sequential *: expected an int factor, got {type(count).__name__}")
+        if count <= 0:
+            raise ValueError(f"Sequential *: non-positive multiplication factor {count}")
+        return count
+
+    def __mul__(self, count: int) -> "Sequential":
+        """The modules repeated ``count`` times (the same objects, so weights are shared)."""
+        return Sequential(*(list(self) * self._times(count)))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, count: int) -> "Sequential":
+        return self.extend(list(self) * (self._times(count) - 1))
 
     def forward(self, input: Any) -> Any:  # noqa: A002
         for module in self._modules.values():
@@ -125,6 +160,16 @@ class ModuleList(Module):
 
     def __iadd__(self, modules: Iterable[Module]) -> "ModuleList":
         return self.extend(modules)
+
+    def __add__(self, modules: Iterable[Module]) -> "ModuleList":
+        """A new ModuleList of this one's modules then ``modules`` (the same objects)."""
+        return ModuleList(list(self)).extend(modules)
+
+    def pop(self, key: int | slice) -> Any:
+        """Remove and return the module (or the ModuleList of a slice) at ``key``."""
+        value = self[key]
+        del self[key]
+        return value
 
     def append(self, module: Module) -> "ModuleList":
         self.add_module(str(len(self)), module)
@@ -477,6 +522,25 @@ class ParameterDict(Module):
                             f"value) pairs, got {type(parameters).__name__}")
         for name, value in _named_pairs(parameters, "ParameterDict", "value"):
             self[name] = value
+
+    def fromkeys(self, keys: Iterable[str], default: Any = None) -> "ParameterDict":
+        """A new ParameterDict with every key in ``keys`` set to ``default``."""
+        return ParameterDict((key, default) for key in keys)
+
+    def __or__(self, other: "ParameterDict") -> "ParameterDict":
+        """A copy of this dict updated with ``other`` (whose entries win)."""
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ror__(self, other: "ParameterDict") -> "ParameterDict":
+        merged = ParameterDict(other)
+        merged.update(self)
+        return merged
+
+    def __ior__(self, other: "ParameterDict") -> "ParameterDict":
+        self.update(other)
+        return self
 
     def extra_repr(self) -> str:
         return "\n".join(_describe_entry(k, v) for k, v in self.items())

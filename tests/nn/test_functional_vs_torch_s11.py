@@ -29,3 +29,77 @@ def test_pad_0d_empty_pad_is_a_copy() -> None:
     assert y.shape == () and y.item() == 1.5
     y.backward(mg.tensor(2.0))
     assert x.grad.item() == 2.0
+
+
+# --- containers -----------------------------------------------------------------------
+def _names(container) -> list:
+    return [type(m).__name__ for m in container]
+
+
+def test_sequential_insert_negative_index_goes_before_that_module() -> None:
+    # was: insert(-1, m) appended at the end; PyTorch (and list.insert) put it before the last
+    s = nn.Sequential(nn.ReLU(), nn.Tanh(), nn.Linear(2, 2))
+    s.insert(-1, nn.Sigmoid())
+    assert _names(s) == ["ReLU", "Tanh", "Sigmoid", "Linear"]
+    assert list(s._modules) == ["0", "1", "2", "3"]
+    s.insert(-4, nn.ELU())
+    assert _names(s) == ["ELU", "ReLU", "Tanh", "Sigmoid", "Linear"]
+    with pytest.raises(IndexError):
+        s.insert(-7, nn.ELU())
+
+
+def test_sequential_pop_add_mul_as_pytorch() -> None:
+    s = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    last = s[-1]
+    assert s.pop(-1) is last and _names(s) == ["Linear", "ReLU"]
+    assert list(s._modules) == ["0", "1"]
+    popped = s.pop(slice(0, 1))
+    assert isinstance(popped, nn.Sequential) and _names(popped) == ["Linear"] and len(s) == 1
+    a, b = nn.Sequential(nn.ReLU()), nn.Sequential(nn.Tanh(), nn.Sigmoid())
+    c = a + b
+    assert _names(c) == ["ReLU", "Tanh", "Sigmoid"] and list(c._modules) == ["0", "1", "2"]
+    assert c[1] is b[0] and len(a) == 1
+    a += b
+    assert _names(a) == ["ReLU", "Tanh", "Sigmoid"]
+    lin = nn.Linear(2, 2)
+    d = nn.Sequential(lin, nn.ReLU()) * 2
+    assert _names(d) == ["Linear", "ReLU", "Linear", "ReLU"] and d[0] is d[2] is lin
+    assert len(list(d.parameters())) == 2  # one shared Linear
+    assert _names(3 * nn.Sequential(nn.ReLU())) == ["ReLU"] * 3
+    e = nn.Sequential(nn.ReLU(), nn.Tanh())
+    e *= 2
+    assert _names(e) == ["ReLU", "Tanh", "ReLU", "Tanh"] and list(e._modules) == ["0", "1", "2", "3"]
+    with pytest.raises(ValueError, match="Sequential"):
+        nn.Sequential(nn.ReLU()) * 0
+    with pytest.raises(TypeError, match="Sequential"):
+        nn.Sequential(nn.ReLU()) * 1.5
+    with pytest.raises(ValueError, match="Sequential"):
+        nn.Sequential(nn.ReLU()) + nn.ModuleList([nn.ReLU()])
+    x = mg.tensor(np.array([[1.0, -2.0]]))
+    y = (nn.Sequential(nn.ReLU()) + nn.Sequential(nn.Tanh()))(x)
+    np.testing.assert_allclose(y.numpy(), [[np.tanh(1.0), 0.0]])
+
+
+def test_module_list_pop_and_add() -> None:
+    m = nn.ModuleList([nn.ReLU(), nn.Tanh(), nn.Sigmoid()])
+    first = m[0]
+    assert m.pop(0) is first and _names(m) == ["Tanh", "Sigmoid"]
+    assert list(m._modules) == ["0", "1"]
+    both = m + [nn.ELU()]
+    assert isinstance(both, nn.ModuleList) and _names(both) == ["Tanh", "Sigmoid", "ELU"]
+    assert len(m) == 2 and both[0] is m[0]
+
+
+def test_parameter_dict_fromkeys_and_union() -> None:
+    a = nn.ParameterDict({"w": mg.ones(2), "b": mg.zeros(3)})
+    b = nn.ParameterDict({"b": mg.ones(1), "z": mg.ones(4)})
+    merged = a | b
+    assert list(merged) == ["w", "b", "z"] and merged["b"].shape == (1,)
+    assert list(a) == ["w", "b"] and a["b"].shape == (3,)
+    right = a.__ror__(b)  # b | a through the reflected operator
+    assert list(right) == ["b", "z", "w"] and right["b"].shape == (3,)
+    a |= {"q": mg.ones(5)}
+    assert list(a) == ["w", "b", "q"] and isinstance(a["q"], nn.Parameter)
+    fk = a.fromkeys(["x", "y"], mg.ones(2))
+    assert isinstance(fk, nn.ParameterDict) and list(fk) == ["x", "y"]
+    assert [n for n, _ in fk.named_parameters()] == ["x", "y"]
