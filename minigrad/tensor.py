@@ -74,15 +74,16 @@ class Tensor:
         return self.grad_fn is None
 
     def backward(self, gradient: "Tensor | None" = None, retain_graph: bool | None = None,
-                 create_graph: bool = False) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+                 create_graph: bool = False, inputs: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (only into the ``.grad`` of
+        ``inputs``, leaves or not, when given).
 
         Gradients add up across calls: call ``zero_grad`` (or set ``.grad = None``)
         between steps.
         """
         from .autograd import backward
         backward([self], None if gradient is None else [gradient], retain_graph=retain_graph,
-                 create_graph=create_graph)
+                 create_graph=create_graph, inputs=inputs)
 
     def register_hook(self, hook: Callable[["Tensor"], "Tensor | None"]) -> Any:
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one.
@@ -117,6 +118,7 @@ class Tensor:
             if t is not None:
                 mine = grad if grad.requires_grad else Tensor._make(grad.array.copy(), grad.device)
                 t.grad = mine if t.grad is None else t.grad + mine
+        keep.retains_grad = True  # the engine runs it after the tensor's other hooks
         self.register_hook(keep)
 
     @property

@@ -1,11 +1,12 @@
 """Reverse-mode automatic differentiation: ``Function``, ``backward``, ``grad`` and grad modes."""
 from __future__ import annotations
 
+import warnings
 from typing import Any, Sequence
 
 from .anomaly import (detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled,
                       set_anomaly_enabled, set_detect_anomaly)
-from .engine import run_backward
+from .engine import accumulate_grad, run_backward
 from .function import Function, once_differentiable
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                         no_grad, set_grad_enabled)
@@ -49,32 +50,72 @@ def _initial_grads(outputs: list, grad_outputs: list | None, op: str) -> list:
     return grads
 
 
+def _check_inputs(inputs: list, op: str) -> None:
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"{op}: input {i} (shape {tuple(t.shape)}) does not "
+                               "require grad")
+
+
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
-             create_graph: bool = False) -> None:
-    """Accumulate gradients of ``tensors`` into the ``.grad`` of every leaf they depend on."""
+             create_graph: bool = False, inputs: Any = None) -> None:
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of every leaf they depend on,
+    or, given ``inputs``, into the ``.grad`` of those tensors only (leaves or not; the rest
+    of the graph does not run), as in PyTorch."""
     outputs = _as_list(tensors)
     grads = _initial_grads(outputs, None if grad_tensors is None else _as_list(grad_tensors),
                            "backward")
     if retain_graph is None:
         retain_graph = create_graph
-    run_backward(outputs, grads, retain_graph, create_graph)
+    if inputs is None:
+        run_backward(outputs, grads, retain_graph, create_graph)
+        return
+    inputs = _as_list(inputs)
+    if not inputs:
+        raise RuntimeError("backward: the inputs argument cannot be empty; leave it out to "
+                           "accumulate into every leaf")
+    _check_inputs(inputs, "backward")
+    found = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs,
+                         allow_unused=True)
+    done: set = set()
+    for t, g in zip(inputs, found):
+        if g is not None and id(t) not in done:  # a tensor listed twice gets its gradient once
+            done.add(id(t))
+            accumulate_grad(t, g, create_graph)
 
 
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
-         create_graph: bool = False, allow_unused: bool = False) -> tuple:
-    """Return d(outputs)/d(inputs) without touching any ``.grad``."""
+         create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
+         is_grads_batched: bool = False, materialize_grads: bool = False) -> tuple:
+    """Return d(outputs)/d(inputs) without touching any ``.grad``.
+
+    ``allow_unused=True``: ``None`` for an input the outputs do not depend on (an error
+    otherwise); ``materialize_grads=True``: zeros for it instead. ``only_inputs`` is
+    PyTorch's deprecated argument, ignored as there."""
+    if materialize_grads and allow_unused is False:
+        raise ValueError("autograd.grad: expected allow_unused to be True or not passed when "
+                         "materialize_grads=True, but got allow_unused=False.")
+    if not only_inputs:
+        warnings.warn("autograd.grad: only_inputs is deprecated and ignored (as in PyTorch); "
+                      "use autograd.backward to accumulate into other tensors' .grad",
+                      FutureWarning, stacklevel=2)
+    if is_grads_batched:
+        raise NotImplementedError("autograd.grad: is_grads_batched=True is not supported; call "
+                                  "grad once per row of grad_outputs (or use minigrad.func.vmap)")
     outputs = _as_list(outputs)
     inputs = _as_list(inputs)
-    for i, t in enumerate(inputs):
-        if not t.requires_grad:
-            raise RuntimeError(f"autograd.grad: input {i} (shape {tuple(t.shape)}) does not "
-                               "require grad")
+    _check_inputs(inputs, "autograd.grad")
     grads = _initial_grads(outputs, None if grad_outputs is None else _as_list(grad_outputs),
                            "autograd.grad")
     if retain_graph is None:
         retain_graph = create_graph
-    return run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs,
-                        allow_unused=allow_unused)
+    result = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs,
+                          allow_unused=bool(allow_unused or materialize_grads))
+    if materialize_grads:
+        from ..creation import zeros_like
+        result = tuple(zeros_like(t).requires_grad_(create_graph) if g is None else g
+                       for g, t in zip(result, inputs))
+    return result
 
 
 from . import functional  # noqa: E402,F401  (autograd.functional: jacobian, hessian, vjp, ...)

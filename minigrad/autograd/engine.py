@@ -42,15 +42,14 @@ def run_backward(outputs: Sequence[Any], grad_outputs: Sequence[Any], retain_gra
 
     With ``inputs=None`` gradients accumulate into every leaf's ``.grad``
     (``Tensor.backward``). Otherwise nothing is accumulated and the gradients
-    of ``inputs`` are returned (``autograd.grad``).
+    of ``inputs`` are returned (``autograd.grad``); as in PyTorch only the part of
+    the graph between the outputs and those inputs runs (other tensors' hooks are
+    not called, other leaves get nothing).
     """
-    captured: dict[int, Any] = {}
-    targets: dict[Any, int] | None = None
+    captured: dict[Any, Any] = {}  # target key -> its gradient
+    targets: set | None = None
     if inputs is not None:
-        targets = {}
-        for i, t in enumerate(inputs):
-            key = (t.grad_fn, t._output_nr) if t.grad_fn is not None else id(t)
-            targets[key] = i
+        targets = {_target_key(t) for t in inputs}
 
     pending: dict[Any, list] = {}
     # Leaf gradients are summed over every path first, so a leaf's hooks see the total once.
@@ -58,7 +57,8 @@ def run_backward(outputs: Sequence[Any], grad_outputs: Sequence[Any], retain_gra
     roots = []
     for out, g in zip(outputs, grad_outputs):
         if out.grad_fn is None:
-            _add_leaf_grad(leaf_grads, out, g)
+            if targets is None or id(out) in targets:
+                _add_leaf_grad(leaf_grads, out, g)
             continue
         slots = pending.setdefault(out.grad_fn, [None] * out.grad_fn.n_outputs)
         slots[out._output_nr] = g if slots[out._output_nr] is None else slots[out._output_nr] + g
@@ -75,26 +75,56 @@ def run_backward(outputs: Sequence[Any], grad_outputs: Sequence[Any], retain_gra
         return None
     result = []
     for i, t in enumerate(inputs):
-        if i not in captured and not allow_unused:
+        g = captured.get(_target_key(t))
+        if g is None and not allow_unused:
             raise RuntimeError(
                 f"autograd.grad: input {i} (shape {tuple(t.shape)}) was not used to compute the "
                 "outputs; pass allow_unused=True to get None for it.")
-        result.append(captured.get(i))
+        result.append(g)
     return tuple(result)
 
 
-def _backpropagate(roots: list, pending: dict, leaf_grads: dict, targets: dict | None,
+def _target_key(t: Any) -> Any:
+    """How the engine recognises a tensor whose gradient is asked for: a non-leaf by the
+    node output that made it, a leaf by identity."""
+    return (t.grad_fn, t._output_nr) if t.grad_fn is not None else id(t)
+
+
+def _leading_to(order: list, targets: set) -> set:
+    """The nodes in ``order`` (consumers first) whose backward sends a gradient on towards
+    one of ``targets``: the only ones ``autograd.grad`` has to run."""
+    needed: set = set()
+    for node in reversed(order):  # producers first
+        for edge in node.parents:
+            if edge is None:
+                continue
+            parent, where = edge
+            if (id(where) in targets) if parent is None else \
+                    (parent in needed or (parent, where) in targets):
+                needed.add(node)
+                break
+    return needed
+
+
+def _backpropagate(roots: list, pending: dict, leaf_grads: dict, targets: set | None,
                    captured: dict, retain_graph: bool, create_graph: bool) -> None:
     """Call every node's backward in topological order; leaf gradients collect in
     ``leaf_grads``. A function of its own so that its locals (the last node's gradients)
     are gone before the leaves are served."""
-    for node in topological_order(roots):
+    order = topological_order(roots)
+    if targets is not None:
+        needed = _leading_to(order, targets)
+        target_nodes = {key[0] for key in targets if isinstance(key, tuple)}
+    for node in order:
         grads = pending.pop(node, None)
         if grads is None:
             continue
-        if node.freed:
+        runs = targets is None or node in needed
+        if not runs and node not in target_nodes:
+            continue
+        if runs and node.freed:
             node.saved_tensors  # raises the clear "second time" error
-        if create_graph and node.once_differentiable:
+        if runs and create_graph and node.once_differentiable:
             raise RuntimeError(
                 f"{node.name}: its backward works on raw arrays and cannot be differentiated "
                 "again (create_graph=True). Use ops without once_differentiable for "
@@ -102,8 +132,10 @@ def _backpropagate(roots: list, pending: dict, leaf_grads: dict, targets: dict |
         grads = _run_hooks(node, grads)
         if targets:
             for nr, g in enumerate(grads):
-                if (node, nr) in targets:
-                    captured[targets[(node, nr)]] = g
+                if (node, nr) in targets and g is not None:
+                    captured[(node, nr)] = g
+        if not runs:
+            continue
         input_grads = checked_backward(_call_backward, node, grads) \
             if is_anomaly_enabled() else _call_backward(node, grads)
         if not retain_graph and node._saved:  # a node that saved nothing can run again,
@@ -114,7 +146,8 @@ def _backpropagate(roots: list, pending: dict, leaf_grads: dict, targets: dict |
                 continue
             parent, where = edge
             if parent is None:
-                _add_leaf_grad(leaf_grads, where, g)
+                if targets is None or id(where) in targets:
+                    _add_leaf_grad(leaf_grads, where, g)
             else:
                 slots = pending.setdefault(parent, [None] * parent.n_outputs)
                 slots[where] = g if slots[where] is None else slots[where] + g
@@ -126,7 +159,9 @@ def _run_hooks(node: Any, grads: list) -> list:
         return grads
     grads = list(grads)
     for nr, hooks in node.hooks.items():
-        for hook in hooks:
+        # retain_grad keeps the gradient as the other hooks leave it, whenever it was called
+        # (PyTorch runs it last too)
+        for hook in sorted(hooks, key=lambda h: getattr(h, "retains_grad", False)):
             if grads[nr] is not None:
                 new = hook(grads[nr])
                 if new is not None:
@@ -183,29 +218,34 @@ def _deliver_to_leaf(leaf: Any, g: Any, create_graph: bool, targets: dict | None
         if new is not None:
             g = new
     if targets is not None:
-        i = targets.get(id(leaf))
-        if i is not None:
-            captured[i] = g if i not in captured else captured[i] + g
+        captured[id(leaf)] = g
         return
     if g.dtype != leaf.dtype:
         g = g.to(leaf.dtype)
-    if leaf.grad is None:
-        # Keep the graph only when asked; otherwise own the memory (g may be a read-only
-        # broadcast view or the caller's gradient tensor, and later calls add into it).
-        # A gradient nothing else can see is taken as it is (PyTorch steals those too);
-        # any other is copied: a plain array copy in its own memory order, as PyTorch
-        # keeps a dense leaf's strides (copying a channels-last gradient into C order is
-        # a slow transposing pass).
-        if create_graph and g.requires_grad:
-            leaf.grad = g
-        elif _engine_only(g):
-            leaf.grad = Tensor._make(g.array, g.device)
-        else:
-            leaf.grad = Tensor._make(g.array.copy(order="K"), g.device)
-    elif create_graph or leaf.grad.requires_grad:
-        leaf.grad = leaf.grad + g
+    # A gradient nothing else can see is taken as it is (PyTorch steals those too).
+    if leaf.grad is None and not (create_graph and g.requires_grad) and _engine_only(g):
+        leaf.grad = Tensor._make(g.array, g.device)
     else:
-        leaf.grad.array += g.array
+        accumulate_grad(leaf, g, create_graph)
+
+
+def accumulate_grad(t: Any, g: Any, create_graph: bool) -> None:
+    """Add ``g`` into ``t.grad``: in place, or with ``create_graph`` as a recorded sum."""
+    if g.dtype != t.dtype:
+        g = g.to(t.dtype)
+    if t.grad is None:
+        # Keep the graph only when asked; otherwise own the memory (g may be a read-only
+        # broadcast view or the caller's gradient tensor, and later calls add into it):
+        # a plain array copy in its own memory order, as PyTorch keeps a dense leaf's
+        # strides (copying a channels-last gradient into C order is a slow transposing pass).
+        if create_graph and g.requires_grad:
+            t.grad = g
+        else:
+            t.grad = Tensor._make(g.array.copy(order="K"), g.device)
+    elif create_graph or t.grad.requires_grad:
+        t.grad = t.grad + g
+    else:
+        t.grad.array += g.array
 
 
 # References to a gradient tensor that only the engine holds when ``_engine_only`` counts

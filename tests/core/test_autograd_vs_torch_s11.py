@@ -116,3 +116,100 @@ def test_anomaly_flags_at_top_level():
     finally:
         mg.set_anomaly_enabled(False)
     assert not mg.is_anomaly_enabled() and mg.is_anomaly_check_nan_enabled()
+
+
+# --- autograd.grad: duplicate inputs, only the needed part of the graph runs ----------------
+def test_grad_with_the_same_input_twice_returns_its_gradient_twice():
+    x = mg.tensor([1., 2., 3.], requires_grad=True)
+    gx, gx2 = mg.autograd.grad((x * x).sum(), [x, x])
+    assert _vals(gx) == _vals(gx2) == [2., 4., 6.]
+    h = x * 3
+    gh, gh2 = mg.autograd.grad((h * h).sum(), [h, h])
+    assert _vals(gh) == _vals(gh2) == [6., 12., 18.]
+
+
+def test_grad_does_not_call_hooks_off_the_path_to_its_inputs():
+    log = []
+    x = mg.tensor([1., 2.], requires_grad=True)
+    x.register_hook(lambda g: log.append("leaf x"))
+    h = x * 2
+    h.register_hook(lambda g: log.append("h"))
+    w = mg.tensor([3., 4.], requires_grad=True)
+    (gw,) = mg.autograd.grad((h * w).sum(), [w])
+    assert _vals(gw) == [2., 4.] and log == []
+    (gh,) = mg.autograd.grad((h * w).sum(), [h])  # h's hook runs, not the leaf's behind it
+    assert _vals(gh) == [3., 4.] and log == ["h"]
+
+
+def test_grad_leaves_the_part_of_the_graph_it_did_not_need_for_a_later_backward():
+    x = mg.tensor([1., 2.], requires_grad=True)
+    w = mg.tensor([0., 1.], requires_grad=True)
+    y = (x * x).sum() + w.exp().sum()
+    mg.autograd.grad(y, [x])
+    (gw,) = mg.autograd.grad(y, [w])  # Exp's saved tensor was not freed by the first call
+    assert np.allclose(_vals(gw), np.exp([0., 1.]))
+
+
+def test_grad_materialize_grads_and_only_inputs():
+    x = mg.tensor([1., 2.], requires_grad=True)
+    w = mg.tensor([5., 6.], requires_grad=True)
+    gw, gx = mg.autograd.grad((x * x).sum(), [w, x], materialize_grads=True)
+    assert _vals(gw) == [0., 0.] and _vals(gx) == [2., 4.]
+    gw, _ = mg.autograd.grad((x * x).sum(), [w, x], materialize_grads=True, create_graph=True)
+    assert gw.requires_grad  # as PyTorch's materialized zeros
+    with pytest.raises(ValueError, match="allow_unused"):
+        mg.autograd.grad((x * x).sum(), [w, x], materialize_grads=True, allow_unused=False)
+    (g,) = mg.autograd.grad((x * 2).sum(), x, only_inputs=True)
+    assert _vals(g) == [2., 2.]
+
+
+# --- retain_grad sees what the tensor's hooks leave, in whatever order they came -------------
+def test_retain_grad_keeps_the_gradient_after_hooks_registered_later():
+    x = mg.tensor([1., 2., 3.], requires_grad=True)
+    h = x * 2
+    h.retain_grad()
+    h.register_hook(lambda g: g * 10)
+    (h * h).sum().backward()
+    assert _vals(h.grad) == [40., 80., 120.]  # PyTorch: the hooked gradient, as x sees it
+    assert _vals(x.grad) == [80., 160., 240.]
+
+
+# --- backward(inputs=...) ----------------------------------------------------------------------
+def test_backward_inputs_accumulates_only_into_those_tensors():
+    x = mg.tensor([1., 2.], requires_grad=True)
+    w = mg.tensor([3., 4.], requires_grad=True)
+    log = []
+    w.register_hook(lambda g: log.append("w"))
+    (x * w).sum().backward(inputs=[x])
+    assert _vals(x.grad) == [3., 4.] and w.grad is None and log == []
+    (x * w).sum().backward(inputs=x)  # a single tensor too; accumulates
+    assert _vals(x.grad) == [6., 8.]
+
+
+def test_backward_inputs_non_leaf_gets_its_hooked_grad_and_leaf_once_when_listed_twice():
+    x = mg.tensor([1., 2.], requires_grad=True)
+    h = x * 3
+    h.register_hook(lambda g: g * 10)
+    (h * h).sum().backward(inputs=[h, x, x])
+    assert _vals(h.grad) == [60., 120.]
+    assert _vals(x.grad) == [180., 360.]
+
+
+def test_backward_inputs_errors_and_unused_input():
+    x = mg.tensor([1., 2.], requires_grad=True)
+    w = mg.tensor([1., 2.], requires_grad=True)
+    y = (x * 2).sum()
+    y.backward(inputs=[w], retain_graph=True)
+    assert w.grad is None and x.grad is None
+    with pytest.raises(RuntimeError, match="empty"):
+        y.backward(inputs=[])
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        y.backward(inputs=[x.detach()])
+
+
+def test_backward_inputs_create_graph_keeps_a_differentiable_grad():
+    x = mg.tensor([1., 2.], requires_grad=True)
+    (x * x * x).sum().backward(inputs=[x], create_graph=True)
+    assert x.grad.requires_grad and _vals(x.grad) == [3., 12.]
+    (g2,) = mg.autograd.grad(x.grad.sum(), x)
+    assert _vals(g2) == [6., 12.]
