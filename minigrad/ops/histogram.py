@@ -32,9 +32,9 @@ def histogram(input: Tensor, bins: Any, *, range: Any = None,  # noqa: A002
                                   f"{tuple(x.shape)}); convert with .float() first")
     xp = x.xp
     if isinstance(bins, Tensor):
-        if bins.ndim != 1 or bins.shape[0] < 1:
-            raise RuntimeError(f"histogram: bins must be a 1-D tensor of edges, got shape "
-                               f"{tuple(bins.shape)}")
+        if bins.ndim != 1 or bins.shape[0] < 2:
+            raise RuntimeError(f"histogram: bins must be a 1-D tensor of at least 2 edges (1 "
+                               f"bin), got shape {tuple(bins.shape)}")
         edges_in = bins.array.astype(x.dtype)
         if edges_in.shape[0] > 1 and bool((edges_in[1:] < edges_in[:-1]).any()):
             raise ValueError("histogram: bin edges must increase monotonically")

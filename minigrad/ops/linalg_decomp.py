@@ -495,9 +495,6 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
         raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
     if dtype is not None:
         x = x.to(dtype)
-    if ord == 0:
-        nz = (x != 0).to(x.dtype)
-        return nz.sum(dim, keepdim=keepdim) if dim is not None else nz.sum()
     return _norm(x, ord, dim, keepdim)
 
 

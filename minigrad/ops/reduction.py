@@ -550,9 +550,10 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
     if not isinstance(p, numbers.Real) or isinstance(p, bool):
         raise TypeError(f"norm: p must be a number, 'fro', inf or -inf, got {p!r}")
     dims = normalize_dims(dim, x.shape, "norm")
-    if p in (float("inf"), float("-inf")):
+    if p < 0 or p == float("inf"):
         if 0 in [x.shape[d] for d in dims]:  # no identity; other empty dims are fine
             raise RuntimeError(f"norm: p={p} over an empty dimension of shape {tuple(x.shape)}")
+    if p in (float("inf"), float("-inf")):
         magnitudes = x.abs()
         return amax(magnitudes, dims, keepdim) if p > 0 else amin(magnitudes, dims, keepdim)
     return VectorNorm.apply(x, float(p), dims, keepdim)

@@ -363,6 +363,13 @@ def _quantile(input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str
     low, high = gather(s, -1, _int_tensor(lo, x)), gather(s, -1, _int_tensor(hi, x))
     if interpolation == "linear":
         weight = Tensor._make((pos - lo).astype(input.dtype), input.device)
+        if isinstance(q, Tensor) and q.requires_grad:  # d weight / d q = count - 1, except
+            # where the rank was fixed (a slice with a NaN, or all NaN): no gradient there
+            qv = q.reshape(-1)
+            moving = weight + (qv - qv.detach()) * Tensor._make((count - 1).astype(input.dtype),
+                                                                 input.device)
+            fixed = Tensor._make(invalid | (count < 1), input.device)
+            weight = where(fixed, weight, moving)
         out = low + (high - low) * weight
     elif interpolation == "midpoint":
         out = (low + high) * 0.5
@@ -377,7 +384,8 @@ def quantile(input: Tensor, q: Any, dim: int | None = None, keepdim: bool = Fals
              interpolation: str = "linear") -> Tensor:
     """The q-th quantiles along ``dim`` (all elements for None), NaN where a slice has a NaN.
     A tensor ``q`` adds a leading dim of its length. Values interpolate between sorted
-    neighbours, so the gradient splits between the two."""
+    neighbours, so the gradient splits between the two; with 'linear' a tensor ``q`` gets a
+    gradient too (the slope between those neighbours), as in PyTorch."""
     return _quantile(input, q, dim, keepdim, interpolation, "quantile", False)
 
 

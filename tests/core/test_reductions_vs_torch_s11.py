@@ -150,3 +150,66 @@ def test_median_of_empty_float_is_nan_and_differentiable(op):
 def test_median_of_empty_int_raises_naming_the_op(op):
     with pytest.raises(RuntimeError, match=op):
         getattr(mg, op)(mg.zeros(0, dtype=mg.int64))
+
+
+# --- quantile: a tensor q gets a gradient with 'linear' (PyTorch's is differentiable in q) -------
+@pytest.mark.parametrize("op", ["quantile", "nanquantile"])
+def test_linear_quantile_gradient_flows_to_q(op):
+    # d/dq of low + (high - low) * (q * (n - 1) - floor) is (high - low) * (n - 1)
+    x = _leaf([[1.0, 5.0, 2.0, 3.0], [3.0, 1.0, 0.0, 2.0]])
+    q = _leaf([0.3, 0.6])
+    getattr(mg, op)(x, q, dim=1).sum().backward()
+    # sorted rows [1, 2, 3, 5] and [0, 1, 2, 3]: ranks 0.9 and 1.8, slopes (2-1)+(1-0), (3-2)+(2-1)
+    np.testing.assert_allclose(q.grad.numpy(), [3 * 2.0, 3 * 2.0])
+
+
+def test_linear_quantile_q_gets_no_gradient_from_nan_slices():
+    x = _leaf([[1.0, 5.0, 2.0, NAN], [3.0, 1.0, 0.0, 2.0], [NAN, NAN, NAN, NAN]])
+    q = _leaf([0.3, 0.6])
+    mg.quantile(x, q, dim=1).sum().backward()
+    np.testing.assert_allclose(q.grad.numpy(), [3.0, 3.0])  # the NaN-free row only
+    q = _leaf([0.3, 0.6])
+    mg.nanquantile(x, q, dim=1).sum().backward()
+    # non-NaN counts 3 and 4: slopes (2-1)*2 + (1-0)*3 at q=0.3, (5-2)*2 + (2-1)*3 at q=0.6
+    np.testing.assert_allclose(q.grad.numpy(), [5.0, 9.0])
+
+
+@pytest.mark.parametrize("mode", ["lower", "higher", "nearest", "midpoint"])
+def test_stepwise_quantile_gives_q_no_gradient(mode):
+    x = _leaf([1.0, 5.0, 2.0])
+    q = _leaf([0.3, 0.6])
+    mg.quantile(x, q, interpolation=mode).sum().backward()
+    assert q.grad is None
+
+
+# --- linalg.vector_norm(ord=0): keepdim without dim, and a graph (zero gradient) -----------------
+def test_vector_norm_ord_zero_keepdim_and_gradient():
+    x = _leaf([[0.0, 2.0], [0.0, -3.0]])
+    out = mg.linalg.vector_norm(x, 0, keepdim=True)
+    assert out.shape == (1, 1) and out.item() == 2.0
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((2, 2)))
+
+
+# --- a negative p-norm over an empty dim has no value (no identity) -----------------------------
+@pytest.mark.parametrize("p", [-1, -0.5, -math.inf, math.inf])
+def test_negative_norm_over_empty_dim_raises(p):
+    with pytest.raises(RuntimeError, match="norm"):
+        mg.norm(mg.zeros(2, 0), p)
+    with pytest.raises(RuntimeError, match="norm"):
+        mg.linalg.vector_norm(mg.zeros(2, 0), p, dim=1)
+    assert mg.linalg.vector_norm(mg.zeros(2, 0), p, dim=0).shape == (0,)  # nothing to reduce
+
+
+@pytest.mark.parametrize("p", [0, 0.5, 1, 2, 3])
+def test_nonnegative_norm_over_empty_dim_is_zero(p):
+    np.testing.assert_array_equal(mg.linalg.vector_norm(mg.zeros(2, 0), p, dim=1).numpy(),
+                                  [0.0, 0.0])
+
+
+# --- histogram: one edge is no bin -----------------------------------------------------------
+def test_histogram_needs_two_edges():
+    with pytest.raises(RuntimeError, match="histogram"):
+        mg.histogram(mg.ones(3), mg.tensor([0.5]))
+    hist, edges = mg.histogram(mg.tensor([0.2, 0.7, 0.9]), mg.tensor([0.0, 1.0]))
+    assert hist.tolist() == [3.0] and edges.tolist() == [0.0, 1.0]
