@@ -61,7 +61,13 @@ class _Identity(Function):
 
 
 class _OutputsIdentity(_Identity):
-    """The module's outputs; backward: the pre-hooks, then keep grad_output."""
+    """The module's outputs; backward: the pre-hooks, then keep grad_output (``None`` for an
+    output that got no gradient, as PyTorch: grads are not materialized as zeros)."""
+
+    @staticmethod
+    def forward(ctx, call, *tensors):
+        ctx.set_materialize_grads(False)
+        return _Identity.forward(ctx, call, *tensors)
 
     @staticmethod
     def backward(ctx, *grads):

@@ -62,48 +62,53 @@ class Module:
             raise RuntimeError(f"{type(self).__name__}: Module.__init__() was not called; call "
                                "super().__init__() first in your __init__")
         options = self.__dict__.get("_hook_options", {})
-        for hook_id, hook in list(self._forward_pre_hooks.items()):
-            if options.get(hook_id, {}).get("with_kwargs"):
-                result = hook(self, args, kwargs)
-                if result is not None:
-                    if not (isinstance(result, tuple) and len(result) == 2):
-                        raise RuntimeError("forward pre-hook registered with_kwargs=True must return "
-                                           f"None or a tuple (args, kwargs), got {result!r}")
-                    args, kwargs = result
-            else:
-                result = hook(self, args)
-                if result is not None:
-                    args = result if isinstance(result, tuple) else (result,)
+        call, output, called = None, None, set()  # called: always_call hooks already run
+        try:  # an error anywhere below still runs the always_call forward hooks (PyTorch)
+            for hook_id, hook in list(self._forward_pre_hooks.items()):
+                if options.get(hook_id, {}).get("with_kwargs"):
+                    result = hook(self, args, kwargs)
+                    if result is not None:
+                        if not (isinstance(result, tuple) and len(result) == 2):
+                            raise RuntimeError("forward pre-hook registered with_kwargs=True must "
+                                               f"return None or a tuple (args, kwargs), got "
+                                               f"{result!r}")
+                        args, kwargs = result
+                else:
+                    result = hook(self, args)
+                    if result is not None:
+                        args = result if isinstance(result, tuple) else (result,)
 
-        # Inline, not in a helper: layers warn with a stacklevel that assumes this frame calls
-        # forward directly.
-        call = None
-        if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
-            call, args = hook_inputs(self, args)
-        try:
+            # Inline, not in a helper: layers warn with a stacklevel that assumes this frame
+            # calls forward directly.
+            if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
+                call, args = hook_inputs(self, args)
             output = self.forward(*args, **kwargs)
-        except BaseException:
-            self._run_always_called_hooks(args, kwargs)
+            for hook_id, hook in list(self._forward_hooks.items()):
+                if options.get(hook_id, {}).get("always_call"):
+                    called.add(hook_id)
+                result = hook(self, args, kwargs, output) \
+                    if options.get(hook_id, {}).get("with_kwargs") else hook(self, args, output)
+                if result is not None:
+                    output = result
+        except Exception:
+            self._run_always_called_hooks(args, kwargs, output, called)
             raise
-        for hook_id, hook in list(self._forward_hooks.items()):
-            result = hook(self, args, kwargs, output) \
-                if options.get(hook_id, {}).get("with_kwargs") else hook(self, args, output)
-            if result is not None:
-                output = result
         return output if call is None else hook_outputs(call, output)
 
-    def _run_always_called_hooks(self, args: tuple, kwargs: dict) -> None:
-        """Forward raised: the forward hooks registered with ``always_call`` still run."""
+    def _run_always_called_hooks(self, args: tuple, kwargs: dict, output: Any,
+                                 called: set) -> None:
+        """Something raised: the forward hooks registered with ``always_call`` that have not
+        run yet still run, with the output so far (None if forward itself raised)."""
         options = self.__dict__.get("_hook_options", {})
         for hook_id, hook in list(self._forward_hooks.items()):
-            if options.get(hook_id, {}).get("always_call"):
+            if options.get(hook_id, {}).get("always_call") and hook_id not in called:
                 try:
                     if options[hook_id].get("with_kwargs"):
-                        hook(self, args, kwargs, None)
+                        hook(self, args, kwargs, output)
                     else:
-                        hook(self, args, None)
+                        hook(self, args, output)
                 except Exception:
-                    pass  # the forward's own error is the one to report
+                    pass  # the first error is the one to report
 
     def _add_hook(self, registry: dict, hook: Callable[..., Any], prepend: bool = False,
                   **options: bool) -> RemovableHandle:

@@ -103,3 +103,46 @@ def test_parameter_dict_fromkeys_and_union() -> None:
     fk = a.fromkeys(["x", "y"], mg.ones(2))
     assert isinstance(fk, nn.ParameterDict) and list(fk) == ["x", "y"]
     assert [n for n, _ in fk.named_parameters()] == ["x", "y"]
+
+
+# --- module hooks -----------------------------------------------------------------------
+def test_always_call_forward_hook_runs_when_a_pre_hook_or_forward_hook_raises() -> None:
+    # was: only an error inside forward() ran the always_call hooks
+    log = []
+    m = nn.ReLU()
+    m.register_forward_hook(lambda mod, args, out: log.append(("always", out)), always_call=True)
+    m.register_forward_hook(lambda mod, args, out: log.append("normal"))
+    pre = m.register_forward_pre_hook(lambda mod, args: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        m(mg.ones(2))
+    assert log == [("always", None)]
+    pre.remove()
+    log.clear()
+
+    def bad(mod, args, out):
+        raise ValueError("late")
+
+    m.register_forward_hook(bad)
+    with pytest.raises(ValueError, match="late"):
+        m(mg.ones(2))
+    assert [entry if isinstance(entry, str) else entry[0] for entry in log] == ["always", "normal"]
+    # the always_call hook already ran before the later hook raised: not run a second time
+
+
+def test_full_backward_hook_grad_output_is_none_for_an_unused_output() -> None:
+    # was: zeros; PyTorch passes None for an output that received no gradient
+    class Two(nn.Module):
+        def forward(self, a, b):
+            return a * b, a + b
+
+    seen = []
+    m = Two()
+    m.register_full_backward_hook(lambda mod, gin, gout: seen.append((gin, gout)))
+    a = mg.tensor([1.0, 2.0], requires_grad=True)
+    b = mg.tensor([3.0, 4.0], requires_grad=True)
+    out, _ = m(a, b)
+    out.sum().backward()
+    (gin, gout), = seen
+    assert gout[1] is None and gout[0].tolist() == [1.0, 1.0]
+    assert gin[0].tolist() == [3.0, 4.0] and gin[1].tolist() == [1.0, 2.0]
+    assert a.grad.tolist() == [3.0, 4.0] and b.grad.tolist() == [1.0, 2.0]
