@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import builtins
+import math
+import numbers
 import operator
 from typing import Any, Sequence
 
@@ -55,10 +57,8 @@ def _to_array(data: Any, dtype: Any, device: str) -> Any:
     backend = get_backend(device)
     if isinstance(data, Tensor):
         data = data.array if data.device == device else data.backend.to_numpy(data.array)
-    if dtype is not None:
-        dtype = dtypes.as_dtype(dtype)
-    elif not hasattr(data, "dtype"):
-        dtype = _infer_dtype(data)
+    inferred = None if hasattr(data, "dtype") else _infer_dtype(data)  # also checks the items
+    dtype = inferred if dtype is None else dtypes.as_dtype(dtype)
     try:
         array = backend.asarray(data, dtype=dtype)
     except ValueError as exc:
@@ -74,30 +74,35 @@ def _to_array(data: Any, dtype: Any, device: str) -> Any:
 
 
 def _infer_dtype(data: Any) -> Any:
-    """Python floats become the default float dtype (float32), ints int64, bools bool."""
-    kinds = set()
+    """Python floats become the default float dtype (float32), ints int64, bools bool; NumPy
+    scalars and tensors inside the lists keep their dtype; all of them promote together as
+    PyTorch does ([np.float64(1.0), 2] is float64, [1, 2.5] float32). None when NumPy must
+    decide (arrays inside the lists). Every item is checked, so [1, None] is a TypeError."""
+    found = set()
+    numpy_decides = False
     stack = [data]
     while stack:
         item = stack.pop()
         if isinstance(item, (list, tuple)):
             stack.extend(item)
-        elif isinstance(item, builtins.bool):
-            kinds.add("b")
-        elif isinstance(item, builtins.int):
-            kinds.add("i")
-        elif isinstance(item, builtins.float):
-            kinds.add("f")
-        elif isinstance(item, Tensor):
-            kinds.add(item.dtype.kind)
+        elif isinstance(item, Tensor) or getattr(item, "ndim", None) == 0:
+            found.add(item.dtype)  # a tensor, or a NumPy scalar (np.float64 is also a float)
         elif hasattr(item, "dtype"):
-            return None
+            numpy_decides = True  # arrays nested in the lists
+        elif isinstance(item, builtins.bool):
+            found.add(dtypes.bool)
+        elif isinstance(item, builtins.int):
+            found.add(dtypes.int64)
+        elif isinstance(item, builtins.float):
+            found.add(dtypes.get_default_dtype())
         else:
             raise TypeError(f"tensor: cannot make a tensor from {type(item).__name__}")
-    if "f" in kinds or not kinds:
-        return dtypes.get_default_dtype()
-    if "i" in kinds:
-        return dtypes.int64
-    return dtypes.bool
+    if numpy_decides:
+        return None
+    result = None
+    for dtype in found:
+        result = dtype if result is None else dtypes.result_type(result, dtype)
+    return dtypes.get_default_dtype() if result is None else result
 
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -125,10 +130,16 @@ def from_numpy(array: Any) -> Tensor:
 
 def _filled(shape: tuple, value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     device = _device(device)
-    if dtype is None:
-        dtype = dtypes.get_default_dtype() if isinstance(value, builtins.float) else (
-            dtypes.bool if isinstance(value, builtins.bool) else dtypes.int64)
-    array = get_backend(device).xp.full(shape, value, dtype=dtypes.as_dtype(dtype))
+    if isinstance(value, Tensor):
+        value = value.item()
+    if dtype is None:  # NumPy scalars too: np.float32(1) is a float fill, np.bool_ a bool one
+        is_bool = isinstance(value, builtins.bool) or getattr(value, "dtype", None) == dtypes.bool
+        dtype = dtypes.bool if is_bool else (
+            dtypes.int64 if isinstance(value, numbers.Integral) else dtypes.get_default_dtype())
+    dtype = dtypes.as_dtype(dtype)
+    if not dtypes.is_floating(dtype) and dtype != dtypes.bool and not math.isfinite(value):
+        raise RuntimeError(f"full: the fill value {value} cannot be converted to {dtype}")
+    array = get_backend(device).xp.full(shape, value, dtype=dtype)
     out = Tensor._make(array, device)
     if requires_grad:
         out.requires_grad = True
@@ -177,19 +188,35 @@ def full_like(t: Tensor, fill_value: Any, dtype: Any = None, device: Any = None)
 
 def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device: Any = None,
            requires_grad: bool = False) -> Tensor:
-    """Like Python's range; floats in any argument give the default float dtype."""
+    """Like Python's range; floats in any argument give the default float dtype. As in
+    PyTorch, an integer dtype truncates the arguments first (arange(2.5, dtype=int64) is
+    [0, 1]), and float values are start + i * step in float64, rounded once to the dtype."""
     if end is None:
         start, end = 0, start
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    for name, v in (("start", start), ("end", end), ("step", step)):
+        if not isinstance(v, numbers.Real):
+            raise TypeError(f"arange: {name} must be a real number, got {type(v).__name__}")
+        if not math.isfinite(v):
+            raise ValueError(f"arange: unsupported range {start} -> {end} (step {step})")
     if dtype is None:
-        is_float = any(isinstance(v, builtins.float) for v in (start, end, step))
+        is_float = any(not isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = dtypes.get_default_dtype() if is_float else dtypes.int64
+    dtype = dtypes.as_dtype(dtype)
+    if not dtypes.is_floating(dtype):
+        start, end, step = builtins.int(start), builtins.int(end), builtins.int(step)
     if step == 0:
         raise ValueError(f"arange: step must be nonzero, got {step}")
     if (end - start) * step < 0:
         raise ValueError(f"arange: the step {step} points away from end {end} (start {start}): "
                          "the range would be empty")
     device = _device(device)
-    array = get_backend(device).xp.arange(start, end, step, dtype=dtypes.as_dtype(dtype))
+    xp = get_backend(device).xp
+    if dtypes.is_floating(dtype):
+        length = math.ceil((builtins.float(end) - builtins.float(start)) / builtins.float(step))
+        array = (start + xp.arange(length, dtype=dtypes.float64) * step).astype(dtype)
+    else:
+        array = xp.arange(start, end, step, dtype=dtype)
     out = Tensor._make(array, device)
     if requires_grad:
         out.requires_grad = True

@@ -14,7 +14,7 @@ from ..autograd.function import Function
 from ..tensor import Tensor
 from .broadcast import broadcast_shapes, sum_to_shape
 from .comparison import where
-from .elementwise import _tensor_input, operands, scalar_like
+from .elementwise import _tensor_input, float_operands, operands, scalar_like
 from .unary_math import log
 
 
@@ -146,21 +146,26 @@ def mul(a: Any, b: Any) -> Tensor:
 
 
 def div(a: Any, b: Any) -> Tensor:
-    a, b = operands(a, b, "div")
-    if not dtypes.is_floating(a.dtype):  # true division of integers gives floats
-        a, b = a.to(dtypes.get_default_dtype()), b.to(dtypes.get_default_dtype())
-    return Div.apply(a, b)
+    return Div.apply(*float_operands(a, b, "div"))  # true division of integers gives floats
 
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
     if isinstance(a, Tensor) and isinstance(b, numbers.Number) and not isinstance(b, bool):
         if isinstance(b, float) and not dtypes.is_floating(a.dtype):
             a = a.to(dtypes.get_default_dtype())
-        elif b < 0 and a.dtype.kind in "iu":  # as PyTorch (and NumPy) refuse
+        elif b < 0 and a.dtype.kind in "iub":  # as PyTorch (and NumPy) refuse
             raise RuntimeError(f"pow: integers to negative integer powers are not allowed "
                                f"({a.dtype} tensor of shape {tuple(a.shape)} ** {b})")
+        elif a.dtype == dtypes.bool:  # bool ** int is int64, as PyTorch (NumPy would give int8)
+            a = a.to(dtypes.int64)
         return PowScalar.apply(a, b)
-    return Pow.apply(*operands(a, b, "pow"))
+    if isinstance(a, Tensor) and a.dtype == dtypes.bool and isinstance(b, bool):
+        return pow(a.to(dtypes.int64), int(b)).to(dtypes.bool)  # PyTorch keeps bool here
+    a, b = operands(a, b, "pow")
+    if a.dtype == dtypes.bool:  # NumPy gives int8; PyTorch has no bool ** bool
+        raise RuntimeError(f"pow: not implemented for bool tensors (shapes {tuple(a.shape)} and "
+                           f"{tuple(b.shape)}); convert to an integer or floating dtype first")
+    return Pow.apply(a, b)
 
 
 def neg(x: Tensor) -> Tensor:

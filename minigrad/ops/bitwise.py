@@ -5,8 +5,8 @@ The bitwise ops and gcd/lcm take integer (and, except the shifts and gcd/lcm, bo
 only, like PyTorch, which raises NotImplementedError for floats; they have no gradient. Shifts
 follow PyTorch's rules where C leaves them undefined: a left shift by a negative amount or by
 the bit width or more gives 0, a right shift then gives the sign fill (0 or -1). ldexp is
-``input * 2^other`` built from differentiable ops; frexp and nextafter return new tensors with
-no gradient (as in PyTorch, whose derivatives for them are not implemented).
+``input * 2^other`` (exact, as C's ldexp, for integer exponents); frexp and nextafter return
+new tensors with no gradient (as in PyTorch, whose derivatives for them are not implemented).
 """
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ import numbers
 from typing import Any, NamedTuple
 
 from .. import dtypes
+from ..autograd.function import Function
 from ..tensor import Tensor
-from .elementwise import _tensor_input, operands
+from .broadcast import sum_to_shape
+from .elementwise import _tensor_input, float_operands, operands
 
 
 def _is_integral(dtype: Any) -> bool:
@@ -128,15 +130,32 @@ def frexp(input: Tensor) -> FrexpResult:  # noqa: A002
     return FrexpResult(_result(mantissa, x), _result(exponent.astype(dtypes.int32), x))
 
 
+class _LdexpInt(Function):
+    """x * 2^e for integer exponents e, exact as C's ldexp: no overflow of 2^e on the way, so
+    ldexp(0, 2000) = 0 and ldexp(1e-310, 2000) = 1.1e292 (as PyTorch). Linear in x."""
+
+    @staticmethod
+    def forward(ctx, x, e):
+        ctx.save_for_backward(e)
+        ctx.shape = x.shape
+        xp = x.xp  # beyond +-4000 every float saturates to 0 or inf; int32 is what ldexp takes
+        return xp.ldexp(x.array, xp.clip(e.array, -4000, 4000).astype(dtypes.int32))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (e,) = ctx.saved_tensors
+        return sum_to_shape(_LdexpInt.apply(grad, e), ctx.shape), None
+
+
 def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
     """input * 2^other, building floats from mantissas and exponents; integers give the default
-    float dtype. Differentiable (both inputs, as in PyTorch)."""
+    float dtype. Differentiable (both inputs, as in PyTorch); integer exponents are exact."""
     from .arithmetic import mul
     from .unary_math import exp2
-    a, b = operands(input, other, "ldexp")
-    if not dtypes.is_floating(a.dtype):
-        a = a.to(dtypes.get_default_dtype())
-    return mul(a, exp2(b.to(a.dtype)))
+    a, b = float_operands(input, other, "ldexp")
+    if isinstance(other, Tensor) and _is_integral(other.dtype):
+        return _LdexpInt.apply(a, other)
+    return mul(a, exp2(b))
 
 
 def nextafter(input: Any, other: Any) -> Tensor:  # noqa: A002

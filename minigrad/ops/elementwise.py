@@ -28,7 +28,13 @@ from .broadcast import broadcast_shapes
 def scalar_like(value: Any, like: Tensor) -> Tensor:
     """A 0-d constant on ``like``'s device; Python numbers are 'weak' and take its dtype."""
     dtype = dtypes.scalar_result_type(like.dtype, value)
-    return Tensor._make(like.xp.asarray(value, dtype=dtype), like.device)
+    try:
+        array = like.xp.asarray(value, dtype=dtype)
+    except OverflowError:  # e.g. -1 meeting a uint8 tensor: PyTorch wraps it around (to 255)
+        if dtype.kind not in "iu" or not -2**63 <= value < 2**63:
+            raise OverflowError(f"the Python number {value} does not fit in {dtype}") from None
+        array = like.xp.asarray(value, dtype=dtypes.int64).astype(dtype)
+    return Tensor._make(array, like.device)
 
 
 def operands(a: Any, b: Any, op: str) -> tuple[Tensor, Tensor]:
@@ -43,6 +49,21 @@ def operands(a: Any, b: Any, op: str) -> tuple[Tensor, Tensor]:
     if a.shape != b.shape:
         broadcast_shapes(op, a.shape, b.shape)
     return a, b
+
+
+def float_operands(a: Any, b: Any, op: str) -> tuple[Tensor, Tensor]:
+    """Operands of an op whose result is floating (true division, atan2, copysign, ...):
+    integer and bool tensors move to the default float *before* promotion, as in PyTorch, so
+    an int32 -1 meeting a uint8 tensor stays -1 instead of wrapping to 255."""
+    if not any(_is_floating_operand(x) for x in (a, b)):
+        a, b = (x.to(dtypes.get_default_dtype()) if isinstance(x, Tensor) else x for x in (a, b))
+    return operands(a, b, op)
+
+
+def _is_floating_operand(x: Any) -> bool:
+    if isinstance(x, Tensor):
+        return dtypes.is_floating(x.dtype)
+    return isinstance(x, numbers.Number) and not isinstance(x, numbers.Integral)
 
 
 # --- checking one-tensor inputs ---------------------------------------------------------

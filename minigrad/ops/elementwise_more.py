@@ -213,7 +213,7 @@ def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
     base = input.to(dtypes.float64) if isinstance(input, Tensor) else float(input)
     if isinstance(exponent, Tensor):
         return pow(base, exponent.to(dtypes.float64))
-    if not isinstance(exponent, numbers.Real) or isinstance(exponent, bool):
+    if not isinstance(exponent, numbers.Real):  # a bool counts as 0 or 1, as in PyTorch
         raise TypeError(f"float_power: exponent must be a number or a Tensor, got "
                         f"{type(exponent).__name__}")
     return pow(base, float(exponent))
@@ -243,9 +243,9 @@ def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
     """The quotient rounded toward minus infinity (-7 // 2 = -4), integers staying integers;
     an integer division by zero raises, as in PyTorch."""
     a, b = operands(input, other, "floor_divide")
-    if not dtypes.is_floating(a.dtype) and bool((b.array == 0).any()):
-        raise RuntimeError(f"floor_divide: integer division by zero ({a.dtype} tensors of "
-                           f"shapes {tuple(a.shape)} and {tuple(b.shape)})")
+    if not dtypes.is_floating(a.dtype) and a.array.size and bool((b.array == 0).any()):
+        raise RuntimeError(f"floor_divide: integer division by zero (ZeroDivisionError; "
+                           f"{a.dtype} tensors of shapes {tuple(a.shape)} and {tuple(b.shape)})")
     if a.dtype == dtypes.bool:
         a, b = a.to(dtypes.int64), b.to(dtypes.int64)
     return _ZeroGradient.apply(a, b)

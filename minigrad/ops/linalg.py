@@ -241,6 +241,10 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
     """Elementwise ``|input - other| <= atol + rtol * |other|`` (equal infinities are close;
     NaNs only with ``equal_nan``), as a bool tensor."""
     _check_operands("isclose", input, other)
+    for name, tol in (("rtol", rtol), ("atol", atol)):
+        if tol < 0:
+            raise RuntimeError(f"isclose: {name} must be greater than or equal to zero, but got "
+                               f"{tol}")
     if input.device != other.device:
         raise RuntimeError(f"isclose: expected both tensors on the same device, got "
                            f"{input.device} and {other.device}")

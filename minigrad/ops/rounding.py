@@ -169,7 +169,7 @@ def _division_operands(a: Any, b: Any, op: str) -> tuple[Tensor, Tensor]:
     if a.dtype == dtypes.bool:
         raise RuntimeError(f"{op}: not implemented for bool tensors (shapes {tuple(a.shape)} and "
                            f"{tuple(b.shape)})")
-    if not dtypes.is_floating(b.dtype) and bool((b.array == 0).any()):
+    if not dtypes.is_floating(b.dtype) and a.array.size and bool((b.array == 0).any()):
         raise RuntimeError(f"{op}: integer division by zero (ZeroDivisionError); the divisor "
                            f"({b.dtype}, shape {tuple(b.shape)}) holds a 0")
     return a, b

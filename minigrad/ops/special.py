@@ -229,7 +229,7 @@ def _bessel_scaled(nu: int, y: Any, xp: Any) -> Any:
         for k in range(1, _BESSEL_ASYMPTOTIC_TERMS):
             term = term * (-(mu - (2 * k - 1) ** 2) / (8.0 * k)) / f
             total = total + term
-        out[far] = total / xp.sqrt(2.0 * math.pi * f)
+        out[far] = total / (math.sqrt(2.0 * math.pi) * xp.sqrt(f))  # 2 pi f overflows at 1e308
     return out
 
 

@@ -16,7 +16,7 @@ from ..autograd.function import Function
 from ..tensor import Tensor
 from .broadcast import sum_to_shape
 from .comparison import where
-from .elementwise import _float_input, operands, scalar_like
+from .elementwise import _float_input, float_operands, operands, scalar_like
 from .unary_math import cos, rsqrt, sin
 
 
@@ -276,7 +276,4 @@ def _float_pair(a: Any, b: Any, op: str) -> tuple[Tensor, Tensor]:
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         raise TypeError(f"{op}: expected a Tensor input, got {type(a).__name__} and "
                         f"{type(b).__name__}")
-    a, b = operands(a, b, op)
-    if not dtypes.is_floating(a.dtype):
-        a, b = a.to(dtypes.get_default_dtype()), b.to(dtypes.get_default_dtype())
-    return a, b
+    return float_operands(a, b, op)
