@@ -10,6 +10,7 @@ from typing import Any, Sequence
 
 from .. import creation
 from ..backend import float_errors_ignored
+from ..ops.broadcast import sum_to_shape
 from ..tensor import Tensor
 from .anomaly import checked_backward, is_anomaly_enabled
 from .grad_mode import enable_grad, no_grad
@@ -172,13 +173,23 @@ def _run_hooks(node: Any, grads: list) -> list:
 def _call_backward(node: Any, grads: list) -> tuple:
     """Call the op's backward with a zero gradient for unused outputs; check what comes back."""
     if any(g is None for g in grads) and node.__dict__.get("materialize_grads", True):
-        grads = [creation.zeros(shape, dtype=dtype, device=_device_of(grads))
-                 if g is None else g for g, (shape, dtype) in zip(grads, node.output_meta)]
+        grads = [creation.zeros(meta[0], dtype=meta[1], device=_device_of(grads))
+                 if g is None and meta is not None else g
+                 for g, meta in zip(grads, node.output_meta)]
     result = type(node).backward(node, *grads)
     if not isinstance(result, tuple):
         result = (result,)
-    if len(result) < len(node.parents):
-        result = result + (None,) * (len(node.parents) - len(result))
+    n = len(node.parents)
+    if len(result) != n:
+        if len(result) > n and all(g is None for g in result[n:]):
+            result = result[:n]  # PyTorch accepts trailing Nones
+        elif len(result) < n and not node._exact_grad_count:
+            result = result + (None,) * (n - len(result))
+        else:
+            raise RuntimeError(
+                f"{node.name}.backward returned {len(result)} gradients, but forward took {n} "
+                "inputs: return one per input, in order (None for a non-tensor input or one "
+                "that needs no gradient)")
     checked = []
     for i, (edge, g) in enumerate(zip(node.parents, result)):
         if edge is None or g is None:
@@ -187,12 +198,20 @@ def _call_backward(node: Any, grads: list) -> tuple:
         if not isinstance(g, Tensor):
             g = Tensor._make(g, _device_of(grads))
         expected = edge[1].shape if edge[0] is None else edge[0].output_meta[edge[1]][0]
+        if g.shape != expected and _expandable(expected, g.shape):
+            g = sum_to_shape(g, tuple(expected))  # PyTorch sums a broadcast gradient down too
         if g.shape != expected:
             raise RuntimeError(
                 f"{node.name}.backward returned a gradient of shape {tuple(g.shape)} for input {i}, "
                 f"which has shape {tuple(expected)}")
         checked.append(g)
     return tuple(checked)
+
+
+def _expandable(shape: tuple, target: tuple) -> bool:
+    """Whether ``shape`` broadcasts to ``target`` (the gradient's shape)."""
+    return len(shape) <= len(target) and all(
+        d == 1 or d == t for d, t in zip(reversed(shape), reversed(target)))
 
 
 def _device_of(grads: list) -> str:

@@ -38,12 +38,17 @@ class Function:
     once_differentiable = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """A backward decorated with ``@once_differentiable`` marks the whole op."""
+        """A backward decorated with ``@once_differentiable`` marks the whole op; a class that
+        defines ``setup_context`` has a ``forward`` without ``ctx``."""
         super().__init_subclass__(**kwargs)
         backward = cls.__dict__.get("backward")
         if getattr(backward, "once_differentiable", False) or \
                 getattr(getattr(backward, "__func__", None), "once_differentiable", False):
             cls.once_differentiable = True
+        cls._separate_setup = cls.setup_context is not Function.setup_context
+        # minigrad's own ops may leave trailing None gradients out; a user's Function must
+        # return one per input, as in PyTorch (a forgotten one would silently be None)
+        cls._exact_grad_count = not cls.__module__.startswith("minigrad.")
 
     __slots__ = ("needs_input_grad", "parents", "_saved", "_versions", "freed", "hooks",
                  "n_outputs", "output_meta", "__dict__", "__weakref__")
@@ -69,13 +74,19 @@ class Function:
 
     @property
     def saved_tensors(self) -> tuple:
+        saved = self._check_saved()
+        if self.__dict__.get("saves_outputs"):  # unpack the node's own outputs (see apply)
+            saved = tuple(t.unpack(self) if isinstance(t, _SavedOutput) else t for t in saved)
+        return saved
+
+    def _check_saved(self) -> tuple:
         if self.freed:
             raise RuntimeError(
                 f"{self.name}: trying to backward through the graph a second time, but its saved "
                 "tensors were freed after the first backward. Pass retain_graph=True to the first "
                 "backward() if you need to call it again.")
         for i, (t, version) in enumerate(zip(self._saved, self._versions)):
-            if isinstance(t, Tensor) and memory_version(t.array) != version:
+            if isinstance(t, (Tensor, _SavedOutput)) and memory_version(t.array) != version:
                 raise RuntimeError(
                     f"{self.name}: saved tensor {i} (shape {tuple(t.shape)}, {t.dtype}) was "
                     f"modified in place after the forward pass saved it (version {version}, now "
@@ -115,14 +126,24 @@ class Function:
     def backward(ctx: "Function", *grads: Any) -> Any:
         raise NotImplementedError("a Function subclass must define backward(ctx, *grads)")
 
+    @staticmethod
+    def setup_context(ctx: "Function", inputs: tuple, output: Any) -> None:
+        """PyTorch's other style: define this and a ``forward(*args)`` without ``ctx``; it is
+        called after forward with the inputs (defaults filled in) and forward's output, to
+        save what backward needs."""
+        raise NotImplementedError("setup_context is only called on a Function that defines it")
+
     # --- running it --------------------------------------------------------------
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
-        """Run forward and, if any input needs a gradient, record this node in the graph."""
+        """Run forward and, if any input needs a gradient, record this node in the graph.
+        Keyword arguments are inputs too, after the positional ones (as in PyTorch): backward
+        returns a gradient for each, in that order."""
         ctx = cls()
         device = None
         needs = []
-        for a in args:
+        inputs = args + tuple(kwargs.values()) if kwargs else args
+        for a in inputs:
             if isinstance(a, Tensor):
                 if device is None:
                     device = a.device
@@ -137,11 +158,13 @@ class Function:
         enabled = is_grad_enabled()
         record = enabled and any(needs)
         if record:  # before forward, so that save_for_backward knows backward will run
-            ctx.parents = tuple(_edge(a) if need else None for a, need in zip(args, needs))
+            ctx.parents = tuple(_edge(a) if need else None for a, need in zip(inputs, needs))
 
         _set_enabled(False)  # forward computes on arrays; nothing inside it is recorded
         try:
-            if float_errors_are_ignored():  # inside a backward pass or another op already
+            if cls._separate_setup:
+                raw = _forward_then_setup(cls, ctx, args, kwargs)
+            elif float_errors_are_ignored():  # inside a backward pass or another op already
                 raw = cls.forward(ctx, *args, **kwargs)
             else:
                 with float_errors_ignored():  # IEEE results (inf, nan) without NumPy's warnings
@@ -154,18 +177,60 @@ class Function:
             tuple(_as_output(o, device) for o in raw)
         if record:
             ctx.n_outputs = len(outputs)
-            ctx.output_meta = tuple((o.shape, o.dtype) for o in outputs)
+            ctx.output_meta = tuple((o.shape, o.dtype) if isinstance(o, Tensor) else None
+                                    for o in outputs)
             constant = ctx.__dict__.get("non_differentiable", ())
             if is_anomaly_enabled():
                 ctx.forward_stack = forward_stack()
             for i, o in enumerate(outputs):
                 if any((raw[i] if not single else raw) is c for c in constant):
                     continue
-                if o.array.dtype.kind == "f":  # only floating outputs carry gradients
+                if isinstance(o, Tensor) and o.array.dtype.kind == "f":  # only floating
+                    # outputs carry gradients; other values (ints, None) pass through
                     o._requires_grad = True
                     o.grad_fn = ctx
                     o._output_nr = i
+            if ctx._saved:
+                _link_saved_outputs(ctx, (raw,) if single else raw, outputs, inputs)
         return outputs[0] if single else outputs
+
+
+class _SavedOutput:
+    """An output of a node that its forward saved for backward. Unpacked, it is that output
+    with the node as its grad_fn, as in PyTorch, so a backward written with tensor ops can be
+    differentiated through it (double backward); kept as its array meanwhile, so that no
+    reference cycle (output -> node -> output) holds the graph's memory."""
+
+    __slots__ = ("array", "device", "nr")
+
+    def __init__(self, output: Tensor) -> None:
+        self.array, self.device, self.nr = output.array, output.device, output._output_nr
+
+    @property
+    def shape(self) -> tuple:
+        return self.array.shape
+
+    @property
+    def dtype(self) -> Any:
+        return self.array.dtype
+
+    def unpack(self, node: "Function") -> Tensor:
+        t = Tensor._make(self.array, self.device)
+        t._requires_grad, t.grad_fn, t._output_nr = True, node, self.nr
+        return t
+
+
+def _link_saved_outputs(ctx: Function, raw: tuple, outputs: tuple, inputs: tuple) -> None:
+    """Saved tensors that are forward's own (differentiable) outputs become ``_SavedOutput``s."""
+    saved = list(ctx._saved)
+    for k, t in enumerate(saved):
+        if not isinstance(t, Tensor) or any(t is a for a in inputs):
+            continue
+        for r, o in zip(raw, outputs):
+            if t is r and isinstance(o, Tensor) and o.grad_fn is ctx:
+                saved[k] = _SavedOutput(o)
+                ctx.__dict__["saves_outputs"] = True
+    ctx._saved = tuple(saved)
 
 
 def once_differentiable(backward: Any) -> Any:
@@ -175,14 +240,27 @@ def once_differentiable(backward: Any) -> Any:
     return backward
 
 
+def _forward_then_setup(cls: type, ctx: Function, args: tuple, kwargs: dict) -> Any:
+    """The ``setup_context`` style: ``forward`` without ``ctx``, then ``setup_context`` with
+    the inputs as forward's signature binds them (defaults filled in) and the output."""
+    import inspect
+    with float_errors_ignored():
+        raw = cls.forward(*args, **kwargs)
+    bound = inspect.signature(cls.forward).bind(*args, **kwargs)
+    bound.apply_defaults()
+    cls.setup_context(ctx, tuple(bound.args), raw)
+    return raw
+
+
 def _as_output(obj: Any, device: str | None) -> Any:
-    """Wrap a backend array returned by forward as a Tensor (Tensors pass through)."""
+    """Wrap a backend array returned by forward as a Tensor (Tensors pass through; other
+    values, such as ints or None, are returned as they are, as in PyTorch)."""
     if isinstance(obj, Tensor):
         # Always a fresh Tensor: forward may hand back one of its inputs, which must not be
         # turned into this node's output.
         return obj.detach()
-    if obj is None:
-        return None
+    if not hasattr(obj, "ndim"):  # not an array or NumPy scalar
+        return obj
     device = device or "cpu"
     if obj.ndim == 0 and not get_backend(device).is_array(obj):
         obj = get_backend(device).xp.asarray(obj)  # NumPy's full reductions return scalars

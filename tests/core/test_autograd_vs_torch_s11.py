@@ -213,3 +213,144 @@ def test_backward_inputs_create_graph_keeps_a_differentiable_grad():
     assert x.grad.requires_grad and _vals(x.grad) == [3., 12.]
     (g2,) = mg.autograd.grad(x.grad.sum(), x)
     assert _vals(g2) == [6., 12.]
+
+
+# --- custom Functions ----------------------------------------------------------------------------
+class _Scale(mg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, k=1.0):
+        ctx.k = k
+        return x * k
+
+    @staticmethod
+    def backward(ctx, grad):
+        # one gradient per input: k is an input only when given (dk = 7 * grad, made up)
+        return (grad * ctx.k,) + ((grad * 7,) if len(ctx.needs_input_grad) == 2 else ())
+
+
+def test_function_apply_keyword_arguments_are_inputs_as_in_torch():
+    x = mg.tensor([1., 5.], requires_grad=True)
+    y = _Scale.apply(x=x)  # before: x passed by keyword was not recorded (no grad_fn)
+    assert y.requires_grad
+    y.sum().backward()
+    assert _vals(x.grad) == [1., 1.]
+    x.grad = None
+    w = mg.tensor([2., 2.], requires_grad=True)
+    _Scale.apply(x, k=w).sum().backward()
+    assert _vals(x.grad) == [2., 2.] and _vals(w.grad) == [7., 7.]
+
+
+def test_function_setup_context_style():
+    class Exp(mg.autograd.Function):
+        @staticmethod
+        def forward(x, scale=2.0):
+            return x.exp() * scale
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            x, scale = inputs  # defaults filled in
+            ctx.scale = scale
+            ctx.save_for_backward(output)
+
+        @staticmethod
+        def backward(ctx, grad):
+            (out,) = ctx.saved_tensors
+            return grad * out, None
+
+    x = mg.tensor([0., 1.], dtype=mg.float64, requires_grad=True)
+    y = Exp.apply(x)
+    assert np.allclose(_vals(y), 2 * np.exp([0., 1.]))
+    y.sum().backward()
+    assert np.allclose(_vals(x.grad), 2 * np.exp([0., 1.]))
+    assert mg.gradcheck(Exp.apply, (x,)) and mg.gradgradcheck(Exp.apply, (x,))
+
+
+def test_function_saving_its_own_output_is_differentiable_twice():
+    class Exp(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            out = x.exp()
+            ctx.save_for_backward(out)
+            return out
+
+        @staticmethod
+        def backward(ctx, grad):
+            (out,) = ctx.saved_tensors
+            return grad * out
+
+    x = mg.tensor([0., 1.], dtype=mg.float64, requires_grad=True)
+    (g,) = mg.autograd.grad(Exp.apply(x).sum(), x, create_graph=True)
+    (g2,) = mg.autograd.grad((g * x).sum(), x)  # before: the saved output had no grad_fn
+    e = np.exp([0., 1.])
+    assert np.allclose(_vals(g2), e + np.array([0., 1.]) * e)
+    assert mg.gradgradcheck(Exp.apply, (x,))
+
+
+def test_function_forward_may_return_non_tensor_values():
+    class WithInfo(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, 7, None
+
+        @staticmethod
+        def backward(ctx, grad, g_int, g_none):
+            assert g_int is None and g_none is None
+            return grad * 2
+
+    x = mg.tensor([1., 2.], requires_grad=True)
+    y, n, nothing = WithInfo.apply(x)
+    assert n == 7 and nothing is None
+    y.sum().backward()
+    assert _vals(x.grad) == [2., 2.]
+
+
+def test_function_backward_must_return_one_gradient_per_input():
+    class TooFew(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, w, b):
+            return x * w + b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, grad  # b's gradient forgotten: was silently None
+
+    class TooMany(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2, grad
+
+    class TrailingNone(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2, None  # accepted, as in PyTorch
+
+    x, w, b = (mg.tensor([1., 2.], requires_grad=True) for _ in range(3))
+    with pytest.raises(RuntimeError, match="returned 2 gradients, but forward took 3 inputs"):
+        TooFew.apply(x, w, b).sum().backward()
+    with pytest.raises(RuntimeError, match="returned 2 gradients, but forward took 1 inputs"):
+        TooMany.apply(x).sum().backward()
+    TrailingNone.apply(x).sum().backward()
+    assert _vals(x.grad) == [2., 2.]
+
+
+def test_function_gradient_of_a_broadcast_shape_is_summed_down():
+    class Expanding(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad.expand(3, 2) * 2  # PyTorch sums it to the input's shape
+
+    x = mg.tensor([1., 2.], requires_grad=True)
+    Expanding.apply(x).sum().backward()
+    assert _vals(x.grad) == [6., 6.]
