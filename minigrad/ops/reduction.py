@@ -30,7 +30,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        return x.array.sum(axis=dims, keepdims=keepdim)
+        return x.array.sum(axis=dims, keepdims=keepdim, dtype=x.dtype)  # NumPy widens int32
 
     @staticmethod
     def backward(ctx, grad):
@@ -65,13 +65,19 @@ def _sum_dtype(x: Tensor) -> Any:
     return dtypes.int64 if x.dtype.kind in "bui" else x.dtype
 
 
-def sum(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
-    if x.dtype.kind in "bu" or x.dtype == dtypes.int32:
+def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *,  # noqa: A001
+        dtype: Any = None) -> Tensor:
+    """Sum over ``dim``; integers and bools sum in int64, as PyTorch. ``dtype`` casts first."""
+    x = _cast(x, dtype, "sum")
+    if dtype is None and (x.dtype.kind in "bu" or x.dtype == dtypes.int32):
         x = x.to(_sum_dtype(x))
     return Sum.apply(x, normalize_dims(dim, x.shape, "sum"), keepdim)
 
 
-def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Mean over ``dim`` of a floating tensor (``dtype`` casts first, so an integer tensor
+    can be averaged with ``dtype=float32``)."""
+    x = _cast(x, dtype, "mean")
     if not dtypes.is_floating(x.dtype):
         raise TypeError(f"mean: needs a floating tensor, got {x.dtype}; convert it with .float()")
     dims = normalize_dims(dim, x.shape, "mean")
@@ -155,9 +161,13 @@ def amin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 
 def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     """``max()`` is a scalar (ties share its gradient); ``max(dim=int)`` is (values, indices)
-    as in PyTorch, and the gradient goes to the element at the returned index."""
+    as in PyTorch, and the gradient goes to the element at the returned index; ``max(other)``
+    with a tensor is ``maximum``."""
     if isinstance(dim, int):
         return _values_at(x, dim, _arg(x, dim, True, "argmax", "max"), keepdim)
+    if isinstance(dim, Tensor):  # torch.max(input, other): the elementwise maximum
+        from .comparison import maximum
+        return maximum(x, dim)
     if dim is None:
         return _extreme_of_all(x, keepdim, "max")
     return amax(x, dim, keepdim)
@@ -167,6 +177,9 @@ def min(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     """``min()`` is a scalar; ``min(dim=int)`` is (values, indices), as ``max``."""
     if isinstance(dim, int):
         return _values_at(x, dim, _arg(x, dim, True, "argmin", "min"), keepdim)
+    if isinstance(dim, Tensor):  # torch.min(input, other): the elementwise minimum
+        from .comparison import minimum
+        return minimum(x, dim)
     if dim is None:
         return _extreme_of_all(x, keepdim, "min")
     return amin(x, dim, keepdim)
@@ -295,8 +308,10 @@ def _bool_reduce(x: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
             raise IndexError(f"{op}: dim {d} is out of range for a tensor of shape "
                              f"{tuple(x.shape)}")
     axis = None if dim is None or x.ndim == 0 else tuple(dims)
-    out = getattr(x.xp, op)(x.array, axis=axis, keepdims=keepdim)
-    return Tensor._make(x.xp.asarray(out), x.device)
+    out = x.xp.asarray(getattr(x.xp, op)(x.array, axis=axis, keepdims=keepdim))
+    if x.dtype == dtypes.uint8:  # as PyTorch: uint8 in, uint8 (0/1) out
+        out = out.astype(dtypes.uint8)
+    return Tensor._make(out, x.device)
 
 
 # --- products and running sums/products -------------------------------------------------------
@@ -543,9 +558,11 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
         raise TypeError(f"norm: expected a floating-point tensor, got {x.dtype}; convert it "
                         "with .float()")
     if isinstance(p, str):
+        if p == "nuc":  # a matrix norm: over the last two dims, or the two given
+            from .linalg_decomp import matrix_norm
+            return matrix_norm(x, "nuc", (-2, -1) if dim is None else dim, keepdim)
         if p != "fro":
-            raise NotImplementedError(f"norm: p={p!r} is not supported (only 'fro' and numbers; "
-                                      "the nuclear norm needs an SVD)")
+            raise RuntimeError(f"norm: p={p!r} is not supported (only 'fro', 'nuc' and numbers)")
         p = 2
     if not isinstance(p, numbers.Real) or isinstance(p, bool):
         raise TypeError(f"norm: p must be a number, 'fro', inf or -inf, got {p!r}")

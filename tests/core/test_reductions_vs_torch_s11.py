@@ -213,3 +213,48 @@ def test_histogram_needs_two_edges():
         mg.histogram(mg.ones(3), mg.tensor([0.5]))
     hist, edges = mg.histogram(mg.tensor([0.2, 0.7, 0.9]), mg.tensor([0.0, 1.0]))
     assert hist.tolist() == [3.0] and edges.tolist() == [0.0, 1.0]
+
+
+# --- dtype= of sum/mean; max(a, b); all/any of uint8; norm 'nuc' --------------------------------
+def test_sum_and_mean_take_dtype():
+    x = mg.tensor([[1, 2], [3, 5]])
+    out = mg.sum(x, dtype=mg.float32)
+    assert out.dtype == mg.float32 and out.item() == 11.0
+    out = x.sum(dtype=mg.int32)  # an explicit dtype is kept, not widened to int64
+    assert out.dtype == mg.int32 and out.item() == 11
+    out = mg.mean(x, 1, dtype=mg.float64)
+    assert out.dtype == mg.float64 and out.tolist() == [1.5, 4.0]
+    assert x.mean(dtype=mg.float32).item() == 2.75
+    with pytest.raises(TypeError, match="mean"):
+        x.mean()
+
+
+@pytest.mark.parametrize("op, expected", [("max", [[2.0, 2.0], [3.0, 5.0]]),
+                                          ("min", [[1.0, 2.0], [2.0, 2.0]])])
+def test_max_min_of_two_tensors_is_elementwise(op, expected):
+    x = _leaf([[1.0, 2.0], [3.0, 5.0]])
+    out = getattr(mg, op)(x, mg.tensor(2.0, dtype=mg.float64))
+    assert out.tolist() == expected
+    assert getattr(x, op)(mg.tensor(2.0, dtype=mg.float64)).tolist() == expected
+
+
+@pytest.mark.parametrize("op, expected", [("all", [1, 0]), ("any", [1, 1])])
+def test_all_any_of_uint8_give_uint8(op, expected):
+    x = mg.tensor([[1, 7], [0, 3]], dtype=mg.uint8)
+    out = getattr(mg, op)(x, 1)
+    assert out.dtype == mg.uint8 and out.tolist() == expected
+    assert getattr(mg, op)(x).dtype == mg.uint8
+
+
+def test_norm_nuc_is_the_sum_of_singular_values():
+    a = np.array([[3.0, 0.0], [4.0, 5.0]])
+    x = _leaf(a)
+    out = mg.norm(x, "nuc")
+    np.testing.assert_allclose(out.item(), np.linalg.svd(a, compute_uv=False).sum())
+    out.backward()  # d nuc / dA = U V^T
+    u, _, vt = np.linalg.svd(a)
+    np.testing.assert_allclose(x.grad.numpy(), u @ vt, atol=1e-12)
+    assert x.norm("nuc", keepdim=True).shape == (1, 1)
+    batched = mg.stack([x, 2 * x], 0)
+    np.testing.assert_allclose(mg.norm(batched, "nuc", dim=(1, 2)).detach().numpy(),
+                               [out.item(), 2 * out.item()])
