@@ -34,8 +34,17 @@ class Where(Function):
         return None, ga, gb
 
 
-def where(condition: Tensor, a: Any, b: Any) -> Tensor:
-    """Pick from ``a`` where ``condition`` holds, else from ``b`` (gradients follow the pick)."""
+_NOT_GIVEN = object()
+
+
+def where(condition: Tensor, a: Any = _NOT_GIVEN, b: Any = _NOT_GIVEN) -> Tensor:
+    """Pick from ``a`` where ``condition`` holds, else from ``b`` (gradients follow the pick).
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``, as in PyTorch."""
+    if a is _NOT_GIVEN and b is _NOT_GIVEN:
+        from .selection import nonzero  # selection builds on where
+        return nonzero(condition, as_tuple=True)
+    if a is _NOT_GIVEN or b is _NOT_GIVEN:
+        raise TypeError("where: expected where(condition) or where(condition, input, other)")
     if not isinstance(condition, Tensor):
         device = next((t.device for t in (a, b) if isinstance(t, Tensor)), None)
         condition = Tensor(condition, device=device)

@@ -36,12 +36,14 @@ def _index(index: Any, like: Tensor, op: str, name: str = "index",
     return index
 
 
-def _check_range(index: Tensor, size: int, op: str, dim: int, shape: tuple) -> None:
-    """Every index in [0, size): PyTorch refuses negative indices here too."""
-    a = index.array
-    if a.size and bool(((a < 0) | (a >= size)).any()):
+def _check_range(index: Tensor, size: int, op: str, dim: int, shape: tuple,
+                 negative: bool = False) -> None:
+    """Every index in [0, size): PyTorch refuses negative indices here too (except where
+    ``negative``: then [-size, size), for index_fill, which counts those from the end)."""
+    a, low = index.array, -size if negative else 0
+    if a.size and bool(((a < low) | (a >= size)).any()):
         bad = index.to_numpy()
-        bad = bad[(bad < 0) | (bad >= size)].reshape(-1)[0]
+        bad = bad[(bad < low) | (bad >= size)].reshape(-1)[0]
         raise IndexError(f"{op}: index {int(bad)} is out of bounds for dimension {dim} with "
                          f"size {size} (input of shape {shape})")
 
@@ -71,7 +73,8 @@ def _check_along(x: Tensor, dim: int, index: Tensor, op: str, src: Tensor | None
                            f"of shape {tuple(index.shape)} for input of shape {shape}")
     ishape, xshape = index.shape or (1,), x.shape or (1,)
     for d, (i, s) in enumerate(zip(ishape, xshape)):
-        if d != dim and i > s:
+        # as PyTorch, an empty index (which reads or writes nothing) may be larger
+        if d != dim and i > s and index.numel():
             raise RuntimeError(f"{op}: index of shape {tuple(index.shape)} is larger than the "
                                f"input of shape {shape} in dimension {d}")
     if src is not None:
@@ -91,7 +94,10 @@ def _gather(x: Tensor, index: tuple) -> Tensor:
 
 def _scatter_add_into_zeros(values: Tensor, shape: tuple, index: tuple) -> Tensor:
     """The adjoint of ``_gather``: ``values`` added into zeros of ``shape`` at ``index``
-    (repeated positions add up), via ``IndexAdd``, whose backward gathers."""
+    (repeated positions add up), via ``IndexAdd``, whose backward gathers; all 0-d (values
+    and shape) is done as one-element vectors, so the backward's gradient fits ``values``."""
+    if not shape and values.ndim == 0:
+        values = values.reshape(1)
     out = IndexAdd.apply(values, shape or (1,), index)
     return out if shape else out.reshape(())
 
@@ -228,7 +234,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
         indices = _index(indices, input, "take_along_dim", "indices")
         return _checked_gather(input.reshape(-1), 0, indices.reshape(-1), "take_along_dim")
     indices = _index(indices, input, "take_along_dim", "indices", (dtypes.int64,))
-    dim = normalize_dim(dim, input.shape, "take_along_dim")
+    dim = normalize_dim(dim, input.shape, "take_along_dim", scalar=False)  # as torch, for 0-d
     if indices.ndim != input.ndim:
         raise RuntimeError(f"take_along_dim: input of shape {tuple(input.shape)} and indices of "
                            f"shape {tuple(indices.shape)} need the same number of dimensions")
@@ -238,6 +244,13 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
                              tuple(1 if d == dim else s for d, s in enumerate(indices.shape)))
     x_shape = tuple(input.shape[d] if d == dim else s for d, s in enumerate(outer))
     i_shape = tuple(indices.shape[d] if d == dim else s for d, s in enumerate(outer))
+    # along a dim (not flattened) PyTorch counts negative indices from the end, as NumPy does;
+    # checked on the broadcast indices, so an empty result reads nothing and is never refused
+    size = input.shape[dim]
+    if math.prod(i_shape):
+        _check_range(indices, size, "take_along_dim", dim, tuple(input.shape), negative=True)
+        if bool((indices.array < 0).any()):
+            indices = Tensor._make(indices.array % size, indices.device)
     return _checked_gather(input.expand(x_shape), dim, indices.expand(i_shape), "take_along_dim")
 
 
@@ -352,7 +365,9 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     return out if input.ndim else out.reshape(())
 
 
-def _mask(input: Tensor, mask: Tensor, op: str) -> Tensor:
+def _mask(input: Tensor, mask: Tensor, op: str, grow: bool = False) -> Tensor:
+    """``mask`` checked as a bool tensor on ``input``'s device that broadcasts to ``input``'s
+    shape (with ``grow``, that broadcasts with it: an out-of-place result may be larger)."""
     if not isinstance(mask, Tensor):
         mask = Tensor(mask, device=input.device)
     if mask.dtype != dtypes.bool:
@@ -360,7 +375,8 @@ def _mask(input: Tensor, mask: Tensor, op: str) -> Tensor:
     if mask.device != input.device:
         raise RuntimeError(f"{op}: mask is on {mask.device} but the input is on {input.device}")
     from .broadcast import broadcast_shapes
-    if broadcast_shapes(op, tuple(input.shape), tuple(mask.shape)) != tuple(input.shape):
+    if broadcast_shapes(op, tuple(input.shape), tuple(mask.shape)) != tuple(input.shape) \
+            and not grow:
         raise RuntimeError(f"{op}: mask of shape {tuple(mask.shape)} does not broadcast to the "
                            f"input's shape {tuple(input.shape)}")
     return mask
@@ -380,8 +396,9 @@ def _fill_value(input: Tensor, value: Any, op: str) -> Any:
 
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     """``value`` where ``mask`` is True (e.g. -inf before a softmax), ``input`` elsewhere;
-    the input's dtype is kept and a 0-d tensor value gets the gradient of what it filled."""
-    mask = _mask(input, mask, "masked_fill")
+    the input's dtype is kept and a 0-d tensor value gets the gradient of what it filled.
+    As in PyTorch, a mask with more or larger dims broadcasts the result to its shape."""
+    mask = _mask(input, mask, "masked_fill", grow=True)
     value = _fill_value(input, value, "masked_fill")
     out = where(mask, value, input)
     return out if out.dtype == input.dtype else out.to(input.dtype)

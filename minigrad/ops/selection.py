@@ -39,9 +39,9 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     from .broadcast import broadcast_shapes
     shape = broadcast_shapes("masked_select", tuple(input.shape), tuple(mask.shape))
     x = input.expand(shape) if tuple(input.shape) != shape else input
-    where_true = input.xp.nonzero(input.xp.broadcast_to(mask.array, shape))
-    if not shape:
+    if not shape:  # NumPy's nonzero refuses 0-d arrays
         return x.reshape(1)[input.xp.nonzero(mask.array.reshape(1))[0]]
+    where_true = input.xp.nonzero(input.xp.broadcast_to(mask.array, shape))
     return _gather(x, tuple(i.astype(dtypes.int64) for i in where_true))
 
 
@@ -88,8 +88,11 @@ def _index_args(input: Tensor, dim: int, index: Any, op: str, source: Tensor | N
         raise IndexError(f"{op}: index must be a vector (0-d or 1-d), got shape "
                          f"{tuple(index.shape)}")
     size = (input.shape or (1,))[axis]
-    _check_range(index, size, op, axis, tuple(input.shape))
+    negative = op == "index_fill"  # as PyTorch: only index_fill takes negative indices
+    _check_range(index, size, op, axis, tuple(input.shape), negative)
     flat = index.array.reshape(-1).astype(dtypes.int64)
+    if negative:
+        flat = flat % max(size, 1)
     if source is not None:
         _tensor_input(source, op)
         sshape = source.shape or (1,)
@@ -135,8 +138,15 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
 
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     """``input`` with its slices at ``index`` along ``dim`` replaced by ``source``'s; the
-    replaced slices pass no gradient to ``input``."""
+    replaced slices pass no gradient to ``input``. Where an index repeats, the last of its
+    source slices is written (as PyTorch on CPU; the others get no gradient)."""
     axis, flat = _index_args(input, dim, index, "index_copy", source)
+    xp = input.xp
+    if xp.unique(flat).size < flat.size:  # keep each index's last source slice only
+        _, first_from_end = xp.unique(flat[::-1], return_index=True)
+        last = xp.sort(flat.size - 1 - first_from_end)
+        s = source if source.ndim else source.reshape(1)
+        source, flat = _gather(s, (slice(None),) * axis + (last,)), flat[last]
     placed = _scatter_along(source, tuple(input.shape), axis, flat)
     return where(_hit_mask(input, axis, flat), placed, input)
 

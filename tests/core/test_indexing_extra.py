@@ -283,9 +283,11 @@ def test_masked_fill_errors() -> None:
     with pytest.raises(TypeError, match="masked_fill: only boolean masks are supported, got a "
                                         "int64 mask"):
         mg.masked_fill(x, mg.tensor([1, 0, 1]), 0.0)
-    with pytest.raises(RuntimeError, match=r"masked_fill: mask of shape \(4, 2, 3\) does not "
+    # out of place a larger mask broadcasts the result (as PyTorch); in place it cannot
+    assert mg.masked_fill(x, mg.ones(4, 2, 3, dtype=mg.bool), 1.0).shape == (4, 2, 3)
+    with pytest.raises(RuntimeError, match=r"masked_fill_: mask of shape \(4, 2, 3\) does not "
                                            r"broadcast to the input's shape \(2, 3\)"):
-        mg.masked_fill(x, mg.ones(4, 2, 3, dtype=mg.bool), 0.0)
+        x.masked_fill_(mg.ones(4, 2, 3, dtype=mg.bool), 0.0)
     with pytest.raises(ValueError, match="masked_fill"):
         mg.masked_fill(x, mg.ones(4, dtype=mg.bool), 0.0)
     with pytest.raises(RuntimeError, match=r"masked_fill: value must be a number or a 0-d "

@@ -94,3 +94,104 @@ def test_repeat_interleave_negative_int_repeats_raise_on_empty_input():
         mg.repeat_interleave(mg.zeros(0), -1)
     with pytest.raises(RuntimeError, match="repeat_interleave: repeats can not be negative"):
         mg.repeat_interleave(mg.zeros(0, 2), -2, dim=1)
+
+
+# --- index_copy: a repeated index writes its last source slice (before: the slices added) ---
+def test_index_copy_repeated_index_writes_the_last_slice():
+    x = mg.tensor(np.arange(9.0).reshape(3, 3), requires_grad=True)
+    src = mg.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+    out = mg.index_copy(x, 1, mg.tensor([0, 2, 2, 1]), src)
+    # column 2 gets src[:, 2] (the later of src columns 1 and 2), not their sum
+    np.testing.assert_array_equal(out.detach().numpy(),
+                                  [[0.0, 3.0, 2.0], [4.0, 7.0, 6.0], [8.0, 11.0, 10.0]])
+    out.sum().backward()
+    np.testing.assert_array_equal(src.grad.numpy(), [[1.0, 0.0, 1.0, 1.0]] * 3)
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((3, 3)))
+    y = mg.zeros(2, 2)
+    y.index_copy_(0, mg.tensor([1, 1, 0]), mg.tensor([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]))
+    assert y.tolist() == [[3.0, 3.0], [2.0, 2.0]]
+
+
+# --- masked_select on 0-d tensors (before: a raw NumPy ValueError) ---------------------------
+def test_masked_select_zero_dim():
+    assert mg.masked_select(mg.tensor(2.0), mg.tensor(True)).tolist() == [2.0]
+    assert mg.masked_select(mg.tensor(2.0), mg.tensor(False)).shape == (0,)
+    assert mg.masked_select(mg.tensor(2.0), mg.tensor([True, False, True])).tolist() == [2.0, 2.0]
+
+
+# --- where(condition) alone is nonzero(as_tuple=True) (before: TypeError) --------------------
+def test_where_with_only_a_condition():
+    rows, cols = mg.where(mg.tensor([[0, 1], [2, 0]]))
+    assert rows.tolist() == [0, 1] and cols.tolist() == [1, 0] and rows.dtype == mg.int64
+    (only,) = mg.where(mg.tensor(1.0))
+    assert only.tolist() == [0]
+    with pytest.raises(TypeError, match="where"):
+        mg.where(mg.tensor([True]), 1.0)
+
+
+# --- masked_fill (out of place) broadcasts to a larger mask (before: RuntimeError) -----------
+def test_masked_fill_result_takes_a_larger_mask_shape():
+    x = mg.tensor([1.0, 2.0, 3.0], dtype=mg.float64, requires_grad=True)
+    mask = mg.tensor([[True, False, False], [False, False, True]])
+    out = x.masked_fill(mask, 0.0)
+    assert out.tolist() == [[0.0, 2.0, 3.0], [1.0, 2.0, 0.0]]
+    out.sum().backward()
+    assert x.grad.tolist() == [1.0, 2.0, 1.0]
+    with pytest.raises(RuntimeError, match="masked_fill_: mask of shape"):
+        x.detach().masked_fill_(mask, 0.0)   # in place cannot grow
+
+
+# --- gather/scatter: an empty index may be larger than the input (before: RuntimeError) ------
+def test_gather_scatter_empty_index_larger_than_input():
+    x = mg.zeros(3, 1)
+    empty = mg.zeros(4, 0, dtype=mg.int64)
+    assert mg.gather(x, 1, empty).shape == (4, 0)
+    assert mg.scatter(x, 1, empty, 1.0).tolist() == [[0.0]] * 3
+    assert mg.scatter_add(x, 1, empty, mg.zeros(4, 0)).shape == (3, 1)
+    with pytest.raises(RuntimeError, match=r"gather: index of shape \(4, 1\) is larger"):
+        mg.gather(x, 1, mg.zeros(4, 1, dtype=mg.int64))
+
+
+# --- scatter_add on 0-d tensors: backward failed on a (1,) vs () gradient --------------------
+def test_scatter_add_zero_dim_backward():
+    x = mg.tensor(1.0, dtype=mg.float64, requires_grad=True)
+    src = mg.tensor(2.0, dtype=mg.float64, requires_grad=True)
+    out = mg.scatter_add(x, 0, mg.tensor(0), src)
+    assert out.shape == () and out.item() == 3.0
+    (out * 5).backward()
+    assert x.grad.shape == () and x.grad.item() == 5.0
+    assert src.grad.shape == () and src.grad.item() == 5.0
+
+
+# --- take_along_dim: negative indices along a dim; a dim on a 0-d input ----------------------
+def test_take_along_dim_negative_indices_count_from_the_end():
+    x = mg.tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    out = mg.take_along_dim(x, mg.tensor([[-1, -3]]), 0)
+    assert out.tolist() == [[4.0, 1.0]]
+    out.sum().backward()
+    assert x.grad.tolist() == [[0.0, 1.0], [0.0, 0.0], [1.0, 0.0]]
+    with pytest.raises(IndexError, match="take_along_dim: index -4 is out of bounds"):
+        mg.take_along_dim(x, mg.tensor([[-4, 0]]), 0)
+    with pytest.raises(IndexError, match="take_along_dim: index -1 is out of bounds"):
+        mg.take_along_dim(x, mg.tensor([-1]))      # flattened: as PyTorch, no negatives
+    # an empty broadcast result reads nothing, whatever the index says
+    assert mg.take_along_dim(mg.zeros(0, 0), mg.tensor([[5]]), 1).shape == (0, 1)
+
+
+def test_take_along_dim_dim_on_zero_dim_input_raises():
+    x = mg.tensor(1.0)
+    assert mg.take_along_dim(x, mg.tensor(0)).tolist() == [1.0]
+    with pytest.raises(IndexError, match="take_along_dim: dim 0 is out of range"):
+        mg.take_along_dim(x, mg.tensor(0), 0)
+
+
+# --- index_fill counts negative indices from the end, as PyTorch (before: IndexError) --------
+def test_index_fill_negative_indices():
+    x = mg.zeros(3, 2)
+    assert mg.index_fill(x, 0, mg.tensor([-1]), 1.0).tolist() == [[0.0, 0.0], [0.0, 0.0],
+                                                                  [1.0, 1.0]]
+    assert x.clone().index_fill_(1, mg.tensor([-2]), 2.0).tolist() == [[2.0, 0.0]] * 3
+    with pytest.raises(IndexError, match="index_fill: index -4 is out of bounds"):
+        mg.index_fill(x, 0, mg.tensor([-4]), 1.0)
+    with pytest.raises(IndexError, match="index_add: index -1 is out of bounds"):
+        mg.index_add(x, 0, mg.tensor([-1]), mg.ones(1, 2))   # index_add does not wrap
