@@ -22,6 +22,12 @@ from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 
 
+#: ``register_module_full_backward_hook`` / ``..._pre_hook`` (module.py): hooks run for every
+#: module, before the module's own ones, as PyTorch.
+GLOBAL_BACKWARD_HOOKS: dict = {}
+GLOBAL_BACKWARD_PRE_HOOKS: dict = {}
+
+
 class _Call:
     """One call of a hooked module: what its two identities share."""
 
@@ -30,7 +36,7 @@ class _Call:
         self.grad_output: tuple | None = None
 
     def run_hooks(self, grad_input: tuple) -> tuple:
-        for hook in list(self.module._backward_hooks.values()):
+        for hook in [*GLOBAL_BACKWARD_HOOKS.values(), *self.module._backward_hooks.values()]:
             result = hook(self.module, grad_input, self.grad_output)
             if result is not None:
                 grad_input = _checked(result, grad_input, "grad_input", hook)
@@ -72,7 +78,8 @@ class _OutputsIdentity(_Identity):
     @staticmethod
     def backward(ctx, *grads):
         call = ctx.call
-        for hook in list(call.module._backward_pre_hooks.values()):
+        for hook in [*GLOBAL_BACKWARD_PRE_HOOKS.values(),
+                     *call.module._backward_pre_hooks.values()]:
             result = hook(call.module, grads)
             if result is not None:
                 grads = _checked(result, grads, "grad_output", hook)

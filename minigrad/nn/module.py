@@ -17,10 +17,52 @@ from ..autograd.grad_mode import no_grad
 from ..backend import normalize_device
 from ..hooks import RemovableHandle, hook_ids
 from ..tensor import Tensor, bump_version
-from .backward_hooks import hook_inputs, hook_outputs
+from .backward_hooks import (GLOBAL_BACKWARD_HOOKS, GLOBAL_BACKWARD_PRE_HOOKS, hook_inputs,
+                             hook_outputs)
 from .parameter import Buffer, Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+# Hooks for every module (PyTorch's torch.nn.modules.module.register_module_*_hook): they run
+# before each module's own hooks of the same kind.
+_global_forward_pre_hooks: OrderedDict = OrderedDict()
+_global_forward_hooks: OrderedDict = OrderedDict()
+_global_hook_options: dict = {}  # hook id -> {"with_kwargs", "always_call"}
+
+
+def _add_global_hook(registry: dict, hook: Callable[..., Any], **options: bool
+                     ) -> RemovableHandle:
+    if not callable(hook):
+        raise TypeError(f"register_module_*_hook: a hook must be callable, got "
+                        f"{type(hook).__name__}")
+    hook_id = next(hook_ids)
+    registry[hook_id] = hook
+    if any(options.values()):
+        _global_hook_options[hook_id] = options
+    return RemovableHandle(registry, hook_id)
+
+
+def register_module_forward_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """``hook(module, args)`` before every module's forward (and its own pre-hooks)."""
+    return _add_global_hook(_global_forward_pre_hooks, hook)
+
+
+def register_module_forward_hook(hook: Callable[..., Any], *, with_kwargs: bool = False,
+                                 always_call: bool = False) -> RemovableHandle:
+    """``hook(module, args, output)`` after every module's forward (before its own hooks)."""
+    return _add_global_hook(_global_forward_hooks, hook, with_kwargs=with_kwargs,
+                            always_call=always_call)
+
+
+def register_module_full_backward_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """``hook(module, grad_output)`` for every module, as its own full backward pre-hooks."""
+    return _add_global_hook(GLOBAL_BACKWARD_PRE_HOOKS, hook)
+
+
+def register_module_full_backward_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """``hook(module, grad_input, grad_output)`` for every module, as its own full backward
+    hooks."""
+    return _add_global_hook(GLOBAL_BACKWARD_HOOKS, hook)
 
 
 def _check_name(kind: str, name: Any) -> None:
@@ -62,9 +104,14 @@ class Module:
             raise RuntimeError(f"{type(self).__name__}: Module.__init__() was not called; call "
                                "super().__init__() first in your __init__")
         options = self.__dict__.get("_hook_options", {})
+        pre_hooks, hooks = self._forward_pre_hooks, self._forward_hooks
+        if _global_forward_pre_hooks or _global_forward_hooks:  # the global ones run first
+            options = {**_global_hook_options, **options}
+            pre_hooks = {**_global_forward_pre_hooks, **pre_hooks}
+            hooks = {**_global_forward_hooks, **hooks}
         call, output, called = None, None, set()  # called: always_call hooks already run
         try:  # an error anywhere below still runs the always_call forward hooks (PyTorch)
-            for hook_id, hook in list(self._forward_pre_hooks.items()):
+            for hook_id, hook in list(pre_hooks.items()):
                 if options.get(hook_id, {}).get("with_kwargs"):
                     result = hook(self, args, kwargs)
                     if result is not None:
@@ -80,10 +127,11 @@ class Module:
 
             # Inline, not in a helper: layers warn with a stacklevel that assumes this frame
             # calls forward directly.
-            if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
+            if (self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks")
+                    or GLOBAL_BACKWARD_HOOKS or GLOBAL_BACKWARD_PRE_HOOKS):
                 call, args = hook_inputs(self, args)
             output = self.forward(*args, **kwargs)
-            for hook_id, hook in list(self._forward_hooks.items()):
+            for hook_id, hook in list(hooks.items()):
                 if options.get(hook_id, {}).get("always_call"):
                     called.add(hook_id)
                 result = hook(self, args, kwargs, output) \
@@ -91,16 +139,15 @@ class Module:
                 if result is not None:
                     output = result
         except Exception:
-            self._run_always_called_hooks(args, kwargs, output, called)
+            self._run_always_called_hooks(hooks, options, args, kwargs, output, called)
             raise
         return output if call is None else hook_outputs(call, output)
 
-    def _run_always_called_hooks(self, args: tuple, kwargs: dict, output: Any,
-                                 called: set) -> None:
+    def _run_always_called_hooks(self, hooks: dict, options: dict, args: tuple, kwargs: dict,
+                                 output: Any, called: set) -> None:
         """Something raised: the forward hooks registered with ``always_call`` that have not
         run yet still run, with the output so far (None if forward itself raised)."""
-        options = self.__dict__.get("_hook_options", {})
-        for hook_id, hook in list(self._forward_hooks.items()):
+        for hook_id, hook in list(hooks.items()):
             if options.get(hook_id, {}).get("always_call") and hook_id not in called:
                 try:
                     if options[hook_id].get("with_kwargs"):

@@ -146,3 +146,54 @@ def test_full_backward_hook_grad_output_is_none_for_an_unused_output() -> None:
     assert gout[1] is None and gout[0].tolist() == [1.0, 1.0]
     assert gin[0].tolist() == [3.0, 4.0] and gin[1].tolist() == [1.0, 2.0]
     assert a.grad.tolist() == [3.0, 4.0] and b.grad.tolist() == [1.0, 2.0]
+
+
+def test_global_module_hooks_run_for_every_module_before_its_own() -> None:
+    # new: PyTorch's torch.nn.modules.module.register_module_*_hook (were missing)
+    from minigrad.nn import module as module_mod
+
+    log = []
+    handles = [
+        module_mod.register_module_forward_pre_hook(
+            lambda m, args: log.append(("pre", type(m).__name__))),
+        module_mod.register_module_forward_hook(
+            lambda m, args, kwargs, out: log.append(("fwd", type(m).__name__, sorted(kwargs))),
+            with_kwargs=True),
+        module_mod.register_module_forward_hook(
+            lambda m, args, out: log.append(("always", type(m).__name__, out is None)),
+            always_call=True),
+        module_mod.register_module_full_backward_pre_hook(
+            lambda m, gout: (log.append(("bpre", type(m).__name__)), (gout[0] * 2,))[1]),
+        module_mod.register_module_full_backward_hook(
+            lambda m, gin, gout: log.append(("bwd", type(m).__name__, gin[0].tolist()))),
+    ]
+    try:
+        seq = nn.Sequential(nn.Tanh(), nn.ReLU())
+        seq[1].register_forward_pre_hook(lambda m, args: log.append(("own pre",)))
+        x = mg.tensor([0.5, -1.0], dtype=mg.float64, requires_grad=True)
+        seq(x).sum().backward()
+
+        class Boom(nn.Module):
+            def forward(self, x):
+                raise ValueError("boom")
+
+        with pytest.raises(ValueError):
+            Boom()(x)
+    finally:
+        for h in handles:
+            h.remove()
+    t = np.tanh(0.5)
+    # dL/dy = 1, doubled by the global pre-hook at Sequential and at ReLU (4), then at Tanh (8)
+    assert log[:9] == [("pre", "Sequential"), ("pre", "Tanh"), ("fwd", "Tanh", []),
+                       ("always", "Tanh", False), ("pre", "ReLU"), ("own pre",),
+                       ("fwd", "ReLU", []), ("always", "ReLU", False), ("fwd", "Sequential", [])]
+    assert log[9:12] == [("always", "Sequential", False), ("bpre", "Sequential"), ("bpre", "ReLU")]
+    assert log[12] == ("bwd", "ReLU", [4.0, 0.0])
+    assert log[13] == ("bpre", "Tanh")
+    assert log[14][:2] == ("bwd", "Tanh") and log[14][2] == pytest.approx([8 * (1 - t * t), 0.0])
+    assert log[15][:2] == ("bwd", "Sequential")
+    assert log[16:] == [("pre", "Boom"), ("always", "Boom", True)]
+    np.testing.assert_allclose(x.grad.numpy(), [8 * (1 - t * t), 0.0])
+    log.clear()
+    seq(x)  # removed: nothing global runs any more
+    assert log == [("own pre",)]
