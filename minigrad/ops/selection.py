@@ -222,9 +222,11 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
             raise RuntimeError(f"searchsorted: boundaries of shape {tuple(seq.shape)} and input "
                                f"of shape {tuple(values.shape)} must match in all but the last "
                                "dim")
-        rows = arr.reshape(-1, arr.shape[-1])
-        vals = values.reshape(rows.shape[0], -1)
-        out = xp.stack([xp.searchsorted(r, v, side=how) for r, v in zip(rows, vals)])
+        rows = arr.reshape(math.prod(arr.shape[:-1]), arr.shape[-1])  # not -1: may be empty
+        vals = values.reshape(rows.shape[0], values.shape[-1])
+        out = xp.empty(vals.shape, dtype=dtypes.int64)
+        for i, (r, v) in enumerate(zip(rows, vals)):
+            out[i] = xp.searchsorted(r, v, side=how)
         out = out.reshape(values.shape)
     return _ints(out, seq, out_int32)
 

@@ -258,3 +258,15 @@ def test_norm_nuc_is_the_sum_of_singular_values():
     batched = mg.stack([x, 2 * x], 0)
     np.testing.assert_allclose(mg.norm(batched, "nuc", dim=(1, 2)).detach().numpy(),
                                [out.item(), 2 * out.item()])
+
+
+# --- searchsorted with an N-D sequence whose rows (or values) are empty ------------------------
+@pytest.mark.parametrize("seq_shape, val_shape", [((1, 0), (1, 3)), ((0, 3), (0, 2)),
+                                                  ((2, 0), (2, 0)), ((2, 3), (2, 0))])
+def test_searchsorted_nd_with_empty_rows(seq_shape, val_shape):
+    out = mg.searchsorted(mg.zeros(seq_shape), mg.ones(val_shape))
+    assert out.shape == val_shape and out.dtype == mg.int64
+    assert not out.numpy().any()  # an empty row puts everything at 0
+    both = mg.searchsorted(mg.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]),
+                           mg.tensor([[1.0, 2.5], [0.0, 9.0]]), right=True)
+    assert both.tolist() == [[2, 3], [0, 3]]
