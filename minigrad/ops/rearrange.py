@@ -158,10 +158,12 @@ def narrow(input: Tensor, dim: int, start: Any, length: Any) -> Tensor:
 
 # --- reordering --------------------------------------------------------------------------------
 class Flip(Function):
+    """A copy, as in PyTorch (NumPy's flip is a view: writing to it would change the input)."""
+
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return x.xp.flip(x.array, dims)
+        return x.xp.flip(x.array, dims).copy()
 
     @staticmethod
     def backward(ctx, grad):

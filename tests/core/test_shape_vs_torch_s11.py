@@ -195,3 +195,22 @@ def test_index_fill_negative_indices():
         mg.index_fill(x, 0, mg.tensor([-4]), 1.0)
     with pytest.raises(IndexError, match="index_add: index -1 is out of bounds"):
         mg.index_add(x, 0, mg.tensor([-1]), mg.ones(1, 2))   # index_add does not wrap
+
+
+# --- flip and the ops built on it return copies (before: NumPy views, so writes leaked) ------
+@pytest.mark.parametrize("op", [
+    lambda x: x.flip(0), lambda x: mg.flip(x, []), lambda x: mg.fliplr(x),
+    lambda x: mg.flipud(x), lambda x: mg.rot90(x, 1, [0, 1]), lambda x: mg.rot90(x, 2)])
+def test_flip_family_results_do_not_share_memory_with_the_input(op):
+    x = mg.tensor(np.arange(6.0).reshape(2, 3))
+    y = op(x)
+    y.add_(100.0)
+    y[0, 0] = -1.0
+    np.testing.assert_array_equal(x.numpy(), np.arange(6.0).reshape(2, 3))
+
+
+def test_views_still_write_through():
+    x = mg.tensor(np.arange(6.0).reshape(2, 3))
+    x.transpose(0, 1).narrow(0, 1, 1).add_(10.0)   # column 1
+    x.unbind(0)[1].mul_(2.0)                        # row 1
+    assert x.tolist() == [[0.0, 11.0, 2.0], [6.0, 28.0, 10.0]]
