@@ -252,8 +252,10 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
     if dim is not None:
         return _unique_dim(input, dim, False, return_inverse, return_counts, "unique")
     xp = input.xp
-    values, inverse, counts = xp.unique(input.array.reshape(-1), return_inverse=True,
-                                        return_counts=True)
+    flat = input.array.reshape(-1)
+    # As PyTorch, every NaN is a value of its own (NaN != NaN); NumPy merges them by default.
+    apart = {"equal_nan": False} if flat.dtype.kind == "f" and bool(xp.isnan(flat).any()) else {}
+    values, inverse, counts = xp.unique(flat, return_inverse=True, return_counts=True, **apart)
     out = [Tensor._make(values, input.device)]
     if return_inverse:
         out.append(_ints(inverse.reshape(input.shape), input))

@@ -270,3 +270,13 @@ def test_searchsorted_nd_with_empty_rows(seq_shape, val_shape):
     both = mg.searchsorted(mg.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]),
                            mg.tensor([[1.0, 2.5], [0.0, 9.0]]), right=True)
     assert both.tolist() == [[2, 3], [0, 3]]
+
+
+# --- unique: each NaN is a value of its own (NaN != NaN), as PyTorch --------------------------
+def test_unique_keeps_every_nan_apart():
+    values, inverse, counts = mg.unique(mg.tensor([3.0, NAN, 1.0, NAN]), return_inverse=True,
+                                        return_counts=True)
+    assert values.shape == (4,)
+    np.testing.assert_array_equal(values.numpy(), [1.0, 3.0, NAN, NAN])
+    assert inverse.tolist() == [1, 2, 0, 3] and counts.tolist() == [1, 1, 1, 1]
+    assert mg.unique(mg.tensor([2.0, 1.0, 2.0])).tolist() == [1.0, 2.0]
