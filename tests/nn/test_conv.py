@@ -130,7 +130,11 @@ def test_non_contiguous_inputs_give_the_same_results(layout):
     layer.zero_grad()
     out_ref.backward(seed)
     np.testing.assert_allclose(grads[0], ref.grad.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(grads[1], layer.weight.grad.numpy(), rtol=1e-12)
+    # The weight gradient sums 2 * 9 * 8 products in an order that depends on the layout (and
+    # on BLAS's blocking), so a weight whose sum cancels to ~1e-4 of its terms (~10) differs
+    # by a few ulps of the terms: bound the error by the terms' scale, not the result's.
+    w_ref = layer.weight.grad.numpy()
+    np.testing.assert_allclose(grads[1], w_ref, rtol=1e-12, atol=1e-13 * np.abs(w_ref).max())
     assert mg.gradcheck_module(Conv2d(4, 2, (3, 2), stride=2, dtype=mg.float64), (x,),
                                fast_mode=True)
 
