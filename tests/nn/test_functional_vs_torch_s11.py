@@ -197,3 +197,20 @@ def test_global_module_hooks_run_for_every_module_before_its_own() -> None:
     log.clear()
     seq(x)  # removed: nothing global runs any more
     assert log == [("own pre",)]
+
+
+# --- nn.utils -------------------------------------------------------------------------
+def test_clip_grad_norm_mixed_dtypes_uses_the_promoted_dtype() -> None:
+    # was: the first gradient's dtype (float32 here), so the float64 gradient was scaled by a
+    # float32-rounded coefficient and the returned norm was float32; PyTorch promotes
+    a = nn.Parameter(mg.ones(2))
+    a.grad = mg.tensor(np.array([3.0, 4.0], dtype=np.float32))
+    b = nn.Parameter(mg.ones(2, dtype=mg.float64))
+    b.grad = mg.tensor(np.array([0.0, 12.0]))
+    total = nn.utils.clip_grad_norm_([a, b], 1.0)
+    assert total.dtype == mg.float64 and total.item() == 13.0
+    coef = 1.0 / (13.0 + 1e-6)
+    np.testing.assert_allclose(b.grad.numpy(), [0.0, 12.0 * coef], rtol=1e-15)
+    assert a.grad.dtype == mg.float32
+    np.testing.assert_allclose(a.grad.numpy(), np.float32([3.0, 4.0]) * np.float32(coef),
+                               rtol=1e-6)

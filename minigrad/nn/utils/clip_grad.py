@@ -34,7 +34,9 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     if not grads:
         from ...creation import tensor
         return tensor(0.0)
-    xp, dtype = grads[0].xp, grads[0].dtype
+    # the promoted dtype, as PyTorch: float32 and float64 gradients give a float64 norm, so the
+    # float64 ones are not scaled by a float32-rounded coefficient
+    xp, dtype = grads[0].xp, grads[0].xp.result_type(*(g.dtype for g in grads))
     if norm_type == math.inf:
         norms = [xp.abs(g.array).max() if g.numel() else xp.zeros((), dtype) for g in grads]
         total = xp.max(xp.stack([xp.asarray(n, dtype=dtype) for n in norms]))
