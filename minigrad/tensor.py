@@ -17,8 +17,8 @@ from .printing import format_tensor
 class Tensor:
     """An n-dimensional array on a device, optionally recording how it was made."""
 
-    __slots__ = ("array", "device", "_requires_grad", "grad", "grad_fn", "_output_nr", "_hooks",
-                 "_retains_grad", "__weakref__")
+    __slots__ = ("array", "device", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_hooks",
+                 "_retains_grad", "_post_accumulate_hooks", "__weakref__")
     __array_priority__ = 1000  # NumPy scalars defer to Tensor's operators
 
     def __init__(self, data: Any, dtype: Any = None, device: Any = None,
@@ -27,7 +27,7 @@ class Tensor:
         self.device = normalize_device(device) if device is not None else _default_device_for(data)
         self.array = _to_array(data, dtype, self.device)
         self._requires_grad = False
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.grad_fn = None
         self._output_nr = 0
         self._hooks = None
@@ -41,7 +41,7 @@ class Tensor:
         t.array = array
         t.device = device
         t._requires_grad = False
-        t.grad = None
+        t._grad = None
         t.grad_fn = None
         t._output_nr = 0
         t._hooks = None
@@ -62,6 +62,29 @@ class Tensor:
             raise RuntimeError("requires_grad: a non-leaf tensor's flag cannot be turned off; "
                                "use .detach() instead")
         self._requires_grad = bool(value)
+
+    @property
+    def grad(self) -> "Tensor | None":
+        """The gradient ``backward`` accumulated into this leaf (``None`` before the first)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        # As in PyTorch: a gradient of another shape would broadcast silently in ``p -= lr *
+        # p.grad``, and one of another dtype or device would fail far from the assignment.
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: assigned grad expected to be a Tensor or None, got "
+                                f"{type(value).__name__}")
+            if value is self:
+                raise RuntimeError("grad: a tensor cannot be assigned as its own grad")
+            if value.shape != self.shape or value.dtype != self.dtype or \
+                    value.device != self.device:
+                raise RuntimeError(
+                    f"grad: attempting to assign a gradient of shape {tuple(value.shape)}, "
+                    f"{value.dtype}, on {value.device} to a tensor of shape "
+                    f"{tuple(self.shape)}, {self.dtype}, on {self.device}; they must match")
+        self._grad = value
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Set ``requires_grad`` in place and return self (PyTorch's spelling)."""
@@ -99,6 +122,21 @@ class Tensor:
             if self.grad_fn.hooks is None:
                 self.grad_fn.hooks = {}
             hooks = self.grad_fn.hooks.setdefault(self._output_nr, [])
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[["Tensor"], None]) -> Any:
+        """Call ``hook(tensor)`` on this leaf after backward has added into its ``.grad`` (an
+        optimizer step per parameter, as in PyTorch). Returns a handle with ``remove()``."""
+        if not self.requires_grad:
+            raise RuntimeError("register_post_accumulate_grad_hook: cannot register a hook on a "
+                               "tensor that does not require grad")
+        if self.grad_fn is not None:
+            raise RuntimeError("register_post_accumulate_grad_hook: post accumulate grad hooks "
+                               "cannot be registered on non-leaf tensors")
+        hooks = getattr(self, "_post_accumulate_hooks", None)
+        if hooks is None:
+            hooks = self._post_accumulate_hooks = []
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
 

@@ -244,6 +244,7 @@ def _deliver_to_leaf(leaf: Any, g: Any, create_graph: bool, targets: dict | None
     # A gradient nothing else can see is taken as it is (PyTorch steals those too).
     if leaf.grad is None and not (create_graph and g.requires_grad) and _engine_only(g):
         leaf.grad = Tensor._make(g.array, g.device)
+        run_post_accumulate_hooks(leaf)
     else:
         accumulate_grad(leaf, g, create_graph)
 
@@ -265,6 +266,13 @@ def accumulate_grad(t: Any, g: Any, create_graph: bool) -> None:
         t.grad = t.grad + g
     else:
         t.grad.array += g.array
+    run_post_accumulate_hooks(t)
+
+
+def run_post_accumulate_hooks(t: Any) -> None:
+    """``register_post_accumulate_grad_hook`` functions, once ``t.grad`` holds the sum."""
+    for hook in getattr(t, "_post_accumulate_hooks", None) or ():
+        hook(t)
 
 
 # References to a gradient tensor that only the engine holds when ``_engine_only`` counts

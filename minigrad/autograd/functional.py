@@ -40,7 +40,7 @@ def _prepare_inputs(inputs: tuple, create_graph: bool) -> tuple:
         if create_graph and t.requires_grad:
             out.append(t * 1)
         else:
-            out.append(t.detach().requires_grad_(t.dtype.kind == "f"))
+            out.append(t.detach().requires_grad_(True))  # an integer input raises, as in PyTorch
     return tuple(out)
 
 
@@ -140,6 +140,8 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
         outs, out_tuple = _check_outputs(func(*xs), fn, strict)
         dummies = tuple(zeros_like(o).requires_grad_(True) for o in outs)
         grads = _grad(outs, xs, dummies, True)
+        if strict:
+            _fill(grads, xs, strict, fn, "input")  # PyTorch's check: every input is used
         used = [(g, vi) for g, vi in zip(grads, vs) if g is not None and g.requires_grad]
         if used:
             jv = _grad(tuple(g for g, _ in used), dummies, tuple(vi for _, vi in used),

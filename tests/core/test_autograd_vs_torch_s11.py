@@ -354,3 +354,64 @@ def test_function_gradient_of_a_broadcast_shape_is_summed_down():
     x = mg.tensor([1., 2.], requires_grad=True)
     Expanding.apply(x).sum().backward()
     assert _vals(x.grad) == [6., 6.]
+
+
+# --- leaf hooks after accumulation, and what .grad accepts ------------------------------------------
+def test_post_accumulate_grad_hook_sees_the_summed_grad_and_can_be_removed():
+    x = mg.tensor([1., 2.], requires_grad=True)
+    log = []
+    handle = x.register_post_accumulate_grad_hook(lambda t: log.append((t is x, _vals(t.grad))))
+    x.register_hook(lambda g: g * 10)
+    (x * x).sum().backward()
+    (x * 3).sum().backward()
+    mg.autograd.grad((x * x).sum(), x)  # accumulates nothing: no call
+    handle.remove()
+    (x * 3).sum().backward()
+    assert log == [(True, [20., 40.]), (True, [50., 70.])]
+    with pytest.raises(RuntimeError, match="non-leaf"):
+        (x * 2).register_post_accumulate_grad_hook(lambda t: None)
+
+
+def test_post_accumulate_grad_hook_as_an_optimizer_step():
+    x = mg.tensor([1., 2.], requires_grad=True)
+
+    def step(t):
+        with mg.no_grad():
+            t.sub_(0.5 * t.grad)
+        t.grad = None
+
+    x.register_post_accumulate_grad_hook(step)
+    (x * x).sum().backward()
+    assert _vals(x) == [0., 0.] and x.grad is None
+
+
+def test_assigning_a_grad_of_another_shape_dtype_or_type_raises_as_in_torch():
+    p = mg.zeros(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"shape \(2,\)"):
+        p.grad = mg.ones(2)  # before: accepted, then broadcast silently in p -= lr * p.grad
+    with pytest.raises(RuntimeError, match="float64"):
+        p.grad = mg.ones(3, dtype=mg.float64)
+    with pytest.raises(TypeError, match="Tensor or None"):
+        p.grad = 1.0
+    with pytest.raises(RuntimeError, match="its own grad"):
+        p.grad = p
+    p.grad = mg.ones(3)
+    p.grad = None
+    assert p.grad is None
+
+
+# --- autograd.functional ------------------------------------------------------------------------------
+def test_functional_jvp_strict_refuses_an_unused_input():
+    def f(x, y):
+        return x * 2
+
+    x, y = mg.ones(3, dtype=mg.float64), mg.ones(3, dtype=mg.float64)
+    with pytest.raises(RuntimeError, match="independent of input 1"):
+        mg.autograd.functional.jvp(f, (x, y), (x, y), strict=True)
+    _, jv = mg.autograd.functional.jvp(f, (x, y), (x, y))
+    assert _vals(jv) == [2., 2., 2.]
+
+
+def test_functional_integer_input_raises_as_in_torch():
+    with pytest.raises(RuntimeError, match="floating"):
+        mg.autograd.functional.jacobian(lambda x: x * 2, mg.tensor([1, 2]))
