@@ -166,8 +166,21 @@ def _run_hooks(node: Any, grads: list) -> list:
             if grads[nr] is not None:
                 new = hook(grads[nr])
                 if new is not None:
-                    grads[nr] = new
+                    grads[nr] = _check_hook_result(hook, grads[nr], new)
     return grads
+
+
+def _check_hook_result(hook: Any, old: Any, new: Any) -> Any:
+    """A tensor hook may replace a gradient, not change its shape or dtype (as in PyTorch)."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(new, Tensor):
+        raise TypeError(f"hook '{name}' returned a {type(new).__name__}; a tensor hook returns "
+                        "a Tensor (the new gradient) or None")
+    if new.shape != old.shape or new.dtype != old.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the gradient from shape "
+                           f"{tuple(old.shape)}, {old.dtype} to shape {tuple(new.shape)}, "
+                           f"{new.dtype}; return a gradient like the one it received")
+    return new
 
 
 def _call_backward(node: Any, grads: list) -> tuple:
@@ -235,7 +248,7 @@ def _deliver_to_leaf(leaf: Any, g: Any, create_graph: bool, targets: dict | None
     for hook in leaf._hooks or ():
         new = hook(g)
         if new is not None:
-            g = new
+            g = _check_hook_result(hook, g, new)
     if targets is not None:
         captured[id(leaf)] = g
         return

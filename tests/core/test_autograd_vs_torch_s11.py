@@ -415,3 +415,23 @@ def test_functional_jvp_strict_refuses_an_unused_input():
 def test_functional_integer_input_raises_as_in_torch():
     with pytest.raises(RuntimeError, match="floating"):
         mg.autograd.functional.jacobian(lambda x: x * 2, mg.tensor([1, 2]))
+
+
+def test_a_tensor_hook_that_changes_the_gradients_shape_or_dtype_is_named_in_the_error():
+    x = mg.tensor([1., 2.], requires_grad=True)
+
+    def shrink(g):
+        return g[:1]
+
+    h = x * 2
+    h.register_hook(shrink)
+    with pytest.raises(RuntimeError, match=r"hook 'shrink' has changed the gradient from shape \(2,\)"):
+        (h * h).sum().backward()  # before: a ValueError from reshape inside an op's backward
+
+    def widen(g):
+        return g.to(mg.float64)
+
+    y = mg.tensor([1., 2.], requires_grad=True)
+    y.register_hook(widen)
+    with pytest.raises(RuntimeError, match="hook 'widen'.*float64"):
+        (y * y).sum().backward()  # before: accepted silently
