@@ -108,11 +108,31 @@ def var(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
         raise TypeError(f"var: needs a floating tensor, got {x.dtype}")
     dim, correction = _correction("var", dim, unbiased, correction)
     dims = normalize_dims(dim, x.shape, "var")
-    count = 1
-    for d in dims:
-        count *= x.shape[d]
-    centred = x - mean(x, dims, keepdim=True)
-    return sum(centred * centred, dims, keepdim) / builtins.max(count - correction, 0)
+    return Var.apply(x, dims, keepdim, correction)
+
+
+class Var(Function):
+    """sum((x - mean)^2) / max(N - correction, 0) over ``dims``. Backward is PyTorch's formula,
+    grad * 2 (x - mean) / (N - correction), in tensor ops (double backward works): the path
+    through the mean adds nothing (the deviations sum to 0), and leaving it out keeps a
+    correction >= N (an infinite 1 / (N - correction)) at +-inf as in PyTorch, not inf - inf."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, correction):
+        count = math.prod(x.shape[d] for d in dims)
+        a = x.array
+        centred = a - a.sum(axis=dims, keepdims=True) / count  # an empty mean: NaN, no warning
+        ctx.save_for_backward(x)
+        ctx.dims, ctx.keepdim, ctx.steps = dims, keepdim, count - correction
+        return (centred * centred).sum(axis=dims, keepdims=keepdim) / builtins.max(ctx.steps, 0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        if not ctx.keepdim:
+            grad = grad.reshape(_keepdim_shape(x.shape, ctx.dims))
+        scale = 2 / ctx.steps if ctx.steps else math.inf
+        return grad * scale * (x - mean(x, ctx.dims, keepdim=True)), None, None, None
 
 
 class StdFromVar(Function):

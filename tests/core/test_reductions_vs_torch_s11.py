@@ -280,3 +280,25 @@ def test_unique_keeps_every_nan_apart():
     np.testing.assert_array_equal(values.numpy(), [1.0, 3.0, NAN, NAN])
     assert inverse.tolist() == [1, 2, 0, 3] and counts.tolist() == [1, 1, 1, 1]
     assert mg.unique(mg.tensor([2.0, 1.0, 2.0])).tolist() == [1.0, 2.0]
+
+
+# --- var's gradient: 2 (x - mean) / (N - correction), also where N - correction <= 0 ----------
+@pytest.mark.parametrize("values, correction, expected", [
+    ([1.0, 3.0], 2, [-math.inf, math.inf]),      # 2 / 0: signed infinities, as torch with a dim
+    ([2.0, 2.0], 2, [NAN, NAN]),                 # inf * 0
+    ([1.0, 3.0], 3, [2.0, -2.0]),                # N - correction = -1
+    ([1.0, 3.0, 5.0], 1.5, [-8 / 3, 0.0, 8 / 3]),
+    ([math.inf, 2.0, 2.0], 1, [NAN, -math.inf, -math.inf]),
+])
+def test_var_gradient_is_torchs_formula(values, correction, expected):
+    x = _leaf([values])
+    mg.var(x, 1, correction=correction).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy()[0], expected)
+
+
+def test_var_double_backward_is_the_centring_matrix():
+    # d^2 var / dx dx = 2 / (N - 1) (I - 1/N): the first gradient keeps the mean's dependence
+    x = _leaf([1.0, 4.0, 2.0])
+    (g,) = mg.autograd.grad(mg.var(x), x, create_graph=True)
+    (h,) = mg.autograd.grad(g[0], x)
+    np.testing.assert_allclose(h.numpy(), (np.eye(3)[0] - 1 / 3) * 2 / 2)
