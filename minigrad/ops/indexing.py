@@ -359,6 +359,9 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     if index.ndim > 1:
         raise IndexError(f"index_select: index must be a vector (0-d or 1-d), got shape "
                          f"{tuple(index.shape)}")
+    if input.ndim == 0 and index.numel() != 1:
+        raise IndexError(f"index_select: an index into a 0-d tensor must hold exactly one "
+                         f"value, got {index.numel()}")
     _check_range(index, (input.shape or (1,))[dim], "index_select", dim, tuple(input.shape))
     flat = index.array.reshape(-1)
     out = IndexSelect.apply(input if input.ndim else input.reshape(1), dim, flat)

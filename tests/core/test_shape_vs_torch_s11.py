@@ -214,3 +214,12 @@ def test_views_still_write_through():
     x.transpose(0, 1).narrow(0, 1, 1).add_(10.0)   # column 1
     x.unbind(0)[1].mul_(2.0)                        # row 1
     assert x.tolist() == [[0.0, 11.0, 2.0], [6.0, 28.0, 10.0]]
+
+
+# --- index_select on a 0-d tensor takes exactly one index (before: a reshape error) ----------
+@pytest.mark.parametrize("index", [[], [0, 0]])
+def test_index_select_zero_dim_needs_one_index(index):
+    with pytest.raises(IndexError, match="index_select: an index into a 0-d tensor must hold "
+                                         "exactly one value"):
+        mg.index_select(mg.tensor(1.0), 0, mg.tensor(index, dtype=mg.int64))
+    assert mg.index_select(mg.tensor(1.0), 0, mg.tensor([0])).shape == ()
