@@ -25,9 +25,8 @@ from .arithmetic import div as _true_div, mul, neg
 from .arithmetic import add as _add, sub as _sub
 from .comparison import ge, gt, le, lt, ne, where
 from .elementwise import _tensor_input, operands, scalar_like
-from .elementwise_more import floor_divide
+from .elementwise_more import _ZeroGradient, floor_divide
 from .reduction import SpreadEvenly, ValuesIndices
-from .rounding import trunc
 from .unary_math import abs as _abs, sign
 
 multiply = mul
@@ -84,10 +83,10 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor: 
                          f"but found {rounding_mode!r}")
     a, b = operands(input, other, "div")
     if dtypes.is_floating(a.dtype):
-        return trunc(_true_div(a, b))
-    if bool((b.array == 0).any()):
-        raise RuntimeError(f"div: integer division by zero ({a.dtype} tensors of shapes "
-                           f"{tuple(a.shape)} and {tuple(b.shape)})")
+        return _ZeroGradient.apply(a, b, True)  # trunc(a / b) with zero gradients
+    if a.array.size and bool((b.array == 0).any()):  # an empty dividend divides nothing
+        raise RuntimeError(f"div: integer division by zero (ZeroDivisionError; {a.dtype} "
+                           f"tensors of shapes {tuple(a.shape)} and {tuple(b.shape)})")
     if a.dtype == dtypes.bool:
         a, b = a.to(dtypes.int64), b.to(dtypes.int64)
     xp = a.xp
@@ -116,11 +115,9 @@ def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) 
 
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:  # noqa: A002
     """input + value * tensor1 / tensor2 (the Adam step m / (sqrt(v) + eps))."""
-    for t in (tensor1, tensor2):
-        if isinstance(t, Tensor) and not dtypes.is_floating(t.dtype):
-            raise RuntimeError(f"addcdiv: integer division with addcdiv is not supported "
-                               f"(tensor1 {getattr(tensor1, 'dtype', None)}, tensor2 "
-                               f"{getattr(tensor2, 'dtype', None)}); use floating tensors")
+    if all(isinstance(t, Tensor) and not dtypes.is_floating(t.dtype) for t in (tensor1, tensor2)):
+        raise RuntimeError(f"addcdiv: integer division with addcdiv is not supported (tensor1 "
+                           f"{tensor1.dtype}, tensor2 {tensor2.dtype}); use a floating tensor")
     return _add(input, _scaled(_true_div(tensor1, tensor2), value, input, "addcdiv"))
 
 

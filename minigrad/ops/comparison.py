@@ -145,6 +145,8 @@ def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         return out
     if not dtypes.is_floating(x.dtype) and any(isinstance(v, float) for v in (min, max)):
         x = x.to(dtypes.get_default_dtype())
+    elif x.dtype == dtypes.bool and any(v is not None and not isinstance(v, bool) for v in (min, max)):
+        x = x.to(dtypes.int64)  # an int bound makes bools int64, as in PyTorch
     return Clamp.apply(x, min, max)
 
 

@@ -225,18 +225,21 @@ def true_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 
 class _ZeroGradient(Function):
-    """floor_divide in the graph: PyTorch defines no derivative, minigrad gives zeros (the
-    quotient is piecewise constant)."""
+    """floor_divide and div(rounding_mode='trunc') in the graph: the quotient is piecewise
+    constant, so both gradients are zeros (also where the divisor is 0), as in PyTorch."""
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, trunc=False):
         ctx.shapes = a.shape, b.shape
+        if trunc:
+            return a.xp.trunc(a.array / b.array)
         return a.xp.floor_divide(a.array, b.array)
 
     @staticmethod
     def backward(ctx, grad):
-        sa, sb = ctx.shapes
-        return sum_to_shape(grad * 0, sa), sum_to_shape(grad * 0, sb)
+        xp = grad.xp
+        return tuple(Tensor._make(xp.zeros(shape, dtype=grad.dtype), grad.device)
+                     for shape in ctx.shapes) + (None,)
 
 
 def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002

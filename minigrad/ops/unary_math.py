@@ -81,12 +81,24 @@ def abs(x: Tensor) -> Tensor:  # noqa: A001
     return Abs.apply(x)
 
 
+class Sign(Function):
+    """-1, 0 or 1: piecewise constant, so its gradient is zero, as in PyTorch (where
+    ``x.sign().sum().backward()`` works and leaves x.grad zeros)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        if x.dtype == x.xp.bool_:  # NumPy has no bool sign; PyTorch's is the input itself
+            return x.array.copy()
+        return x.xp.sign(x.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Tensor._make(grad.xp.zeros_like(grad.array), grad.device)
+
+
 def sign(x: Tensor) -> Tensor:
-    """-1, 0 or 1 (not differentiable: its derivative is zero almost everywhere)."""
-    _tensor_input(x, "sign")
-    if x.dtype == x.xp.bool_:  # NumPy has no bool sign; PyTorch's is the input itself
-        return Tensor._make(x.array.copy(), x.device)
-    return Tensor._make(x.xp.sign(x.array), x.device)
+    """-1, 0 or 1, with a zero gradient."""
+    return Sign.apply(_tensor_input(x, "sign"))
 
 
 # --- more unary math: trig, reciprocals, log/exp in other bases ---------------------------

@@ -141,6 +141,29 @@ def test_clamp_of_bools_with_int_bounds_is_int64() -> None:
     assert mg.clamp(b, min=True).dtype == mg.bool
 
 
+# --- zero gradients of piecewise constant ops -----------------------------------------------------
+@pytest.mark.parametrize("fn", [mg.sign, mg.sgn], ids=["sign", "sgn"])
+def test_sign_has_a_zero_gradient(fn) -> None:
+    x = mg.tensor([1.5, -2.0, 0.0], requires_grad=True)
+    y = fn(x)
+    assert y.requires_grad  # was a constant: y.sum().backward() raised
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+    assert fn(mg.tensor([True, False])).tolist() == [True, False]
+
+
+@pytest.mark.parametrize("mode", ["trunc", "floor"])
+def test_rounded_division_gradient_is_zero_also_at_a_zero_divisor(mode: str) -> None:
+    a = mg.tensor([1.5, -0.5, 0.5, -7.0], dtype=mg.float64, requires_grad=True)
+    b = mg.tensor([-2.0, 3.0, 0.0, 2.0], dtype=mg.float64, requires_grad=True)
+    out = mg.div(a, b, rounding_mode=mode)
+    expected = [-0.0, -0.0, math.inf, -3.0] if mode == "trunc" else [-1.0, -1.0, math.inf, -4.0]
+    assert out.tolist() == expected
+    out.sum().backward()
+    assert a.grad.tolist() == [0.0] * 4 and b.grad.tolist() == [0.0] * 4  # trunc had nan, -0.0
+    assert not np.signbit(a.grad.numpy()).any()
+
+
 # --- Bessel I at huge arguments ------------------------------------------------------------------
 def test_bessel_i_at_the_largest_doubles() -> None:
     x = mg.tensor([1e308, -1e308], dtype=mg.float64)
