@@ -335,6 +335,9 @@ class SVD(Function):
     @staticmethod
     def forward(ctx, A):
         ctx.save_for_backward(A)
+        # an unused U or Vh comes as None, not zeros: F is inf where singular values repeat,
+        # and inf * 0 would make svdvals' (and matrix_norm's) gradient NaN there
+        ctx.set_materialize_grads(False)
         return _call("linalg.svd", A.xp.linalg.svd, A.array, False)
 
     @staticmethod
@@ -398,6 +401,7 @@ class Eigh(Function):
     def forward(ctx, A, UPLO):
         ctx.save_for_backward(A)
         ctx.UPLO = UPLO
+        ctx.set_materialize_grads(False)  # eigvalsh of repeated eigenvalues: no inf * 0 (SVD)
         return A.xp.linalg.eigh(A.array, UPLO=UPLO)
 
     @staticmethod
@@ -510,6 +514,15 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: tuple = (-2, -1), keepdim: boo
         raise RuntimeError(f"linalg.matrix_norm: dims must be different, got {tuple(dim)}")
     if ord == "fro":
         return vector_norm(A, 2, (d0, d1), keepdim)
+    if ord in (1, -1, 2, -2, math.inf, -math.inf):
+        # the max / min below is over no values when this dim is empty (either, for 2 / -2)
+        over = (d0, d1) if ord in (2, -2) else (d1,) if ord in (1, -1) else (d0,)
+        if any(A.shape[d] == 0 for d in over):
+            if ord < 0:  # the smallest of no values: none, as PyTorch
+                raise RuntimeError(f"linalg.matrix_norm: ord={ord} of a matrix of shape "
+                                   f"{tuple(A.shape)} (dims {tuple(dim)}) is a minimum over "
+                                   "an empty dim")
+            return A.abs().sum((d0, d1), keepdim=keepdim)  # the largest of no values: 0
     if ord in ("nuc", 2, -2):
         X = A.movedim((d0, d1), (-2, -1))
         S = svdvals(X)

@@ -302,3 +302,44 @@ def test_var_double_backward_is_the_centring_matrix():
     (g,) = mg.autograd.grad(mg.var(x), x, create_graph=True)
     (h,) = mg.autograd.grad(g[0], x)
     np.testing.assert_allclose(h.numpy(), (np.eye(3)[0] - 1 / 3) * 2 / 2)
+
+
+# --- matrix norms of repeated singular values / eigenvalues: finite gradients ------------------
+@pytest.mark.parametrize("ord, expected", [(2, 0.5), (-2, 0.5), ("nuc", 1.0)])
+def test_matrix_norm_gradient_with_repeated_singular_values(ord, expected):
+    # A = -0.5 [I | 0]: both singular values 0.5; the max/min shares its gradient evenly,
+    # and d s_i / dA = u_i v_i^T needs no 1 / (s_i^2 - s_j^2) terms
+    x = _leaf([[-0.5, 0.0, 0.0], [0.0, -0.5, 0.0]])
+    mg.linalg.matrix_norm(x, ord).backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[-expected, 0, 0], [0, -expected, 0]],
+                               atol=1e-12)
+
+
+def test_svdvals_and_eigvalsh_gradients_with_repeated_values():
+    x = _leaf(2 * np.eye(3))
+    mg.linalg.eigvalsh(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.eye(3), atol=1e-12)
+    x = _leaf(2 * np.eye(3))
+    mg.linalg.svdvals(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.eye(3), atol=1e-12)
+
+
+# --- matrix norms of empty matrices: the max of nothing is 0, the min has no value ----------------
+@pytest.mark.parametrize("ord", [1, math.inf, 2])
+@pytest.mark.parametrize("shape", [(3, 0), (0, 3), (0, 0)])
+def test_max_matrix_norms_of_empty_matrices_are_zero(ord, shape):
+    out = mg.linalg.matrix_norm(mg.ones((2,) + shape), ord)
+    assert out.shape == (2,) and out.tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("ord, shape", [(-1, (3, 0)), (-math.inf, (0, 3)), (-2, (0, 3)),
+                                        (-2, (3, 0))])
+def test_min_matrix_norms_over_an_empty_dim_raise(ord, shape):
+    with pytest.raises(RuntimeError, match="matrix_norm"):
+        mg.linalg.matrix_norm(mg.ones(shape), ord)
+
+
+@pytest.mark.parametrize("ord, shape", [(-1, (0, 3)), (-math.inf, (3, 0))])
+def test_min_matrix_norms_over_a_nonempty_dim_are_zero(ord, shape):
+    # -1: min over the 3 columns of empty column sums; -inf: min over the 3 rows
+    assert mg.linalg.matrix_norm(mg.ones(shape), ord).item() == 0.0
