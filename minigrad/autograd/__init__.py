@@ -81,7 +81,8 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
     for t, g in zip(inputs, found):
         if g is not None and id(t) not in done:  # a tensor listed twice gets its gradient once
             done.add(id(t))
-            accumulate_grad(t, g, create_graph)
+            if not (t.grad_fn is not None and t.retains_grad):  # retain_grad stored it already
+                accumulate_grad(t, g, create_graph)
 
 
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,

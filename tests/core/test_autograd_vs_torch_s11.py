@@ -435,3 +435,11 @@ def test_a_tensor_hook_that_changes_the_gradients_shape_or_dtype_is_named_in_the
     y.register_hook(widen)
     with pytest.raises(RuntimeError, match="hook 'widen'.*float64"):
         (y * y).sum().backward()  # before: accepted silently
+
+
+def test_backward_inputs_on_a_tensor_that_retains_grad_accumulates_once():
+    x = mg.tensor([1., 2.], requires_grad=True)
+    h = x * 3
+    h.retain_grad()
+    (h * h).sum().backward(inputs=[h])
+    assert _vals(h.grad) == [6., 12.] and x.grad is None
