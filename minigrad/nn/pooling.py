@@ -230,7 +230,8 @@ class AdaptiveMax(Function):
     """Max over each adaptive window of the last two dims (any leading dims, B planes in all).
     ``where`` is (K, P): for each of the K window offsets (row-major) the flat position
     h * W + w that each of the P = Ho * Wo outputs reads. Returns the maxima and each
-    winner's flat position (the first maximum in row-major order, PyTorch's rule)."""
+    winner's flat position (the first maximum in row-major order, or the last nan: PyTorch's
+    rule)."""
 
     @staticmethod
     def forward(ctx, x, where, out_size):
@@ -252,6 +253,14 @@ class AdaptiveMax(Function):
             windows = planes[:, None, :] if global_pool else xp.take(planes, where.T, axis=1)
             which = windows.argmax(axis=-1)
             out = xp.take_along_axis(windows, which[..., None], axis=-1)[..., 0]
+        nan = xp.isnan(out)  # (B, P), small: no extra pass over the windows without a nan
+        if nan.any():
+            # A window holding a nan has the max nan, won by its *last* nan (PyTorch's rule);
+            # the loop above never lets a nan win (nan > m is False: the index pointed at a
+            # number) and argmax takes the first nan.
+            bi, pi = xp.nonzero(nan)
+            is_nan = xp.isnan(planes[bi[:, None], where[:, pi].T])  # (n, K) those windows
+            which[bi, pi] = k - 1 - is_nan[:, ::-1].argmax(axis=1)
         flat = where[which, xp.arange(p)]  # (B, P) winners' positions in their plane
         ctx.flat, ctx.in_shape = flat, x.shape
         return out.reshape(lead + out_size), flat.reshape(lead + out_size)

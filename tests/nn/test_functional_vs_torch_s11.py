@@ -214,3 +214,46 @@ def test_clip_grad_norm_mixed_dtypes_uses_the_promoted_dtype() -> None:
     assert a.grad.dtype == mg.float32
     np.testing.assert_allclose(a.grad.numpy(), np.float32([3.0, 4.0]) * np.float32(coef),
                                rtol=1e-6)
+
+
+# --- adaptive max pooling with nan: the index must point at a nan (the last one) ----------
+def test_adaptive_max_pool_nan_winner_is_the_last_nan_of_its_window() -> None:
+    # was: the running-max path (many windows) returned nan with the index of a number, so the
+    # gradient went to an element that was not the max; the argmax path took the first nan
+    x = np.arange(4 * 64 * 8 * 8, dtype=np.float64).reshape(4, 64, 8, 8) % 7
+    x[0, 0, 0, 1] = np.nan  # window (0, 0) of a 4x4 output covers rows 0-1, cols 0-1
+    x[1, 2, 5, 4] = x[1, 2, 5, 5] = np.nan  # window (2, 2): rows 4-5, cols 4-5
+    t = mg.tensor(x, requires_grad=True)
+    y, idx = F.adaptive_max_pool2d(t, (4, 4), return_indices=True)
+    assert np.isnan(y[0, 0, 0, 0].item()) and idx[0, 0, 0, 0].item() == 1
+    assert np.isnan(y[1, 2, 2, 2].item()) and idx[1, 2, 2, 2].item() == 5 * 8 + 5
+    y.sum().backward()
+    assert t.grad[0, 0, 0, 1].item() == 1.0 and t.grad[1, 2, 5, 5].item() == 1.0
+    assert t.grad[1, 2, 5, 4].item() == 0.0
+    # one window (global pooling, the argmax path): the last nan too, in 1-d and 3-d
+    v, i = F.adaptive_max_pool1d(mg.tensor([[[1.0, np.nan, 3.0, np.nan, 2.0]]]), 1,
+                                 return_indices=True)
+    assert np.isnan(v.item()) and i.item() == 3
+    cube = np.zeros((1, 1, 2, 2, 2))
+    cube[0, 0, 0, 1, 1] = cube[0, 0, 1, 0, 1] = np.nan
+    v, i = F.adaptive_max_pool3d(mg.tensor(cube), 1, return_indices=True)
+    assert np.isnan(v.item()) and i.item() == 1 * 4 + 0 * 2 + 1
+
+
+def test_adaptive_max_pool_with_nans_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    for d, shape, out in [(2, (64, 3, 9, 7), (4, 3)), (1, (64, 3, 13), 5),
+                          (3, (2, 3, 5, 6, 7), (2, 3, 4)), (2, (2, 3, 8, 8), (1, 1))]:
+        x = np.round(rng.standard_normal(shape))
+        x[rng.random(shape) < 0.1] = np.nan
+        results = []
+        for lib, fn in ((mg, F), (torch, torch.nn.functional)):
+            t = lib.tensor(x, requires_grad=True)
+            y, i = getattr(fn, f"adaptive_max_pool{d}d")(t, out, return_indices=True)
+            y.sum().backward()
+            results.append((y.detach().numpy(), i.numpy(), t.grad.numpy()))
+        (ym, im, gm), (yt, it, gt) = results
+        np.testing.assert_array_equal(ym, yt)
+        np.testing.assert_array_equal(im, it)
+        np.testing.assert_array_equal(gm, gt)
