@@ -213,7 +213,10 @@ def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False) -> A
     if dim is None:
         flat = input.reshape(-1)
         if flat.numel() == 0:
-            return Tensor._make(input.xp.asarray(float("nan"), dtype=input.dtype), input.device)
+            if not dtypes.is_floating(input.dtype):
+                raise RuntimeError(f"nanmedian: an empty {input.dtype} tensor of shape "
+                                   f"{tuple(input.shape)} has no median")
+            return SpreadEvenly.apply(input, float("nan"))  # keeps the graph: an empty gradient
         return SpreadEvenly.apply(input, nanmedian(flat.detach(), 0).values.array)
     axis = normalize_dim(dim, input.shape, "nanmedian")
     if input.ndim == 0:

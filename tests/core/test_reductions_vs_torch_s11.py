@@ -137,7 +137,7 @@ def test_diff_n_zero_ignores_prepend_and_append():
 
 
 # --- median / nanmedian of an empty tensor -------------------------------------------------------
-@pytest.mark.parametrize("op", ["median"])
+@pytest.mark.parametrize("op", ["median", "nanmedian"])
 def test_median_of_empty_float_is_nan_and_differentiable(op):
     x = mg.zeros(0, 3, dtype=mg.float64, requires_grad=True)
     out = getattr(mg, op)(x)
@@ -146,7 +146,7 @@ def test_median_of_empty_float_is_nan_and_differentiable(op):
     assert x.grad.shape == (0, 3)
 
 
-@pytest.mark.parametrize("op", ["median"])
+@pytest.mark.parametrize("op", ["median", "nanmedian"])
 def test_median_of_empty_int_raises_naming_the_op(op):
     with pytest.raises(RuntimeError, match=op):
         getattr(mg, op)(mg.zeros(0, dtype=mg.int64))
@@ -343,3 +343,4 @@ def test_min_matrix_norms_over_an_empty_dim_raise(ord, shape):
 def test_min_matrix_norms_over_a_nonempty_dim_are_zero(ord, shape):
     # -1: min over the 3 columns of empty column sums; -inf: min over the 3 rows
     assert mg.linalg.matrix_norm(mg.ones(shape), ord).item() == 0.0
+
