@@ -5,6 +5,7 @@ reader looking for ``exp``'s backward opens ``ops/unary_math.py``.
 """
 from __future__ import annotations
 
+import numbers
 import weakref
 from typing import Any, Callable, Iterator
 
@@ -477,16 +478,22 @@ class Tensor:
                              f"into shape {tuple(self.shape)}") from exc
         return self
 
-    def add_(self, other: Any, alpha: float = 1.0) -> "Tensor":
-        return self._add_scaled(other, alpha, "add_")
+    def add_(self, other: Any, alpha: float = 1) -> "Tensor":
+        return self._add_scaled(other, alpha, "add_", "add")
 
-    def sub_(self, other: Any, alpha: float = 1.0) -> "Tensor":
-        return self._add_scaled(other, -alpha, "sub_")
+    def sub_(self, other: Any, alpha: float = 1) -> "Tensor":
+        return self._add_scaled(other, alpha, "sub_", "subtract")
 
-    def _add_scaled(self, other: Any, alpha: float, op: str) -> "Tensor":
+    def _add_scaled(self, other: Any, alpha: float, op: str, ufunc: str) -> "Tensor":
         self._check_inplace(op, other)
+        if not dtypes.is_floating(self.dtype) and not isinstance(alpha, numbers.Integral):
+            raise RuntimeError(f"{op}: for integral input tensors ({self.dtype}), argument "
+                               f"alpha must not be a floating point number (got {alpha!r})")
+        if ufunc == "subtract" and self.dtype == dtypes.bool:
+            raise RuntimeError(f"{op}: subtraction of a bool tensor is not supported (as in "
+                               f"PyTorch); use logical_xor or ~ instead")
         other = self._value_array(other, op)
-        return self._update(op, "add", other if alpha == 1 else alpha * other)
+        return self._update(op, ufunc, other if alpha == 1 else alpha * other)
 
     def mul_(self, other: Any) -> "Tensor":
         self._check_inplace("mul_", other)
@@ -519,13 +526,18 @@ class Tensor:
     # grad, grad mode on) it computes x + y out of place and rebinds x, which records the
     # gradient (PyTorch records the in-place op instead; only other views of x differ). A leaf
     # that requires grad is refused, as in PyTorch.
-    def _augmented(self, other: Any, op: str, ufunc: str, out_of_place: Callable) -> "Tensor":
+    # **=, //= and %= (no NumPy ufunc matches PyTorch's rules there) pass ufunc=None and are
+    # written by the in-place method ``op`` (pow_, floor_divide_, remainder_).
+    def _augmented(self, other: Any, op: str, ufunc: str | None,
+                   out_of_place: Callable) -> "Tensor":
         from .autograd.grad_mode import is_grad_enabled
         if is_grad_enabled() and (self.requires_grad or
                                   isinstance(other, Tensor) and other.requires_grad):
             if self.requires_grad and self.is_leaf:
                 self._check_inplace(op, other)  # raises PyTorch's leaf error
             return out_of_place(self, other)
+        if ufunc is None:
+            return getattr(self, op)(other)
         self._check_inplace(op, other)
         return self._update(op, ufunc, self._value_array(other, op))
 
@@ -659,6 +671,10 @@ Tensor.__iadd__ = lambda self, other: self._augmented(other, "add_", "add", ops.
 Tensor.__isub__ = lambda self, other: self._augmented(other, "sub_", "subtract", ops.sub)
 Tensor.__imul__ = lambda self, other: self._augmented(other, "mul_", "multiply", ops.mul)
 Tensor.__itruediv__ = lambda self, other: self._augmented(other, "div_", "true_divide", ops.div)
+Tensor.__ipow__ = lambda self, other: self._augmented(other, "pow_", None, ops.pow)
+Tensor.__ifloordiv__ = lambda self, other: self._augmented(other, "floor_divide_", None,
+                                                           ops.floor_divide)
+Tensor.__imod__ = lambda self, other: self._augmented(other, "remainder_", None, ops.remainder)
 
 for _name in ("add", "sub", "mul", "div", "pow", "matmul", "neg", "exp", "log", "sqrt", "abs",
               "tanh", "sigmoid", "relu", "clamp", "maximum", "minimum", "sign", "eq", "ne", "lt",
@@ -737,6 +753,19 @@ for _name in ("tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "asinh", "
     if _name not in ("logaddexp", "logaddexp2", "signbit", "fmax", "fmin", "mv", "ger"):
         setattr(Tensor, _name + "_", ops.elementwise_more.inplace(getattr(ops, _name), _name + "_"))
 del _name
+_float_power_into_self = Tensor.float_power_
+
+
+def _float_power_(self: Tensor, exponent: Any) -> Tensor:
+    """In-place float_power: the result is float64, so (as PyTorch) only a float64 tensor can
+    hold it; a float32 one is an error, not a silent rounding."""
+    if self.dtype != dtypes.float64:
+        raise RuntimeError(f"float_power_: the base has dtype {self.dtype} but the result "
+                           f"requires float64")
+    return _float_power_into_self(self, exponent)
+
+
+Tensor.float_power_ = _float_power_
 # more reductions (ops/reduction_more.py)
 for _name in ("aminmax", "count_nonzero", "cummax", "cummin", "diff", "kthvalue", "logcumsumexp",
               "mode", "msort", "nanmean", "nanquantile", "nansum", "quantile"):

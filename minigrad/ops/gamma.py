@@ -283,7 +283,9 @@ def zeta_array(s_in: Any, q_in: Any, xp: Any) -> Any:
         tail = w ** (1.0 - sr) / (sr - 1.0) + 0.5 * w ** -sr
         rising, power = sr.copy(), w ** (-sr - 1.0)
         for j in range(_EM_TERMS):
-            tail = tail + float(_BERNOULLI[j] / math.factorial(2 * j + 2)) * rising * power
+            # for huge s, power underflows to 0 while rising overflows: the term is 0, not nan
+            term = xp.where(power > 0, rising * power, 0.0)
+            tail = tail + float(_BERNOULLI[j] / math.factorial(2 * j + 2)) * term
             rising = rising * (sr + 2 * j + 1) * (sr + 2 * j + 2)
             power = power / (w * w)
         out[regular] = total + tail

@@ -175,6 +175,62 @@ def test_bessel_i_at_the_largest_doubles() -> None:
     assert mg.i0(mg.tensor([1e38, 3e38])).tolist() == [math.inf, math.inf]
 
 
+# --- the Hurwitz zeta function at huge s ---------------------------------------------------------
+def test_zeta_at_huge_s_is_its_first_term() -> None:
+    s = mg.tensor([1e300, 1e10, 400.0, 1e300, 1e300], dtype=mg.float64)
+    q = mg.tensor([1.0, 1.0, 1.0, 2.0, 0.5], dtype=mg.float64)
+    # sum_k (q + k)^-s: 1 at q = 1 (every later term underflows), 0 for q > 1, inf for q < 1
+    assert mg.special.zeta(s, q).tolist() == [1.0, 1.0, 1.0, 0.0, math.inf]  # 1e300, 1e10 gave nan
+
+
+# --- in-place arithmetic -------------------------------------------------------------------------
+def test_integer_sub_in_place() -> None:
+    a = mg.tensor([1, 2, 3])
+    a.sub_(mg.tensor([1, 1, 1]))  # raised: the default alpha was the float -1.0
+    assert a.tolist() == [0, 1, 2] and a.dtype == mg.int64
+    a.sub_(2, alpha=3)
+    assert a.tolist() == [-6, -5, -4]
+    a.add_(mg.tensor([1, 1, 1]), alpha=2)
+    assert a.tolist() == [-4, -3, -2]
+    with pytest.raises(RuntimeError, match="add_: for integral input tensors .* alpha must not"):
+        a.add_(mg.tensor([1, 1, 1]), alpha=0.5)
+    with pytest.raises(RuntimeError, match="sub_: subtraction of a bool tensor"):
+        mg.tensor([True]).sub_(True)
+
+
+def test_pow_floordiv_mod_augmented_assignment_write_in_place() -> None:
+    x = mg.tensor([3.0, 5.0])
+    alias = x
+    x **= 2
+    assert x is alias and alias.tolist() == [9.0, 25.0]  # was a new tensor; alias unchanged
+    x //= 4
+    assert x is alias and alias.tolist() == [2.0, 6.0]
+    x %= 4
+    assert x is alias and alias.tolist() == [2.0, 2.0]
+    i = mg.tensor([7, -7])
+    i //= 2
+    assert i.tolist() == [3, -4] and i.dtype == mg.int64
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        i %= 0
+
+
+def test_augmented_pow_in_the_graph_is_out_of_place() -> None:
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = w * 1
+    y **= 2
+    y.sum().backward()
+    assert w.grad.tolist() == [2.0, 4.0]
+    with pytest.raises(RuntimeError, match="leaf"):
+        w **= 2
+
+
+def test_float_power_in_place_needs_a_float64_tensor() -> None:
+    with pytest.raises(RuntimeError, match="float_power_: the base has dtype float32"):
+        mg.tensor([1.0, 2.0]).float_power_(2)
+    d = mg.tensor([1.0, 3.0], dtype=mg.float64)
+    assert d.float_power_(2).tolist() == [1.0, 9.0]
+
+
 # --- arange --------------------------------------------------------------------------------------
 def test_arange_float_values_are_rounded_once_from_float64() -> None:
     out = mg.arange(-1, 1, 0.2).numpy()
