@@ -7,7 +7,8 @@ backward re-runs the block with recording on (same inputs and, with
 back-propagates through the rebuilt graph: input gradients are returned, and the block's
 parameters receive theirs in ``.grad`` as usual. So ``loss.backward()`` works (also when no
 input requires grad, as PyTorch's non-reentrant variant); like PyTorch's reentrant variant,
-``autograd.grad`` with respect to the block's parameters is not supported. ``use_reentrant``
+``autograd.grad`` with respect to the block's parameters is not supported, nor is double
+backward (``create_graph=True``) through the block, which raises. ``use_reentrant``
 (and the other keyword options) are accepted; there is one implementation.
 """
 from __future__ import annotations
@@ -66,6 +67,12 @@ class _Checkpoint(Function):
     @staticmethod
     def backward(ctx: Any, *grads: Tensor) -> tuple:
         from ..autograd import backward as autograd_backward
+        if is_grad_enabled():  # the engine records a backward only for create_graph=True
+            raise RuntimeError(
+                "checkpoint: a checkpointed block cannot be differentiated twice "
+                "(create_graph=True): its input gradients would not depend on the inputs, so "
+                "second derivatives through it would silently be missing. Call the block "
+                "without checkpoint where higher-order gradients are needed.")
         inputs = tuple(a.detach().requires_grad_(a.requires_grad) if isinstance(a, Tensor)
                        else a for a in ctx.args)
         now = {device: _rng_state(device) for device in ctx.rng}

@@ -443,3 +443,14 @@ def test_backward_inputs_on_a_tensor_that_retains_grad_accumulates_once():
     h.retain_grad()
     (h * h).sum().backward(inputs=[h])
     assert _vals(h.grad) == [6., 12.] and x.grad is None
+
+
+def test_double_backward_through_checkpoint_raises_instead_of_dropping_its_terms():
+    from minigrad.utils.checkpoint import checkpoint
+    x = mg.tensor([1., 2.], requires_grad=True)
+    y = checkpoint(lambda a: a ** 3, x) + x ** 3
+    # before: g = 6x^2 was right but d(sum g)/dx came out as 6x (the block's 6x missing)
+    with pytest.raises(RuntimeError, match="checkpoint.*create_graph"):
+        mg.autograd.grad(y.sum(), x, create_graph=True)
+    (g,) = mg.autograd.grad((checkpoint(lambda a: a ** 3, x) + x ** 3).sum(), x)
+    assert _vals(g) == [6., 24.]
