@@ -10,8 +10,9 @@ reads them in the order W, H for 2-D and D, H, W for 3-D.
 
 A box window is separable, so the pool is one gather-and-max per spatial dim (last dim
 first), built from ``gather`` and ``max(dim)``: differentiable to any order. Each stage keeps
-its first maximum, so the winner is the first in row-major order, PyTorch's rule; the
-winners' flat indices ride along as a position array gathered the same way.
+its first maximum (or its last nan), so the winner is the first maximum in row-major order
+(or the last nan), PyTorch's rule; the winners' flat indices ride along as a position array
+gathered the same way.
 """
 from __future__ import annotations
 
@@ -107,10 +108,18 @@ def fractional_max_pool(input: Tensor, kernel_size: Any, output_size: Any, outpu
         index = xp.ascontiguousarray(xp.broadcast_to(
             windows.reshape((n, c) + (1,) * d + (-1,) + (1,) * (dims - d - 1)), shape))
         split = tuple(shape[:axis]) + (out[d], kernel[d]) + tuple(shape[axis + 1:])
-        value, pick = gather(value, axis, Tensor._make(index, x.device)).reshape(split) \
-            .max(dim=axis + 1)
+        grouped = gather(value, axis, Tensor._make(index, x.device)).reshape(split)
+        value, pick = grouped.max(dim=axis + 1)
+        pick = pick.array
+        nan = xp.isnan(value.array)
+        if nan.any():  # PyTorch's winner among nans is the last one; max(dim) takes the first
+            last = kernel[d] - 1 - xp.flip(xp.isnan(grouped.array), axis=axis + 1) \
+                .argmax(axis=axis + 1)
+            pick = xp.where(nan, last, pick)
+            value = gather(grouped, axis + 1, Tensor._make(xp.expand_dims(pick, axis + 1),
+                                                           x.device)).squeeze(axis + 1)
         position = xp.take_along_axis(position, index, axis=axis).reshape(split)
-        position = xp.take_along_axis(position, xp.expand_dims(pick.array, axis + 1),
+        position = xp.take_along_axis(position, xp.expand_dims(pick, axis + 1),
                                       axis=axis + 1).squeeze(axis + 1)
     indices = Tensor._make(position, x.device)
     if unbatched:

@@ -257,3 +257,39 @@ def test_adaptive_max_pool_with_nans_matches_torch() -> None:
         np.testing.assert_array_equal(ym, yt)
         np.testing.assert_array_equal(im, it)
         np.testing.assert_array_equal(gm, gt)
+
+
+def test_fractional_max_pool_nan_winner_is_the_last_nan_in_row_major_order() -> None:
+    # was: the first nan of each separable stage (max(dim)'s rule), so the index and the
+    # gradient went to another nan than PyTorch's (its kernel keeps the last nan it meets)
+    x = np.zeros((1, 1, 4, 4))
+    x[0, 0, 2, 2] = x[0, 0, 3, 2] = x[0, 0, 2, 3] = np.nan  # the one window: rows/cols 2-3
+    t = mg.tensor(x, requires_grad=True)
+    y, idx = F.fractional_max_pool2d(t, 2, output_size=1, return_indices=True,
+                                     _random_samples=mg.tensor(np.full((1, 1, 2), 0.5)))
+    assert np.isnan(y.item()) and idx.item() == 3 * 4 + 2
+    y.sum().backward()
+    expected = np.zeros((4, 4))
+    expected[3, 2] = 1.0
+    np.testing.assert_array_equal(t.grad.numpy()[0, 0], expected)
+
+
+def test_fractional_max_pool_with_nans_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(6)
+    for d, shape, k, out in [(2, (2, 3, 7, 8), 2, (4, 5)), (2, (1, 2, 6, 6), 3, (3, 2)),
+                             (3, (2, 2, 5, 6, 7), 2, (3, 4, 4))]:
+        x = np.round(rng.standard_normal(shape))
+        x[rng.random(shape) < 0.2] = np.nan
+        samples = rng.uniform(0, 1, shape[:2] + (d,))
+        results = []
+        for lib, fn in ((mg, F), (torch, torch.nn.functional)):
+            t = lib.tensor(x, requires_grad=True)
+            y, i = getattr(fn, f"fractional_max_pool{d}d")(
+                t, k, output_size=out, return_indices=True, _random_samples=lib.tensor(samples))
+            y.sum().backward()
+            results.append((y.detach().numpy(), i.numpy(), t.grad.numpy()))
+        (ym, im, gm), (yt, it, gt) = results
+        np.testing.assert_array_equal(ym, yt)
+        np.testing.assert_array_equal(im, it)
+        np.testing.assert_array_equal(gm, gt)
