@@ -418,6 +418,8 @@ def _running_sum(xp: Any, a: Any, axis: int, reverse: bool = False, cpu: bool = 
     along a non-last axis it walks one strided column at a time, ~2-6x slower than adding
     whole slices in turn (the same sums in the same order); along a long float32 last axis
     it adds one element at a time through memory (~3x PyTorch's time): see _blocked_rows."""
+    if a.dtype == dtypes.float16:  # summed in float32 and rounded once, as PyTorch
+        return _running_sum(xp, a.astype(dtypes.float32), axis, reverse, cpu).astype(a.dtype)
     n, out = a.shape[axis], xp.empty(a.shape, dtype=a.dtype)
     src, dst = (xp.flip(a, axis), xp.flip(out, axis)) if reverse else (a, out)
     slices_pay = axis < a.ndim - 1 and math.prod(a.shape[axis + 1:]) >= 128 and \
@@ -492,6 +494,8 @@ class Cumprod(Function):
     def forward(ctx, x, axis):
         ctx.save_for_backward(x)
         ctx.axis = axis
+        if x.dtype == dtypes.float16:  # multiplied in float32 and rounded once, as PyTorch
+            return x.xp.cumprod(x.array, axis=axis, dtype=dtypes.float32).astype(x.dtype)
         return x.xp.cumprod(x.array, axis=axis, dtype=x.dtype)
 
     @staticmethod

@@ -173,13 +173,15 @@ class LogCumsumExp(Function):
     def forward(ctx, x, axis):
         xp = x.xp
         a = _along_last(x.array, xp, axis)
+        if a.dtype == dtypes.float16:  # accumulated in float32 and rounded once, as PyTorch
+            a = a.astype(dtypes.float32)
         out = xp.empty_like(a)
         acc = a[..., 0]
         out[..., 0] = acc
         for j in range(1, a.shape[-1]):
             acc = xp.logaddexp(acc, a[..., j])
             out[..., j] = acc
-        result = xp.moveaxis(out, -1, axis)
+        result = xp.moveaxis(out, -1, axis).astype(x.dtype, copy=False)
         ctx.save_for_backward(x)
         ctx.axis = axis
         return result

@@ -344,3 +344,23 @@ def test_min_matrix_norms_over_a_nonempty_dim_are_zero(ord, shape):
     # -1: min over the 3 columns of empty column sums; -inf: min over the 3 rows
     assert mg.linalg.matrix_norm(mg.ones(shape), ord).item() == 0.0
 
+
+
+# --- float16 running ops accumulate in float32 and round once, as PyTorch ----------------------
+def test_float16_cumsum_accumulates_in_float32():
+    # in float16 2048 + 1 rounds back to 2048 at every step; in float32 the sums are 2049, 2050
+    out = mg.cumsum(mg.tensor(np.float16([2048, 1, 1])), 0)
+    assert out.dtype == mg.float16 and out.tolist() == [2048.0, 2048.0, 2050.0]
+
+
+@pytest.mark.parametrize("op", ["cumsum", "cumprod", "logcumsumexp"])
+def test_float16_running_ops_match_torch(op):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    a = (rng.standard_normal((3, 400)) * (0.2 if op == "cumprod" else 1) + (1 if op == "cumprod"
+                                                                             else 0))
+    a = a.astype(np.float16)
+    ours = getattr(mg, op)(mg.tensor(a), 1)
+    theirs = getattr(torch, op)(torch.from_numpy(a), 1)
+    assert ours.dtype == mg.float16
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
