@@ -159,6 +159,8 @@ def _compare(a: Any, b: Any, op: str, fn: Any) -> Tensor:
         if b.device != a.device:
             raise RuntimeError(f"{op}: expected both tensors on the same device, got {a.device} and "
                                f"{b.device}")
+        if a.dtype != b.dtype:  # compare at PyTorch's promoted dtype (float16 tensor vs a
+            a, b = operands(a, b, op)  # float32 0-d one: in float16), not NumPy's widest
         if a.shape != b.shape:
             broadcast_shapes(op, a.shape, b.shape)
         b = b.array

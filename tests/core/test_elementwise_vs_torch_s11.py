@@ -76,6 +76,14 @@ def test_negative_python_ints_wrap_around_for_uint8_tensors() -> None:
         mg.tensor([1]) + 2 ** 70
 
 
+def test_comparisons_of_two_tensors_happen_at_the_promoted_dtype() -> None:
+    half = mg.tensor([2.0, 3.0, 0.0], dtype=mg.float16)
+    near_three = mg.tensor(2.9995, dtype=mg.float32)  # 0-d: float16 decides, 2.9995 -> 3.0
+    assert (near_three >= half).tolist() == [True, True, True]  # was [True, False, True]
+    assert (half == near_three).tolist() == [False, True, False]
+    assert mg.lt(mg.tensor([1.0, 2.0]), mg.tensor([2, 1])).tolist() == [True, False]
+
+
 # --- integer division by zero --------------------------------------------------------------------
 @pytest.mark.parametrize("fn", [mg.remainder, mg.fmod, mg.floor_divide,
                                 lambda a, b: mg.div(a, b, rounding_mode="trunc")])
