@@ -161,6 +161,12 @@ class Tensor:
         self.register_hook(keep)
 
     @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor's memory has had (PyTorch's version counter,
+        which backward checks for the tensors ops saved)."""
+        return memory_version(self.array)
+
+    @property
     def retains_grad(self) -> bool:
         """Whether ``retain_grad()`` was called on this non-leaf tensor."""
         return getattr(self, "_retains_grad", False)

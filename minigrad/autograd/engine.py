@@ -137,8 +137,13 @@ def _backpropagate(roots: list, pending: dict, leaf_grads: dict, targets: set | 
                     captured[(node, nr)] = g
         if not runs:
             continue
+        if node.__dict__.get("pre_hooks"):
+            grads = _run_node_hooks(node, "pre_hooks", list(grads), (tuple(grads),))
         input_grads = checked_backward(_call_backward, node, grads) \
             if is_anomaly_enabled() else _call_backward(node, grads)
+        if node.__dict__.get("post_hooks"):
+            input_grads = _run_node_hooks(node, "post_hooks", input_grads,
+                                          (tuple(input_grads), tuple(grads)))
         if not retain_graph and node._saved:  # a node that saved nothing can run again,
             node._saved = ()                   # as in PyTorch (broadcasts, sums, adds)
             node.freed = True
@@ -167,6 +172,26 @@ def _run_hooks(node: Any, grads: list) -> list:
                 new = hook(grads[nr])
                 if new is not None:
                     grads[nr] = _check_hook_result(hook, grads[nr], new)
+    return grads
+
+
+def _run_node_hooks(node: Any, kind: str, grads: Any, args: tuple) -> Any:
+    """A node's ``register_prehook`` (``hook(grad_outputs)``) or ``register_hook``
+    (``hook(grad_inputs, grad_outputs)``) functions: each may return replacements for all of
+    the gradients (None included), as in PyTorch."""
+    for hook in list(node.__dict__[kind]):
+        new = hook(*args)
+        if new is None:
+            continue
+        new = tuple(new) if isinstance(new, (tuple, list)) else (new,)
+        if len(new) != len(grads):
+            raise RuntimeError(f"{node.name}: hook '{getattr(hook, '__name__', hook)}' returned "
+                               f"{len(new)} gradients, expected {len(grads)}")
+        if any(g is None and n is not None for g, n in zip(grads, new)):
+            raise RuntimeError(f"{node.name}: hook '{getattr(hook, '__name__', hook)}' cannot "
+                               "replace a None gradient with a non-None value")
+        grads = [n if n is None else _check_hook_result(hook, g, n) for g, n in zip(grads, new)]
+        args = (tuple(grads),) + args[1:]
     return grads
 
 

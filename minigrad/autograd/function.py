@@ -103,6 +103,30 @@ class Function:
         """``False``: backward receives ``None`` (not zeros) for outputs that got no gradient."""
         self.__dict__["materialize_grads"] = bool(value)
 
+    # --- the graph around this node (PyTorch's Node API) ----------------------------------
+    @property
+    def next_functions(self) -> tuple:
+        """``(node, output_nr)`` per input of forward: the node that made it, an
+        ``AccumulateGrad`` for a leaf that requires grad, ``(None, 0)`` for the others."""
+        return tuple((None, 0) if e is None else (AccumulateGrad(e[1]), 0) if e[0] is None
+                     else e for e in self.parents)
+
+    def register_prehook(self, hook: Any) -> Any:
+        """``hook(grad_outputs) -> new grad_outputs or None``, called before this node's
+        backward (after the output tensors' own hooks). Returns a handle with ``remove()``."""
+        from ..hooks import RemovableHandle
+        hooks = self.__dict__.setdefault("pre_hooks", [])
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    def register_hook(self, hook: Any) -> Any:
+        """``hook(grad_inputs, grad_outputs) -> new grad_inputs or None``, called after this
+        node's backward. Returns a handle with ``remove()``."""
+        from ..hooks import RemovableHandle
+        hooks = self.__dict__.setdefault("post_hooks", [])
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
     def mark_dirty(self, *tensors: Any) -> None:
         """PyTorch's way to modify an input in place inside a Function. minigrad does not
         record in-place operations in the graph, so it refuses: return a new tensor instead."""
@@ -193,6 +217,28 @@ class Function:
             if ctx._saved:
                 _link_saved_outputs(ctx, (raw,) if single else raw, outputs, inputs)
         return outputs[0] if single else outputs
+
+
+class AccumulateGrad:
+    """What ``next_functions`` shows for a leaf: the step that adds into ``variable.grad``."""
+
+    next_functions: tuple = ()
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    @property
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self) -> int:
+        return id(self.variable)
 
 
 class _SavedOutput:

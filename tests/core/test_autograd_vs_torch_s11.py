@@ -454,3 +454,42 @@ def test_double_backward_through_checkpoint_raises_instead_of_dropping_its_terms
         mg.autograd.grad(y.sum(), x, create_graph=True)
     (g,) = mg.autograd.grad((checkpoint(lambda a: a ** 3, x) + x ** 3).sum(), x)
     assert _vals(g) == [6., 24.]
+
+
+# --- the graph as PyTorch's Node API shows it ---------------------------------------------------
+def test_grad_fn_next_functions_and_node_hooks():
+    x = mg.tensor([1., 2.], requires_grad=True)
+    w = mg.tensor([3., 4.], requires_grad=True)
+    y = x * w
+    (acc_x, nx), (acc_w, nw) = y.grad_fn.next_functions
+    assert acc_x.name == "AccumulateGrad" and acc_x.variable is x and acc_w.variable is w
+    assert (nx, nw) == (0, 0)
+    assert mg.tensor([1.], requires_grad=True).mul(2).grad_fn.next_functions[1] == (None, 0)
+    z = y.exp()
+    assert z.grad_fn.next_functions == ((y.grad_fn, 0),)
+
+    log = []
+    y.register_hook(lambda g: g * 3)                               # tensor hook first
+    y.grad_fn.register_prehook(lambda go: (go[0] * 2,))            # then the node's prehook
+    y.grad_fn.register_hook(lambda gi, go: log.append((_vals(gi[0]), _vals(go[0]))))
+    handle = y.grad_fn.register_hook(lambda gi, go: (None, gi[1] * 10))
+    y.sum().backward()
+    assert log == [([18., 24.], [6., 6.])]
+    assert x.grad is None and _vals(w.grad) == [60., 120.]
+    handle.remove()
+
+
+def test_node_hook_errors_and_version_counter():
+    x = mg.tensor([1., 2.], requires_grad=True)
+    y = x * 2
+    y.grad_fn.register_hook(lambda gi, go: (gi[0], gi[0]))  # the constant 2 has no gradient
+    with pytest.raises(RuntimeError, match="cannot replace a None gradient"):
+        y.sum().backward()
+    y = x * 2
+    y.grad_fn.register_prehook(lambda go: (go[0][:1],))
+    with pytest.raises(RuntimeError, match="changed the gradient from shape"):
+        y.sum().backward()
+    v = x._version
+    with mg.no_grad():
+        x.add_(1)
+    assert x._version == v + 1
