@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 from collections import OrderedDict
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -12,9 +13,13 @@ from .parameter import Parameter
 
 
 def _index(idx: Any, n: int, what: str) -> int:
-    """A Python-style index (negatives count from the end) checked against ``n`` entries."""
-    if not isinstance(idx, int):
-        raise TypeError(f"{what} indices must be integers or slices, got {type(idx).__name__}")
+    """A Python-style index (negatives count from the end) checked against ``n`` entries;
+    anything with ``__index__`` counts (a NumPy integer, a 0-d integer tensor), as PyTorch."""
+    try:
+        idx = operator.index(idx)
+    except TypeError:
+        raise TypeError(f"{what} indices must be integers or slices, got "
+                        f"{type(idx).__name__}") from None
     if not -n <= idx < n:
         raise IndexError(f"{what}: index {idx} is out of range for {n} modules")
     return idx % n

@@ -293,3 +293,21 @@ def test_fractional_max_pool_with_nans_matches_torch() -> None:
         np.testing.assert_array_equal(ym, yt)
         np.testing.assert_array_equal(im, it)
         np.testing.assert_array_equal(gm, gt)
+
+
+def test_container_indices_take_numpy_integers_and_0d_integer_tensors() -> None:
+    # was: TypeError for np.int64 / a 0-d int tensor; PyTorch takes anything with __index__
+    seq = nn.Sequential(nn.ReLU(), nn.Tanh(), nn.ELU())
+    mods = nn.ModuleList([nn.ReLU(), nn.Tanh()])
+    params = nn.ParameterList([mg.ones(1), mg.ones(2)])
+    for idx in (np.int64(1), np.int32(-2), mg.tensor(1)):
+        assert isinstance(seq[idx], nn.Tanh)
+        assert mods[idx] is mods[1]
+        assert params[idx].shape == (2,)
+    seq[np.int64(0)] = nn.Sigmoid()
+    del seq[np.int64(2)]
+    assert _names(seq) == ["Sigmoid", "Tanh"]
+    with pytest.raises(TypeError, match="Sequential indices must be integers or slices"):
+        seq[1.0]
+    with pytest.raises(TypeError, match="ModuleList indices must be integers or slices"):
+        mods[mg.tensor(1.0)]
