@@ -209,9 +209,10 @@ class IndexAddZeros(Function):
 
 
 # --- public ops -------------------------------------------------------------------------------
-def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     """``out[i][j] = input[index[i][j]][j]`` (dim 0): picks one element per index position,
-    e.g. the log-probability of each target class. Backward is a scatter-add."""
+    e.g. the log-probability of each target class. Backward is a scatter-add. ``sparse_grad``
+    is accepted for PyTorch compatibility; the gradient is dense either way (same values)."""
     return _checked_gather(input, dim, index, "gather")
 
 

@@ -131,6 +131,8 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
     """``input`` with ``alpha * source`` slices added at ``index`` along ``dim`` (repeated
     indices add up). Both input and source get gradients."""
     axis, flat = _index_args(input, dim, index, "index_add", source)
+    if not dtypes.is_floating(input.dtype) and isinstance(alpha, numbers.Real):
+        alpha = int(alpha)  # as PyTorch: an integer tensor takes alpha truncated to an int
     if alpha != 1:
         source = source * alpha
     return input + _scatter_along(source, tuple(input.shape), axis, flat)

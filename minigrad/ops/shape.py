@@ -7,6 +7,7 @@ expanded axes, scatter-add into zeros), so each supports double backward.
 from __future__ import annotations
 
 import numbers
+import operator
 from typing import Any, Sequence
 
 from .. import dtypes
@@ -31,8 +32,17 @@ def infer_size(sizes: tuple, numel: int) -> tuple | None:
     return tuple(numel // known if s == -1 else s for s in sizes)
 
 
+def _size(s: Any, op: str, what: str = "a shape must be made of ints") -> int:
+    """One size of a shape argument: an int (NumPy ints and 0-d int tensors too). A float or a
+    dtype (``view(dtype)``, not supported) is a TypeError, not silently truncated."""
+    try:
+        return operator.index(s)
+    except TypeError:
+        raise TypeError(f"{op}: {what}, got {s!r} of type {type(s).__name__}") from None
+
+
 def _resolve_shape(shape: Sequence, numel: int, op: str, old: tuple) -> tuple:
-    shape = tuple(int(s) for s in shape)
+    shape = tuple(_size(s, op) for s in shape)
     if shape.count(-1) > 1:
         raise ValueError(f"{op}: only one dimension can be -1, got {shape}")
     resolved = infer_size(shape, numel)
@@ -154,7 +164,8 @@ def squeeze(x: Tensor, dim: Any = None) -> Tensor:
     if dim is None:
         dims = {i for i, s in enumerate(x.shape) if s == 1}
     else:
-        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        dims = tuple(dim) if isinstance(dim, (list, tuple)) else (dim,)
+        dims = tuple(_size(d, "squeeze", "dims must be ints") for d in dims)  # or 0-d tensors
         for d in dims:
             if not -max(x.ndim, 1) <= d < max(x.ndim, 1):
                 raise IndexError(f"squeeze: dim {d} is out of range for shape {tuple(x.shape)}")

@@ -285,6 +285,9 @@ def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *
     if repeats is None:
         counts = input
         _tensor_input(counts, "repeat_interleave")
+        if counts.ndim != 1:
+            raise RuntimeError(f"repeat_interleave: repeats alone must be a 1-D tensor, got "
+                               f"shape {tuple(counts.shape)}")
         from ..creation import arange
         return repeat_interleave(arange(counts.numel(), device=counts.device), counts, 0)
     _tensor_input(input, "repeat_interleave")

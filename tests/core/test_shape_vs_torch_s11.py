@@ -223,3 +223,51 @@ def test_index_select_zero_dim_needs_one_index(index):
                                          "exactly one value"):
         mg.index_select(mg.tensor(1.0), 0, mg.tensor(index, dtype=mg.int64))
     assert mg.index_select(mg.tensor(1.0), 0, mg.tensor([0])).shape == ()
+
+
+# --- reshape/view: a float or a dtype is a TypeError (before: 2.5 was truncated to 2) --------
+@pytest.mark.parametrize("shape", [(6.0,), (2.5, 2), (mg.int64,)])
+def test_reshape_refuses_non_int_sizes(shape):
+    x = mg.arange(6.0)
+    with pytest.raises(TypeError, match="reshape: a shape must be made of ints"):
+        x.reshape(*shape)
+    with pytest.raises(TypeError, match="reshape: a shape must be made of ints"):
+        x.view(*shape)
+
+
+def test_reshape_still_takes_numpy_ints_and_int_tensors():
+    x = mg.arange(6.0)
+    assert x.reshape(np.int64(2), 3).shape == (2, 3)
+    assert x.view(mg.tensor(6)).shape == (6,)
+    assert x.reshape((3, -1)).shape == (3, 2)
+
+
+# --- squeeze takes a 0-d int tensor as its dim (before: TypeError from len()) ----------------
+def test_squeeze_dim_as_a_tensor():
+    assert mg.zeros(1, 2).squeeze(mg.tensor(0)).shape == (2,)
+    with pytest.raises(TypeError, match="squeeze: dims must be ints"):
+        mg.zeros(1, 2).squeeze(0.0)
+
+
+# --- gather accepts sparse_grad (before: TypeError) ------------------------------------------
+def test_gather_accepts_sparse_grad():
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=mg.float64, requires_grad=True)
+    out = mg.gather(x, 1, mg.tensor([[1], [1]]), sparse_grad=True)
+    assert out.tolist() == [[2.0], [4.0]]
+    out.sum().backward()
+    assert x.grad.tolist() == [[0.0, 1.0], [0.0, 1.0]]
+
+
+# --- index_add on an integer tensor truncates a float alpha (before: the result was float) ---
+def test_index_add_integer_input_keeps_dtype_with_float_alpha():
+    x = mg.tensor([[0, 1, 2], [3, 4, 5]])
+    out = mg.index_add(x, 1, mg.tensor([0]), mg.tensor([[0], [3]]), alpha=2.5)
+    assert out.dtype == mg.int64
+    assert out.tolist() == [[0, 1, 2], [9, 4, 5]]   # alpha 2.5 -> 2, as PyTorch
+
+
+# --- repeat_interleave(repeats) alone needs a 1-D tensor (before: a 0-d one was accepted) ----
+def test_repeat_interleave_repeats_only_must_be_one_dimensional():
+    assert mg.repeat_interleave(mg.tensor([1, 0, 2])).tolist() == [0, 2, 2]
+    with pytest.raises(RuntimeError, match="repeat_interleave: repeats alone must be a 1-D"):
+        mg.repeat_interleave(mg.tensor(2))
