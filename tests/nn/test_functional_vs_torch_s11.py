@@ -300,10 +300,11 @@ def test_container_indices_take_numpy_integers_and_0d_integer_tensors() -> None:
     seq = nn.Sequential(nn.ReLU(), nn.Tanh(), nn.ELU())
     mods = nn.ModuleList([nn.ReLU(), nn.Tanh()])
     params = nn.ParameterList([mg.ones(1), mg.ones(2)])
-    for idx in (np.int64(1), np.int32(-2), mg.tensor(1)):
+    for idx in (np.int64(1), mg.tensor(1)):
         assert isinstance(seq[idx], nn.Tanh)
         assert mods[idx] is mods[1]
         assert params[idx].shape == (2,)
+    assert isinstance(seq[np.int32(-2)], nn.Tanh) and mods[np.int32(-1)] is mods[1]
     seq[np.int64(0)] = nn.Sigmoid()
     del seq[np.int64(2)]
     assert _names(seq) == ["Sigmoid", "Tanh"]
