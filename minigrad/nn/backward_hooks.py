@@ -29,18 +29,27 @@ GLOBAL_BACKWARD_PRE_HOOKS: dict = {}
 
 
 class _Call:
-    """One call of a hooked module: what its two identities share."""
+    """One call of a hooked module: what its two identities share. ``positions``: where the
+    tensor arguments sit among the ``n_args`` positional arguments."""
 
-    def __init__(self, module: Any, n_inputs: int, inputs_need_grad: bool) -> None:
-        self.module, self.n_inputs, self.inputs_need_grad = module, n_inputs, inputs_need_grad
+    def __init__(self, module: Any, positions: list, n_args: int, inputs_need_grad: bool
+                 ) -> None:
+        self.module, self.positions, self.n_args = module, positions, n_args
+        self.inputs_need_grad = inputs_need_grad
         self.grad_output: tuple | None = None
 
     def run_hooks(self, grad_input: tuple) -> tuple:
+        """``grad_input`` holds the tensor arguments' gradients; the hooks see one entry per
+        positional argument (None for a non-tensor one), as PyTorch's."""
+        packed = [None] * self.n_args
+        for i, g in zip(self.positions, grad_input):
+            packed[i] = g
+        packed = tuple(packed)
         for hook in [*GLOBAL_BACKWARD_HOOKS.values(), *self.module._backward_hooks.values()]:
-            result = hook(self.module, grad_input, self.grad_output)
+            result = hook(self.module, packed, self.grad_output)
             if result is not None:
-                grad_input = _checked(result, grad_input, "grad_input", hook)
-        return grad_input
+                packed = _checked(result, packed, "grad_input", hook)
+        return tuple(packed[i] for i in self.positions)
 
 
 def _checked(result: Any, grads: tuple, what: str, hook: Callable) -> tuple:
@@ -85,7 +94,7 @@ class _OutputsIdentity(_Identity):
                 grads = _checked(result, grads, "grad_output", hook)
         call.grad_output = grads
         if not call.inputs_need_grad:
-            call.run_hooks((None,) * call.n_inputs)
+            call.run_hooks((None,) * len(call.positions))
         return (None,) + tuple(grads)
 
 
@@ -105,7 +114,7 @@ def hook_inputs(module: Any, args: tuple) -> tuple:
         return None, args
     positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     needs = [args[i].requires_grad for i in positions]
-    call = _Call(module, len(positions), any(needs))
+    call = _Call(module, positions, len(args), any(needs))
     if any(needs):
         passed = _InputsIdentity.apply(call, *(args[i] for i in positions))
         args = list(args)

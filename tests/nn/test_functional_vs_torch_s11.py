@@ -312,3 +312,23 @@ def test_container_indices_take_numpy_integers_and_0d_integer_tensors() -> None:
         seq[1.0]
     with pytest.raises(TypeError, match="ModuleList indices must be integers or slices"):
         mods[mg.tensor(1.0)]
+
+
+def test_full_backward_hook_grad_input_has_one_entry_per_positional_argument() -> None:
+    # was: one entry per tensor argument only (a module called as m(x, 3) gave (gx,));
+    # PyTorch packs None at the non-tensor positions: (gx, None)
+    class Scale(nn.Module):
+        def forward(self, x=None, factor=2):
+            return x * factor
+
+    seen = []
+    m = Scale()
+    m.register_full_backward_hook(
+        lambda mod, gin, gout: (seen.append(gin), tuple(None if g is None else 2 * g
+                                                        for g in gin))[1])
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    m(x, 3).sum().backward()
+    assert len(seen[0]) == 2 and seen[0][1] is None and seen[0][0].tolist() == [3.0, 3.0]
+    assert x.grad.tolist() == [6.0, 6.0]  # the hook's replacement reaches x
+    m(x=x).sum().backward()  # keyword-only tensors are not part of grad_input (PyTorch)
+    assert seen[1] == ()
