@@ -27,9 +27,9 @@ from .ops import (ceil, cos, exp2, expm1, fix, floor, fmod, frac, isfinite, isin
                   isneginf, isposinf, lerp, log1p, log2, log10, logical_and, logical_not,
                   logical_or, logical_xor, nan_to_num, neg, pow, reciprocal, remainder, round,
                   rsqrt, sign, sin, square, trunc)
-from .ops import (broadcast_tensors, broadcast_to, chunk, flip, meshgrid,  # noqa: E402
-                  moveaxis, movedim, narrow, roll, split, swapaxes, swapdims, t, tile, unbind,
-                  unflatten)
+from .ops import (adjoint, broadcast_shapes, broadcast_tensors, broadcast_to,  # noqa: E402
+                  chunk, flip, meshgrid, moveaxis, movedim, narrow, narrow_copy, roll, split,
+                  swapaxes, swapdims, t, tile, unbind, unflatten)
 from .ops import (allclose, argsort, bmm, cumprod, cumsum, diag, diagonal, dot,  # noqa: E402
                   einsum, equal, gather, index_select, isclose, masked_fill, median, mm, norm,
                   numel, outer, prod, scatter, scatter_add, sort, take_along_dim, topk, trace,
@@ -82,7 +82,7 @@ from .ops.aliases import (absolute, add, addcdiv, addcmul, addr, argwhere, div, 
                           multiply, nanmedian, negative, not_equal, positive, ravel, rsub,
                           set_num_threads, sgn, sub, subtract, unravel_index, vdot)
 from .ops import (bartlett_window, blackman_window, gradient, hamming_window,  # noqa: E402
-                  hann_window, histogram, kaiser_window)
+                  hann_window, histogram, histogramdd, kaiser_window)
 from .ops import igamma, igammac  # noqa: E402
 clip = clamp
 __version__ = "0.1.0"

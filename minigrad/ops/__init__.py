@@ -29,9 +29,9 @@ from .shape import (cat, expand, flatten, getitem, pad, permute, reshape, squeez
                     transpose, unsqueeze)
 from .softmax import log_softmax, softmax
 from .activation import erf, erfc, prelu, selu, threshold
-from .rearrange import (broadcast_tensors, broadcast_to, chunk, flip, meshgrid, moveaxis, movedim,
-                        narrow, repeat, roll, split, swapaxes, swapdims, t, tile, unbind,
-                        unflatten)
+from .rearrange import (adjoint, broadcast_shapes, broadcast_tensors, broadcast_to, chunk, flip,
+                        meshgrid, moveaxis, movedim, narrow, narrow_copy, repeat, roll, split,
+                        swapaxes, swapdims, t, tile, unbind, unflatten)
 from .indexing import (diag, diagonal, gather, index_select, masked_fill, scatter, scatter_add,
                        take_along_dim, trace, tril, triu)
 from .scatter_reduce import scatter_reduce, scatter_reduce_
@@ -89,6 +89,6 @@ from .aliases import (absolute, addcdiv, addcmul, addr, argwhere, get_num_thread
 from .windows import (bartlett_window, blackman_window, hamming_window, hann_window,
                       kaiser_window)
 from .finite_difference import gradient
-from .histogram import histogram
+from .histogram import histogram, histogramdd
 from .incomplete_gamma import igamma, igammac
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -345,7 +345,6 @@ def test_min_matrix_norms_over_a_nonempty_dim_are_zero(ord, shape):
     assert mg.linalg.matrix_norm(mg.ones(shape), ord).item() == 0.0
 
 
-
 # --- float16 running ops accumulate in float32 and round once, as PyTorch ----------------------
 def test_float16_cumsum_accumulates_in_float32():
     # in float16 2048 + 1 rounds back to 2048 at every step; in float32 the sums are 2049, 2050
@@ -364,3 +363,45 @@ def test_float16_running_ops_match_torch(op):
     theirs = getattr(torch, op)(torch.from_numpy(a), 1)
     assert ours.dtype == mg.float16
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+# --- histogramdd (new): D-dimensional histogram of the points in the last dim --------------------
+def test_histogramdd_counts_and_edges():
+    points = mg.tensor([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [1.0, 1.0]], dtype=mg.float64)
+    hist, edges = mg.histogramdd(points, bins=[2, 2])
+    # bins [0, .5) and [.5, 1] per dim: (0, 1) -> [0][1], (1, 0) -> [1][0], the others -> [1][1]
+    assert hist.tolist() == [[0.0, 1.0], [1.0, 2.0]] and hist.dtype == mg.float64
+    assert [e.tolist() for e in edges] == [[0.0, 0.5, 1.0], [0.0, 0.5, 1.0]]
+    hist, edges = mg.histogramdd(points, bins=2, range=[0.0, 1.0, 0.0, 2.0], density=True)
+    assert edges[1].tolist() == [0.0, 1.0, 2.0]
+    np.testing.assert_allclose(hist.numpy(), [[0.0, 0.5], [1.0, 0.5]])  # integrates to 1
+    hist, _ = mg.histogramdd(points, bins=[mg.tensor([0.0, 0.5, 1.0]), mg.tensor([0.0, 1.0])],
+                             weight=mg.tensor([1.0, 2.0, 3.0, 4.0]))
+    assert hist.tolist() == [[1.0], [9.0]]
+
+
+def test_histogramdd_shapes_and_errors():
+    assert mg.histogramdd(mg.ones(2, 3, 2), bins=3).hist.shape == (3, 3)
+    assert mg.histogramdd(mg.zeros(0, 2), bins=3).bin_edges[0].tolist()[-1] == 1.0
+    with pytest.raises(RuntimeError, match="histogramdd: bins"):
+        mg.histogramdd(mg.ones(4, 2), bins=[2, 2, 2])
+    with pytest.raises(RuntimeError, match="histogramdd: range"):
+        mg.histogramdd(mg.ones(4, 2), bins=2, range=[0.0, 1.0])
+    with pytest.raises(NotImplementedError, match="histogramdd"):
+        mg.histogramdd(mg.ones(4, 2, dtype=mg.int64), bins=2)
+
+
+def test_histogramdd_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    a = np.round(rng.standard_normal((50, 3)) * 4) / 4
+    w = np.abs(rng.standard_normal(50))
+    for kwargs in [dict(bins=4), dict(bins=[2, 3, 5], density=True), dict(bins=3, weight=True)]:
+        weight = kwargs.pop("weight", None)
+        ours = mg.histogramdd(mg.tensor(a), weight=None if weight is None else mg.tensor(w),
+                              **kwargs)
+        theirs = torch.histogramdd(torch.tensor(a),
+                                   weight=None if weight is None else torch.tensor(w), **kwargs)
+        np.testing.assert_allclose(ours.hist.numpy(), theirs.hist.numpy(), rtol=1e-12)
+        for e, f in zip(ours.bin_edges, theirs.bin_edges):
+            np.testing.assert_allclose(e.numpy(), f.numpy(), rtol=1e-12)
