@@ -80,6 +80,8 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     """Gated linear unit: a * sigmoid(b) for the two halves (a, b) of ``input`` along ``dim``;
     the gate lets a layer learn which features to pass (Dauphin et al., 2017)."""
     _floating(input, "glu")
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise TypeError(f"glu: dim must be an int, got {type(dim).__name__}")
     if input.ndim == 0:
         raise RuntimeError("glu does not support scalars (0-d tensors) because halving size "
                            "must be even")

@@ -25,6 +25,7 @@ a 4-D or 5-D input (one optional batch dimension in front of the channels).
 """
 from __future__ import annotations
 
+import numbers
 from typing import Any, Sequence
 
 from ..autograd.function import Function
@@ -192,6 +193,10 @@ def pad(x: Tensor, pad: Sequence[int], mode: str = "constant",
     """PyTorch's F.pad: ``pad`` lists (before, after) pairs from the last dimension backwards;
     negative numbers crop. Non-constant modes take no ``value``."""
     widths = _widths(x, pad, mode)
+    if isinstance(value, Tensor) and value.numel() == 1:
+        value = value.item()  # a one-element tensor is a number to PyTorch too
+    if value is not None and not isinstance(value, numbers.Number):
+        raise TypeError(f"pad: value must be a number, got {type(value).__name__} ({value!r})")
     if mode == "constant":
         return _constant(x, widths, 0.0 if value is None else value)
     if value is not None and value != 0:

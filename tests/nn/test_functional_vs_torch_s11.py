@@ -332,3 +332,13 @@ def test_full_backward_hook_grad_input_has_one_entry_per_positional_argument() -
     assert x.grad.tolist() == [6.0, 6.0]  # the hook's replacement reaches x
     m(x=x).sum().backward()  # keyword-only tensors are not part of grad_input (PyTorch)
     assert seen[1] == ()
+
+
+# --- argument errors name the op (were raw NumPy / Python errors) ----------------------------
+def test_pad_value_must_be_a_number_and_glu_dim_an_int() -> None:
+    x = mg.ones((1, 2, 4))
+    with pytest.raises(TypeError, match="pad: value must be a number, got str"):
+        F.pad(x, (1, 1), value="a")  # was NumPy's "could not convert string to float"
+    assert F.pad(x, (1, 1), value=mg.tensor(2.0))[0, 0].tolist() == [2.0, 1, 1, 1, 1, 2.0]
+    with pytest.raises(TypeError, match="glu: dim must be an int, got float"):
+        F.glu(x, 1.0)  # was "tuple indices must be integers or slices, not float"
