@@ -152,6 +152,8 @@ OPS: dict[str, tuple[Callable[..., Any], list]] = {
     "moveaxis": (lambda x: mg.moveaxis(x, 0, -1), [_n(2, 3, 4)]),
     "movedim": (lambda x: mg.movedim(x, (0, 1), (2, 0)), [_n(2, 3, 4)]),
     "narrow": (lambda x: mg.narrow(x, 1, 1, 2), [_n(3, 4)]),
+    "narrow_copy": (lambda x: mg.narrow_copy(x, 1, 1, 2), [_n(3, 4)]),
+    "adjoint": (lambda x: mg.adjoint(x), [_n(2, 3, 4)]),
     "permute": (lambda x: mg.permute(x, (2, 0, 1)), [_n(2, 3, 4)]),
     "reshape": (lambda x: mg.reshape(x, (4, -1)), [_n(3, 4)]),
     "roll": (lambda x: mg.roll(x, (1, -2), (0, 1)) + mg.roll(x, 5), [_n(3, 4)]),
@@ -375,7 +377,7 @@ NOT_DIFFERENTIABLE = {
     "signbit", "heaviside", "eq", "ne", "lt", "le", "gt", "ge", "all", "any", "detach",
     "result_type", "promote_types", "can_cast", "is_floating_point",
     "bincount", "bucketize", "histc", "nonzero", "searchsorted", "unique", "unique_consecutive",
-    "logspace", "tril_indices", "triu_indices",
+    "logspace", "tril_indices", "triu_indices", "broadcast_shapes",
     "bernoulli", "multinomial", "normal", "poisson",  # ops/sampling.py: random draws
 }
 NOT_DIFFERENTIABLE |= {  # ops/bitwise.py: integer and float-bit math

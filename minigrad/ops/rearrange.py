@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from .broadcast import broadcast_shapes
+from .broadcast import broadcast_shapes as _broadcast_shapes
 from .dims import normalize_dim
 from .shape import Clone, cat, expand, getitem, infer_size, permute, reshape, stack, transpose
 
@@ -242,6 +242,36 @@ def t(input: Tensor) -> Tensor:
     return transpose(input, 0, 1) if input.ndim == 2 else input
 
 
+def adjoint(input: Tensor) -> Tensor:
+    """The conjugate transpose of the last two dims; minigrad tensors are real, so ``mT``."""
+    if input.ndim < 2:
+        raise RuntimeError(f"adjoint: expects a matrix or a batch of matrices, got shape "
+                           f"{tuple(input.shape)}")
+    return transpose(input, -2, -1)
+
+
+def _H(input: Tensor) -> Tensor:
+    """``Tensor.H``: the conjugate transpose of a matrix (a 0-d tensor comes back as it is)."""
+    if input.ndim not in (0, 2):
+        raise RuntimeError(f"H: expects a matrix (2-D tensor), got shape {tuple(input.shape)}; "
+                           f"for batches of matrices use mH")
+    return transpose(input, 0, 1) if input.ndim == 2 else input
+
+
+def narrow_copy(input: Tensor, dim: int, start: Any, length: Any) -> Tensor:
+    """``narrow`` as a new tensor rather than a view."""
+    return narrow(input, dim, start, length).clone()
+
+
+def broadcast_shapes(*shapes: Any) -> tuple:
+    """The shape that tensors of the given shapes broadcast to (an int is a 1-D shape), as
+    ``torch.broadcast_shapes``; no tensors are made."""
+    sizes = [_ints(s, "broadcast_shapes", "shape") for s in shapes]
+    if any(n < 0 for s in sizes for n in s):
+        raise ValueError(f"broadcast_shapes: a size is negative in {shapes}")
+    return _broadcast_shapes("broadcast_shapes", *sizes) if sizes else ()
+
+
 def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     """Split one dimension into several (the inverse of ``flatten``); one size may be -1."""
     dim = normalize_dim(dim, input.shape, "unflatten", scalar=False)  # torch refuses 0-d
@@ -322,7 +352,7 @@ def broadcast_tensors(*tensors: Tensor) -> tuple:
     if len(devices) > 1:  # expand is a view, so no Function would catch the mix
         raise RuntimeError(f"broadcast_tensors: expected all tensors on the same device, got "
                            f"{' and '.join(devices)}")
-    shape = broadcast_shapes("broadcast_tensors", *(tuple(x.shape) for x in tensors)) \
+    shape = _broadcast_shapes("broadcast_tensors", *(tuple(x.shape) for x in tensors)) \
         if tensors else ()
     return tuple(expand(x, shape) for x in tensors)
 

@@ -271,3 +271,37 @@ def test_repeat_interleave_repeats_only_must_be_one_dimensional():
     assert mg.repeat_interleave(mg.tensor([1, 0, 2])).tolist() == [0, 2, 2]
     with pytest.raises(RuntimeError, match="repeat_interleave: repeats alone must be a 1-D"):
         mg.repeat_interleave(mg.tensor(2))
+
+
+# --- added: broadcast_shapes, narrow_copy, adjoint, Tensor.H ---------------------------------
+def test_broadcast_shapes():
+    assert mg.broadcast_shapes((2, 1), 3, (4, 1, 1)) == (4, 2, 3)
+    assert mg.broadcast_shapes([2, 1], [1, 5]) == (2, 5)
+    assert mg.broadcast_shapes() == ()
+    with pytest.raises(ValueError, match=r"broadcast_shapes: shapes \(2,\) and \(3,\) cannot"):
+        mg.broadcast_shapes((2,), (3,))
+    with pytest.raises(ValueError, match="broadcast_shapes: a size is negative"):
+        mg.broadcast_shapes([-1])
+
+
+def test_narrow_copy_is_a_copy():
+    x = mg.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    y = mg.narrow_copy(x, 1, 1, 2)
+    assert y.tolist() == [[1.0, 2.0], [4.0, 5.0]]
+    y.sum().backward()
+    assert x.grad.tolist() == [[0.0, 1.0, 1.0], [0.0, 1.0, 1.0]]
+    z = x.detach().narrow_copy(0, -1, 1)
+    z.add_(100.0)
+    assert x.detach().tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+
+
+def test_adjoint_and_H():
+    x = mg.arange(6.0).reshape(2, 3)
+    assert x.H.tolist() == [[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]
+    assert mg.adjoint(mg.zeros(5, 2, 3)).shape == (5, 3, 2)
+    assert x.adjoint().shape == (3, 2)
+    assert mg.tensor(2.0).H.item() == 2.0
+    with pytest.raises(RuntimeError, match="adjoint: expects a matrix"):
+        mg.adjoint(mg.zeros(3))
+    with pytest.raises(RuntimeError, match="H: expects a matrix"):
+        mg.zeros(2, 3, 4).H
