@@ -13,7 +13,7 @@ from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
 from .comparison import clamp
-from .dims import normalize_dim
+from .dims import normalize_dim, normalize_dims
 from .reduction import norm
 
 
@@ -38,7 +38,9 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,  
     if out is not None:
         raise NotImplementedError(f"{op}: out= is not supported; use the returned tensor")
     _check_tensor(input, "input", op)
-    d = normalize_dim(dim, input.shape, op)
+    # dim: an int, or a tuple of ints (one norm over those dims; () is all), as PyTorch
+    d = normalize_dims(dim, input.shape, op) if isinstance(dim, (tuple, list)) else \
+        normalize_dim(dim, input.shape, op)
     denom = clamp(norm(input, _check_p(p, op), d, keepdim=True), min=float(eps))
     return input / denom
 

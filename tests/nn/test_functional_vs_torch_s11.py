@@ -342,3 +342,14 @@ def test_pad_value_must_be_a_number_and_glu_dim_an_int() -> None:
     assert F.pad(x, (1, 1), value=mg.tensor(2.0))[0, 0].tolist() == [2.0, 1, 1, 1, 1, 2.0]
     with pytest.raises(TypeError, match="glu: dim must be an int, got float"):
         F.glu(x, 1.0)  # was "tuple indices must be integers or slices, not float"
+
+
+def test_normalize_over_a_tuple_of_dims() -> None:
+    # was: "normalize: dim must be an int, got tuple"; PyTorch takes an int or a tuple
+    x = np.arange(1.0, 25.0).reshape(2, 3, 4)
+    got = F.normalize(mg.tensor(x), dim=(1, 2)).numpy()
+    np.testing.assert_allclose(got, x / np.sqrt((x ** 2).sum(axis=(1, 2), keepdims=True)))
+    got = F.normalize(mg.tensor(x), p=1, dim=()).numpy()  # () is every dim
+    np.testing.assert_allclose(got, x / x.sum())
+    t = mg.tensor(x, requires_grad=True)
+    assert mg.gradcheck(lambda a: F.normalize(a, p=3, dim=[0, 2]), (t,))
