@@ -1,7 +1,8 @@
 """Reductions over ``dim`` (an int, a tuple, or None for all): sum, mean, var, std, max, min.
 
-Only ``sum`` and ``amax``/``amin`` are primitive Functions; mean, var and std are
-compositions of them, so their gradients come from the chain rule for free.
+``sum``, ``amax``/``amin`` and ``var`` are primitive Functions (var to use PyTorch's gradient
+formula, see ``Var``); mean and std are compositions of them, so their gradients come from the
+chain rule for free.
 """
 from __future__ import annotations
 
