@@ -57,8 +57,12 @@ def _to_array(data: Any, dtype: Any, device: str) -> Any:
     backend = get_backend(device)
     if isinstance(data, Tensor):
         data = data.array if data.device == device else data.backend.to_numpy(data.array)
-    inferred = None if hasattr(data, "dtype") else _infer_dtype(data)  # also checks the items
+    if isinstance(data, range):
+        data = list(data)
+    inferred, holds_tensors = (None, False) if hasattr(data, "dtype") else _scan(data)
     dtype = inferred if dtype is None else dtypes.as_dtype(dtype)
+    if holds_tensors:
+        data = _plain(data)
     try:
         array = backend.asarray(data, dtype=dtype)
     except ValueError as exc:
@@ -66,6 +70,10 @@ def _to_array(data: Any, dtype: Any, device: str) -> Any:
             raise ValueError("tensor: the nested lists have irregular (ragged) lengths; every "
                              "row must have the same length") from exc
         raise
+    except OverflowError:  # as PyTorch: [-1] as uint8 wraps around to 255, 256 raises
+        if dtype is None or dtype.kind not in "iu":
+            raise
+        array = _wrapped_integers(data, dtype, backend)
     if array.dtype == dtypes.float16 and dtype is None:
         pass
     elif array.dtype.kind not in "fiub":
@@ -73,36 +81,72 @@ def _to_array(data: Any, dtype: Any, device: str) -> Any:
     return array
 
 
-def _infer_dtype(data: Any) -> Any:
-    """Python floats become the default float dtype (float32), ints int64, bools bool; NumPy
-    scalars and tensors inside the lists keep their dtype; all of them promote together as
-    PyTorch does ([np.float64(1.0), 2] is float64, [1, 2.5] float32). None when NumPy must
-    decide (arrays inside the lists). Every item is checked, so [1, None] is a TypeError."""
-    found = set()
-    numpy_decides = False
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif isinstance(item, Tensor) or getattr(item, "ndim", None) == 0:
-            found.add(item.dtype)  # a tensor, or a NumPy scalar (np.float64 is also a float)
-        elif hasattr(item, "dtype"):
-            numpy_decides = True  # arrays nested in the lists
-        elif isinstance(item, builtins.bool):
-            found.add(dtypes.bool)
-        elif isinstance(item, builtins.int):
-            found.add(dtypes.int64)
-        elif isinstance(item, builtins.float):
-            found.add(dtypes.get_default_dtype())
-        else:
-            raise TypeError(f"tensor: cannot make a tensor from {type(item).__name__}")
+def _wrapped_integers(data: Any, dtype: Any, backend: Any) -> Any:
+    """Python ints that overflow ``dtype``: PyTorch wraps negatives into an unsigned dtype
+    (down to -max) and refuses anything else out of range."""
+    message = f"tensor: a value cannot be converted to {dtype} without overflow"
+    try:
+        wide = backend.asarray(data, dtype=dtypes.int64)
+    except OverflowError:
+        raise RuntimeError(message) from None
+    info = backend.xp.iinfo(dtype)
+    lowest = -info.max if dtype.kind == "u" else info.min
+    if not bool(((wide >= lowest) & (wide <= info.max)).all()):
+        raise RuntimeError(message)
+    return wide.astype(dtype)
+
+
+def _plain(data: Any) -> Any:
+    """Nested lists with the tensors in them replaced by their values (a copy, no graph)."""
+    if isinstance(data, Tensor):
+        return data.backend.to_numpy(data.detach().array)
+    if isinstance(data, (list, tuple)):
+        return [_plain(x) for x in data]
+    return data
+
+
+_PYTHON_SCALARS = {builtins.bool: "bool", builtins.int: "int", builtins.float: "float"}
+
+
+def _scan(data: Any) -> tuple:
+    """(dtype, holds_tensors) of nested lists: Python floats give the default float dtype
+    (float32), ints int64, bools bool; NumPy scalars and tensors keep their dtype; all of them
+    promote together as PyTorch does ([np.float64(1.0), 2] is float64, [1, 2.5] float32). The
+    dtype is None when NumPy must decide (arrays inside the lists). Every item is checked, so
+    [1, None] is a TypeError. Each list's item types are collected at C speed first."""
+    found, holds_tensors, numpy_decides = set(), False, False
+    pending = [data] if isinstance(data, (list, tuple)) else [[data]]
+    while pending:
+        items = pending.pop()
+        for kind in set(map(type, items)):
+            if kind in _PYTHON_SCALARS:
+                name = _PYTHON_SCALARS[kind]
+                found.add(dtypes.bool if name == "bool" else dtypes.int64 if name == "int"
+                          else dtypes.get_default_dtype())
+            elif issubclass(kind, (list, tuple)):
+                pending.extend(x for x in items if type(x) is kind)
+            elif issubclass(kind, Tensor):
+                holds_tensors = True
+                found.update(x.dtype for x in items if type(x) is kind)
+            elif hasattr(kind, "dtype"):  # NumPy scalars keep their dtype; nested arrays
+                for x in items:  # leave the dtype to NumPy
+                    if type(x) is kind:
+                        if getattr(x, "ndim", None) == 0:
+                            found.add(x.dtype)
+                        else:
+                            numpy_decides = True
+            elif issubclass(kind, (builtins.int, builtins.float)):  # subclasses (IntEnum, ...)
+                base = next(b for b in (builtins.bool, builtins.int, builtins.float)
+                            if issubclass(kind, b))
+                found.add(_scan([base()])[0])
+            else:
+                raise TypeError(f"tensor: cannot make a tensor from {kind.__name__}")
     if numpy_decides:
-        return None
+        return None, holds_tensors
     result = None
     for dtype in found:
         result = dtype if result is None else dtypes.result_type(result, dtype)
-    return dtypes.get_default_dtype() if result is None else result
+    return (dtypes.get_default_dtype() if result is None else result), holds_tensors
 
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -177,13 +221,15 @@ def ones_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: b
     return ones(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def empty_like(t: Tensor, dtype: Any = None, device: Any = None) -> Tensor:
-    return zeros_like(t, dtype=dtype, device=device)
+def empty_like(t: Tensor, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    return zeros_like(t, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def full_like(t: Tensor, fill_value: Any, dtype: Any = None, device: Any = None) -> Tensor:
+def full_like(t: Tensor, fill_value: Any, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
     dtype, device = _like(t, dtype, device)
-    return full(t.shape, fill_value, dtype=dtype, device=device)
+    return full(t.shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device: Any = None,
@@ -223,12 +269,20 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device
     return out
 
 
-def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None) -> Tensor:
+def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from start to end, computed in float64 and rounded once
+    to ``dtype``; an integer dtype truncates toward zero, as PyTorch (-6.67 -> -6)."""
     if not isinstance(steps, builtins.int) or steps < 0:
         raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
     device = _device(device)
     dtype = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
-    return Tensor._make(get_backend(device).xp.linspace(start, end, steps, dtype=dtype), device)
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    values = get_backend(device).xp.linspace(start, end, steps, dtype=dtypes.float64)
+    out = Tensor._make(values.astype(dtype), device)
+    if requires_grad:
+        out.requires_grad = True
+    return out
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,

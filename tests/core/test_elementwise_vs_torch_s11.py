@@ -301,6 +301,38 @@ def test_tensor_with_a_dtype_still_checks_the_items() -> None:
         mg.tensor(["a", "b"], dtype=mg.bool)  # was [True, True]
 
 
+def test_tensor_wraps_negative_ints_into_uint8_and_refuses_other_overflows() -> None:
+    assert mg.tensor([-1, -255, 255], dtype=mg.uint8).tolist() == [255, 1, 255]  # was NumPy's
+    with pytest.raises(RuntimeError, match="cannot be converted to uint8 without overflow"):
+        mg.tensor([256], dtype=mg.uint8)
+    with pytest.raises(RuntimeError, match="cannot be converted to int32 without overflow"):
+        mg.tensor([2 ** 31], dtype=mg.int32)
+    with pytest.raises(RuntimeError, match="cannot be converted to int64 without overflow"):
+        mg.tensor([2 ** 64])
+
+
+def test_tensor_of_a_range_and_of_tensors_that_require_grad() -> None:
+    assert mg.tensor(range(3)).tolist() == [0, 1, 2]
+    w = mg.tensor(1.5, requires_grad=True)
+    out = mg.tensor([w, 2.0])  # raised: numpy() of a tensor that requires grad
+    assert out.tolist() == [1.5, 2.0] and not out.requires_grad
+
+
+# --- linspace and the *_like creators ------------------------------------------------------------
+def test_linspace_with_an_integer_dtype_truncates_toward_zero() -> None:
+    # -10 + i * 20/6 = -6.67, -3.33: PyTorch truncates (NumPy's integer linspace floors: -7, -4)
+    assert mg.linspace(-10, 10, 7, dtype=mg.int64).tolist() == [-10, -6, -3, 0, 3, 6, 10]
+    assert mg.linspace(10, -10, 7, dtype=mg.int64).tolist() == [10, 6, 3, 0, -3, -6, -10]
+    assert mg.linspace(mg.tensor(0.0), 1, 3).tolist() == [0.0, 0.5, 1.0]
+
+
+def test_creators_take_requires_grad() -> None:
+    assert mg.linspace(0, 1, 3, requires_grad=True).requires_grad
+    assert mg.full_like(mg.ones(2), 3.0, requires_grad=True).requires_grad
+    assert mg.empty_like(mg.ones(2), requires_grad=True).requires_grad
+    assert not mg.full_like(mg.ones(2, requires_grad=True), 3.0).requires_grad
+
+
 # --- a small grid against PyTorch ----------------------------------------------------------------
 _MIXED = {"int32_0d": (np.array(-3), "int32"), "uint8": (np.array([2, 7, 200]), "uint8"),
           "int64": (np.array([-5, 0, 4]), "int64"), "bool": (np.array([True, False, True]), "bool"),
