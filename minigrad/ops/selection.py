@@ -213,6 +213,10 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
         if tuple(sorter.shape) != tuple(seq.shape):
             raise RuntimeError(f"searchsorted: sorter of shape {tuple(sorter.shape)} must match "
                                f"sorted_sequence of shape {tuple(seq.shape)}")
+        n = seq.shape[-1]
+        if sorter.numel() and bool(((sorter.array < 0) | (sorter.array >= n)).any()):
+            raise RuntimeError(f"searchsorted: sorter index out of range (each must be in "
+                               f"[0, {n}) for a sorted_sequence of shape {tuple(seq.shape)})")
         arr = xp.take_along_axis(seq.array, sorter.array, axis=-1)
     else:
         arr = seq.array
@@ -347,17 +351,18 @@ def histc(input: Tensor, bins: int = 100, min: Any = 0, max: Any = 0) -> Tensor:
     if not isinstance(bins, numbers.Integral) or bins <= 0:
         raise RuntimeError(f"histc: bins must be > 0, got {bins!r}")
     xp, a = input.xp, input.array.reshape(-1)
-    lo, hi = float(min), float(max)
+    scalar = input.dtype.type  # the edges and bin positions in the input's dtype, as PyTorch
+    lo, hi = scalar(min), scalar(max)
     if lo == hi and a.size:
-        lo, hi = float(a.min()), float(a.max())
+        lo, hi = a.min(), a.max()
     if lo == hi:
-        lo, hi = lo - 1, hi + 1
+        lo, hi = lo - scalar(1), hi + scalar(1)
     if lo > hi:
         raise RuntimeError(f"histc: max must be larger than min, got min={min} and max={max}")
     if not (xp.isfinite(xp.asarray(lo)) and xp.isfinite(xp.asarray(hi))):
         raise RuntimeError(f"histc: range of [{lo}, {hi}] is not finite")
     keep = a[(a >= lo) & (a <= hi)]
-    pos = ((keep - lo) * bins / (hi - lo)).astype(dtypes.int64)
+    pos = ((keep - lo) * scalar(bins) / (hi - lo)).astype(dtypes.int64)
     pos = xp.minimum(pos, bins - 1)
     counts = xp.bincount(pos, minlength=bins)[:bins]
     return Tensor._make(counts.astype(input.dtype), input.device)

@@ -345,6 +345,13 @@ def test_min_matrix_norms_over_a_nonempty_dim_are_zero(ord, shape):
     assert mg.linalg.matrix_norm(mg.ones(shape), ord).item() == 0.0
 
 
+@pytest.mark.parametrize("bad", [7, -1])
+def test_searchsorted_sorter_out_of_range_raises(bad):
+    with pytest.raises(RuntimeError, match="searchsorted: sorter index out of range"):
+        mg.searchsorted(mg.arange(4.0), mg.ones(2), sorter=mg.tensor([0, 1, 2, bad]))
+    out = mg.searchsorted(mg.tensor([3.0, 1.0, 2.0]), mg.tensor([2.5]), sorter=mg.tensor([1, 2, 0]))
+    assert out.tolist() == [2]
+
 # --- float16 running ops accumulate in float32 and round once, as PyTorch ----------------------
 def test_float16_cumsum_accumulates_in_float32():
     # in float16 2048 + 1 rounds back to 2048 at every step; in float32 the sums are 2049, 2050
@@ -405,3 +412,25 @@ def test_histogramdd_matches_torch():
         np.testing.assert_allclose(ours.hist.numpy(), theirs.hist.numpy(), rtol=1e-12)
         for e, f in zip(ours.bin_edges, theirs.bin_edges):
             np.testing.assert_allclose(e.numpy(), f.numpy(), rtol=1e-12)
+
+
+# --- histc places float32 values with float32 arithmetic, as PyTorch ---------------------------
+def test_histc_float32_bin_positions_in_float32():
+    # (1 - 0.3f) * 9 / (2.4f - 0.3f) is 2.99999.. in float32 (bin 2), exactly 3.0 in float64
+    x = mg.tensor([1.0], dtype=mg.float32)
+    assert mg.histc(x, bins=9, min=0.3, max=2.4).tolist() == [0, 0, 1, 0, 0, 0, 0, 0, 0]
+    x64 = mg.tensor([1.0], dtype=mg.float64)
+    assert mg.histc(x64, bins=9, min=0.3, max=2.4).tolist() == [0, 0, 0, 1, 0, 0, 0, 0, 0]
+
+
+def test_histc_matches_torch_on_grid_values():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        a = (np.round(rng.standard_normal(20) * 4) / 3).astype(np.float32)
+        bins = int(rng.integers(1, 12))
+        lo, hi = sorted(np.round(rng.standard_normal(2) * 2, 1).tolist())
+        if lo == hi:
+            continue
+        np.testing.assert_array_equal(mg.histc(mg.tensor(a), bins, lo, hi).numpy(),
+                                      torch.histc(torch.from_numpy(a), bins, lo, hi).numpy())
