@@ -200,14 +200,17 @@ def logical_or(a: Tensor, b: Tensor) -> Tensor:
 
 
 def logical_not(a: Tensor) -> Tensor:
+    _tensor_input(a, "logical_not")
     return Tensor._make(a.xp.logical_not(a.array), a.device)
 
 
 def isnan(a: Tensor) -> Tensor:
+    _tensor_input(a, "isnan")
     return Tensor._make(a.xp.isnan(a.array), a.device)
 
 
 def isfinite(a: Tensor) -> Tensor:
+    _tensor_input(a, "isfinite")
     return Tensor._make(a.xp.isfinite(a.array), a.device)
 
 

@@ -84,6 +84,12 @@ def test_comparisons_of_two_tensors_happen_at_the_promoted_dtype() -> None:
     assert mg.lt(mg.tensor([1.0, 2.0]), mg.tensor([2, 1])).tolist() == [True, False]
 
 
+@pytest.mark.parametrize("fn", [mg.isnan, mg.isfinite, mg.logical_not])
+def test_predicates_name_themselves_for_a_non_tensor_input(fn) -> None:
+    with pytest.raises(TypeError, match=f"{fn.__name__}: expected a Tensor input, got list"):
+        fn([1.0])  # was AttributeError: 'list' object has no attribute 'xp'
+
+
 # --- integer division by zero --------------------------------------------------------------------
 @pytest.mark.parametrize("fn", [mg.remainder, mg.fmod, mg.floor_divide,
                                 lambda a, b: mg.div(a, b, rounding_mode="trunc")])
