@@ -867,8 +867,12 @@ Tensor.div_ = lambda self, other, *, rounding_mode=None: (
 for _name in ("relu", "sigmoid", "tanh", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p",
               "sqrt", "rsqrt", "square", "reciprocal", "sin", "cos", "floor", "ceil", "round",
               "trunc", "fix", "frac", "erf", "erfc", "pow", "lerp", "fmod", "remainder",
-              "nan_to_num", "tril", "triu", "cumsum", "cumprod", "renorm"):
+              "nan_to_num", "tril", "triu", "renorm"):
     setattr(Tensor, _name + "_", ops.elementwise_more.inplace(getattr(ops, _name), _name + "_"))
+for _name in ("cumsum", "cumprod"):  # in the tensor's own dtype (int32 stays int32), as PyTorch
+    setattr(Tensor, _name + "_", ops.elementwise_more.inplace(
+        lambda self, dim, *, dtype=None, _op=getattr(ops, _name):
+            _op(self, dim, dtype=self.dtype if dtype is None else dtype), _name + "_"))
 del _name
 Tensor.clip_ = Tensor.clamp_
 Tensor.where = lambda self, condition, other: ops.where(condition, self, other)  # self if cond

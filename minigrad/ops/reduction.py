@@ -369,7 +369,7 @@ class Prod(Function):
     def forward(ctx, x, axis, keepdim):
         ctx.save_for_backward(x)
         ctx.axis, ctx.keepdim = axis, keepdim
-        return x.array.prod(axis=axis, keepdims=keepdim)
+        return x.array.prod(axis=axis, keepdims=keepdim, dtype=x.dtype)  # NumPy widens int32
 
     @staticmethod
     def backward(ctx, grad):
@@ -397,7 +397,7 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *,
          dtype: Any = None) -> Tensor:
     """Product of all elements, or along one ``dim`` (integers multiply in int64)."""
     x = _cast(input, dtype, "prod")
-    if x.dtype.kind in "bu" or x.dtype == dtypes.int32:
+    if dtype is None and (x.dtype.kind in "bu" or x.dtype == dtypes.int32):
         x = x.to(dtypes.int64)
     if dim is None:
         out = Prod.apply(x.reshape(-1), 0, False)
@@ -515,7 +515,7 @@ class Cumprod(Function):
 
 def _running(input: Tensor, dim: int, dtype: Any, op: str, fn: Any) -> Tensor:
     x = _cast(input, dtype, op)
-    if x.dtype.kind in "bui":
+    if dtype is None and x.dtype.kind in "bui":  # an explicit dtype is kept, as PyTorch
         x = x.to(dtypes.int64)
     axis = normalize_dim(dim, x.shape, op)
     if x.ndim == 0:

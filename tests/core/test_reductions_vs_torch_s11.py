@@ -434,3 +434,25 @@ def test_histc_matches_torch_on_grid_values():
             continue
         np.testing.assert_array_equal(mg.histc(mg.tensor(a), bins, lo, hi).numpy(),
                                       torch.histc(torch.from_numpy(a), bins, lo, hi).numpy())
+
+
+# --- an explicit integer dtype= is kept by prod/cumsum/cumprod; cumsum_ keeps the tensor's dtype ---
+@pytest.mark.parametrize("call", [lambda x: mg.prod(x, dtype=mg.int32),
+                                  lambda x: mg.prod(x, 1, dtype=mg.int32),
+                                  lambda x: mg.cumsum(x, 0, dtype=mg.int32),
+                                  lambda x: mg.cumprod(x, 1, dtype=mg.int32)])
+def test_explicit_int32_dtype_is_kept(call):
+    assert call(mg.tensor([[1, 2], [3, 4]], dtype=mg.int32)).dtype == mg.int32
+
+
+def test_default_integer_running_ops_still_widen_to_int64():
+    x = mg.tensor([[1, 2], [3, 4]], dtype=mg.int32)
+    assert mg.cumsum(x, 0).dtype == mg.int64 and mg.prod(x).dtype == mg.int64
+
+
+def test_in_place_cumsum_of_int32_stays_int32():
+    x = mg.tensor([[1, 2], [3, 4]], dtype=mg.int32)
+    x.cumsum_(0)
+    assert x.dtype == mg.int32 and x.tolist() == [[1, 2], [4, 6]]
+    x.cumprod_(1)
+    assert x.tolist() == [[1, 2], [4, 24]]
