@@ -57,8 +57,9 @@ class Logit(Function):
         ctx.save_for_backward(x)
         ctx.eps = eps
         a, xp = x.array, x.xp
-        if eps is not None:
-            a = xp.clip(a, a.dtype.type(eps), a.dtype.type(1 - eps))
+        if eps is not None:  # PyTorch's order, which matters for eps > 0.5: below eps first
+            low, high = a.dtype.type(eps), a.dtype.type(1 - eps)
+            a = xp.where(a < low, low, xp.where(a > high, high, a))
         return xp.log(a / (1 - a))
 
     @staticmethod

@@ -178,6 +178,16 @@ def test_rounded_division_gradient_is_zero_also_at_a_zero_divisor(mode: str) -> 
     assert not np.signbit(a.grad.numpy()).any()
 
 
+def test_logit_eps_above_one_half_clamps_below_first() -> None:
+    # PyTorch: x < eps -> eps, else x > 1 - eps -> 1 - eps (for eps = 0.6 the bounds cross)
+    x = mg.tensor([0.0, 0.5, 1.0], dtype=mg.float64, requires_grad=True)
+    out = mg.logit(x, eps=0.6)
+    expected = [math.log(0.6 / 0.4)] * 2 + [math.log(0.4 / 0.6)]  # was log(0.4/0.6) everywhere
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-15)
+    out.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+
+
 # --- Bessel I at huge arguments ------------------------------------------------------------------
 def test_bessel_i_at_the_largest_doubles() -> None:
     x = mg.tensor([1e308, -1e308], dtype=mg.float64)
