@@ -12,10 +12,28 @@ give the same values with gradients.
 """
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from ..ops import activation_basic
 from ..ops.activation import elu, hardtanh, selu, threshold
 from ..ops.activation_more import celu, rrelu
-from ..ops.elementwise_more import inplace
+from ..ops.elementwise_more import inplace as _inplace_method
+from ..tensor import Tensor
+
+
+def inplace(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """The in-place function ``name``: the Tensor method's machinery, after checking the input
+    is a Tensor (a list would fail with an AttributeError not naming the function)."""
+    method = _inplace_method(fn, name)
+
+    def function(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:  # noqa: A002
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}: expected a Tensor input, got {type(input).__name__}")
+        return method(input, *args, **kwargs)
+
+    function.__name__ = name
+    return function
+
 
 relu_ = inplace(activation_basic.relu, "relu_")
 relu_.__doc__ = "In-place max(x, 0)."

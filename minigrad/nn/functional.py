@@ -36,15 +36,23 @@ from .dropout import dropout  # noqa: F401
 from .linear import linear  # noqa: F401
 
 
+def _tensor(input: Any, op: str) -> Tensor:  # noqa: A002
+    """``input`` itself, after checking it is a Tensor (a list or an array would otherwise fail
+    deep inside the op with an AttributeError that does not name it)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: expected a Tensor input, got {type(input).__name__}")
+    return input
+
+
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """max(x, 0); ``inplace`` is accepted for compatibility and returns a new tensor."""
-    return ops.relu(input)
+    return ops.relu(_tensor(input, "relu"))
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01,  # noqa: A002
                inplace: bool = False) -> Tensor:
     """x where x > 0, else negative_slope * x."""
-    return ops.leaky_relu(input, float(negative_slope))
+    return ops.leaky_relu(_tensor(input, "leaky_relu"), float(negative_slope))
 
 
 def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
@@ -65,6 +73,7 @@ def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
 def softmax(input: Tensor, dim: int | None = None, dtype: Any = None,  # noqa: A002
             _stacklevel: int = 3) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim``; ``dtype`` casts the input first (as in PyTorch)."""
+    _tensor(input, "softmax")
     if dim is None:
         dim = _softmax_dim("softmax", input.ndim, _stacklevel)
     if dtype is not None:
@@ -75,6 +84,7 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None,  # noqa: A
 def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None,  # noqa: A002
                 _stacklevel: int = 3) -> Tensor:
     """log(softmax(x)) along ``dim``, without forming softmax (stable for large scores)."""
+    _tensor(input, "log_softmax")
     if dim is None:
         dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
     if dtype is not None:

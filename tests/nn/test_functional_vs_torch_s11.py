@@ -353,3 +353,12 @@ def test_normalize_over_a_tuple_of_dims() -> None:
     np.testing.assert_allclose(got, x / x.sum())
     t = mg.tensor(x, requires_grad=True)
     assert mg.gradcheck(lambda a: F.normalize(a, p=3, dim=[0, 2]), (t,))
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "softmax", "log_softmax", "relu_",
+                                  "elu_", "leaky_relu_", "hardtanh_", "celu_", "selu_",
+                                  "rrelu_"])
+def test_activation_functions_refuse_a_non_tensor_naming_themselves(name) -> None:
+    # was: AttributeError "'list' object has no attribute 'xp'" (or '_check_inplace', 'ndim')
+    with pytest.raises(TypeError, match=f"{name}: expected a Tensor input, got list"):
+        getattr(F, name)([1.0, 2.0])
