@@ -91,8 +91,8 @@ class ScatterReduce(Function):
             gs = gather(share) * const(src_is.astype(dtype))
         else:
             gx, gs = _prod_grads(x, src, grad, index, incl, ctx.scattered, const, gather)
-        if not incl:
-            gx = gx * const((~ctx.scattered).astype(dtype))
+        if not incl:  # where, not a product with 0: an excluded NaN/inf input gets 0, not NaN
+            gx = where(const(ctx.scattered), 0.0, gx)
         return (gx if ctx.needs_input_grad[0] else None,
                 gs if ctx.needs_input_grad[1] else None, None, None, None)
 

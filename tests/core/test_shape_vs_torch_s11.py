@@ -305,3 +305,20 @@ def test_adjoint_and_H():
         mg.adjoint(mg.zeros(3))
     with pytest.raises(RuntimeError, match="H: expects a matrix"):
         mg.zeros(2, 3, 4).H
+
+
+# --- scatter_reduce/index_reduce include_self=False: an excluded NaN input gets 0 grad -------
+@pytest.mark.parametrize("dtype", [mg.float32, mg.float64])
+def test_reduce_exclude_self_gradient_of_a_replaced_nan_is_zero(dtype):
+    x = mg.tensor([float("nan"), 2.0, 3.0], dtype=dtype, requires_grad=True)
+    src = mg.tensor([4.0, 5.0], dtype=dtype, requires_grad=True)
+    out = mg.scatter_reduce(x, 0, mg.tensor([0, 0]), src, "prod", include_self=False)
+    assert out.tolist() == [20.0, 2.0, 3.0]
+    out.sum().backward()
+    assert x.grad.dtype == dtype
+    assert x.grad.tolist() == [0.0, 1.0, 1.0]       # before: [nan, 1, 1]
+    assert src.grad.tolist() == [5.0, 4.0]
+    y = mg.tensor([float("inf"), 2.0], dtype=dtype, requires_grad=True)
+    y.index_reduce(0, mg.tensor([0]), mg.tensor([3.0], dtype=dtype), "prod",
+                   include_self=False).sum().backward()
+    assert y.grad.tolist() == [0.0, 1.0]
