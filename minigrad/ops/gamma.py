@@ -122,7 +122,10 @@ def lgamma_array(a: Any, xp: Any) -> Any:
         out[pos] = _lgamma_positive(x[pos], xp)
     if neg.any():  # reflection: lgamma(x) = log(pi / |sin(pi x)|) - lgamma(1 - x)
         v = x[neg]
-        out[neg] = math.log(math.pi) - xp.log(_sinpi_abs(v, xp)) - _lgamma_positive(1.0 - v, xp)
+        log_pi_over_sin = math.log(math.pi) - xp.log(_sinpi_abs(v, xp))
+        # for |v| < 1e-300, pi * v nears the subnormals (few bits); there pi / sin(pi v) = 1 / |v|
+        log_pi_over_sin = xp.where(v > -1e-300, -xp.log(-v), log_pi_over_sin)
+        out[neg] = log_pi_over_sin - _lgamma_positive(1.0 - v, xp)
     out = xp.where(x == math.inf, math.inf, out)
     out = xp.where(xp.isnan(x), x, out)
     return out.astype(a.dtype, copy=False)

@@ -199,6 +199,13 @@ def test_bessel_i_at_the_largest_doubles() -> None:
     assert mg.i0(mg.tensor([1e38, 3e38])).tolist() == [math.inf, math.inf]
 
 
+def test_lgamma_at_tiny_negative_subnormals() -> None:
+    x = mg.tensor([-1e-320, -5e-324, -1e-300], dtype=mg.float64)
+    tiny = np.array([-1e-320, -5e-324, -1e-300])
+    # lgamma(x) = -log|x| - euler * x + ..., and euler * x is far below one ulp here
+    np.testing.assert_allclose(mg.lgamma(x).numpy(), -np.log(-tiny), rtol=1e-15)  # 9e-8 off
+
+
 # --- the Hurwitz zeta function at huge s ---------------------------------------------------------
 def test_zeta_at_huge_s_is_its_first_term() -> None:
     s = mg.tensor([1e300, 1e10, 400.0, 1e300, 1e300], dtype=mg.float64)
