@@ -362,3 +362,22 @@ def test_activation_functions_refuse_a_non_tensor_naming_themselves(name) -> Non
     # was: AttributeError "'list' object has no attribute 'xp'" (or '_check_inplace', 'ndim')
     with pytest.raises(TypeError, match=f"{name}: expected a Tensor input, got list"):
         getattr(F, name)([1.0, 2.0])
+
+
+@pytest.mark.parametrize("parametrized", [False, True])
+def test_weight_norm_of_a_1d_parameter_along_dim_0_keeps_one_norm_per_element(parametrized):
+    # was: g of shape (1,) = ||v|| (sum over dim=() reduced everything); PyTorch: g = |v|
+    lin = nn.Linear(3, 2).double()
+    with mg.no_grad():
+        lin.bias.copy_(mg.tensor([3.0, -4.0]))
+    if parametrized:
+        m = nn.utils.parametrizations.weight_norm(lin, name="bias", dim=0)
+        g = m.parametrizations.bias.original0
+    else:
+        m = nn.utils.weight_norm(lin, name="bias", dim=0)
+        g = m.bias_g
+    assert g.shape == (2,) and g.tolist() == [3.0, 4.0]
+    y = m(mg.ones((1, 3), dtype=mg.float64))
+    np.testing.assert_allclose(m.bias.detach().numpy(), [3.0, -4.0])
+    (y * mg.tensor([[1.0, 2.0]], dtype=mg.float64)).sum().backward()
+    np.testing.assert_allclose(g.grad.numpy(), [1.0, -2.0])  # d(g * sign(v))/dg

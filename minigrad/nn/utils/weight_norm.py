@@ -27,6 +27,8 @@ def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:  # noqa:
                          f"{tuple(v.shape)}")
     dim = dim % v.ndim
     axes = tuple(d for d in range(v.ndim) if d != dim)
+    if not axes:  # a 1-D v along its only dim: each element is its own slice (sum(dim=())
+        return v.abs()  # would reduce everything)
     if pow == 2:
         return (v * v).sum(dim=axes, keepdim=True).sqrt()
     return (v.abs() ** pow).sum(dim=axes, keepdim=True) ** (1.0 / pow)
