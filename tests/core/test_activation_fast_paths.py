@@ -155,8 +155,11 @@ def test_float32_gelu_special_values_and_layouts():
     ty = torch.nn.functional.gelu(t)
     ty.sum().backward()
     y, d = y.detach().numpy(), a.grad.numpy()
-    np.testing.assert_array_equal(y[:3], ty.detach().numpy()[:3])  # inf, nan, nan as PyTorch
-    np.testing.assert_array_equal(d[:3], t.grad.numpy()[:3])
+    # gelu(inf) = inf * Phi(inf) = inf, gelu(-inf) = -inf * 0 = nan, and every slope there is
+    # 1 + x phi(x) with inf * 0 = nan: PyTorch's float64 values. (Its float32 vectorised erf
+    # gives gelu(inf) = nan on some CPUs and inf on others, so it is not the reference here.)
+    np.testing.assert_array_equal(y[:3], np.array([np.inf, np.nan, np.nan], np.float32))
+    np.testing.assert_array_equal(d[:3], np.array([np.nan, np.nan, np.nan], np.float32))
     want, want_d = _gelu_reference(values[3:])  # PyTorch's float32 is off by 6e-5 at -3
     np.testing.assert_allclose(y[3:], want, rtol=1e-6, atol=1e-37)
     np.testing.assert_allclose(d[3:], want_d, rtol=1e-6, atol=1e-37)
