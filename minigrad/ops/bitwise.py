@@ -132,7 +132,9 @@ def frexp(input: Tensor) -> FrexpResult:  # noqa: A002
 
 class _LdexpInt(Function):
     """x * 2^e for integer exponents e, exact as C's ldexp: no overflow of 2^e on the way, so
-    ldexp(0, 2000) = 0 and ldexp(1e-310, 2000) = 1.1e292 (as PyTorch). Linear in x."""
+    ldexp(0, 2000) = 0 and ldexp(1e-310, 2000) = 1.1e292 (as PyTorch). Linear in x, with
+    gradient 2^e; PyTorch 2.13 gives 0 for e < 0 (it forms 2^e in integers), a deliberate
+    difference."""
 
     @staticmethod
     def forward(ctx, x, e):
