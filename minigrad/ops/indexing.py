@@ -386,15 +386,30 @@ def _mask(input: Tensor, mask: Tensor, op: str, grow: bool = False) -> Tensor:
     return mask
 
 
+def _check_fits(number: Any, dtype: Any, op: str) -> None:
+    """A float filled into an integer tensor must be finite and in range (as PyTorch): NumPy
+    would silently write -2**63 for inf, NaN or 1e30."""
+    if dtype.kind not in "iu" or isinstance(number, numbers.Integral):
+        return
+    bits = 8 * dtype.itemsize
+    low, high = (0, 2 ** bits - 1) if dtype.kind == "u" else (-2 ** (bits - 1), 2 ** (bits - 1) - 1)
+    if not math.isfinite(number) or not low <= math.trunc(number) <= high:
+        raise RuntimeError(f"{op}: value {number} cannot be converted to {dtype} without "
+                           f"overflow")
+
+
 def _fill_value(input: Tensor, value: Any, op: str) -> Any:
     if isinstance(value, Tensor):
         if value.ndim:
             raise RuntimeError(f"{op}: value must be a number or a 0-d tensor, got a tensor of "
                                f"shape {tuple(value.shape)}")
+        if input.dtype.kind in "iu" and value.dtype.kind == "f":
+            _check_fits(float(value.item()), input.dtype, op)
         return value.to(input.dtype)
     if not isinstance(value, numbers.Number):
         raise TypeError(f"{op}: value must be a number or a 0-d tensor, got "
                         f"{type(value).__name__}")
+    _check_fits(value, input.dtype, op)
     return value
 
 

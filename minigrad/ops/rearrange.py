@@ -149,7 +149,8 @@ def narrow(input: Tensor, dim: int, start: Any, length: Any) -> Tensor:
                          f"{dim} of a tensor of shape {tuple(input.shape)}")
     if length < 0:
         raise ValueError(f"narrow: length must be non-negative, got {length}")
-    start %= size if size else 1
+    if start < 0:  # not start % size: start == size is an empty piece at the end, not 0
+        start += size
     if start + length > size:
         raise ValueError(f"narrow: start ({start}) + length ({length}) exceeds the size {size} of "
                          f"dimension {dim} of a tensor of shape {tuple(input.shape)}")

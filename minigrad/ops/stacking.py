@@ -33,13 +33,25 @@ def _tensors(tensors: Any, op: str) -> list:
     return list(tensors)
 
 
-def _promoted(tensors: list) -> list:
-    """The tensors cast to one dtype by PyTorch's promotion (int + float32 -> float32)."""
+def _promoted(tensors: list, zero_d_weak: bool = False) -> list:
+    """The tensors cast to one dtype by PyTorch's promotion (int + float32 -> float32). With
+    ``zero_d_weak`` (block_diag, as torch.result_type) 0-d tensors decide the dtype only when
+    their category is higher: float32 blocks and a float64 0-d block give float32."""
     if not tensors:
         return tensors
-    dtype = tensors[0].dtype
-    for t in tensors[1:]:
-        dtype = dtypes.result_type(dtype, t.dtype, False, False)
+
+    def common(group: list) -> Any:
+        dtype = group[0].dtype
+        for t in group[1:]:
+            dtype = dtypes.result_type(dtype, t.dtype, False, False)
+        return dtype
+
+    shaped = [t for t in tensors if t.ndim] if zero_d_weak else tensors
+    scalars = [t for t in tensors if not t.ndim] if zero_d_weak else []
+    if shaped and scalars:
+        dtype = dtypes.result_type(common(shaped), common(scalars), False, True)
+    else:
+        dtype = common(shaped or scalars)
     return [t if t.dtype == dtype else t.to(dtype) for t in tensors]
 
 
@@ -178,7 +190,7 @@ def column_stack(tensors: Sequence[Tensor]) -> Tensor:
 
 def block_diag(*tensors: Tensor) -> Tensor:
     """A 2-D tensor with the given (0-, 1- or 2-D) tensors on its diagonal, zeros elsewhere."""
-    items = _promoted(_tensors(tensors, "block_diag"))
+    items = _promoted(_tensors(tensors, "block_diag"), zero_d_weak=True)
     blocks = []
     for t in items:
         if t.ndim > 2:

@@ -322,3 +322,37 @@ def test_reduce_exclude_self_gradient_of_a_replaced_nan_is_zero(dtype):
     y.index_reduce(0, mg.tensor([0]), mg.tensor([3.0], dtype=dtype), "prod",
                    include_self=False).sum().backward()
     assert y.grad.tolist() == [0.0, 1.0]
+
+
+# --- narrow: start == size is an empty piece at the end (before: wrapped to 0) ---------------
+def test_narrow_start_equal_to_size():
+    x = mg.arange(3.0)
+    assert x.narrow(0, 3, 0).shape == (0,)
+    assert x.narrow(0, -3, 3).tolist() == [0.0, 1.0, 2.0]
+    for start, length in ((3, 3), (3, 1)):     # before: returned x[0:length]
+        with pytest.raises(ValueError, match=rf"narrow: start \({start}\) \+ length"):
+            x.narrow(0, start, length)
+
+
+# --- block_diag: a 0-d block decides the dtype only from a higher category -------------------
+def test_block_diag_zero_dim_blocks_promote_weakly():
+    f64 = mg.tensor(1.0, dtype=mg.float64)
+    assert mg.block_diag(mg.zeros(1, 2), f64).dtype == mg.float32        # before: float64
+    assert mg.block_diag(mg.zeros(2), f64).dtype == mg.float32
+    assert mg.block_diag(mg.zeros(1, 2, dtype=mg.int64), f64).dtype == mg.float64
+    assert mg.block_diag(mg.tensor(1.0), f64).dtype == mg.float64        # all 0-d: as usual
+
+
+# --- masked_fill/index_fill: a float that does not fit an integer tensor raises --------------
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), 1e30, "tensor_inf"])
+def test_fill_integer_tensor_with_unrepresentable_float_raises(value):
+    value = mg.tensor(float("inf")) if value == "tensor_inf" else value
+    x = mg.zeros(2, dtype=mg.int64)
+    mask = mg.tensor([True, False])
+    with pytest.raises(RuntimeError, match="masked_fill: value .* cannot be converted to int64"):
+        x.masked_fill(mask, value)                   # before: wrote -2**63
+    with pytest.raises(RuntimeError, match="masked_fill_: value .* cannot be converted"):
+        x.masked_fill_(mask, value)
+    with pytest.raises(RuntimeError, match="index_fill: value .* cannot be converted"):
+        x.index_fill(0, mg.tensor([0]), value)
+    assert x.masked_fill(mask, -2.9).tolist() == [-2, 0]     # in range: truncated, as PyTorch
