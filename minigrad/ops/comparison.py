@@ -152,6 +152,9 @@ def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
 
 # --- comparisons (no gradient) --------------------------------------------------------------
 def _compare(a: Any, b: Any, op: str, fn: Any) -> Tensor:
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"{op}: expected a Tensor operand, got {type(a).__name__} and "
+                        f"{type(b).__name__}")
     if not isinstance(a, Tensor):
         a, b = b, a
         fn = {"lt": "greater", "le": "greater_equal", "gt": "less", "ge": "less_equal"}.get(op, fn)

@@ -39,6 +39,9 @@ def scalar_like(value: Any, like: Tensor) -> Tensor:
 
 def operands(a: Any, b: Any, op: str) -> tuple[Tensor, Tensor]:
     """Two tensors with PyTorch's result dtype (float32 + int64 stays float32)."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"{op}: expected a Tensor operand, got {type(a).__name__} and "
+                        f"{type(b).__name__}")
     if not isinstance(a, Tensor):
         a = scalar_like(a, b) if isinstance(a, numbers.Number) else Tensor(a, device=b.device)
     if not isinstance(b, Tensor):

@@ -90,6 +90,13 @@ def test_predicates_name_themselves_for_a_non_tensor_input(fn) -> None:
         fn([1.0])  # was AttributeError: 'list' object has no attribute 'xp'
 
 
+@pytest.mark.parametrize("fn", [mg.add, mg.div, mg.pow, mg.remainder, mg.maximum, mg.eq, mg.lt,
+                                mg.logical_and])
+def test_binary_ops_of_two_python_numbers_raise_a_type_error(fn) -> None:
+    with pytest.raises(TypeError, match=f"{fn.__name__}: expected a Tensor operand, got int"):
+        fn(5, 2)  # was AttributeError: 'int' object has no attribute 'dtype' (or 'xp')
+
+
 # --- integer division by zero --------------------------------------------------------------------
 @pytest.mark.parametrize("fn", [mg.remainder, mg.fmod, mg.floor_divide,
                                 lambda a, b: mg.div(a, b, rounding_mode="trunc")])
