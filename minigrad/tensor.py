@@ -567,9 +567,10 @@ class Tensor:
                              f"shape {tuple(self.shape)}") from exc
 
     def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":  # noqa: A002
-        self._check_inplace("clamp_")
-        self.xp.clip(self.array, min, max, out=self.array)
-        return self
+        """In place, with clamp's rules (tensor bounds, min > max gives max); a bound that
+        would change the dtype (a float bound on an integer tensor) is an error, as in
+        PyTorch."""
+        return _clamp_into_self(self, min, max)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0) -> "Tensor":
         from .creation import _uniform_array
@@ -640,6 +641,8 @@ def _default_device_for(data: Any) -> str:
 
 # --- math: each method forwards to the op that defines it in minigrad/ops ----------------------
 from . import ops  # noqa: E402  (ops import Tensor, so they come after it)
+
+_clamp_into_self = ops.elementwise_more.inplace(ops.clamp, "clamp_")
 
 
 def _binary(fn: Callable, reflected: bool = False) -> Callable:

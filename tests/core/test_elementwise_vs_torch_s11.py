@@ -262,6 +262,18 @@ def test_augmented_pow_in_the_graph_is_out_of_place() -> None:
         w **= 2
 
 
+def test_clamp_in_place_follows_clamp() -> None:
+    x = mg.tensor([[-2.0, 0.5, 3.0], [1.0, -1.0, 0.0]])
+    x.clamp_(mg.tensor([0.0, 1.0, -1.0]), mg.tensor([1.0, 0.0, 2.0]))  # min > max gives max
+    assert x.tolist() == [[0.0, 0.0, 2.0], [1.0, 0.0, 0.0]]
+    i = mg.tensor([1, 5, -3])
+    with pytest.raises(RuntimeError, match="clamp_: result type float32 can't be cast"):
+        i.clamp_(0.5, 2)  # was NumPy's UFuncTypeError
+    with pytest.raises(RuntimeError, match=r"clamp_: the result's shape \(2, 3\)"):
+        i.clamp_(mg.zeros(2, 3, dtype=mg.int64))
+    assert i.clip_(-1, 1).tolist() == [1, 1, -1]
+
+
 def test_float_power_in_place_needs_a_float64_tensor() -> None:
     with pytest.raises(RuntimeError, match="float_power_: the base has dtype float32"):
         mg.tensor([1.0, 2.0]).float_power_(2)
