@@ -206,9 +206,9 @@ def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False) -> A
     """median ignoring NaNs (lower median of the non-NaN values; NaN only where a slice is all
     NaN). ``dim=None`` gives the value (its gradient shared by the elements equal to it), a
     ``dim`` gives (values, indices); the gradient goes to the element at the index."""
-    from .indexing import gather
     from .dims import normalize_dim
-    from .sorting import sort
+    from .indexing import gather
+    from .reduction import _stable_kth
     _tensor_input(input, "nanmedian")
     if dim is None:
         flat = input.reshape(-1)
@@ -226,12 +226,12 @@ def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False) -> A
         raise IndexError(f"nanmedian: cannot take the median of an empty dimension {dim} of a "
                          f"tensor of shape {tuple(input.shape)}")
     xp = input.xp
-    order = sort(input, axis).indices  # NaNs sort last
     count = (~xp.isnan(input.array)).sum(axis=axis, keepdims=True) if input.dtype.kind == "f" \
         else xp.full(tuple(1 if i == axis else s for i, s in enumerate(input.shape)),
                      input.shape[axis])
     k = xp.maximum((count - 1) // 2, 0).astype(dtypes.int64)
-    indices = Tensor._make(xp.take_along_axis(order.array, k, axis=axis), input.device)
+    # the k-th in a stable sort (NaNs last; equal values in input order), as PyTorch
+    indices = Tensor._make(_stable_kth(xp, input.array, axis, k), input.device)
     values = gather(input, axis, indices)
     if not keepdim:
         values, indices = values.squeeze(axis), indices.squeeze(axis)

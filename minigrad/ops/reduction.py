@@ -628,12 +628,30 @@ class SpreadEvenly(Function):
         return grad * Tensor._make(ctx.share, grad.device), None
 
 
+def _stable_kth(xp: Any, a: Any, axis: int, k: Any) -> Any:
+    """Index along ``axis`` of the element that a stable sort of ``a`` puts at position ``k``
+    (an int array shaped like ``a`` with ``axis`` of size 1; NaN sorts last): the k-th smallest
+    value and, among elements equal to it, the one that many places into them in input order.
+    That is PyTorch's median index. One unstable sort finds the value and a running count of
+    its copies the index: a stable argsort (3x slower) is not needed."""
+    value = xp.take_along_axis(xp.sort(a, axis=axis), k, axis=axis)
+    if a.dtype.kind == "f":
+        nan, is_nan = xp.isnan(a), xp.isnan(value)
+        equal = xp.where(is_nan, nan, a == value)
+        smaller = xp.where(is_nan, ~nan, a < value).sum(axis=axis, keepdims=True)
+    else:
+        equal = a == value
+        smaller = (a < value).sum(axis=axis, keepdims=True)
+    seen = xp.cumsum(equal, axis=axis)  # copies of the value up to and including each place
+    return xp.expand_dims(xp.argmax(seen > k - smaller, axis=axis), axis).astype(dtypes.int64)
+
+
 def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     """The lower median (element (n - 1) // 2 of the sorted values), NaN if any value is NaN,
     as PyTorch. ``dim=None`` gives the value (its gradient shared by the elements equal to it);
-    a ``dim`` gives (values, indices), the gradient going to the element at the index."""
+    a ``dim`` gives (values, indices), the gradient going to the element at the index (among
+    equal values, the one a stable sort puts at the median's place, as PyTorch)."""
     from .indexing import gather
-    from .sorting import sort
     if dim is None:
         flat = input.reshape(-1)
         if flat.numel() == 0:  # NaN, as PyTorch; an integer tensor has no NaN to give
@@ -650,8 +668,9 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     if n == 0:
         raise IndexError(f"median: cannot take the median of an empty dimension {dim} of a "
                          f"tensor of shape {tuple(input.shape)}")
-    order = sort(input, axis).indices
-    indices = order[(slice(None),) * axis + (slice((n - 1) // 2, (n - 1) // 2 + 1),)]
+    xp = input.xp
+    k = xp.full(tuple(1 if i == axis else s for i, s in enumerate(input.shape)), (n - 1) // 2)
+    indices = Tensor._make(_stable_kth(xp, input.array, axis, k), input.device)
     if input.dtype.kind == "f":  # NaN wins: the index of the first NaN
         nan = input.xp.isnan(input.array)
         first_nan = input.xp.argmax(nan, axis=axis).astype(dtypes.int64)

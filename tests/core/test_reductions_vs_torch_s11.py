@@ -456,3 +456,38 @@ def test_in_place_cumsum_of_int32_stays_int32():
     assert x.dtype == mg.int32 and x.tolist() == [[1, 2], [4, 6]]
     x.cumprod_(1)
     assert x.tolist() == [[1, 2], [4, 24]]
+
+
+# --- median/nanmedian(dim) index at ties: the k-th element of a stable sort, as PyTorch ----------
+@pytest.mark.parametrize("values, expected", [([1, 1, 0, 0, 0, 0, 0, 0], 5),
+                                              ([2, 2, 1, 2, 2, 1, 2, 2], 1),
+                                              ([1, 1, 2, 1, 2, 0, 1, 2], 3),
+                                              ([2, 0, 1, 1, 0, 1, 1], 3)])
+@pytest.mark.parametrize("op", ["median", "nanmedian"])
+def test_median_index_at_ties_is_the_stable_kth(op, values, expected):
+    # k = (n - 1) // 2; the values below the median fill the first places, then its copies
+    # in input order: e.g. [1, 1, 0 x 6] -> k = 3 is the 4th zero, at index 5
+    x = _leaf([values])
+    out = getattr(mg, op)(x, 1)
+    assert out.indices.tolist() == [expected]
+    out.values.sum().backward()
+    assert x.grad.numpy()[0].tolist() == [float(i == expected) for i in range(len(values))]
+
+
+def test_nanmedian_index_skips_nans_before_ties():
+    x = mg.tensor([[NAN, 1.0, NAN, 1.0, 0.0, 1.0]])  # non-NaN [1, 1, 0, 1]: k = 1, 1st one
+    assert mg.nanmedian(x, 1).indices.tolist() == [1]
+    assert mg.median(x, 1).indices.tolist() == [0]  # a NaN wins median: its first
+
+
+def test_median_dim_matches_torch_on_random_ties():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    for n in (3, 8, 17, 100):
+        a = rng.integers(0, 4, (6, n)).astype(np.float64)
+        a[rng.random(a.shape) < 0.1] = np.nan
+        for op in ("median", "nanmedian"):
+            ours = getattr(mg, op)(mg.tensor(a), 1)
+            theirs = getattr(torch, op)(torch.from_numpy(a), 1)
+            assert ours.indices.tolist() == theirs.indices.tolist()
+            np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
