@@ -18,7 +18,7 @@ from ..tensor import Tensor
 from .comparison import where
 from .dims import normalize_dim
 from .elementwise import _tensor_input, scalar_like
-from .indexing import _check_range, _fill_value, _gather, _index, _no_grad
+from .indexing import _check_range, _fill_value, _gather, _index, _no_grad, scatter
 from .shape import IndexAdd
 
 
@@ -141,14 +141,19 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     """``input`` with its slices at ``index`` along ``dim`` replaced by ``source``'s; the
     replaced slices pass no gradient to ``input``. Where an index repeats, the last of its
-    source slices is written (as PyTorch on CPU; the others get no gradient)."""
+    source slices is written (as PyTorch on CPU) and, as in PyTorch, every source slice gets
+    the gradient of the slot it was copied to."""
     axis, flat = _index_args(input, dim, index, "index_copy", source)
     xp = input.xp
-    if xp.unique(flat).size < flat.size:  # keep each index's last source slice only
-        _, first_from_end = xp.unique(flat[::-1], return_index=True)
+    if xp.unique(flat).size < flat.size:
+        if input.ndim:  # a scatter along dim: NumPy's assignment keeps the last write
+            shape = [1] * input.ndim
+            shape[axis] = flat.size
+            spread = xp.ascontiguousarray(xp.broadcast_to(flat.reshape(shape), source.shape))
+            return scatter(input, axis, Tensor._make(spread, input.device), source)
+        _, first_from_end = xp.unique(flat[::-1], return_index=True)  # 0-d: keep the last
         last = xp.sort(flat.size - 1 - first_from_end)
-        s = source if source.ndim else source.reshape(1)
-        source, flat = _gather(s, (slice(None),) * axis + (last,)), flat[last]
+        source, flat = _gather(source.reshape(-1), (last,)), flat[last]
     placed = _scatter_along(source, tuple(input.shape), axis, flat)
     return where(_hit_mask(input, axis, flat), placed, input)
 

@@ -96,7 +96,8 @@ def test_repeat_interleave_negative_int_repeats_raise_on_empty_input():
         mg.repeat_interleave(mg.zeros(0, 2), -2, dim=1)
 
 
-# --- index_copy: a repeated index writes its last source slice (before: the slices added) ---
+# --- index_copy: a repeated index writes its last source slice (before: the slices added);
+# the gradients of the source follow PyTorch's formula (grad.index_select(dim, index)) -------
 def test_index_copy_repeated_index_writes_the_last_slice():
     x = mg.tensor(np.arange(9.0).reshape(3, 3), requires_grad=True)
     src = mg.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
@@ -104,8 +105,11 @@ def test_index_copy_repeated_index_writes_the_last_slice():
     # column 2 gets src[:, 2] (the later of src columns 1 and 2), not their sum
     np.testing.assert_array_equal(out.detach().numpy(),
                                   [[0.0, 3.0, 2.0], [4.0, 7.0, 6.0], [8.0, 11.0, 10.0]])
-    out.sum().backward()
-    np.testing.assert_array_equal(src.grad.numpy(), [[1.0, 0.0, 1.0, 1.0]] * 3)
+    weights = mg.tensor(np.arange(9.0).reshape(3, 3))
+    (out * weights).sum().backward()
+    # as PyTorch: each source column gets the gradient of the column it was copied to
+    np.testing.assert_array_equal(src.grad.numpy(), [[0.0, 2.0, 2.0, 1.0], [3.0, 5.0, 5.0, 4.0],
+                                                     [6.0, 8.0, 8.0, 7.0]])
     np.testing.assert_array_equal(x.grad.numpy(), np.zeros((3, 3)))
     y = mg.zeros(2, 2)
     y.index_copy_(0, mg.tensor([1, 1, 0]), mg.tensor([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]))
