@@ -52,20 +52,48 @@ def _numeric_column(evaluate: Callable, t: Tensor, index: tuple, eps: float, dir
 
 
 def _check(fn: Callable[[], Any], tensors: Sequence[Tensor], names: Sequence[str], eps: float,
-           atol: float, rtol: float, raise_exception: bool, fast_mode: bool) -> bool:
-    """Compare the analytic and numerical Jacobians of ``fn()`` with respect to ``tensors``."""
+           atol: float, rtol: float, raise_exception: bool, fast_mode: bool,
+           nondet_tol: float = 0.0, check_grad_dtypes: bool = False) -> bool:
+    """Compare the analytic and numerical Jacobians of ``fn()`` with respect to ``tensors``,
+    then check, as PyTorch does, that backward scales by its grad_output (zero in, zero out)
+    and gives the same result when run again (up to ``nondet_tol``)."""
+    outputs = _float_outputs(fn())
+    if not outputs:
+        raise ValueError("gradcheck: the function returned no floating-point tensor outputs")
+    if not _check_jacobians(fn, outputs, tensors, names, eps, atol, rtol, raise_exception,
+                            fast_mode):
+        return False
+    rng = _host.random.default_rng(2)
+    vs = [Tensor(rng.standard_normal(o.shape), dtype=o.dtype, device=o.device) for o in outputs]
+    once, again = _vjp(outputs, tensors, vs), _vjp(outputs, tensors, vs)
+    for name, t, g, g2 in zip(names, tensors, once, again):
+        if not _same_twice(g, g2, nondet_tol):
+            return _fail(raise_exception, _not_reentrant(name, nondet_tol))
+        if check_grad_dtypes and g is not None and g.dtype != t.dtype:
+            return _fail(raise_exception, _wrong_dtype(name, t, g))
+    zeros = [Tensor._make(o.xp.zeros(o.shape, dtype=o.dtype), o.device) for o in outputs]
+    for name, t, g in zip(names, tensors, _vjp(outputs, tensors, zeros)):
+        if g is not None and bool((g.to_numpy() != 0).any()):
+            return _fail(raise_exception,
+                         f"gradcheck: backward is not multiplied by grad_output: with a zero "
+                         f"grad_output the gradient for {name} (shape {tuple(t.shape)}) is not "
+                         "zero. A backward must scale what it returns by its grad argument "
+                         "(a loss's backward too: the loss may be scaled or summed with others).")
+    return True
+
+
+def _check_jacobians(fn: Callable[[], Any], outputs: list, tensors: Sequence[Tensor],
+                     names: Sequence[str], eps: float, atol: float, rtol: float,
+                     raise_exception: bool, fast_mode: bool) -> bool:
     for name, t in zip(names, tensors):
         if t.dtype != _host.float64:
             warnings.warn(f"gradcheck: {name} is {t.dtype}, not float64; finite differences in low "
-                          "precision give false failures", stacklevel=3)
+                          "precision give false failures", stacklevel=4)
 
     def evaluate() -> Any:
         with no_grad():
             return _outputs_as_vector(fn())
 
-    outputs = _float_outputs(fn())
-    if not outputs:
-        raise ValueError("gradcheck: the function returned no floating-point tensor outputs")
     sizes = [o.numel() for o in outputs]
     n_out = sum(sizes)
     rng = _host.random.default_rng(0)
@@ -127,6 +155,25 @@ def _check(fn: Callable[[], Any], tensors: Sequence[Tensor], names: Sequence[str
     return True
 
 
+def _same_twice(g: Any, g2: Any, nondet_tol: float) -> bool:
+    """Whether two runs of the same backward agree (within ``nondet_tol``)."""
+    if g is None or g2 is None:
+        return g is None and g2 is None
+    diff = _host.abs(g.to_numpy().astype(_host.float64) - g2.to_numpy().astype(_host.float64))
+    return not diff.size or bool(_host.nan_to_num(diff, nan=_host.inf).max() <= nondet_tol)
+
+
+def _not_reentrant(name: str, nondet_tol: float) -> str:
+    return (f"gradcheck: backward is not reentrant for {name}: running it twice with the same "
+            f"input and grad_output gave different values (tolerance nondet_tol={nondet_tol}). "
+            "Pass nondet_tol=<tol> if the op is meant to be nondeterministic.")
+
+
+def _wrong_dtype(name: str, t: Tensor, g: Tensor) -> str:
+    return (f"gradcheck: the gradient for {name} has dtype {g.dtype}, but the input has "
+            f"{t.dtype} (check_grad_dtypes=True)")
+
+
 def _vjp(outputs: list, tensors: Sequence[Tensor], seeds: list) -> tuple:
     """v^T J for each tensor; None where no path connects them (an output that does not
     require grad, e.g. a constant first derivative in gradgradcheck, contributes zero)."""
@@ -153,16 +200,20 @@ def _prepare(inputs: Any) -> tuple:
 
 
 def gradcheck(fn: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3, raise_exception: bool = True, fast_mode: bool = False) -> bool:
-    """Check ``fn``'s gradients for every input with ``requires_grad`` against finite differences."""
+              rtol: float = 1e-3, raise_exception: bool = True, fast_mode: bool = False,
+              nondet_tol: float = 0.0, check_grad_dtypes: bool = False) -> bool:
+    """Check ``fn``'s gradients for every input with ``requires_grad`` against finite differences
+    (and, as PyTorch, that backward scales by grad_output and repeats itself up to
+    ``nondet_tol``; ``check_grad_dtypes``: that each gradient has its input's dtype)."""
     inputs, checked = _prepare(inputs)
     return _check(lambda: fn(*inputs), [t for _, t in checked], [n for n, _ in checked],
-                  eps, atol, rtol, raise_exception, fast_mode)
+                  eps, atol, rtol, raise_exception, fast_mode, nondet_tol, check_grad_dtypes)
 
 
 def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None, *,
                   eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-                  raise_exception: bool = True, fast_mode: bool = False) -> bool:
+                  raise_exception: bool = True, fast_mode: bool = False,
+                  nondet_tol: float = 0.0, check_grad_dtypes: bool = False) -> bool:
     """Check second derivatives: gradcheck the map (inputs, grad_outputs) -> input gradients.
 
     As in PyTorch, the random ``grad_outputs`` are checked too, so a backward that
@@ -188,7 +239,7 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
     names = [n for n, _ in checked] + [f"grad_output {i}" for i, g in enumerate(grad_outputs)
                                        if g.requires_grad]
     return _check(first_derivatives, wrt + seeds, names, eps, atol, rtol, raise_exception,
-                  fast_mode)
+                  fast_mode, nondet_tol, check_grad_dtypes)
 
 
 def gradcheck_module(module: Any, inputs: Any, *, eps: float = 1e-6, atol: float = 1e-5,

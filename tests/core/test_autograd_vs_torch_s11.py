@@ -493,3 +493,57 @@ def test_node_hook_errors_and_version_counter():
     with mg.no_grad():
         x.add_(1)
     assert x._version == v + 1
+
+
+# --- gradcheck's checks beyond the Jacobian (PyTorch runs them too) -------------------------------
+class _LossForgettingGrad(mg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (x * x).sum()
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return 2 * x  # should be 2 * x * grad: wrong as soon as the loss is scaled
+
+
+def test_gradcheck_fails_a_scalar_backward_that_ignores_grad_output():
+    x = mg.tensor([1., 2.], dtype=mg.float64, requires_grad=True)
+    # before: full mode passed it (its one-hot grad_output of a scalar is 1)
+    assert mg.gradcheck(_LossForgettingGrad.apply, (x,), raise_exception=False) is False
+    with pytest.raises(mg.GradcheckError, match="not multiplied by grad_output"):
+        mg.gradcheck(_LossForgettingGrad.apply, (x,))
+
+
+def test_gradcheck_fails_a_nondeterministic_backward_unless_nondet_tol_allows_it():
+    class Noisy(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2 + mg.rand(*grad.shape, dtype=grad.dtype) * 1e-7 * (grad != 0)
+
+    x = mg.tensor([1., 2.], dtype=mg.float64, requires_grad=True)
+    with pytest.raises(mg.GradcheckError, match="not reentrant"):
+        mg.gradcheck(Noisy.apply, (x,))
+    assert mg.gradcheck(Noisy.apply, (x,), nondet_tol=1e-6)
+    assert mg.gradcheck(Noisy.apply, (x,), nondet_tol=1e-6, fast_mode=True)
+
+
+def test_gradcheck_check_grad_dtypes():
+    class WrongDtype(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return (grad * 2).to(mg.float32)
+
+    x = mg.tensor([1., 2.], dtype=mg.float64, requires_grad=True)
+    assert mg.gradcheck(WrongDtype.apply, (x,))  # off by default, as in PyTorch
+    with pytest.raises(mg.GradcheckError, match="dtype float32"):
+        mg.gradcheck(WrongDtype.apply, (x,), check_grad_dtypes=True)
