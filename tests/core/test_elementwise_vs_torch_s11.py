@@ -1,5 +1,9 @@
 """Elementwise math, dtype rules and tensor creation that a differential run against PyTorch
-found wrong (session 11).
+found wrong (session 11): pow of bools, ops with floating results on mixed integer dtypes,
+uint8 wrap-around, integer division by zero of empty tensors, exact ldexp, zero gradients of
+sign and rounded division, Bessel/zeta/lgamma at extreme arguments, in-place arithmetic
+(sub_, **=, //=, %=, clamp_, float_power_), comparisons at the promoted dtype, and the
+creators (arange, linspace, full, tensor()).
 
 Expected values are written from the math where that is easy (ldexp(1e-310, 2000) is
 np.ldexp's exact answer, I_0(x) e^-x ~ 1 / sqrt(2 pi x)); the few torch-oracle checks skip
