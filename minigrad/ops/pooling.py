@@ -149,6 +149,7 @@ def _max_pool_offsets(x: Tensor, geo: PoolGeometry, cl: bool, track: bool) -> tu
     windows = geo.offsets(cl)
     out = xp.empty(padded[windows[0]].shape, dtype=padded.dtype)
     which = xp.zeros(out.shape, dtype=_index_dtype(geo, xp)) if track else None
+    with_nan = []  # the blocks whose maxima hold a NaN
 
     def part(s):  # one block of the batch
         o, better = out[s], xp.empty(out[s].shape, dtype=xp.bool_) if track else None
@@ -162,8 +163,20 @@ def _max_pool_offsets(x: Tensor, geo: PoolGeometry, cl: bool, track: bool) -> tu
                 xp.maximum(which[s], better.view(xp.uint8) * which.dtype.type(k),
                            out=which[s])
             xp.maximum(o, picked, out=o)
+        if track and xp.isnan(o.sum()):  # (NaN if any max is: one pass, o still in cache)
+            with_nan.append(s)
     x.backend.parallel_for(part, out.shape[0], padded.size)
+    for s in with_nan:
+        _nan_winners(padded, windows, which, s, xp)
     return out, which
+
+
+def _nan_winners(padded: Any, windows: list, which: Any, s: slice, xp: Any) -> None:
+    """Point ``which`` at each window's last NaN, where it has one. PyTorch's running max takes
+    a value that is greater or NaN, so a NaN is never beaten and a later NaN replaces it; the
+    comparison above (greater) never picks a NaN, though the max it keeps does propagate it."""
+    for k, window in enumerate(windows):
+        which[s][xp.isnan(padded[window][s])] = k
 
 
 class MaxPoolScatter(Function):

@@ -235,3 +235,44 @@ def test_bad_arguments():
         adaptive_avg_pool2d(mg.randn(1, 1, 4, 4), (0, 2))
     with pytest.raises(TypeError, match="floating-point input"):
         max_pool2d(mg.tensor(np.ones((1, 1, 4, 4), dtype=np.int64)), 2)
+
+
+@pytest.mark.parametrize("layout", ["nchw", "channels_last"])
+def test_max_pool_nan_wins_its_window_last_one_first(layout):
+    """A window holding NaN pools to NaN, and its index and gradient go to its last NaN (in
+    row-major window order), as PyTorch's running max keeps any value that is greater or NaN.
+    Before, the index stayed on the number that led when the first NaN came."""
+    nan = np.nan
+    values = np.array([[[[1.0, nan, 5.0, 2.0],
+                         [nan, 2.0, 3.0, nan],
+                         [0.5, 0.25, 7.0, 1.0],
+                         [4.0, nan, 6.0, 8.0]]]])
+    x = _channels_last(values) if layout == "channels_last" else mg.tensor(values)
+    x.requires_grad_()
+    out, index = max_pool2d(x, 2, return_indices=True)
+    out.sum().backward()
+    np.testing.assert_array_equal(out.detach().numpy(), [[[[nan, nan], [nan, 8.0]]]])
+    np.testing.assert_array_equal(index.numpy(), [[[[4, 7], [13, 15]]]])
+    want = np.zeros((4, 4))
+    want.reshape(-1)[[4, 7, 13, 15]] = 1.0
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], want)
+
+
+def test_max_pool_nan_matches_torch_on_random_windows():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(11)
+    for trial in range(60):
+        a = rng.standard_normal((2, 3, 7, 8))
+        a[rng.random(a.shape) < 0.15] = np.nan
+        k, s = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        p, d = int(rng.integers(0, k // 2 + 1)), int(rng.integers(1, 3))
+        x, t = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        out, index = max_pool2d(x, k, s, p, d, return_indices=True)
+        want, want_index = torch.nn.functional.max_pool2d(t, k, s, p, d, return_indices=True)
+        g = rng.standard_normal(want.shape)
+        out.backward(mg.tensor(g))
+        want.backward(torch.tensor(g))
+        np.testing.assert_array_equal(index.numpy(), want_index.numpy(), err_msg=str(trial))
+        # (overlapping windows add gradients in another order than PyTorch)
+        np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-15,
+                                   err_msg=str(trial))
