@@ -79,7 +79,7 @@ def build(cupy: Any) -> dict[str, Callable]:
             }
             int k = a * kw + b;
             if (k == 0) { best = value; continue; }
-            if (value > best) { arg = k; }        // strictly greater: the first maximum wins
+            if (value > best || isnan(value)) { arg = k; }  // first maximum, or last NaN
             if (!isnan(best) && (isnan(value) || value > best)) { best = value; }  // NaN sticks
           }
         }
