@@ -78,6 +78,8 @@ def _to_array(data: Any, dtype: Any, device: str) -> Any:
         pass
     elif array.dtype.kind not in "fiub":
         raise TypeError(f"tensor: cannot make a tensor from data of dtype {array.dtype}")
+    if not array.dtype.isnative:  # a big-endian '>f8' array: its values, in the native order
+        array = array.astype(array.dtype.newbyteorder("="))
     return array
 
 
@@ -168,7 +170,16 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
 
 
 def from_numpy(array: Any) -> Tensor:
-    """A CPU tensor sharing memory with a NumPy array."""
+    """A CPU tensor sharing memory with a NumPy array (of a dtype minigrad has, in the
+    machine's byte order: anything else is an error, as in PyTorch, not a strange tensor)."""
+    if not isinstance(array, get_backend("cpu").xp.ndarray):
+        raise TypeError(f"from_numpy: expected a NumPy array, got {type(array).__name__}")
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"from_numpy: cannot share a NumPy array of dtype {array.dtype} "
+                        "(minigrad has float, int, uint8 and bool tensors)")
+    if not array.dtype.isnative:
+        raise ValueError(f"from_numpy: the array's byte order ({array.dtype}) is not the "
+                         "machine's; convert it with array.astype(array.dtype.newbyteorder('='))")
     return Tensor._make(array, "cpu")
 
 

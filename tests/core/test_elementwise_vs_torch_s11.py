@@ -364,6 +364,26 @@ def test_tensor_of_a_range_and_of_tensors_that_require_grad() -> None:
     assert out.tolist() == [1.5, 2.0] and not out.requires_grad
 
 
+def test_from_numpy_refuses_what_a_tensor_cannot_share() -> None:
+    with pytest.raises(TypeError, match="from_numpy: cannot share a NumPy array of dtype"):
+        mg.from_numpy(np.array([1 + 2j]))  # was a tensor of dtype complex128
+    with pytest.raises(TypeError, match="from_numpy: cannot share"):
+        mg.from_numpy(np.array(["a"]))
+    with pytest.raises(ValueError, match="byte order"):
+        mg.from_numpy(np.arange(3, dtype=">f8"))  # was a '>f8' tensor: dtype checks failed
+    with pytest.raises(TypeError, match="from_numpy: expected a NumPy array, got list"):
+        mg.from_numpy([1, 2])
+    shared = np.arange(3.0)
+    mg.from_numpy(shared).add_(1)
+    assert shared.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_tensor_of_a_big_endian_array_is_native() -> None:
+    out = mg.tensor(np.arange(3, dtype=">f8"))
+    assert out.dtype == mg.float64  # was '>f8', which compares unequal to float64
+    assert (out + mg.tensor([1.0, 1.0, 1.0], dtype=mg.float64)).tolist() == [1.0, 2.0, 3.0]
+
+
 # --- linspace and the *_like creators ------------------------------------------------------------
 def test_linspace_with_an_integer_dtype_truncates_toward_zero() -> None:
     # -10 + i * 20/6 = -6.67, -3.33: PyTorch truncates (NumPy's integer linspace floors: -7, -4)
