@@ -13,8 +13,9 @@ from .parameter import Parameter, parameter_dtype
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """x W^T + b over the last dimension of ``input``; leading dimensions are batch dimensions."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"linear: expected a Tensor input, got {type(input).__name__}")
+    for name, value in (("input", input), ("weight", weight), ("bias", bias)):
+        if not isinstance(value, Tensor) and not (name == "bias" and value is None):
+            raise TypeError(f"linear: expected a Tensor {name}, got {type(value).__name__}")
     if weight.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
                          f"{tuple(weight.shape)}")

@@ -139,3 +139,13 @@ def test_gradients_of_each_input_alone_match_the_composition(shape, needs):
     composed = mg.autograd.grad(x @ w.T + b, wanted, g)
     for a, c in zip(fused, composed):
         np.testing.assert_allclose(a.numpy(), c.numpy(), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("which", ["input", "weight", "bias"])
+def test_functional_linear_names_a_non_tensor_argument(which):
+    """A list for any argument is a TypeError naming linear and the argument (before, a list
+    weight or bias failed inside with "'list' object has no attribute 'ndim'/'dtype'")."""
+    args = {"input": mg.randn(2, 3), "weight": mg.randn(4, 3), "bias": mg.randn(4)}
+    args[which] = args[which].tolist()
+    with pytest.raises(TypeError, match=f"linear: expected a Tensor {which}, got list"):
+        F.linear(**args)
