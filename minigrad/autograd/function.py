@@ -74,12 +74,6 @@ class Function:
 
     @property
     def saved_tensors(self) -> tuple:
-        saved = self._check_saved()
-        if self.__dict__.get("saves_outputs"):  # unpack the node's own outputs (see apply)
-            saved = tuple(t.unpack(self) if isinstance(t, _SavedOutput) else t for t in saved)
-        return saved
-
-    def _check_saved(self) -> tuple:
         if self.freed:
             raise RuntimeError(
                 f"{self.name}: trying to backward through the graph a second time, but its saved "
@@ -92,6 +86,9 @@ class Function:
                     f"modified in place after the forward pass saved it (version {version}, now "
                     f"{memory_version(t.array)}), so its gradient would be wrong. Make that "
                     "change out of place (y = y * 2), or after backward().")
+        if self.__dict__.get("saves_outputs"):  # unpack the node's own outputs (see apply)
+            return tuple(t.unpack(self) if isinstance(t, _SavedOutput) else t
+                         for t in self._saved)
         return self._saved
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
