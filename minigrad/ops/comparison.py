@@ -136,6 +136,10 @@ def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     """Limit x to [min, max]; tensor bounds broadcast and get gradients where they bind."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
+    for bound in (min, max):
+        if bound is not None and not isinstance(bound, (Tensor, numbers.Number)):
+            raise TypeError(f"clamp: min and max must be numbers or Tensors, got "
+                            f"{type(bound).__name__}")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = x
         if min is not None:

@@ -2,6 +2,7 @@
 the row maximum is subtracted before exponentiating."""
 from __future__ import annotations
 
+from .. import dtypes
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
@@ -96,7 +97,14 @@ class LogSoftmax(Function):
         return Tensor._make(gx, x.device), None
 
 
+def _check_floating(x: Tensor, op: str) -> None:
+    if not dtypes.is_floating(x.dtype):  # as PyTorch, which has no integer softmax kernel
+        raise NotImplementedError(f"{op}: not implemented for {x.dtype} tensors (shape "
+                                  f"{tuple(x.shape)}); pass dtype= or convert with .float()")
+
+
 def softmax(x: Tensor, dim: int = -1) -> Tensor:
+    _check_floating(x, "softmax")
     axis = normalize_dim(dim, x.shape, "softmax") if x.ndim else None  # None: a 0-d tensor
     if x.numel() == 0:  # nothing to normalise (NumPy's max has no identity): an empty copy
         return x.clone()
@@ -104,6 +112,7 @@ def softmax(x: Tensor, dim: int = -1) -> Tensor:
 
 
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
+    _check_floating(x, "log_softmax")
     axis = normalize_dim(dim, x.shape, "log_softmax") if x.ndim else None  # None: a 0-d tensor
     if x.numel() == 0:
         return x.clone()

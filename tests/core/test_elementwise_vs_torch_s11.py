@@ -159,6 +159,21 @@ def test_addcdiv_with_one_integer_tensor_divides_in_floats() -> None:
         mg.addcdiv(mg.tensor([1.0]), mg.tensor([3]), mg.tensor([2]))
 
 
+def test_clamp_refuses_a_bound_that_is_not_a_number() -> None:
+    with pytest.raises(TypeError, match="clamp: min and max must be numbers or Tensors, got str"):
+        mg.clamp(mg.ones(2), "x")  # was NumPy's ValueError: could not convert string to float
+
+
+@pytest.mark.parametrize("fn", [mg.softmax, mg.log_softmax, mg.special.softmax,
+                                mg.nn.functional.softmax])
+def test_softmax_of_an_integer_tensor_names_the_op(fn) -> None:
+    x = mg.tensor([1, 2, 3])
+    with pytest.raises(NotImplementedError, match="softmax: not implemented for int64 tensors"):
+        fn(x, 0)  # was NumPy's UFuncTypeError (exp's float64 output cast to int64)
+    np.testing.assert_allclose(mg.special.softmax(x, 0, dtype=mg.float64).numpy(),
+                               np.exp([1, 2, 3]) / np.exp([1, 2, 3]).sum(), rtol=1e-15)
+
+
 def test_clamp_of_bools_with_int_bounds_is_int64() -> None:
     b = mg.tensor([True, False])
     assert mg.clamp(b, 0, 1).dtype == mg.int64 and mg.clamp(b, 0, 1).tolist() == [1, 0]
