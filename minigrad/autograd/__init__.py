@@ -101,8 +101,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
                       "use autograd.backward to accumulate into other tensors' .grad",
                       FutureWarning, stacklevel=2)
     if is_grads_batched:
-        raise NotImplementedError("autograd.grad: is_grads_batched=True is not supported; call "
-                                  "grad once per row of grad_outputs (or use minigrad.func.vmap)")
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                             allow_unused, materialize_grads)
     outputs = _as_list(outputs)
     inputs = _as_list(inputs)
     _check_inputs(inputs, "autograd.grad")
@@ -117,6 +117,29 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         result = tuple(zeros_like(t).requires_grad_(create_graph) if g is None else g
                        for g, t in zip(result, inputs))
     return result
+
+
+def _batched_grad(outputs: Any, inputs: Any, grad_outputs: Any, retain_graph: bool | None,
+                  create_graph: bool, allow_unused: bool | None, materialize_grads: bool) -> tuple:
+    """``is_grads_batched=True``: the first dimension of every grad_output is a batch of
+    vectors; one backward pass per vector (PyTorch vectorises them with vmap), results stacked
+    along a new first dimension."""
+    from ..ops import stack
+    gos = None if grad_outputs is None else _as_list(grad_outputs)
+    sizes = {g.shape[0] if g.ndim else None for g in gos or () if g is not None}
+    if not sizes or None in sizes or len(sizes) != 1:
+        raise RuntimeError("autograd.grad: is_grads_batched=True needs grad_outputs whose first "
+                           "dimensions are one batch size, got shapes "
+                           f"{[None if g is None else tuple(g.shape) for g in gos or ()]}")
+    (batch,) = sizes
+    if batch == 0:
+        raise RuntimeError("autograd.grad: is_grads_batched=True with an empty batch")
+    final = create_graph if retain_graph is None else retain_graph
+    rows = [grad(outputs, inputs, [None if g is None else g[b] for g in gos],
+                 retain_graph=True if b < batch - 1 else final, create_graph=create_graph,
+                 allow_unused=allow_unused, materialize_grads=materialize_grads)
+            for b in range(batch)]
+    return tuple(None if column[0] is None else stack(list(column)) for column in zip(*rows))
 
 
 from . import functional  # noqa: E402,F401  (autograd.functional: jacobian, hessian, vjp, ...)

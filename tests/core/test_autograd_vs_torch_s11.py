@@ -547,3 +547,14 @@ def test_gradcheck_check_grad_dtypes():
     assert mg.gradcheck(WrongDtype.apply, (x,))  # off by default, as in PyTorch
     with pytest.raises(mg.GradcheckError, match="dtype float32"):
         mg.gradcheck(WrongDtype.apply, (x,), check_grad_dtypes=True)
+
+
+def test_grad_is_grads_batched_gives_one_vjp_per_row():
+    x = mg.tensor([1., 2., 3.], dtype=mg.float64, requires_grad=True)
+    y = x * x
+    (jac,) = mg.autograd.grad(y, x, mg.eye(3, dtype=mg.float64), is_grads_batched=True)
+    assert _vals(jac) == np.diag([2., 4., 6.]).tolist()
+    with pytest.raises(RuntimeError, match="second time"):  # the last row freed the graph
+        y.sum().backward()
+    with pytest.raises(RuntimeError, match="batch"):
+        mg.autograd.grad(x * x, x, is_grads_batched=True)  # nothing to batch over
