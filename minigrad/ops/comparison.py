@@ -37,9 +37,10 @@ class Where(Function):
 _NOT_GIVEN = object()
 
 
-def where(condition: Tensor, a: Any = _NOT_GIVEN, b: Any = _NOT_GIVEN) -> Tensor:
-    """Pick from ``a`` where ``condition`` holds, else from ``b`` (gradients follow the pick).
-    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``, as in PyTorch."""
+def where(condition: Tensor, input: Any = _NOT_GIVEN, other: Any = _NOT_GIVEN) -> Tensor:
+    """Pick from ``input`` where ``condition`` holds, else from ``other`` (gradients follow the
+    pick). ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``, as in PyTorch."""
+    a, b = input, other
     if a is _NOT_GIVEN and b is _NOT_GIVEN:
         from .selection import nonzero  # selection builds on where
         return nonzero(condition, as_tuple=True)

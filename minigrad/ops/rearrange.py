@@ -44,6 +44,14 @@ def _varargs(args: tuple) -> tuple:
     return tuple(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) else args
 
 
+def _keyword(args: tuple, kwargs: dict, op: str, name: str) -> Any:
+    """The one keyword argument ``name`` of a varargs method (``x.flip(dims=(0,))``)."""
+    if args or set(kwargs) != {name}:
+        raise TypeError(f"{op}: expected ints, one sequence of ints or {name}=, got "
+                        f"{len(args)} positional and keywords {sorted(kwargs)}")
+    return kwargs[name]
+
+
 def _dims(dims: Any, x: Tensor, op: str) -> tuple:
     """Several distinct axes, in the order given."""
     dims = tuple(normalize_dim(d, x.shape, op) for d in _ints(dims, op, "dims"))
@@ -92,9 +100,16 @@ class Unbind(Function):
         return stack(list(grads), ctx.dim), None
 
 
-def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
+def split(tensor: Tensor, split_size_or_sections: Any = None, dim: int = 0,
+          **kwargs: Any) -> tuple:
     """Cut ``tensor`` along ``dim`` into pieces of one size (the last may be smaller) or of
-    the listed sizes; the pieces are views and gradients flow back into their slices."""
+    the listed sizes; the pieces are views and gradients flow back into their slices.
+    (``split_size=``, the Tensor method's keyword in torch, is accepted too.)"""
+    if kwargs:
+        given = () if split_size_or_sections is None else (split_size_or_sections,)
+        split_size_or_sections = _keyword(given, kwargs, "split", "split_size")
+    if split_size_or_sections is None:
+        raise TypeError("split: missing split_size_or_sections")
     _at_least_1d(tensor, "split")
     dim = normalize_dim(dim, tensor.shape, "split")
     length = tensor.shape[dim]
@@ -192,8 +207,9 @@ def flip(input: Tensor, dims: Any) -> Tensor:
     return Flip.apply(input, dims) if input.ndim else input.clone()
 
 
-def _flip_method(self: Tensor, *dims: Any) -> Tensor:
-    return flip(self, _varargs(dims))
+def _flip_method(self: Tensor, *dims: Any, **kwargs: Any) -> Tensor:
+    """``x.flip(0, 1)``, ``x.flip((0, 1))`` or ``x.flip(dims=(0, 1))``."""
+    return flip(self, _varargs(dims) if not kwargs else _keyword(dims, kwargs, "flip", "dims"))
 
 
 def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
@@ -293,12 +309,13 @@ def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
 
 
 # --- repeating -------------------------------------------------------------------------------------
-def repeat(self: Tensor, *sizes: Any) -> Tensor:
+def repeat(self: Tensor, *sizes: Any, **kwargs: Any) -> Tensor:
     """Tile the tensor ``sizes[i]`` times along each dimension; extra sizes add leading dims.
 
     Built as reshape -> expand -> reshape (each dimension s becomes (1, s), expanded to
     (r, s), then merged), so the gradient is expand's: a sum over the copies."""
-    sizes = _ints(_varargs(sizes), "repeat", "sizes")
+    sizes = _ints(_varargs(sizes) if not kwargs else _keyword(sizes, kwargs, "repeat", "repeats"),
+                  "repeat", "sizes")
     if len(sizes) < self.ndim:
         raise ValueError(f"repeat: got {len(sizes)} repeat sizes {sizes} for a tensor of shape "
                          f"{tuple(self.shape)}; give at least one per dimension")
@@ -321,14 +338,15 @@ def tile(input: Tensor, dims: Any) -> Tensor:
     return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
 
 
-def _tile_method(self: Tensor, *dims: Any) -> Tensor:
-    return tile(self, _varargs(dims))
+def _tile_method(self: Tensor, *dims: Any, **kwargs: Any) -> Tensor:
+    """``x.tile(2, 3)``, ``x.tile((2, 3))`` or ``x.tile(dims=(2, 3))``."""
+    return tile(self, _varargs(dims) if not kwargs else _keyword(dims, kwargs, "tile", "dims"))
 
 
 # --- broadcasting ------------------------------------------------------------------------------
-def broadcast_to(input: Tensor, shape: Sequence[int]) -> Tensor:
-    """A read-only broadcast view of ``input`` with ``shape`` (-1 keeps a dimension)."""
-    shape = _ints(shape, "broadcast_to", "shape")
+def broadcast_to(input: Tensor, size: Sequence[int]) -> Tensor:
+    """A read-only broadcast view of ``input`` with shape ``size`` (-1 keeps a dimension)."""
+    shape = _ints(size, "broadcast_to", "shape")
     lead = len(shape) - input.ndim
     if lead < 0:
         raise ValueError(f"broadcast_to: cannot broadcast shape {tuple(input.shape)} to fewer "
@@ -441,7 +459,7 @@ def is_floating_point(self: Tensor) -> bool:
 def is_contiguous(self: Tensor) -> bool:
     """Whether the memory is in C order with no gaps.
 
-    minigrad returns views freely (transpose, permute, expand, slicing, flip), and its
+    minigrad returns views freely (transpose, permute, expand, slicing), and its
     ops accept any layout, so this is only informative; ``contiguous()`` copies when it is
     False."""
     return bool(self.array.flags.c_contiguous)
@@ -452,5 +470,10 @@ def element_size(self: Tensor) -> int:
     return int(self.dtype.itemsize)
 
 
-swapaxes = swapdims = transpose  # torch's NumPy-flavoured aliases
+swapdims = transpose  # torch's alias, with the same dim0/dim1 keywords
+
+
+def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:
+    """torch's NumPy-flavoured ``transpose``, with NumPy's keywords axis0/axis1."""
+    return transpose(input, axis0, axis1)
 moveaxis = movedim

@@ -88,19 +88,29 @@ class Expand(Function):
         return sum_to_shape(grad, ctx.shape), None
 
 
-def _shape_args(shape: tuple) -> tuple:
+def _shape_args(shape: tuple, kwargs: dict | None = None, op: str = "",
+                names: tuple = ()) -> tuple:
+    """``f(2, 3)``, ``f((2, 3))`` or, with ``kwargs``, ``f(name=(2, 3))`` for one of ``names``
+    (torch's keywords: reshape's shape=, view's size=, permute's dims=...)."""
+    if kwargs:
+        if shape or len(kwargs) != 1 or not set(kwargs) <= set(names):
+            raise TypeError(f"{op}: expected ints, one sequence of ints or one of the keywords "
+                            f"{', '.join(names)}; got {len(shape)} positional and keywords "
+                            f"{sorted(kwargs)}")
+        shape = tuple(kwargs.values())
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
 
 
-def reshape(x: Tensor, *shape: Any) -> Tensor:
-    shape = _resolve_shape(_shape_args(shape), x.numel(), "reshape", tuple(x.shape))
+def reshape(x: Tensor, *shape: Any, **kwargs: Any) -> Tensor:
+    shape = _shape_args(shape, kwargs, "reshape", ("shape", "size"))  # reshape's / view's name
+    shape = _resolve_shape(shape, x.numel(), "reshape", tuple(x.shape))
     if shape == x.shape:
         return x
     return Reshape.apply(x, shape)
 
 
-def permute(x: Tensor, *dims: Any) -> Tensor:
-    dims = _shape_args(dims)
+def permute(x: Tensor, *dims: Any, **kwargs: Any) -> Tensor:
+    dims = _shape_args(dims, kwargs, "permute", ("dims",))
     if any(not -x.ndim <= d < max(x.ndim, 1) for d in dims) or \
             sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {tuple(dims)} are not a permutation of the "
@@ -119,8 +129,8 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     return Permute.apply(x, tuple(dims))
 
 
-def expand(x: Tensor, *shape: Any) -> Tensor:
-    shape = _shape_args(shape)
+def expand(x: Tensor, *shape: Any, **kwargs: Any) -> Tensor:
+    shape = _shape_args(shape, kwargs, "expand", ("size",))
     lead = len(shape) - x.ndim
     if lead < 0:
         raise ValueError(f"expand: cannot expand shape {tuple(x.shape)} to fewer dimensions {shape}")

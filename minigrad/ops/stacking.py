@@ -56,10 +56,28 @@ def _promoted(tensors: list, zero_d_weak: bool = False) -> list:
 
 
 # --- splits --------------------------------------------------------------------------------------
-def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple:
+_SPLIT_KEYWORDS = ("sections", "indices", "tensor_indices_or_sections")  # torch's overloads
+
+
+def _split_spec(spec: Any, kwargs: dict, op: str) -> Any:
+    """indices_or_sections given positionally or as one of torch's keywords."""
+    if kwargs:
+        if spec is not None or len(kwargs) != 1 or not set(kwargs) <= set(_SPLIT_KEYWORDS):
+            raise TypeError(f"{op}: give indices_or_sections or one of the keywords "
+                            f"{', '.join(_SPLIT_KEYWORDS)}; got keywords {sorted(kwargs)}")
+        return next(iter(kwargs.values()))
+    if spec is None:
+        raise TypeError(f"{op}: missing indices_or_sections")
+    return spec
+
+
+def tensor_split(input: Tensor, indices_or_sections: Any = None, dim: int = 0,
+                 **kwargs: Any) -> tuple:
     """Views of ``input`` along ``dim``: ``n`` near-equal parts (the first ``size % n`` one
     longer), or the pieces between the given indices (which may run past the end, or be
-    negative: counted from the end, as in a slice)."""
+    negative: counted from the end, as in a slice). torch's keywords sections=, indices=
+    and tensor_indices_or_sections= are accepted too."""
+    indices_or_sections = _split_spec(indices_or_sections, kwargs, "tensor_split")
     _tensor_input(input, "tensor_split")
     if input.ndim == 0:
         raise RuntimeError("tensor_split: expected at least a 1-dimensional tensor")
@@ -111,19 +129,22 @@ def _direction_split(input: Tensor, spec: Any, dim: int, need: int, op: str) -> 
     return tensor_split(input, spec, dim)
 
 
-def hsplit(input: Tensor, indices_or_sections: Any) -> tuple:
+def hsplit(input: Tensor, indices_or_sections: Any = None, **kwargs: Any) -> tuple:
     """Split along the columns: dim 1 (dim 0 for a 1-D tensor); an int must divide evenly."""
+    indices_or_sections = _split_spec(indices_or_sections, kwargs, "hsplit")
     dim = 1 if isinstance(input, Tensor) and input.ndim >= 2 else 0
     return _direction_split(input, indices_or_sections, dim, 1, "hsplit")
 
 
-def vsplit(input: Tensor, indices_or_sections: Any) -> tuple:
+def vsplit(input: Tensor, indices_or_sections: Any = None, **kwargs: Any) -> tuple:
     """Split along the rows (dim 0) of a tensor of at least 2 dims."""
+    indices_or_sections = _split_spec(indices_or_sections, kwargs, "vsplit")
     return _direction_split(input, indices_or_sections, 0, 2, "vsplit")
 
 
-def dsplit(input: Tensor, indices_or_sections: Any) -> tuple:
+def dsplit(input: Tensor, indices_or_sections: Any = None, **kwargs: Any) -> tuple:
     """Split along the depth (dim 2) of a tensor of at least 3 dims."""
+    indices_or_sections = _split_spec(indices_or_sections, kwargs, "dsplit")
     return _direction_split(input, indices_or_sections, 2, 3, "dsplit")
 
 

@@ -360,3 +360,43 @@ def test_fill_integer_tensor_with_unrepresentable_float_raises(value):
     with pytest.raises(RuntimeError, match="index_fill: value .* cannot be converted"):
         x.index_fill(0, mg.tensor([0]), value)
     assert x.masked_fill(mask, -2.9).tolist() == [-2, 0]     # in range: truncated, as PyTorch
+
+
+# --- PyTorch's keyword names (before: TypeError 'unexpected keyword argument') ----------------
+def test_torch_keyword_names_are_accepted():
+    x = mg.arange(24.0).reshape(2, 3, 4)
+    assert x.flip(dims=(0,)).tolist() == x.flip(0).tolist()
+    assert x.tile(dims=(2,)).shape == (2, 3, 8)
+    assert mg.permute(x, dims=(2, 0, 1)).shape == (4, 2, 3)
+    assert x.permute(dims=(2, 0, 1)).shape == (4, 2, 3)
+    assert x.reshape(shape=(6, 4)).shape == (6, 4)
+    assert mg.reshape(x, shape=(4, 6)).shape == (4, 6)
+    assert x.view(size=(6, 4)).shape == (6, 4)
+    assert x[:, :1].expand(size=(2, 3, 4)).shape == (2, 3, 4)
+    assert x.repeat(repeats=(1, 2, 1)).shape == (2, 6, 4)
+    assert mg.broadcast_to(x[:, :1], size=(2, 3, 4)).shape == (2, 3, 4)
+    assert mg.swapaxes(x, axis0=0, axis1=2).shape == (4, 3, 2)
+    assert x.swapaxes(axis0=0, axis1=2).shape == (4, 3, 2)
+    assert mg.swapdims(x, dim0=0, dim1=2).shape == (4, 3, 2)
+    assert [p.shape[2] for p in x.split(split_size=3, dim=2)] == [3, 1]
+    assert [p.shape[2] for p in mg.tensor_split(x, sections=3, dim=2)] == [2, 1, 1]
+    assert [p.shape[2] for p in mg.tensor_split(x, indices=[1], dim=2)] == [1, 3]
+    assert [p.shape[2] for p in x.tensor_split(tensor_indices_or_sections=mg.tensor(2),
+                                               dim=2)] == [2, 2]
+    assert [p.shape[1] for p in mg.hsplit(x, sections=3)] == [1, 1, 1]
+    assert [p.shape[0] for p in mg.vsplit(x, indices=[1])] == [1, 1]
+    assert [p.shape[2] for p in x.dsplit(sections=2)] == [2, 2]
+    cond = x > 10
+    assert mg.where(condition=cond, input=x, other=-x).tolist() == mg.where(cond, x, -x).tolist()
+
+
+def test_keyword_mixed_with_positional_raises():
+    x = mg.arange(6.0)
+    with pytest.raises(TypeError, match="reshape: expected ints"):
+        x.reshape(3, shape=(2, 3))
+    with pytest.raises(TypeError, match="flip: expected ints"):
+        x.flip(0, dims=0)
+    with pytest.raises(TypeError, match="tensor_split: give indices_or_sections or one of"):
+        mg.tensor_split(x, 2, sections=2)
+    with pytest.raises(TypeError, match="split: missing split_size_or_sections"):
+        x.split()
