@@ -6,6 +6,7 @@ graph of any depth (a 10,000-op chain) backpropagates without recursion.
 from __future__ import annotations
 
 import sys
+import threading
 from typing import Any, Sequence
 
 from .. import creation
@@ -66,11 +67,17 @@ def run_backward(outputs: Sequence[Any], grad_outputs: Sequence[Any], retain_gra
         roots.append(out.grad_fn)
 
     mode = enable_grad() if create_graph else no_grad()
-    with mode, float_errors_ignored():  # raw-array backwards follow IEEE silently too
-        _backpropagate(roots, pending, leaf_grads, targets, captured, retain_graph, create_graph)
-        for key in list(leaf_grads):
-            leaf, g = leaf_grads.pop(key)  # afterwards only this frame holds g
-            _deliver_to_leaf(leaf, g, create_graph, targets, captured)
+    outer = accumulates_into_leaves()
+    _pass.accumulating = inputs is None
+    try:
+        with mode, float_errors_ignored():  # raw-array backwards follow IEEE silently too
+            _backpropagate(roots, pending, leaf_grads, targets, captured, retain_graph,
+                           create_graph)
+            for key in list(leaf_grads):
+                leaf, g = leaf_grads.pop(key)  # afterwards only this frame holds g
+                _deliver_to_leaf(leaf, g, create_graph, targets, captured)
+    finally:
+        _pass.accumulating = outer
 
     if inputs is None:
         return None
@@ -83,6 +90,16 @@ def run_backward(outputs: Sequence[Any], grad_outputs: Sequence[Any], retain_gra
                 "outputs; pass allow_unused=True to get None for it.")
         result.append(g)
     return tuple(result)
+
+
+_pass = threading.local()  # .accumulating: whether the running pass fills leaves' .grad
+
+
+def accumulates_into_leaves() -> bool:
+    """Whether the backward pass running in this thread accumulates into every leaf's
+    ``.grad`` (``Tensor.backward``), rather than returning gradients (``autograd.grad``, or
+    ``backward(inputs=...)``). An op that runs a backward of its own (checkpoint) follows it."""
+    return getattr(_pass, "accumulating", True)
 
 
 def _target_key(t: Any) -> Any:

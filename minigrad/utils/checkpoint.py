@@ -7,8 +7,9 @@ backward re-runs the block with recording on (same inputs and, with
 back-propagates through the rebuilt graph: input gradients are returned, and the block's
 parameters receive theirs in ``.grad`` as usual. So ``loss.backward()`` works (also when no
 input requires grad, as PyTorch's non-reentrant variant); like PyTorch's reentrant variant,
-``autograd.grad`` with respect to the block's parameters is not supported, nor is double
-backward (``create_graph=True``) through the block, which raises. ``use_reentrant``
+``autograd.grad`` with respect to the block's parameters is not supported. With
+``create_graph=True`` (double backward) the block is recomputed on differentiable aliases of
+its inputs, so its gradients can be differentiated again. ``use_reentrant``
 (and the other keyword options) are accepted; there is one implementation.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Callable
 
+from ..autograd.engine import accumulates_into_leaves
 from ..autograd.function import Function
 from ..autograd.grad_mode import enable_grad, is_grad_enabled
 from ..backend import get_backend
@@ -67,14 +69,16 @@ class _Checkpoint(Function):
     @staticmethod
     def backward(ctx: Any, *grads: Tensor) -> tuple:
         from ..autograd import backward as autograd_backward
-        if is_grad_enabled():  # the engine records a backward only for create_graph=True
-            raise RuntimeError(
-                "checkpoint: a checkpointed block cannot be differentiated twice "
-                "(create_graph=True): its input gradients would not depend on the inputs, so "
-                "second derivatives through it would silently be missing. Call the block "
-                "without checkpoint where higher-order gradients are needed.")
-        inputs = tuple(a.detach().requires_grad_(a.requires_grad) if isinstance(a, Tensor)
-                       else a for a in ctx.args)
+        # The engine runs a backward with recording on only for create_graph=True: then the
+        # block is recomputed on differentiable aliases of its inputs, so that the gradients
+        # it returns (and gives its parameters) depend on them, for double backward.
+        create_graph = is_grad_enabled()
+        if create_graph:
+            inputs = tuple(_Alias.apply(a) if isinstance(a, Tensor) and a.requires_grad
+                           else a.detach() if isinstance(a, Tensor) else a for a in ctx.args)
+        else:
+            inputs = tuple(a.detach().requires_grad_(a.requires_grad) if isinstance(a, Tensor)
+                           else a for a in ctx.args)
         now = {device: _rng_state(device) for device in ctx.rng}
         for device, state in ctx.rng.items():  # replay the forward's random numbers
             _set_rng_state(device, state)
@@ -86,11 +90,70 @@ class _Checkpoint(Function):
                 _set_rng_state(device, state)
         outputs = (out,) if ctx.single else tuple(out)
         pairs = [(o, g) for o, g in zip(outputs, grads) if o.requires_grad]
+        if create_graph:
+            return (None, None, None) + _differentiable_grads(pairs, inputs)
+        if not accumulates_into_leaves():  # autograd.grad / backward(inputs=): the block's
+            from ..autograd import grad as autograd_grad  # parameters' .grad stay untouched
+            wanted = [a for a in inputs if isinstance(a, Tensor) and a.requires_grad]
+            found = autograd_grad([o for o, _ in pairs], wanted, [g for _, g in pairs],
+                                  allow_unused=True) if pairs and wanted else ()
+            by_input = dict(zip(map(id, wanted), found))
+            return (None, None, None) + tuple(by_input.get(id(a)) if isinstance(a, Tensor)
+                                              else None for a in inputs)
         if pairs:
             autograd_backward([o for o, _ in pairs], [g for _, g in pairs])
         input_grads = tuple(a.grad if isinstance(a, Tensor) and a.requires_grad else None
                             for a in inputs)
         return (None, None, None) + input_grads
+
+
+class _Alias(Function):
+    """A checkpointed input as the block sees it when recomputed for double backward: the
+    same values, with a gradient that flows back to the input (the leaves the block uses
+    are found behind the block's own nodes, up to these)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor) -> Tensor:
+        return x
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        return grad
+
+
+def _differentiable_grads(pairs: list, inputs: tuple) -> tuple:
+    """The input gradients of the recomputed block with ``create_graph``; its parameters
+    (the leaves inside it) get theirs accumulated into ``.grad``, with their graph too."""
+    from ..autograd import grad as autograd_grad
+    from ..autograd.engine import accumulate_grad
+    aliases = [a for a in inputs if isinstance(a, Tensor) and isinstance(a.grad_fn, _Alias)]
+    leaves: dict = {}
+    stack = [o.grad_fn for o, _ in pairs if o.grad_fn is not None]
+    seen: set = set()
+    while stack:
+        node = stack.pop()
+        if node in seen or isinstance(node, _Alias):
+            continue
+        seen.add(node)
+        for edge in node.parents:
+            if edge is not None:
+                if edge[0] is None:
+                    leaves[id(edge[1])] = edge[1]
+                else:
+                    stack.append(edge[0])
+    leaves.update((id(o), o) for o, _ in pairs if o.grad_fn is None)
+    targets = aliases + list(leaves.values())
+    accumulate = accumulates_into_leaves()  # not for autograd.grad (as in the first order)
+    if not accumulate:
+        targets = aliases
+    found = autograd_grad([o for o, _ in pairs], targets, [g for _, g in pairs],
+                          create_graph=True, allow_unused=True) if pairs and targets else \
+        (None,) * len(targets)
+    for leaf, g in zip(targets[len(aliases):], found[len(aliases):]):
+        if g is not None:
+            accumulate_grad(leaf, g, True)
+    by_alias = dict(zip(map(id, aliases), found))
+    return tuple(by_alias.get(id(a)) if isinstance(a, Tensor) else None for a in inputs)
 
 
 def checkpoint(function: Callable[..., Any], *args: Any, use_reentrant: bool | None = None,

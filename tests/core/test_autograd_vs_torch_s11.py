@@ -445,15 +445,29 @@ def test_backward_inputs_on_a_tensor_that_retains_grad_accumulates_once():
     assert _vals(h.grad) == [6., 12.] and x.grad is None
 
 
-def test_double_backward_through_checkpoint_raises_instead_of_dropping_its_terms():
+def test_double_backward_through_checkpoint():
     from minigrad.utils.checkpoint import checkpoint
-    x = mg.tensor([1., 2.], requires_grad=True)
-    y = checkpoint(lambda a: a ** 3, x) + x ** 3
-    # before: g = 6x^2 was right but d(sum g)/dx came out as 6x (the block's 6x missing)
-    with pytest.raises(RuntimeError, match="checkpoint.*create_graph"):
-        mg.autograd.grad(y.sum(), x, create_graph=True)
-    (g,) = mg.autograd.grad((checkpoint(lambda a: a ** 3, x) + x ** 3).sum(), x)
-    assert _vals(g) == [6., 24.]
+    x = mg.tensor([1., 2.], dtype=mg.float64, requires_grad=True)
+    w = mg.tensor([0.5, -1.], dtype=mg.float64, requires_grad=True)
+    y = checkpoint(lambda a: a ** 3 * w, x) + x ** 3
+    (g,) = mg.autograd.grad(y.sum(), x, create_graph=True)
+    assert np.allclose(_vals(g), 3 * np.array([1., 4.]) * (np.array([0.5, -1.]) + 1))
+    # before: d/dx sum(g) lost the block's term (6x w); w.grad held dy/dw from the first call
+    (g * 1).sum().backward()
+    assert np.allclose(_vals(x.grad), 6 * np.array([1., 2.]) * (np.array([0.5, -1.]) + 1))
+    assert np.allclose(_vals(w.grad), 3 * np.array([1., 4.]))  # d/dw sum(3 x^2 w) only
+
+
+def test_checkpoint_under_autograd_grad_leaves_parameter_grads_alone():
+    from minigrad.utils.checkpoint import checkpoint
+    x = mg.tensor([1., 2.], dtype=mg.float64, requires_grad=True)
+    w = mg.tensor([3., 4.], dtype=mg.float64, requires_grad=True)
+    (g,) = mg.autograd.grad(checkpoint(lambda a: a * a * w, x).sum(), x)
+    assert _vals(g) == [6., 16.] and w.grad is None  # before: w.grad = [1, 4]
+    checkpoint(lambda a: a * a * w, x).sum().backward(inputs=[x])
+    assert _vals(x.grad) == [6., 16.] and w.grad is None
+    checkpoint(lambda a: a * a * w, x).sum().backward()
+    assert _vals(w.grad) == [1., 4.]
 
 
 # --- the graph as PyTorch's Node API shows it ---------------------------------------------------
