@@ -386,14 +386,21 @@ def _mask(input: Tensor, mask: Tensor, op: str, grow: bool = False) -> Tensor:
     return mask
 
 
-def _check_fits(number: Any, dtype: Any, op: str) -> None:
-    """A float filled into an integer tensor must be finite and in range (as PyTorch): NumPy
-    would silently write -2**63 for inf, NaN or 1e30."""
-    if dtype.kind not in "iu" or isinstance(number, numbers.Integral):
+def _check_fits(number: Any, dtype: Any, op: str, xp: Any) -> None:
+    """A fill value must be representable in the tensor's dtype, as PyTorch checks: NumPy would
+    silently write -2**63 for inf/NaN/1e30 in an int64 tensor, or wrap 300 in a uint8 one.
+    Like PyTorch, an unsigned tensor takes negatives down to -max (-1 -> 255) and a float one
+    takes inf and NaN, but not a finite value past its largest."""
+    if dtype.kind == "b" or isinstance(number, bool):
         return
-    bits = 8 * dtype.itemsize
-    low, high = (0, 2 ** bits - 1) if dtype.kind == "u" else (-2 ** (bits - 1), 2 ** (bits - 1) - 1)
-    if not math.isfinite(number) or not low <= math.trunc(number) <= high:
+    if dtype.kind == "f":
+        fits = not math.isfinite(number) or abs(number) <= float(xp.finfo(dtype).max)
+    else:
+        bits = 8 * dtype.itemsize
+        high = 2 ** bits - 1 if dtype.kind == "u" else 2 ** (bits - 1) - 1
+        low = -high if dtype.kind == "u" else -high - 1
+        fits = math.isfinite(number) and low <= math.trunc(number) <= high
+    if not fits:
         raise RuntimeError(f"{op}: value {number} cannot be converted to {dtype} without "
                            f"overflow")
 
@@ -403,13 +410,13 @@ def _fill_value(input: Tensor, value: Any, op: str) -> Any:
         if value.ndim:
             raise RuntimeError(f"{op}: value must be a number or a 0-d tensor, got a tensor of "
                                f"shape {tuple(value.shape)}")
-        if input.dtype.kind in "iu" and value.dtype.kind == "f":
-            _check_fits(float(value.item()), input.dtype, op)
+        if value.dtype != input.dtype:
+            _check_fits(value.item(), input.dtype, op, input.xp)
         return value.to(input.dtype)
     if not isinstance(value, numbers.Number):
         raise TypeError(f"{op}: value must be a number or a 0-d tensor, got "
                         f"{type(value).__name__}")
-    _check_fits(value, input.dtype, op)
+    _check_fits(value, input.dtype, op, input.xp)
     return value
 
 

@@ -400,3 +400,21 @@ def test_keyword_mixed_with_positional_raises():
         mg.tensor_split(x, 2, sections=2)
     with pytest.raises(TypeError, match="split: missing split_size_or_sections"):
         x.split()
+
+
+@pytest.mark.parametrize("dtype, value", [(mg.uint8, 256), (mg.uint8, -256), (mg.int64, 2 ** 63),
+                                          (mg.float16, 1e6), (mg.float32, 1e39)])
+def test_fill_value_past_the_dtype_range_raises(dtype, value):
+    x = mg.zeros(2, dtype=dtype)
+    with pytest.raises(RuntimeError, match="masked_fill: value .* cannot be converted"):
+        x.masked_fill(mg.tensor([True, False]), value)   # before: wrapped or became inf
+    with pytest.raises(RuntimeError, match="index_fill: value .* cannot be converted"):
+        x.index_fill(0, mg.tensor([1]), value)
+
+
+def test_fill_values_pytorch_accepts():
+    mask = mg.tensor([True, False])
+    assert mg.zeros(2, dtype=mg.uint8).masked_fill(mask, -1).tolist() == [255, 0]
+    assert mg.zeros(2, dtype=mg.float16).masked_fill(mask, 65504.0).tolist() == [65504.0, 0.0]
+    assert mg.zeros(2, dtype=mg.float16).masked_fill(mask, float("inf")).tolist()[0] == float("inf")
+    assert mg.zeros(2, dtype=mg.bool).masked_fill(mask, 5).tolist() == [True, False]
