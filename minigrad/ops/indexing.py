@@ -292,6 +292,9 @@ def _src_tensor(input: Tensor, src: Any, value: Any, index: Tensor, op: str) -> 
         return src
     if not isinstance(src, numbers.Number):
         raise TypeError(f"{op}: src must be a tensor or a number, got {type(src).__name__}")
+    _check_fits(src, input.dtype, op, input.xp)
+    if input.dtype.kind == "u" and src < 0:  # an int: -1 -> 255, as PyTorch (NumPy refuses)
+        src += 2 ** (8 * input.dtype.itemsize)
     return Tensor._make(input.xp.full(index.shape, src, dtype=input.dtype), input.device)
 
 
@@ -389,8 +392,8 @@ def _mask(input: Tensor, mask: Tensor, op: str, grow: bool = False) -> Tensor:
 def _check_fits(number: Any, dtype: Any, op: str, xp: Any) -> None:
     """A fill value must be representable in the tensor's dtype, as PyTorch checks: NumPy would
     silently write -2**63 for inf/NaN/1e30 in an int64 tensor, or wrap 300 in a uint8 one.
-    Like PyTorch, an unsigned tensor takes negatives down to -max (-1 -> 255) and a float one
-    takes inf and NaN, but not a finite value past its largest."""
+    Like PyTorch, an unsigned tensor takes negative ints down to -max (-1 -> 255) but no
+    negative float, and a float tensor takes inf and NaN, but not a finite value past its max."""
     if dtype.kind == "b" or isinstance(number, bool):
         return
     if dtype.kind == "f":
@@ -398,8 +401,11 @@ def _check_fits(number: Any, dtype: Any, op: str, xp: Any) -> None:
     else:
         bits = 8 * dtype.itemsize
         high = 2 ** bits - 1 if dtype.kind == "u" else 2 ** (bits - 1) - 1
-        low = -high if dtype.kind == "u" else -high - 1
-        fits = math.isfinite(number) and low <= math.trunc(number) <= high
+        if dtype.kind == "u":
+            low = -high if isinstance(number, numbers.Integral) else 0
+        else:
+            low = -high - 1
+        fits = math.isfinite(number) and low <= number <= high
     if not fits:
         raise RuntimeError(f"{op}: value {number} cannot be converted to {dtype} without "
                            f"overflow")

@@ -418,3 +418,15 @@ def test_fill_values_pytorch_accepts():
     assert mg.zeros(2, dtype=mg.float16).masked_fill(mask, 65504.0).tolist() == [65504.0, 0.0]
     assert mg.zeros(2, dtype=mg.float16).masked_fill(mask, float("inf")).tolist()[0] == float("inf")
     assert mg.zeros(2, dtype=mg.bool).masked_fill(mask, 5).tolist() == [True, False]
+
+
+def test_scatter_value_is_checked_like_the_fill_ops():
+    index = mg.tensor([0])
+    assert mg.zeros(2, dtype=mg.uint8).scatter(0, index, -1).tolist() == [255, 0]  # before: raw
+    assert mg.zeros(2, dtype=mg.int64).scatter(0, index, 2.7).tolist() == [2, 0]   # NumPy error
+    for dtype, value in ((mg.uint8, 300), (mg.int64, float("inf")), (mg.float16, 1e6),
+                         (mg.uint8, -1.5)):
+        with pytest.raises(RuntimeError, match="scatter: value .* cannot be converted"):
+            mg.zeros(2, dtype=dtype).scatter(0, index, value)
+    with pytest.raises(RuntimeError, match="masked_fill: value -1.5 cannot be converted"):
+        mg.zeros(2, dtype=mg.uint8).masked_fill(mg.tensor([True, False]), -1.5)
