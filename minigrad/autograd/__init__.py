@@ -143,7 +143,8 @@ def _batched_grad(outputs: Any, inputs: Any, grad_outputs: Any, retain_graph: bo
 
 
 from . import functional  # noqa: E402,F401  (autograd.functional: jacobian, hessian, vjp, ...)
-__all__ += ["functional"]
+from . import graph  # noqa: E402,F401  (autograd.graph.saved_tensors_hooks)
+__all__ += ["functional", "graph"]
 
 
 def __getattr__(name: str) -> Any:

@@ -28,6 +28,7 @@ from typing import Any
 
 from ..backend import float_errors_are_ignored, float_errors_ignored, get_backend
 from ..tensor import Tensor, memory_version  # defined before minigrad.tensor imports the ops
+from . import graph as _graph
 from .anomaly import forward_stack, is_anomaly_enabled
 from .grad_mode import _set_enabled, is_grad_enabled
 
@@ -86,8 +87,9 @@ class Function:
                     f"modified in place after the forward pass saved it (version {version}, now "
                     f"{memory_version(t.array)}), so its gradient would be wrong. Make that "
                     "change out of place (y = y * 2), or after backward().")
-        if self.__dict__.get("saves_outputs"):  # unpack the node's own outputs (see apply)
-            return tuple(t.unpack(self) if isinstance(t, _SavedOutput) else t
+        if self.__dict__.get("unpacks_saved"):  # outputs and hooked tensors (see apply)
+            return tuple(t.unpack(self) if isinstance(t, _SavedOutput) else
+                         _unpacked(t) if isinstance(t, _graph.Packed) else t
                          for t in self._saved)
         return self._saved
 
@@ -213,6 +215,9 @@ class Function:
                     o._output_nr = i
             if ctx._saved:
                 _link_saved_outputs(ctx, (raw,) if single else raw, outputs, inputs)
+                if _graph.active and _graph.current_hooks():  # saved_tensors_hooks
+                    ctx._saved = _graph.pack_saved(ctx._saved, _graph.current_hooks())
+                    ctx.__dict__["unpacks_saved"] = True
         return outputs[0] if single else outputs
 
 
@@ -263,6 +268,14 @@ class _SavedOutput:
         return t
 
 
+def _unpacked(packed: "_graph.Packed") -> Any:
+    t = packed.unpack(packed.value)
+    if not isinstance(t, Tensor):
+        raise TypeError(f"saved_tensors_hooks: the unpack hook returned a "
+                        f"{type(t).__name__}, not a Tensor")
+    return t
+
+
 def _link_saved_outputs(ctx: Function, raw: tuple, outputs: tuple, inputs: tuple) -> None:
     """Saved tensors that are forward's own (differentiable) outputs become ``_SavedOutput``s."""
     saved = list(ctx._saved)
@@ -272,7 +285,7 @@ def _link_saved_outputs(ctx: Function, raw: tuple, outputs: tuple, inputs: tuple
         for r, o in zip(raw, outputs):
             if t is r and isinstance(o, Tensor) and o.grad_fn is ctx:
                 saved[k] = _SavedOutput(o)
-                ctx.__dict__["saves_outputs"] = True
+                ctx.__dict__["unpacks_saved"] = True
     ctx._saved = tuple(saved)
 
 

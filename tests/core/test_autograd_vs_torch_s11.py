@@ -572,3 +572,40 @@ def test_grad_is_grads_batched_gives_one_vjp_per_row():
         y.sum().backward()
     with pytest.raises(RuntimeError, match="batch"):
         mg.autograd.grad(x * x, x, is_grads_batched=True)  # nothing to batch over
+
+
+# --- autograd.graph.saved_tensors_hooks ---------------------------------------------------------
+def test_saved_tensors_hooks_pack_and_unpack_what_ops_save():
+    log = []
+
+    def pack(t):
+        log.append("pack")
+        return (t * 1).detach().numpy().copy()  # an op inside pack is not packed again
+
+    def unpack(a):
+        log.append("unpack")
+        return mg.tensor(a)
+
+    x = mg.tensor([1., 2.], dtype=mg.float64, requires_grad=True)
+    with mg.autograd.graph.saved_tensors_hooks(pack, unpack):
+        y = (x.sin() * x).sum()
+    n_packed = log.count("pack")
+    assert n_packed >= 2 and "unpack" not in log
+    y.backward()
+    assert np.allclose(_vals(x.grad), np.cos([1., 2.]) * [1., 2.] + np.sin([1., 2.]))
+    assert log.count("unpack") == n_packed
+    with mg.no_grad(), mg.autograd.graph.saved_tensors_hooks(pack, unpack):
+        (x * x).sum()
+    assert log.count("pack") == n_packed  # nothing is saved without a graph
+
+
+def test_saved_tensors_hooks_errors():
+    x = mg.tensor([1., 2.], requires_grad=True)
+    with mg.autograd.graph.saved_tensors_hooks(lambda t: t, lambda o: 3):
+        y = (x * x).sum()
+    with pytest.raises(TypeError, match="unpack hook returned a int"):
+        y.backward()
+    with mg.autograd.graph.disable_saved_tensors_hooks("no hooks in here"):
+        with pytest.raises(RuntimeError, match="no hooks in here"):
+            with mg.autograd.graph.saved_tensors_hooks(lambda t: t, lambda o: o):
+                pass
