@@ -236,6 +236,8 @@ class Tensor:
         return self.shape[0]
 
     def __iter__(self) -> Iterator["Tensor"]:
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self)))
 
     def __repr__(self) -> str:
@@ -253,27 +255,34 @@ class Tensor:
     def to_numpy(self) -> Any:
         return self.backend.to_numpy(self.array)
 
-    def numpy(self) -> Any:
-        """A NumPy array on the host (copies from the GPU; refuses tensors that need grad)."""
-        if self.requires_grad:
+    def numpy(self, *, force: bool = False) -> Any:
+        """A NumPy array on the host (copies from the GPU; refuses tensors that need grad
+        unless ``force=True``, which detaches first, as PyTorch)."""
+        if self.requires_grad and not force:
             raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; "
                                "use tensor.detach().numpy()")
         return self.to_numpy()
 
     def item(self) -> Any:
-        if self.numel() != 1:
-            raise ValueError(f"item: only one-element tensors can be converted, got shape "
-                             f"{tuple(self.shape)}")
+        if self.numel() != 1:  # RuntimeError as PyTorch's item(); int()/float() raise ValueError
+            raise RuntimeError(f"item: only one-element tensors can be converted, got shape "
+                               f"{tuple(self.shape)}")
         return self.to_numpy().reshape(()).item()
 
     def tolist(self) -> Any:
         return self.to_numpy().tolist()
 
+    def _python_scalar(self, kind: str) -> Any:
+        if self.numel() != 1:
+            raise ValueError(f"{kind}(): only one-element tensors can be converted to Python "
+                             f"scalars, got shape {tuple(self.shape)}")
+        return self.item()
+
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._python_scalar("float"))
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._python_scalar("int"))
 
     def __bool__(self) -> bool:
         if self.numel() != 1:
@@ -282,17 +291,22 @@ class Tensor:
         return bool(self.item())
 
     def __index__(self) -> int:
-        if self.dtype.kind not in "iu" or self.numel() != 1:
+        if self.dtype.kind not in "iub" or self.numel() != 1:  # a bool counts, as in PyTorch
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self.item())
 
     __hash__ = object.__hash__
 
     # --- devices and dtypes ---------------------------------------------------------
-    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> "Tensor":
-        """``to('cuda')``, ``to(mg.float64)``, ``to('cpu', mg.float32)``: differentiable."""
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False,
+           copy: bool = False) -> "Tensor":
+        """``to('cuda')``, ``to(mg.float64)``, ``to('cpu', mg.float32)``, ``to(other_tensor)``
+        (its dtype and device): differentiable. ``copy=True`` returns a new tensor even when
+        nothing changes; ``non_blocking`` is accepted and ignored (copies are synchronous)."""
         for a in args:
-            if _is_device_name(a):
+            if isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            elif _is_device_name(a):
                 device = a
             elif isinstance(a, str) and not dtypes.is_dtype_name(a):
                 normalize_device(a)  # neither: raises "unknown device", listing the known ones
@@ -304,7 +318,7 @@ class Tensor:
             out = _shape.ToDevice.apply(out, normalize_device(device))
         if dtype is not None and dtypes.as_dtype(dtype) != out.dtype:
             out = _shape.Cast.apply(out, dtypes.as_dtype(dtype))
-        return out
+        return out.clone() if copy and out is self else out
 
     def cpu(self) -> "Tensor":
         return self.to("cpu")
@@ -361,6 +375,8 @@ class Tensor:
         return self.to(dtype)
 
     def type_as(self, other: "Tensor") -> "Tensor":
+        if not isinstance(other, Tensor):
+            raise TypeError(f"type_as: other must be a Tensor, got {type(other).__name__}")
         return self.to(other.dtype)
 
     def data_ptr(self) -> int:
@@ -381,6 +397,9 @@ class Tensor:
         """``3 in t``: whether any element equals it."""
         if isinstance(element, Tensor):
             element = element.array
+        elif not _is_scalar(element):
+            raise RuntimeError(f"__contains__: only a Tensor or a number can be looked for in a "
+                               f"tensor, got {type(element).__name__}")
         return bool((self.array == element).any())
 
     def clone(self) -> "Tensor":
@@ -433,6 +452,12 @@ class Tensor:
         return self
 
     def fill_(self, value: Any) -> "Tensor":
+        if isinstance(value, Tensor) and value.ndim != 0:
+            raise RuntimeError(f"fill_: the value must be a number or a 0-d tensor, got a tensor "
+                               f"of shape {tuple(value.shape)}")
+        if not isinstance(value, Tensor) and not _is_scalar(value):
+            raise TypeError(f"fill_: the value must be a number or a 0-d tensor, got "
+                            f"{type(value).__name__}")
         self._check_inplace("fill_", value)
         self.array[...] = self._value_array(value)
         return self
@@ -480,8 +505,8 @@ class Tensor:
         try:
             self.array[...] = src_array
         except ValueError as exc:
-            raise ValueError(f"copy_: cannot copy shape {tuple(getattr(src_array, 'shape', ()))} "
-                             f"into shape {tuple(self.shape)}") from exc
+            raise RuntimeError(f"copy_: cannot copy shape {tuple(getattr(src_array, 'shape', ()))} "
+                               f"into shape {tuple(self.shape)}") from exc
         return self
 
     def add_(self, other: Any, alpha: float = 1) -> "Tensor":
@@ -621,6 +646,11 @@ _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int6
                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
+def _is_scalar(obj: Any) -> bool:
+    """A Python number or bool, or a NumPy/CuPy scalar (np.bool_ included)."""
+    return isinstance(obj, numbers.Number) or getattr(obj, "shape", None) == ()
+
+
 def _is_device_name(obj: Any) -> bool:
     try:
         normalize_device(obj)
@@ -666,9 +696,23 @@ Tensor.__rmatmul__ = _binary(ops.matmul, reflected=True)
 Tensor.__neg__ = ops.neg
 Tensor.__abs__ = ops.abs
 Tensor.__getitem__ = ops.getitem
-# ``t == None`` is False (and ``!=`` True), as in PyTorch, not an elementwise comparison.
-Tensor.__eq__ = lambda self, other: False if other is None else ops.eq(self, other)
-Tensor.__ne__ = lambda self, other: True if other is None else ops.ne(self, other)
+
+
+def _equality(fn: Callable) -> Callable:
+    """``==``/``!=``: elementwise against tensors, numbers and array-likes; anything else (None,
+    a string, an object) gets NotImplemented, so Python compares identities (``t == None`` is
+    False, ``t != 'a'`` is True), as PyTorch."""
+    def method(self: Tensor, other: Any) -> Any:
+        if not isinstance(other, (Tensor, numbers.Number, list, tuple)) and \
+                not hasattr(other, "__array_interface__") and \
+                not hasattr(other, "__cuda_array_interface__"):
+            return NotImplemented
+        return fn(self, other)
+    return method
+
+
+Tensor.__eq__ = _equality(ops.eq)
+Tensor.__ne__ = _equality(ops.ne)
 Tensor.__lt__ = _binary(ops.lt)
 Tensor.__le__ = _binary(ops.le)
 Tensor.__gt__ = _binary(ops.gt)
@@ -695,7 +739,20 @@ for _name in ("add", "sub", "mul", "div", "pow", "matmul", "neg", "exp", "log", 
 Tensor.clip = ops.clamp
 Tensor.view = ops.reshape
 Tensor.T = property(lambda self: ops.permute(self, *reversed(range(self.ndim))))
-Tensor.mT = property(lambda self: ops.transpose(self, -2, -1))
+
+
+def _swap_last_two(name: str) -> Callable:
+    """``mT``, ``mH`` and ``adjoint()``: the last two dims swapped (minigrad tensors are real,
+    so nothing to conjugate). As PyTorch: a 1-D tensor is refused, a 0-d one comes back."""
+    def swap(self: Tensor) -> Tensor:
+        if self.ndim == 1:
+            raise RuntimeError(f"{name}: expects a matrix or a batch of matrices, got a 1-D "
+                               f"tensor of shape {tuple(self.shape)}")
+        return ops.transpose(self, -2, -1) if self.ndim >= 2 else self
+    return swap
+
+
+Tensor.mT = property(_swap_last_two("mT"))
 Tensor.expand_as = lambda self, other: ops.expand(self, other.shape)
 Tensor.view_as = lambda self, other: ops.reshape(self, other.shape)
 Tensor.reshape_as = Tensor.view_as
@@ -879,8 +936,8 @@ for _name in ("cumsum", "cumprod"):  # in the tensor's own dtype (int32 stays in
 del _name
 Tensor.clip_ = Tensor.clamp_
 Tensor.where = lambda self, condition, other: ops.where(condition, self, other)  # self if cond
-Tensor.mH = property(lambda self: ops.transpose(self, -2, -1))  # real tensors: transpose
-Tensor.adjoint = lambda self: ops.transpose(self, -2, -1)
+Tensor.mH = property(_swap_last_two("mH"))
+Tensor.adjoint = _swap_last_two("adjoint")
 Tensor.is_cpu = property(lambda self: self.device == "cpu")
 Tensor.is_cuda = property(lambda self: self.device.startswith("cuda"))
 Tensor.histogram = ops.histogram

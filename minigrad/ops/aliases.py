@@ -306,6 +306,12 @@ def stride(self: Tensor, dim: int | None = None) -> Any:
     from .dims import normalize_dim
     itemsize = self.array.dtype.itemsize
     strides = tuple(int(s) // itemsize for s in self.array.strides)
+    if self.numel() == 0:  # NumPy reports 0s; PyTorch the C-order strides, a 0-size dim as 1
+        strides, step = [], 1
+        for n in reversed(self.shape):
+            strides.insert(0, step)
+            step *= max(n, 1)
+        strides = tuple(strides)
     if dim is None:
         return strides
     if self.ndim == 0:
