@@ -84,8 +84,11 @@ def index_put(input: Tensor, indices: Any, values: Tensor, accumulate: bool = Fa
     if input.ndim == 0:  # a 0-d tensor indexed by a 0-d bool / int 0
         return index_put(input.reshape(1), tuple(i.reshape(1) for i in indices),
                          values.reshape(-1) if values.ndim else values, accumulate).reshape(())
-    index = _int_positions(index_arrays(tuple(indices), input))
-    return _write_or_add(input, values, index, bool(accumulate), op)
+    try:
+        arrays = index_arrays(tuple(indices), input)
+    except IndexError as error:  # worded for x[...]; say which op it was
+        raise IndexError(f"{op}: {str(error).removeprefix('index: ')}") from None
+    return _write_or_add(input, values, _int_positions(arrays), bool(accumulate), op)
 
 
 def index_put_(self: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:

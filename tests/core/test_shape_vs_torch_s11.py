@@ -430,3 +430,11 @@ def test_scatter_value_is_checked_like_the_fill_ops():
             mg.zeros(2, dtype=dtype).scatter(0, index, value)
     with pytest.raises(RuntimeError, match="masked_fill: value -1.5 cannot be converted"):
         mg.zeros(2, dtype=mg.uint8).masked_fill(mg.tensor([True, False]), -1.5)
+
+
+# --- index_put's index errors name index_put (before: 'index: ...', worded for x[...]) -------
+def test_index_put_index_errors_name_the_op():
+    with pytest.raises(IndexError, match=r"^index_put: index 5 is out of range for dimension 0"):
+        mg.index_put(mg.zeros(2, 3), (mg.tensor([5]),), mg.tensor(1.0))
+    with pytest.raises(IndexError, match=r"^index_put: index -4 is out of range for dimension 1"):
+        mg.zeros(2, 3).index_put_((mg.tensor([0]), mg.tensor([-4])), mg.tensor(1.0))
