@@ -251,6 +251,12 @@ class Tensor:
             extras.append("requires_grad=True")
         return format_tensor(self.to_numpy(), extras)
 
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"``: a 0-d tensor formats as its Python number, as in PyTorch."""
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        return super().__format__(spec)
+
     # --- leaving minigrad ------------------------------------------------------------
     def to_numpy(self) -> Any:
         return self.backend.to_numpy(self.array)
@@ -459,7 +465,11 @@ class Tensor:
             raise TypeError(f"fill_: the value must be a number or a 0-d tensor, got "
                             f"{type(value).__name__}")
         self._check_inplace("fill_", value)
-        self.array[...] = self._value_array(value)
+        try:
+            self.array[...] = self._value_array(value)
+        except (OverflowError, ValueError, TypeError) as exc:  # NaN into ints, -1 into uint8
+            raise RuntimeError(f"fill_: value {value!r} cannot be converted to {self.dtype} "
+                               f"without overflow ({exc})") from None
         return self
 
     def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> "Tensor":

@@ -42,6 +42,26 @@ def test_numpy_force_detaches_a_tensor_that_requires_grad() -> None:
     assert isinstance(out, np.ndarray) and out.tolist() == [1.0, 2.0]
 
 
+def test_a_0d_tensor_formats_as_its_number() -> None:
+    assert f"{mg.tensor(2.567):.2f}" == "2.57"  # was: TypeError, unsupported format string
+    assert f"{mg.tensor(7):03d}" == "007"
+    assert f"{mg.tensor(2.5)}" == "2.5" and f"{mg.tensor(True)}" == "True"
+    assert f"{mg.tensor(2.5, requires_grad=True) * 2:.1f}" == "5.0"
+    assert f"{mg.tensor([2.5])}" == str(mg.tensor([2.5]))
+    with pytest.raises(TypeError):
+        f"{mg.tensor([2.5]):.2f}"  # more than 0-d: as PyTorch, no format spec
+
+
+def test_fill_with_a_value_the_dtype_cannot_hold_names_fill() -> None:
+    with pytest.raises(RuntimeError, match="fill_: value nan cannot be converted to int64"):
+        mg.zeros(2, dtype=mg.int64).fill_(float("nan"))  # was: NumPy's ValueError
+    with pytest.raises(RuntimeError, match="fill_: value inf cannot be converted to int64"):
+        mg.zeros(2, dtype=mg.int64).fill_(float("inf"))
+    with pytest.raises(RuntimeError, match="fill_: value 1099511627776 cannot be converted to int32"):
+        mg.zeros(2, dtype=mg.int32).fill_(2 ** 40)
+    assert mg.zeros(2, dtype=mg.bool).fill_(float("nan")).tolist() == [True, True]
+
+
 # --- to / type_as ---------------------------------------------------------------------------------
 def test_to_accepts_copy_and_non_blocking() -> None:
     t = mg.tensor([1.0, 2.0])
