@@ -615,17 +615,23 @@ class SpreadEvenly(Function):
 
     @staticmethod
     def forward(ctx, x, value):
-        xp = x.xp
-        if x.dtype.kind == "f" and bool(xp.isnan(value)):
-            mask = xp.isnan(x.array)
-        else:
-            mask = x.array == value
-        ctx.share = mask.astype(x.dtype) / x.dtype.type(mask.sum())
-        return xp.asarray(value, dtype=x.dtype)
+        out = x.xp.asarray(value, dtype=x.dtype)
+        ctx.save_for_backward(x)
+        ctx.value = out
+        return out
 
     @staticmethod
-    def backward(ctx, grad):
-        return grad * Tensor._make(ctx.share, grad.device), None
+    def backward(ctx, grad):  # the mask is found here: a forward without grad costs no pass
+        (x,), xp = ctx.saved_tensors, grad.xp
+        if x.dtype.kind == "f" and bool(xp.isnan(ctx.value)):
+            mask = xp.isnan(x.array)
+        else:
+            mask = x.array == ctx.value
+        if not is_grad_enabled():  # plain backward: one pass, mask * (grad / count)
+            scale = (grad.array / mask.sum()).astype(x.dtype)
+            return Tensor._make(xp.multiply(mask, scale, dtype=x.dtype), grad.device), None
+        share = mask.astype(x.dtype) / x.dtype.type(mask.sum())
+        return grad * Tensor._make(share, grad.device), None
 
 
 def _stable_kth(xp: Any, a: Any, axis: int, k: Any) -> Any:
