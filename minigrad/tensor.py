@@ -395,9 +395,17 @@ class Tensor:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
         """``numpy.asarray(t)``: the values as a NumPy array (as ``numpy()``, which refuses a
-        tensor that requires grad)."""
-        out = self.numpy()
-        return out if dtype is None else out.astype(dtype, copy=False)
+        tensor that requires grad). NumPy's ``copy`` is honoured: ``numpy.array(t)`` (copy=True)
+        gets its own memory, as from PyTorch, so writing to it leaves the tensor alone;
+        ``numpy.asarray(t)`` shares a CPU tensor's memory."""
+        host = self.numpy()
+        out = host if dtype is None else host.astype(dtype, copy=False)
+        if out is host and copy and self.device == "cpu":  # from a GPU it is a copy already
+            out = out.copy()
+        elif out is not host and copy is False:
+            raise ValueError(f"__array__: a {self.dtype} tensor cannot become a {out.dtype} "
+                             f"array without a copy (copy=False)")
+        return out
 
     def __contains__(self, element: Any) -> bool:
         """``3 in t``: whether any element equals it."""

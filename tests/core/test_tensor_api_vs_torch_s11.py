@@ -62,6 +62,20 @@ def test_fill_with_a_value_the_dtype_cannot_hold_names_fill() -> None:
     assert mg.zeros(2, dtype=mg.bool).fill_(float("nan")).tolist() == [True, True]
 
 
+def test_numpy_array_of_a_tensor_is_a_copy_but_asarray_shares() -> None:
+    t = mg.tensor([1.0, 2.0])
+    a = np.array(t)  # copy=True: was a view, so this write changed t
+    a[0] = 5.0
+    b = np.array(t, dtype=np.float32)
+    b[1] = 7.0
+    assert t.tolist() == [1.0, 2.0]
+    np.asarray(t)[0] = 5.0  # shares memory (PyTorch's asarray does too)
+    assert t.tolist() == [5.0, 2.0]
+    assert np.asarray(t, dtype=np.float64).dtype == np.float64
+    with pytest.raises(ValueError, match="float32 tensor cannot become a float64 array"):
+        np.asarray(t, dtype=np.float64, copy=False)
+
+
 # --- to / type_as ---------------------------------------------------------------------------------
 def test_to_accepts_copy_and_non_blocking() -> None:
     t = mg.tensor([1.0, 2.0])
