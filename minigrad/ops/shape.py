@@ -119,6 +119,7 @@ def permute(x: Tensor, *dims: Any, **kwargs: Any) -> Tensor:
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    dim0, dim1 = (_size(d, "transpose", "dims must be ints") for d in (dim0, dim1))
     dims = list(range(x.ndim))
     for d in (dim0, dim1):
         if not -max(x.ndim, 1) <= d < max(x.ndim, 1):  # a 0-d tensor has dim 0 (or -1)
@@ -149,6 +150,7 @@ def expand(x: Tensor, *shape: Any, **kwargs: Any) -> Tensor:
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    start_dim, end_dim = (_size(d, "flatten", "dims must be ints") for d in (start_dim, end_dim))
     if x.ndim == 0:
         return reshape(x, 1)
     for d in (start_dim, end_dim):
@@ -164,6 +166,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    dim = _size(dim, "unsqueeze", "dim must be an int")
     if not -x.ndim - 1 <= dim <= x.ndim:
         raise IndexError(f"unsqueeze: dim {dim} is out of range for shape {tuple(x.shape)}")
     dim = dim % (x.ndim + 1)
@@ -392,6 +395,10 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack: expected a non-empty list of tensors")
+    ndim = tensors[0].ndim
+    if not -ndim - 1 <= dim <= ndim:
+        raise IndexError(f"stack: dim {dim} is out of range for tensors of shape "
+                         f"{tuple(tensors[0].shape)} (expected a dim in [{-ndim - 1}, {ndim}])")
     for t in tensors[1:]:
         if t.shape != tensors[0].shape:
             raise ValueError(f"stack: all tensors must have the same shape, got "

@@ -438,3 +438,19 @@ def test_index_put_index_errors_name_the_op():
         mg.index_put(mg.zeros(2, 3), (mg.tensor([5]),), mg.tensor(1.0))
     with pytest.raises(IndexError, match=r"^index_put: index -4 is out of range for dimension 1"):
         mg.zeros(2, 3).index_put_((mg.tensor([0]), mg.tensor([-4])), mg.tensor(1.0))
+
+
+# --- dim arguments: errors name the op (before: raw Python TypeErrors, or 'unsqueeze' for
+# stack) --------------------------------------------------------------------------------------
+def test_dim_argument_errors_name_the_op():
+    x = mg.zeros(2, 3)
+    with pytest.raises(TypeError, match="transpose: dims must be ints"):
+        x.transpose(0, 1.0)
+    with pytest.raises(TypeError, match="unsqueeze: dim must be an int"):
+        x.unsqueeze(1.0)
+    with pytest.raises(TypeError, match="flatten: dims must be ints"):
+        x.flatten(0.0)
+    with pytest.raises(IndexError, match=r"stack: dim 3 is out of range .* \[-3, 2\]"):
+        mg.stack([x, x], 3)
+    assert mg.stack([x, x], -3).shape == (2, 2, 3)
+    assert x.transpose(mg.tensor(0), 1).shape == (3, 2)
