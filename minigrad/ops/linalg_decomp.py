@@ -492,23 +492,21 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | Non
 def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
     """The vector ``ord``-norm over ``dim`` (all elements by default)."""
-    from .reduction import norm as _norm
+    from .reduction import _norm_cast, norm as _norm
     if not isinstance(x, Tensor):
         raise TypeError(f"linalg.vector_norm: expected a Tensor, got {type(x).__name__}")
     if isinstance(ord, str):
         raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
-    if dtype is not None:
-        x = x.to(dtype)
-    return _norm(x, ord, dim, keepdim)
+    return _norm(_norm_cast(x, dtype, "linalg.vector_norm"), ord, dim, keepdim)
 
 
 def matrix_norm(A: Tensor, ord: Any = "fro", dim: tuple = (-2, -1), keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
     """'fro', 'nuc', 2 / -2 (largest / smallest singular value), 1 / -1 (max / min column sum)
     and inf / -inf (max / min row sum) over the two dims ``dim``."""
+    from .reduction import _norm_cast
     _check("linalg.matrix_norm", A, square=False)
-    if dtype is not None:
-        A = A.to(dtype)
+    A = _norm_cast(A, dtype, "linalg.matrix_norm")
     d0, d1 = (d % A.ndim for d in dim)
     if d0 == d1:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different, got {tuple(dim)}")

@@ -393,6 +393,20 @@ def _cast(input: Tensor, dtype: Any, op: str) -> Tensor:
         raise TypeError(f"{op}: {exc}") from None
 
 
+def _norm_cast(input: Tensor, dtype: Any, op: str) -> Tensor:
+    """``dtype=`` of the norms: a floating input, cast to a dtype at least as wide (PyTorch
+    refuses to narrow float64 to float32 there, or to take an integer input)."""
+    if not isinstance(input, Tensor) or not dtypes.is_floating(input.dtype):
+        raise TypeError(f"{op}: expected a floating-point tensor, got "
+                        f"{getattr(input, 'dtype', type(input).__name__)}; convert it with "
+                        ".float()")
+    x = _cast(input, dtype, op)
+    if x.dtype.itemsize < input.dtype.itemsize:
+        raise RuntimeError(f"{op}: the dtype of the input ({input.dtype}) should be convertible "
+                           f"without narrowing to the specified dtype ({x.dtype})")
+    return x
+
+
 def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *,
          dtype: Any = None) -> Tensor:
     """Product of all elements, or along one ``dim`` (integers multiply in int64)."""
@@ -578,10 +592,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
     """torch.norm: the vector p-norm over ``dim`` (all elements by default); 'fro' is the 2-norm
     of the elements, inf / -inf the largest / smallest magnitude. The gradient at a zero norm
     is 0, PyTorch's subgradient."""
-    x = _cast(input, dtype, "norm")
-    if not dtypes.is_floating(x.dtype):
-        raise TypeError(f"norm: expected a floating-point tensor, got {x.dtype}; convert it "
-                        "with .float()")
+    x = _norm_cast(input, dtype, "norm")
     if isinstance(p, str):
         if p == "nuc":  # a matrix norm: over the last two dims, or the two given
             from .linalg_decomp import matrix_norm

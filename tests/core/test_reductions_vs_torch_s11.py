@@ -491,3 +491,18 @@ def test_median_dim_matches_torch_on_random_ties():
             theirs = getattr(torch, op)(torch.from_numpy(a), 1)
             assert ours.indices.tolist() == theirs.indices.tolist()
             np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+
+
+# --- dtype= of the norms: no narrowing, no integer input (as PyTorch) ---------------------------
+@pytest.mark.parametrize("call", [lambda x, d: mg.norm(x, dtype=d),
+                                  lambda x, d: mg.linalg.vector_norm(x, dtype=d),
+                                  lambda x, d: mg.linalg.matrix_norm(x, dtype=d)])
+def test_norm_dtype_must_not_narrow(call):
+    with pytest.raises(RuntimeError, match="without narrowing"):
+        call(mg.ones(2, 2, dtype=mg.float64), mg.float32)
+    with pytest.raises(RuntimeError, match="without narrowing"):
+        call(mg.ones(2, 2, dtype=mg.float32), mg.float16)
+    with pytest.raises((TypeError, RuntimeError), match="floating"):  # linalg's own check
+        call(mg.ones(2, 2, dtype=mg.int64), mg.float32)
+    out = call(mg.ones(2, 2, dtype=mg.float32), mg.float64)
+    assert out.dtype == mg.float64 and out.item() == 2.0
