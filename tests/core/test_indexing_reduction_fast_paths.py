@@ -1,8 +1,8 @@
-"""Session 9 fast paths: gather as a flat take (and its flat scatter-add), index_select as a
+"""Fast paths: gather as a flat take (and its flat scatter-add), index_select as a
 take (its backward writes rows picked once and scatter-adds only repeats), cumsum's plain
 backward written into a fresh array, and logsumexp as one op with a kept exp.
 
-These complement test_indexing_fast_paths_s9.py (PyTorch comparisons, gradcheck and
+These complement test_indexing_reduction_fast_paths_vs_torch.py (PyTorch comparisons, gradcheck and
 gradgradcheck) with checks that need no PyTorch: each raw-array backward against an exact
 NumPy reference that adds in the same order, float32 kept, and the layout of what it returns."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Session 9's norm fast paths: LayerNorm's backward from the kept x - mean and rstd (x) weight
+"""Norm fast paths: LayerNorm's backward from the kept x - mean and rstd (x) weight
 (each mix of weight / bias / wanted gradients against PyTorch in float64, float32 stays
 float32), and batch norm on (N, C) features, whose per-channel rows are the features
 themselves (no spread or fold) and whose batch is one block or several."""

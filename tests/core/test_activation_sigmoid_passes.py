@@ -1,4 +1,4 @@
-"""Session 9's shorter forms of the activations: sigmoid as 1 / (1 + e^-x) in four passes
+"""Shorter forms of the activations: sigmoid as 1 / (1 + e^-x) in four passes
 (also behind silu, glu and the recurrent cells), and the other rewritten forwards/backwards,
 each against PyTorch and float64 references, float32 kept float32."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Session 10's fast paths for assorted ops: cumsum's blocked running sum (float32, long last
+"""Fast paths for assorted ops: cumsum's blocked running sum (float32, long last
 axis) and the others below, each against a float64 NumPy reference and PyTorch when present,
 float32 kept, and against the cases handed back to the general code."""
 import numpy as np

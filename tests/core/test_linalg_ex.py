@@ -1,4 +1,4 @@
-"""Session 10: linalg.vander / tensorinv / tensorsolve / inv_ex / cholesky_ex / solve_ex
+"""linalg.vander / tensorinv / tensorsolve / inv_ex / cholesky_ex / solve_ex
 (values, info and gradients against torch; gradchecks in float64; float32 stays float32;
 errors), and igamma / igammac at large a (Temme's uniform expansion) against torch."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Session 10's shorter activation passes, each against PyTorch (bit for bit where the op is
+"""Shorter activation passes, each against PyTorch (bit for bit where the op is
 piecewise linear) and float64 gradchecks; float32 kept float32."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""lstm_scan's first-order backward on arrays (session 10: the steps' local derivatives
+"""lstm_scan's first-order backward on arrays (the steps' local derivatives
 computed a few steps per pass, then scaled in place through time) agrees with its tensor-op
 backward (the create_graph path, a different code path) and with PyTorch, including saturated
 gates, batch 1, hidden 1, gradients entering only through c_T, passes of one step, of a few

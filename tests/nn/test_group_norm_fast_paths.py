@@ -1,4 +1,4 @@
-"""Session 10's norm fast paths: GroupNorm on (N * G, C / G * S) group rows, with per-channel
+"""Norm fast paths: GroupNorm on (N * G, C / G * S) group rows, with per-channel
 weight and bias along whole samples (and folded into the row factor when a group is one
 channel, as instance norm), under NumPy's ufunc buffer shortened to a row (``_long_rows``).
 Checked against PyTorch in float64 and float32 for group rows shorter than 16 values, not a

@@ -1,4 +1,4 @@
-"""Edge cases a differential run against PyTorch found wrong (session 10).
+"""Edge cases a differential run against PyTorch found wrong.
 
 maximum/minimum dropped a NaN in the first operand and turned integer and bool inputs into
 floats (bool ties came out as 0.5); integer ** negative integer tensors, sign of bool, amax over
