@@ -1,4 +1,4 @@
-"""Session 11 differential checks of less-tested nn.functional / nn.utils corners against
+"""Differential checks of less-tested nn.functional / nn.utils corners against
 PyTorch (or values worked out by hand): each test here failed before the fix it names."""
 from __future__ import annotations
 

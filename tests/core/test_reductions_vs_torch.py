@@ -1,4 +1,4 @@
-"""Reductions, scans, sorting and selection checked against PyTorch (session 11): each test
+"""Reductions, scans, sorting and selection checked against PyTorch: each test
 pins one difference found by differential fuzzing and fixed in minigrad. Expected values come
 from the math where that is easy; the others compare with PyTorch (skipped without it)."""
 from __future__ import annotations

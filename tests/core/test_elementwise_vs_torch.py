@@ -1,5 +1,5 @@
 """Elementwise math, dtype rules and tensor creation that a differential run against PyTorch
-found wrong (session 11): pow of bools, ops with floating results on mixed integer dtypes,
+found wrong: pow of bools, ops with floating results on mixed integer dtypes,
 uint8 wrap-around, integer division by zero of empty tensors, exact ldexp, zero gradients of
 sign and rounded division, Bessel/zeta/lgamma at extreme arguments, in-place arithmetic
 (sub_, **=, //=, %=, clamp_, float_power_), comparisons at the promoted dtype, and the
