@@ -1,5 +1,5 @@
-"""Shape and index-manipulation ops checked against PyTorch (session 11 differential fuzzing):
-each test pins a difference the fuzzing found, with values derived by hand where easy."""
+"""Shape and index-manipulation ops checked against PyTorch (differential fuzzing): each test
+pins a difference the fuzzing found, with values derived by hand where easy."""
 from __future__ import annotations
 
 import numpy as np
