@@ -389,6 +389,8 @@ def test_histogramdd_counts_and_edges():
 
 def test_histogramdd_shapes_and_errors():
     assert mg.histogramdd(mg.ones(2, 3, 2), bins=3).hist.shape == (3, 3)
+    hist, edges = mg.histogramdd(mg.ones(4, 2, dtype=mg.float32), bins=2)
+    assert hist.dtype == mg.float32 and all(e.dtype == mg.float32 for e in edges)
     assert mg.histogramdd(mg.zeros(0, 2), bins=3).bin_edges[0].tolist()[-1] == 1.0
     with pytest.raises(RuntimeError, match="histogramdd: bins"):
         mg.histogramdd(mg.ones(4, 2), bins=[2, 2, 2])
