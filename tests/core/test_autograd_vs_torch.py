@@ -1,4 +1,5 @@
-"""The autograd API as a user writing and gradient-checking layers meets it, next to PyTorch's behaviour (grad modes, backward/grad arguments, hooks, custom Functions,
+"""The autograd API as a user writing and gradient-checking layers meets it, next to
+PyTorch's behaviour (grad modes, backward/grad arguments, hooks, custom Functions,
 autograd.functional). Expected values come from the math or from PyTorch 2.13's documented
 behaviour; none of these tests needs torch."""
 import threading
