@@ -214,7 +214,9 @@ class Function:
                     o.grad_fn = ctx
                     o._output_nr = i
             if ctx._saved:
-                _link_saved_outputs(ctx, (raw,) if single else raw, outputs, inputs)
+                # (built-in ops return arrays: only a forward returning Tensors saves an output)
+                if isinstance(raw, Tensor) if single else any(isinstance(r, Tensor) for r in raw):
+                    _link_saved_outputs(ctx, (raw,) if single else raw, outputs, inputs)
                 if _graph.active and _graph.current_hooks():  # saved_tensors_hooks
                     ctx._saved = _graph.pack_saved(ctx._saved, _graph.current_hooks())
                     ctx.__dict__["unpacks_saved"] = True
