@@ -240,6 +240,20 @@ def test_adaptive_max_pool_nan_winner_is_the_last_nan_of_its_window() -> None:
     assert np.isnan(v.item()) and i.item() == 1 * 4 + 0 * 2 + 1
 
 
+def _assert_pool_matches_torch(torch, name: str, x: np.ndarray, *args, **kwargs) -> None:
+    """F.<name>(x, *args, return_indices=True) in both libraries: values, indices and the
+    input's gradient identical (array kwargs become each library's tensors)."""
+    results = []
+    for lib, fn in ((mg, F), (torch, torch.nn.functional)):
+        t = lib.tensor(x, requires_grad=True)
+        kw = {k: lib.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+        y, i = getattr(fn, name)(t, *args, return_indices=True, **kw)
+        y.sum().backward()
+        results.append((y.detach().numpy(), i.numpy(), t.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+
+
 def test_adaptive_max_pool_with_nans_matches_torch() -> None:
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(5)
@@ -247,16 +261,7 @@ def test_adaptive_max_pool_with_nans_matches_torch() -> None:
                           (3, (2, 3, 5, 6, 7), (2, 3, 4)), (2, (2, 3, 8, 8), (1, 1))]:
         x = np.round(rng.standard_normal(shape))
         x[rng.random(shape) < 0.1] = np.nan
-        results = []
-        for lib, fn in ((mg, F), (torch, torch.nn.functional)):
-            t = lib.tensor(x, requires_grad=True)
-            y, i = getattr(fn, f"adaptive_max_pool{d}d")(t, out, return_indices=True)
-            y.sum().backward()
-            results.append((y.detach().numpy(), i.numpy(), t.grad.numpy()))
-        (ym, im, gm), (yt, it, gt) = results
-        np.testing.assert_array_equal(ym, yt)
-        np.testing.assert_array_equal(im, it)
-        np.testing.assert_array_equal(gm, gt)
+        _assert_pool_matches_torch(torch, f"adaptive_max_pool{d}d", x, out)
 
 
 def test_fractional_max_pool_nan_winner_is_the_last_nan_in_row_major_order() -> None:
@@ -282,17 +287,8 @@ def test_fractional_max_pool_with_nans_matches_torch() -> None:
         x = np.round(rng.standard_normal(shape))
         x[rng.random(shape) < 0.2] = np.nan
         samples = rng.uniform(0, 1, shape[:2] + (d,))
-        results = []
-        for lib, fn in ((mg, F), (torch, torch.nn.functional)):
-            t = lib.tensor(x, requires_grad=True)
-            y, i = getattr(fn, f"fractional_max_pool{d}d")(
-                t, k, output_size=out, return_indices=True, _random_samples=lib.tensor(samples))
-            y.sum().backward()
-            results.append((y.detach().numpy(), i.numpy(), t.grad.numpy()))
-        (ym, im, gm), (yt, it, gt) = results
-        np.testing.assert_array_equal(ym, yt)
-        np.testing.assert_array_equal(im, it)
-        np.testing.assert_array_equal(gm, gt)
+        _assert_pool_matches_torch(torch, f"fractional_max_pool{d}d", x, k, output_size=out,
+                                   _random_samples=samples)
 
 
 def test_container_indices_take_numpy_integers_and_0d_integer_tensors() -> None:
