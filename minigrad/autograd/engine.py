@@ -14,7 +14,8 @@ from ..backend import float_errors_ignored
 from ..ops.broadcast import sum_to_shape
 from ..tensor import Tensor
 from .anomaly import checked_backward, is_anomaly_enabled
-from .grad_mode import enable_grad, no_grad
+from .function import Function
+from .grad_mode import enable_grad, is_grad_enabled, no_grad
 
 
 def topological_order(roots: Sequence[Any]) -> list:
@@ -260,7 +261,39 @@ def _call_backward(node: Any, grads: list) -> tuple:
                 f"{node.name}.backward returned a gradient of shape {tuple(g.shape)} for input {i}, "
                 f"which has shape {tuple(expected)}")
         checked.append(g)
+    if node.piecewise_linear and is_grad_enabled():  # (on in backward: create_graph=True)
+        checked = [g if g is None or g.requires_grad else _ZeroSlope.apply(g, _input_of(edge, g))
+                   for g, edge in zip(checked, node.parents)]
     return tuple(checked)
+
+
+class _ZeroSlope(Function):
+    """``g`` as it is, recorded as a function of the op's input ``x`` with derivative zero.
+    A piecewise-linear op's gradient (relu's: grad * (x > 0)) does not change with x between
+    kinks, but it is a function of x: differentiating it again gives zeros, not an error."""
+
+    @staticmethod
+    def forward(ctx, g, x):
+        ctx.x_meta = x.shape, x.dtype
+        return g.array
+
+    @staticmethod
+    def backward(ctx, gg):
+        shape, dtype = ctx.x_meta
+        return gg, creation.zeros(shape, dtype=dtype, device=gg.device)
+
+
+def _input_of(edge: tuple, like: Tensor) -> Tensor:
+    """The tensor an edge stands for: the leaf itself, or a stand-in for output ``nr`` of node
+    ``parent`` (its grad_fn; its values are not needed, only its place in the graph)."""
+    parent, where = edge
+    if parent is None:
+        return where
+    shape, dtype = parent.output_meta[where]
+    xp = like.xp
+    stand_in = Tensor._make(xp.broadcast_to(xp.zeros((), dtype=dtype), shape), like.device)
+    stand_in._requires_grad, stand_in.grad_fn, stand_in._output_nr = True, parent, where
+    return stand_in
 
 
 def _expandable(shape: tuple, target: tuple) -> bool:

@@ -37,6 +37,11 @@ class Function:
     """Base class of every differentiable operation (see the module docstring)."""
 
     once_differentiable = False
+    # True for an op whose gradient is constant in its inputs between kinks (relu, max
+    # pooling): under create_graph=True the engine then records that gradient as a function of
+    # the inputs with a zero derivative, so differentiating it again gives zeros (as PyTorch's
+    # formulas do) instead of "input was not used" (see ``_ZeroSlope`` in engine.py).
+    piecewise_linear = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A backward decorated with ``@once_differentiable`` marks the whole op; a class that

@@ -233,6 +233,8 @@ class AdaptiveMax(Function):
     winner's flat position (the first maximum in row-major order, or the last nan: PyTorch's
     rule)."""
 
+    piecewise_linear = True  # (double backward: see Function.piecewise_linear)
+
     @staticmethod
     def forward(ctx, x, where, out_size):
         xp, (k, p), lead = x.xp, where.shape, x.shape[:-2]

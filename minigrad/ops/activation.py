@@ -588,6 +588,8 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 class Hardtanh(Function):
     """clamp(x, min_val, max_val); the gradient is 1 strictly inside the bounds, 0 at them."""
 
+    piecewise_linear = True  # (double backward: see Function.piecewise_linear)
+
     @staticmethod
     def forward(ctx, x, lo, hi):
         ctx.save_for_backward(x)
@@ -671,6 +673,8 @@ class Threshold(Function):
     ``where`` (a branchy loop over a random mask, ~10x slower): c = max(x, threshold) equals
     threshold exactly where x <= threshold, and c * keep + (1 - keep) * value adds an exact
     0 to one of the two (so x = -0.0 above a negative threshold may come out +0.0)."""
+
+    piecewise_linear = True  # (double backward: see Function.piecewise_linear)
 
     @staticmethod
     def forward(ctx, x, threshold, value):
@@ -768,6 +772,8 @@ class PRelu(Function):
     """x where x > 0, else w x, computed as max(x, 0) + w min(x, 0): exact, since one of the
     two terms is zero, and four vectorised passes where ``where`` over a random mask is one
     branchy loop (~3x slower). ``w`` is the weight already shaped to broadcast against x."""
+
+    piecewise_linear = True  # (double backward: see Function.piecewise_linear)
 
     @staticmethod
     def forward(ctx, x, w):

@@ -79,6 +79,8 @@ class ReLU(Function):
     """max(x, 0). Keeps only the bool mask x > 0 for backward (a quarter of x's memory), and
     splits both passes over the CPU's cores: on a CNN's activations they are memory-bound."""
 
+    piecewise_linear = True  # (double backward: see Function.piecewise_linear)
+
     @staticmethod
     def forward(ctx, x):
         xp, a, zero = x.xp, x.array, x.array.dtype.type(0)
@@ -138,6 +140,8 @@ class LeakyReLU(Function):
     """x where x > 0, else slope * x. For the usual slopes, 0 < slope <= 1, that is
     max(x, slope * x) and its gradient factor max(x > 0, slope): NumPy's ``where`` over a
     random mask is a branchy loop ~10x slower than these vectorised max passes."""
+
+    piecewise_linear = True  # (double backward: see Function.piecewise_linear)
 
     @staticmethod
     def forward(ctx, x, negative_slope):

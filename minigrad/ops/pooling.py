@@ -117,6 +117,8 @@ def _index_dtype(geo: PoolGeometry, xp: Any) -> Any:
 class MaxPool(Function):
     """Max over each window; remembers the winning offset (first maximum) for backward."""
 
+    piecewise_linear = True  # (double backward: see Function.piecewise_linear)
+
     @staticmethod
     def forward(ctx, x, geo, return_indices):
         xp, cl = x.xp, is_channels_last(x.array)

@@ -29,6 +29,8 @@ def _lambd(lambd: Any, op: str) -> float:
 class Hardshrink(Function):
     """x * mask, mask = not |x| <= lambd (so nan stays nan, with gradient 1, as PyTorch)."""
 
+    piecewise_linear = True  # (double backward: see Function.piecewise_linear)
+
     @staticmethod
     def forward(ctx, x, lambd):
         xp, a = x.xp, x.array
@@ -50,6 +52,8 @@ class Softshrink(Function):
     inside (+0.0; PyTorch gives x * 0, -0.0 for negative x), nan for nan. The result is 0
     exactly inside the band and nowhere else (x - c of two different floats is never 0), so
     the gradient mask is out != 0 (true for nan, as PyTorch's gradient)."""
+
+    piecewise_linear = True  # (double backward: see Function.piecewise_linear)
 
     @staticmethod
     def forward(ctx, x, lambd):

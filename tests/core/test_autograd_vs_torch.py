@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+import minigrad.nn.functional as F
 
 
 def _vals(t):
@@ -609,3 +610,47 @@ def test_saved_tensors_hooks_errors():
         with pytest.raises(RuntimeError, match="no hooks in here"):
             with mg.autograd.graph.saved_tensors_hooks(lambda t: t, lambda o: o):
                 pass
+
+
+_PIECEWISE_LINEAR = {
+    "relu": lambda x: x.relu(),
+    "leaky_relu": lambda x: F.leaky_relu(x, 0.1),
+    "hardtanh": lambda x: F.hardtanh(x),
+    "relu6": lambda x: F.relu6(x),
+    "threshold": lambda x: F.threshold(x, 0.1, 2.0),
+    "hardshrink": lambda x: F.hardshrink(x),
+    "softshrink": lambda x: F.softshrink(x),
+    "max_pool2d": lambda x: F.max_pool2d(x.reshape(1, 1, 2, 3), (2, 1)),
+    "adaptive_max_pool2d": lambda x: F.adaptive_max_pool2d(x.reshape(1, 1, 2, 3), 1),
+    "prelu": lambda x: F.prelu(x, mg.tensor([0.25], dtype=x.dtype)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_PIECEWISE_LINEAR))
+def test_piecewise_linear_gradient_differentiates_to_zeros(name):
+    """Under create_graph=True the gradient of a piecewise-linear op is a function of its input
+    (with derivative 0 between kinks), as in PyTorch; before, it did not require grad and a
+    second grad raised 'input 0 was not used'."""
+    x = mg.tensor([0.5, -1.5, 2.5, -0.25, 3.0, 0.75], dtype=mg.float64, requires_grad=True)
+    (g,) = mg.autograd.grad(_PIECEWISE_LINEAR[name](x).sum(), x, create_graph=True)
+    assert g.requires_grad
+    (h,) = mg.autograd.grad((g * g).sum(), x)
+    assert _vals(h) == [0.0] * 6
+
+
+def test_gradient_penalty_through_relu_matches_torch_values():
+    """d/dx and d/dw of |d relu(w x) / dx|^2: zero in x, 2 (w^T m) m x^T-like in w (worked out
+    by hand: g = w^T [wx > 0] = w[0] here, so d|g|^2/dw[0] = 2 w[0], row 1 gets nothing)."""
+    w = mg.tensor([[1., 2., 3.], [0., 1., -1.]], dtype=mg.float64, requires_grad=True)
+    x = mg.tensor([0.5, -1., 2.], dtype=mg.float64, requires_grad=True)
+    (g,) = mg.autograd.grad((w @ x).relu().sum(), x, create_graph=True)
+    gx, gw = mg.autograd.grad((g * g).sum(), (x, w))
+    assert _vals(gx) == [0.0, 0.0, 0.0]
+    assert gw.tolist() == [[2.0, 4.0, 6.0], [0.0, 0.0, 0.0]]
+
+
+def test_linear_op_gradient_stays_off_the_graph():
+    """2 * grad does not depend on x at all: as in PyTorch it does not require grad."""
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = mg.autograd.grad((x * 2).sum(), x, create_graph=True)
+    assert not g.requires_grad
