@@ -415,25 +415,37 @@ def _new_like(self: Tensor, dtype: Any, device: Any) -> dict:
             "device": self.device if device is None else device}
 
 
-def new_zeros(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
-              requires_grad: bool = False) -> Tensor:
+def _new_size(op: str, args: tuple, size: Any) -> tuple:
+    """The shape given as ``new_zeros(2, 3)``, ``new_zeros((2, 3))`` or ``size=(2, 3)``."""
+    if size is None:
+        return args
+    if args:
+        raise TypeError(f"{op}() got multiple values for argument 'size'")
+    return (size,)
+
+
+def new_zeros(self: Tensor, *args: Any, size: Any = None, dtype: Any = None,
+              device: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros with this tensor's dtype and device unless told otherwise."""
     from ..creation import zeros
-    return zeros(*size, requires_grad=requires_grad, **_new_like(self, dtype, device))
+    return zeros(*_new_size("new_zeros", args, size), requires_grad=requires_grad,
+                 **_new_like(self, dtype, device))
 
 
-def new_ones(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
-             requires_grad: bool = False) -> Tensor:
+def new_ones(self: Tensor, *args: Any, size: Any = None, dtype: Any = None,
+             device: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones with this tensor's dtype and device unless told otherwise."""
     from ..creation import ones
-    return ones(*size, requires_grad=requires_grad, **_new_like(self, dtype, device))
+    return ones(*_new_size("new_ones", args, size), requires_grad=requires_grad,
+                **_new_like(self, dtype, device))
 
 
-def new_empty(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
-              requires_grad: bool = False) -> Tensor:
+def new_empty(self: Tensor, *args: Any, size: Any = None, dtype: Any = None,
+              device: Any = None, requires_grad: bool = False) -> Tensor:
     """Uninitialised in torch; minigrad fills it with zeros (its ``empty`` does the same)."""
     from ..creation import empty
-    return empty(*size, requires_grad=requires_grad, **_new_like(self, dtype, device))
+    return empty(*_new_size("new_empty", args, size), requires_grad=requires_grad,
+                 **_new_like(self, dtype, device))
 
 
 def new_full(self: Tensor, size: Sequence[int], fill_value: Any, *, dtype: Any = None,

@@ -76,6 +76,16 @@ def test_numpy_array_of_a_tensor_is_a_copy_but_asarray_shares() -> None:
         np.asarray(t, dtype=np.float64, copy=False)
 
 
+@pytest.mark.parametrize("name", ["new_zeros", "new_ones", "new_empty"])
+def test_new_factories_take_size_as_a_keyword(name: str) -> None:
+    t = mg.ones(1, dtype=mg.float64)
+    made = getattr(t, name)(size=(2, 3))  # was: TypeError, unexpected keyword 'size'
+    assert made.shape == (2, 3) and made.dtype == mg.float64
+    assert getattr(t, name)(2, 3).shape == (2, 3) and getattr(t, name)([4]).shape == (4,)
+    with pytest.raises(TypeError, match=f"{name}.*multiple values for argument 'size'"):
+        getattr(t, name)(2, size=(2,))
+
+
 # --- to / type_as ---------------------------------------------------------------------------------
 def test_to_accepts_copy_and_non_blocking() -> None:
     t = mg.tensor([1.0, 2.0])
