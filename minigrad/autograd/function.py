@@ -30,7 +30,7 @@ from ..backend import float_errors_are_ignored, float_errors_ignored, get_backen
 from ..tensor import Tensor, memory_version  # defined before minigrad.tensor imports the ops
 from . import graph as _graph
 from .anomaly import forward_stack, is_anomaly_enabled
-from .grad_mode import _set_enabled, is_grad_enabled
+from .grad_mode import _state as _grad_mode
 
 
 class Function:
@@ -183,12 +183,12 @@ class Function:
             else:
                 needs.append(False)
         ctx.needs_input_grad = tuple(needs)
-        enabled = is_grad_enabled()
+        enabled = _grad_mode.enabled  # this thread's grad mode (read inline: apply is hot)
         record = enabled and any(needs)
         if record:  # before forward, so that save_for_backward knows backward will run
             ctx.parents = tuple(_edge(a) if need else None for a, need in zip(inputs, needs))
 
-        _set_enabled(False)  # forward computes on arrays; nothing inside it is recorded
+        _grad_mode.enabled = False  # forward computes on arrays; nothing inside is recorded
         try:
             if cls._separate_setup:
                 raw = _forward_then_setup(cls, ctx, args, kwargs)
@@ -198,7 +198,7 @@ class Function:
                 with float_errors_ignored():  # IEEE results (inf, nan) without NumPy's warnings
                     raw = cls.forward(ctx, *args, **kwargs)
         finally:
-            _set_enabled(enabled)
+            _grad_mode.enabled = enabled
 
         single = not isinstance(raw, tuple)
         outputs = (_as_output(raw, device),) if single else \
