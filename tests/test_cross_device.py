@@ -169,3 +169,18 @@ def test_random_transforms_accept_a_host_generator_for_device_batches() -> None:
     out_dev = t(mg.tensor(images, device=DEVICE), generator=np.random.default_rng(7))
     assert out_dev.device == DEVICE
     np.testing.assert_array_equal(out_dev.cpu().numpy(), out_cpu.numpy())
+
+
+@pytest.mark.parametrize("op", ["eq", "ne", "lt", "ge"])
+def test_comparison_with_host_data_moves_it_to_the_device(op):
+    """A device tensor compared with a NumPy array or a list: the host data becomes a tensor
+    on that device first (before, it went to the device's array library as it was, which
+    CuPy refuses, and the strict device here reports)."""
+    t = mg.tensor([1.0, 2.0, 3.0], device=DEVICE)
+    for other in (np.array([1.0, 3.0, 3.0]), [1.0, 3.0, 3.0]):
+        got = getattr(mg, op)(t, other)
+        assert got.device == t.device
+        want = getattr(np, {"eq": "equal", "ne": "not_equal", "lt": "less",
+                            "ge": "greater_equal"}[op])([1.0, 2.0, 3.0], [1.0, 3.0, 3.0])
+        assert got.tolist() == want.tolist()
+    assert (t == np.array([1.0, 3.0, 3.0])).tolist() == [True, False, True]

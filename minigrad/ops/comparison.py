@@ -163,6 +163,8 @@ def _compare(a: Any, b: Any, op: str, fn: Any) -> Tensor:
     if not isinstance(a, Tensor):
         a, b = b, a
         fn = {"lt": "greater", "le": "greater_equal", "gt": "less", "ge": "less_equal"}.get(op, fn)
+    if not isinstance(b, (Tensor, numbers.Number)):  # a list or a host array: a tensor on a's
+        b = Tensor(b, device=a.device)                # device (CuPy refuses NumPy operands)
     if isinstance(b, Tensor):
         if b.device != a.device:
             raise RuntimeError(f"{op}: expected both tensors on the same device, got {a.device} and "
