@@ -77,7 +77,8 @@ def test_strict_device():
     strict_backend = pytest.importorskip("strict_backend")
     strict_backend.register()
     rng = np.random.default_rng(2)
-    host = [mg.tensor(rng.standard_normal(s), requires_grad=True) for s in [(3, 4), (4,)]]
+    host = [mg.tensor(rng.standard_normal(s), requires_grad=True, device="cpu")
+            for s in [(3, 4), (4,)]]
     assert_same_on_strict_device(host, lambda ps: optim.Adafactor(ps, weight_decay=0.1), 4,
                                  lambda shape: mg.tensor(rng.standard_normal(shape),
                                                          device="cpu"))
