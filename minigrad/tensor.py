@@ -460,6 +460,29 @@ class Tensor:
             return value.array
         return value
 
+    # in-place shape changes: the same memory seen with another shape (no data is written)
+    def _view_in_place(self, op: str, view: Callable[["Tensor"], "Tensor"]) -> "Tensor":
+        from .autograd.grad_mode import no_grad
+        self._check_inplace(op)
+        with no_grad():
+            self.array = view(self).array
+        return self
+
+    def squeeze_(self, dim: Any = None) -> "Tensor":
+        return self._view_in_place("squeeze_", lambda t: t.squeeze() if dim is None else
+                                   t.squeeze(dim))
+
+    def unsqueeze_(self, dim: int) -> "Tensor":
+        return self._view_in_place("unsqueeze_", lambda t: t.unsqueeze(dim))
+
+    def transpose_(self, dim0: int, dim1: int) -> "Tensor":
+        return self._view_in_place("transpose_", lambda t: t.transpose(dim0, dim1))
+
+    swapdims_ = swapaxes_ = transpose_
+
+    def t_(self) -> "Tensor":
+        return self._view_in_place("t_", lambda t: t.t())
+
     def zero_(self) -> "Tensor":
         self._check_inplace("zero_")
         self.array[...] = 0
