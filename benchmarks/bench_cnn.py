@@ -190,6 +190,12 @@ def compare(batch: int, size: int, rounds: int, steps: int, infer_batch: int | N
         mg_inf, t_inf = [], []
         txi = pair.torch.from_numpy(xi_np).to(DEVICE) if pair.torch is not None else None
         plain_inf = []
+        # One untimed call each first: the first batch-1000 pass touches ~400 MB of memory
+        # the process has never used, and page-faulting it in took 0.4-0.6 s on the VM host
+        # of session 12 (5-7x a warm call), which could land in the median of 5 rounds.
+        pair.infer_minigrad(xi)
+        if pair.torch is not None:
+            pair.infer_torch(txi)
         for _ in range(rounds):
             mg_inf.append(timed(pair.infer_minigrad, xi))
             if pair.torch is not None:
