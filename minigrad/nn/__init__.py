@@ -102,3 +102,5 @@ __all__ += ["LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConvTranspose2d", "La
             "LazyInstanceNorm3d"]
 from .lazy_conv_nd import LazyConv3d, LazyConvTranspose1d, LazyConvTranspose3d  # noqa: E402
 __all__ += ["LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose3d"]
+from .conv_relu_pool import ConvReLUMaxPool2d  # noqa: E402
+__all__ += ["ConvReLUMaxPool2d"]
