@@ -8,6 +8,8 @@
 Both models get identical weights and data; the first losses must agree. Steps
 are timed interleaved (minigrad, torch, minigrad, ...) so machine noise hits
 both alike, and results are quoted as the median ratio minigrad / PyTorch.
+On the CPU a third model is timed in the same rounds: minigrad's with its conv
+blocks fused by ``nn.utils.fuse_modules`` (opt-in; the same weights, the same math).
 """
 from __future__ import annotations
 
@@ -104,6 +106,10 @@ class Pair:
         self.opt = mg.optim.Adam(self.model.parameters(), lr=1e-3)
         self.loss_fn = nn.CrossEntropyLoss()
         self.x, self.y = mg.tensor(self.x_np, device=DEVICE), mg.tensor(self.y_np, device=DEVICE)
+        self.fused = None  # the same network with fused conv blocks (a copy), CPU only
+        if DEVICE == "cpu":
+            self.fused = nn.utils.fuse_modules(self.model)
+            self.fused_opt = mg.optim.Adam(self.fused.parameters(), lr=1e-3)
         self.torch = None
         try:
             import torch
@@ -125,6 +131,13 @@ class Pair:
         self.opt.step()
         return loss.item()
 
+    def step_fused(self) -> float:
+        self.fused_opt.zero_grad()
+        loss = self.loss_fn(self.fused(self.x), self.y)
+        loss.backward()
+        self.fused_opt.step()
+        return loss.item()
+
     def step_torch(self) -> float:
         self.topt.zero_grad()
         loss = self.tloss_fn(self.tmodel(self.tx), self.ty)
@@ -135,6 +148,10 @@ class Pair:
     def infer_minigrad(self, x) -> None:
         with mg.no_grad():
             self.model(x)
+
+    def infer_fused(self, x) -> None:
+        with mg.no_grad():
+            self.fused(x)
 
     def infer_torch(self, x) -> None:
         with self.torch.no_grad():
@@ -165,14 +182,20 @@ def compare(batch: int, size: int, rounds: int, steps: int, infer_batch: int | N
     pair = Pair(batch, size)
     result = {"batch": batch, "size": size}
     l_mg = pair.step_minigrad()
+    if pair.fused is not None:
+        l_f = pair.step_fused()
+        if abs(l_mg - l_f) > 1e-5 * max(1.0, abs(l_mg)):
+            raise SystemExit(f"first losses disagree: minigrad {l_mg:.6f} vs fused {l_f:.6f}")
     if pair.torch is not None:
         l_t = pair.step_torch()
         result["first_loss"] = (l_mg, l_t)
         if abs(l_mg - l_t) > 1e-4 * max(1.0, abs(l_t)):
             raise SystemExit(f"first losses disagree: minigrad {l_mg:.6f} vs torch {l_t:.6f}")
-    mg_times, t_times, plain_times = [], [], []
+    mg_times, t_times, plain_times, fused_times = [], [], [], []
     for _ in range(rounds):
         mg_times += [timed(pair.step_minigrad) for _ in range(steps)]
+        if pair.fused is not None:
+            fused_times += [timed(pair.step_fused) for _ in range(steps)]
         if pair.torch is not None:
             t_times += [timed(pair.step_torch) for _ in range(steps)]
         if DEVICE == "cuda":  # the same step without minigrad's hand-written CUDA kernels
@@ -183,6 +206,8 @@ def compare(batch: int, size: int, rounds: int, steps: int, infer_batch: int | N
         result["train_torch"] = statistics.median(t_times)
     if plain_times:
         result["train_minigrad_plain"] = statistics.median(plain_times)
+    if fused_times:
+        result["train_fused"] = statistics.median(fused_times)
     if infer_batch:
         xi_np = np.random.default_rng(1).standard_normal((infer_batch, 1, size, size),
                                                          dtype=np.float32)
@@ -194,10 +219,15 @@ def compare(batch: int, size: int, rounds: int, steps: int, infer_batch: int | N
         # the process has never used, and page-faulting it in took 0.4-0.6 s on the VM host
         # of session 12 (5-7x a warm call), which could land in the median of 5 rounds.
         pair.infer_minigrad(xi)
+        if pair.fused is not None:
+            pair.infer_fused(xi)
         if pair.torch is not None:
             pair.infer_torch(txi)
+        fused_inf = []
         for _ in range(rounds):
             mg_inf.append(timed(pair.infer_minigrad, xi))
+            if pair.fused is not None:
+                fused_inf.append(timed(pair.infer_fused, xi))
             if pair.torch is not None:
                 t_inf.append(timed(pair.infer_torch, txi))
             if DEVICE == "cuda":
@@ -206,6 +236,8 @@ def compare(batch: int, size: int, rounds: int, steps: int, infer_batch: int | N
         result["infer_minigrad"] = statistics.median(mg_inf)
         if plain_inf:
             result["infer_minigrad_plain"] = statistics.median(plain_inf)
+        if fused_inf:
+            result["infer_fused"] = statistics.median(fused_inf)
         if t_inf:
             result["infer_torch"] = statistics.median(t_inf)
     return result
@@ -230,13 +262,16 @@ def memory_child(framework: str, steps: int) -> None:
     Each framework runs alone in its own process: the minigrad child never imports torch,
     and the torch child keeps glibc's default allocator (MINIGRAD_MALLOC_TUNING=0, set by
     the parent) so minigrad's CPU-backend setting does not change PyTorch's figure."""
-    if framework == "minigrad":
+    if framework in ("minigrad", "fused"):
         sys.modules["torch"] = None  # Pair then builds minigrad only
     pair = Pair(128, 28)
     if framework == "torch":
         del pair.model, pair.opt, pair.x  # only the weights were needed from minigrad
     before = peak_rss_kib()
-    step = pair.step_minigrad if framework == "minigrad" else pair.step_torch
+    if framework == "fused":
+        del pair.model, pair.opt  # only the fused copy trains
+    step = {"minigrad": pair.step_minigrad, "fused": getattr(pair, "step_fused", None),
+            "torch": pair.step_torch}[framework]
     for _ in range(steps):
         step()
     peak = peak_rss_kib()
@@ -245,7 +280,7 @@ def memory_child(framework: str, steps: int) -> None:
 
 def measure_memory(steps: int) -> dict:
     out = {}
-    for framework in ("minigrad", "torch"):
+    for framework in ("minigrad", "fused", "torch"):
         env = dict(os.environ)
         if framework == "torch":
             env["MINIGRAD_MALLOC_TUNING"] = "0"
@@ -278,7 +313,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=5, help="steps per round")
     parser.add_argument("--scaling", action="store_true")
     parser.add_argument("--memory", action="store_true")
-    parser.add_argument("--memory-child", choices=["minigrad", "torch"])
+    parser.add_argument("--memory-child", choices=["minigrad", "fused", "torch"])
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--batch", type=int, nargs="+", default=[128],
                         help="training batch sizes for the headline comparison")
@@ -314,6 +349,12 @@ def main() -> None:
           + (f", torch {r['infer_torch'] * 1e3:7.1f} ms" if 'infer_torch' in r else "")
           + f", ratio {ratio(r['infer_minigrad'], r.get('infer_torch'))}"
           + plain_note(r, "infer"))
+    if "train_fused" in r:
+        print(f"fused conv blocks (nn.utils.fuse_modules): train step {r['train_fused'] * 1e3:7.1f} ms, "
+              f"ratio {ratio(r['train_fused'], r.get('train_torch'))}; inference "
+              f"{r['infer_fused'] * 1e3:7.1f} ms, ratio {ratio(r['infer_fused'], r.get('infer_torch'))}; "
+              f"fused / unfused: train {r['train_fused'] / r['train_minigrad']:.2f}, "
+              f"inference {r['infer_fused'] / r['infer_minigrad']:.2f}")
     if peak == peak:  # measured again after the rounds: a busy moment at the start must not
         again = sgemm_peak()  # read as a low peak (and a high percentage of it)
         print(f"sgemm peak again after the rounds: {again:.0f} GFLOP/s; the higher is used")
@@ -325,11 +366,16 @@ def main() -> None:
         t_achieved = flops / r["train_torch"] / 1e9
         line += f"; torch {t_achieved:.0f} GFLOP/s" + ("" if peak != peak else
                                                         f" = {100 * t_achieved / peak:.0f}%")
+    if "train_fused" in r:
+        f_achieved = flops / r["train_fused"] / 1e9
+        line += f"; minigrad fused {f_achieved:.0f} GFLOP/s" + (
+            "" if peak != peak else f" = {100 * f_achieved / peak:.0f}%")
     print(line)
 
     if args.scaling:
         print("\nscaling (median train step, minigrad / torch):")
-        print(f"{'batch':>6} {'input':>6} {'minigrad ms':>12} {'torch ms':>10} {'ratio':>6}")
+        print(f"{'batch':>6} {'input':>6} {'minigrad ms':>12} {'torch ms':>10} {'ratio':>6} "
+              f"{'fused ms':>9} {'ratio':>6}")
         cases = [(b, 28) for b in (32, 64, 128, 256, 512, 1024)] + [(128, 56), (128, 112)]
         for batch, size in cases:
             rounds = max(2, args.rounds // 2)
@@ -337,7 +383,9 @@ def main() -> None:
             s = compare(batch, size, rounds, steps, infer_batch=None)
             print(f"{batch:>6} {size:>6} {s['train_minigrad'] * 1e3:12.1f} "
                   f"{s.get('train_torch', float('nan')) * 1e3:10.1f} "
-                  f"{ratio(s['train_minigrad'], s.get('train_torch')):>6}")
+                  f"{ratio(s['train_minigrad'], s.get('train_torch')):>6} "
+                  f"{s.get('train_fused', float('nan')) * 1e3:9.1f} "
+                  f"{ratio(s.get('train_fused'), s.get('train_torch')):>6}")
 
     if args.memory:
         mem = measure_memory(steps=20)
@@ -351,6 +399,10 @@ def main() -> None:
             t = mem["torch"]["peak_kib"] - mem["torch"]["before_kib"]
             print(f"  ratio of growth {g / max(t, 1):.2f}; ratio of peak RSS "
                   f"{mem['minigrad']['peak_kib'] / mem['torch']['peak_kib']:.2f}")
+            if mem.get("fused"):
+                f = mem["fused"]["peak_kib"] - mem["fused"]["before_kib"]
+                print(f"  fused: ratio of growth {f / max(t, 1):.2f}; ratio of peak RSS "
+                      f"{mem['fused']['peak_kib'] / mem['torch']['peak_kib']:.2f}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
     python benchmarks/profile_step.py                      # cpu
     python benchmarks/profile_step.py --device cuda --batch 128
     python benchmarks/profile_step.py --device cuda --cprofile 25
+    python benchmarks/profile_step.py --ops --fused        # conv blocks fused (fuse_modules)
 
 Prints the median time of forward, backward and optimizer step (each synchronized), and
 with ``--cprofile N`` the N functions with the most time of their own over many steps,
@@ -114,10 +115,14 @@ def main() -> None:
                         help="also print the N functions with the most own time")
     parser.add_argument("--ops", action="store_true",
                         help="also time each op's forward and backward inside the step")
+    parser.add_argument("--fused", action="store_true",
+                        help="the model with its conv blocks fused by nn.utils.fuse_modules")
     args = parser.parse_args()
     bench_cnn.DEVICE = args.device
     pair = Pair(args.batch, 28)
     pair.torch = None  # minigrad alone
+    if args.fused:
+        pair.model, pair.opt = pair.fused, pair.fused_opt
     for _ in range(5):
         pair.step_minigrad()
     print(f"device {args.device}, batch {args.batch}, median of {args.steps} steps (ms):")

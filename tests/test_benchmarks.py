@@ -54,16 +54,22 @@ def test_profile_step_times_every_op_in_place():
     assert re.search(r"^  whole step: wall [\d.]+, CPU [\d.]+", out, re.M)
 
 
-def test_fused_block_prototype_agrees_with_the_plain_ops():
-    """The measurement-only fused Conv-ReLU-MaxPool block must give the plain model's first loss
-    and gradients (the script exits with an error otherwise)."""
-    out = _run("benchmarks/prototype_fused_block.py", "--batch", "8", "--rounds", "1",
-               "--steps", "1")
-    assert re.search(r"^batch 8, first loss \d+\.\d{7} and gradients \(both\): step plain [\d.]+ ms, "
-                     r"fused [\d.]+ ms, fused/plain [\d.]+$", out, re.M), out
-    out = _run("benchmarks/prototype_fused_block.py", "--blocks", "--batch", "8", "--rounds", "1")
-    assert len(re.findall(r"^conv block \d+->32 on \d+x\d+, batch 8: forward plain", out,
-                          re.M)) == 2, out
+def test_profile_step_times_the_fused_blocks():
+    out = _run("benchmarks/profile_step.py", "--batch", "8", "--steps", "2", "--ops", "--fused")
+    assert re.search(r"^  F ConvReLUMaxPool +[\d.]+ +[\d.]+ +-?[\d.]+$", out, re.M), out
+    assert re.search(r"^  B ConvReLUMaxPool +[\d.]+ +[\d.]+ +-?[\d.]+$", out, re.M), out
+    assert "F Convolution" not in out and "F MaxPool" not in out, out
+
+
+def test_bench_cnn_checks_first_losses_of_all_three_models():
+    """The plain, the fused and (when installed) the PyTorch model start from the same weights
+    and data: the script exits with an error when a first loss disagrees."""
+    out = _run("benchmarks/bench_cnn.py", "--rounds", "1", "--steps", "1")
+    assert re.search(r"^train step, batch 128: minigrad +[\d.]+ ms", out, re.M), out
+    assert re.search(r"^fused conv blocks \(nn.utils.fuse_modules\): train step +[\d.]+ ms, "
+                     r"ratio .+; fused / unfused: train [\d.]+, inference [\d.]+$", out, re.M), out
+    assert re.search(r"^training throughput: minigrad \d+ GFLOP/s = \d+% of peak.*"
+                     r"minigrad fused \d+ GFLOP/s = \d+%$", out, re.M), out
 
 
 def test_bench_sequence_compares_lesson_12_models():
