@@ -249,3 +249,14 @@ def test_ensemble_members_can_be_trained_apart_and_reused(tmp_path):
 
     proc, _ = _run("07_ensemble", "--members", "2", "--only-member", "2", out=tmp_path)
     assert proc.returncode != 0 and "--only-member must be between 0 and 1, got 2" in proc.stderr
+
+
+def test_lesson_cnn_fused_reaches_the_same_result(tmp_path):
+    """Lesson 04 with ``--fused`` trains the fused model: the same quick-run accuracy bar and
+    the fused layers in the printed model."""
+    proc, seconds = _run("04_cnn", "--fused", out=tmp_path)
+    where = f"04_cnn --quick --fused ({seconds:.1f} s)\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, where
+    assert proc.stdout.count("ConvReLUMaxPool2d(") == 2, where
+    values = [float(v) for v in re.findall(rf"test accuracy: {ACCURACY}$", proc.stdout, re.M)]
+    assert values and min(values) >= EXPECTED["04_cnn"][2], where

@@ -31,7 +31,7 @@ from .convolution import ConvGeometry, _im2col, _split_weight_grad, _weight_matr
 from .pooling import _keep_where
 
 #: Bytes of im2col matrix and convolution output per group of images: about what stays in a
-#: core's cache while the group goes through the block (the lesson CNN: 18 and 13 images;
+#: core's cache while the group goes through the block (the lesson CNN: 16 and 13 images;
 #: 8-32 measured within noise of each other, 64 slower).
 GROUP_BYTES = 1 << 21
 
@@ -44,12 +44,13 @@ def block_geometry(input_shape: tuple, weight_shape: tuple, padding: tuple) -> C
 
 
 def _group_size(geo: ConvGeometry, weight_shape: tuple, x: Tensor) -> int:
-    """Images per group: ``GROUP_BYTES`` of im2col matrix and output, and at least one group
-    per thread."""
+    """Images per group: at most ``GROUP_BYTES`` of im2col matrix and output, and as many
+    groups for each thread (each thread takes a run of consecutive groups)."""
     (ho, wo), (o, c, kh, kw) = geo.out_size, weight_shape
     per_image = ho * wo * (kh * kw * c + 1 + o) * x.dtype.itemsize
     per_thread = -(-x.shape[0] // getattr(x.backend, "threads", 1))
-    return max(1, min(per_thread, GROUP_BYTES // per_image))
+    groups = -(-per_thread // max(1, GROUP_BYTES // per_image))  # per thread
+    return -(-per_thread // groups)
 
 
 def _windows(y: Any, hp: int, wp: int) -> tuple:
