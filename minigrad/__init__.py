@@ -15,6 +15,7 @@ from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, fu
                        set_default_device, tensor, zeros, zeros_like)
 from .dtypes import (bool, double, float, float16, float32, float64, get_default_dtype, int32,
                      int64, long, set_default_dtype, uint8)
+from .dtypes import half, int, int8, int16, short  # noqa: E402,A004
 from .gradcheck import GradcheckError, gradcheck, gradcheck_module, gradgradcheck
 from .printing import set_printoptions
 from . import testing  # noqa: E402  (mg.testing.assert_close, as torch.testing)
@@ -84,6 +85,15 @@ from .ops.aliases import (absolute, add, addcdiv, addcmul, addr, argwhere, div, 
 from .ops import (bartlett_window, blackman_window, gradient, hamming_window,  # noqa: E402
                   hann_window, histogram, histogramdd, kaiser_window)
 from .ops import igamma, igammac  # noqa: E402
+from .creation import scalar_tensor  # noqa: E402
+from .asarray import asarray, frombuffer  # noqa: E402
+from .ops import (alias_copy, angle, as_strided_copy, conj, conj_physical,  # noqa: E402
+                  detach_copy, diagonal_copy, expand_copy, hardshrink, imag, is_conj, is_neg,
+                  isreal, nonzero_static, permute_copy, real, resize_as_, resolve_conj,
+                  resolve_neg, select_copy, slice_copy, split_copy, split_with_sizes_copy,
+                  squeeze_copy, t_copy, transpose_copy, unbind_copy, unfold_copy,
+                  unsafe_chunk, unsafe_split, unsafe_split_with_sizes, unsqueeze_copy,
+                  view_copy)
 clip = clamp
 __version__ = "0.1.0"
 

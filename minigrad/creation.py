@@ -8,7 +8,7 @@ import operator
 from typing import Any, Sequence
 
 from . import dtypes
-from .backend import get_backend, normalize_device
+from .backend import float_errors_ignored, get_backend, normalize_device
 from .random import draws as _draws, initial_seed, manual_seed, permutation as _permutation  # noqa: F401
 from .tensor import Tensor
 
@@ -181,6 +181,34 @@ def from_numpy(array: Any) -> Tensor:
         raise ValueError(f"from_numpy: the array's byte order ({array.dtype}) is not the "
                          "machine's; convert it with array.astype(array.dtype.newbyteorder('='))")
     return Tensor._make(array, "cpu")
+
+
+def scalar_tensor(s: Any, *, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+    """A 0-d tensor holding the number ``s``: of the default float dtype unless ``dtype`` is
+    given, whatever the number's type (``scalar_tensor(3)`` is 3.0, ``tensor(3)`` is 3)."""
+    if isinstance(s, Tensor) and s.ndim == 0:  # PyTorch takes a 0-d tensor as a number too
+        s = s.item()
+    if not isinstance(s, (numbers.Real, dtypes.bool.type)):
+        raise TypeError(f"scalar_tensor: s must be a real number, not {type(s).__name__}")
+    s = s.item() if hasattr(s, "item") else s  # a NumPy scalar: its Python number
+    dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
+    message = f"scalar_tensor: value {s} cannot be converted to {dtype} without overflow"
+    if dtype.kind in "iu" and not isinstance(s, numbers.Integral):  # a float: truncated
+        if not math.isfinite(s):
+            raise RuntimeError(message)
+        s = math.trunc(s)
+    # as PyTorch: a float32 must hold the value; float16 rounds it (to inf past 65504)
+    if dtype == dtypes.float32 and math.isfinite(s) and abs(s) > 3.4028234663852886e38:
+        raise RuntimeError(message)
+    try:
+        with float_errors_ignored():
+            out = Tensor(s, dtype=dtype, device=device)
+    except (RuntimeError, OverflowError):  # as tensor(): -1 wraps into uint8, 256 does not
+        raise RuntimeError(message) from None
+    if requires_grad:
+        out.requires_grad = True
+    return out
 
 
 def _filled(shape: tuple, value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:

@@ -18,15 +18,21 @@ float16 = np.dtype("float16")
 int64 = np.dtype("int64")
 int32 = np.dtype("int32")
 uint8 = np.dtype("uint8")
+int16 = np.dtype("int16")
+int8 = np.dtype("int8")
 bool = np.dtype("bool")  # noqa: A001 - PyTorch's name
 long = int64
+int = int32  # noqa: A001 - PyTorch's names (torch.int is int32)
+short = int16
+half = float16
 float = float32  # noqa: A001
 double = float64
 
 _default_float = float32
 _ALIASES = {"float32": float32, "float": float32, "float64": float64, "double": float64,
             "float16": float16, "half": float16, "int64": int64, "long": int64, "int32": int32,
-            "int": int32, "uint8": uint8, "bool": bool}
+            "int": int32, "uint8": uint8, "bool": bool, "int16": int16, "short": int16,
+            "int8": int8}
 
 
 def as_dtype(dtype: Any) -> np.dtype:

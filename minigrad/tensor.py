@@ -778,7 +778,7 @@ for _name in ("add", "sub", "mul", "div", "pow", "matmul", "neg", "exp", "log", 
               "reshape", "permute", "transpose", "expand", "flatten", "unsqueeze", "squeeze"):
     setattr(Tensor, _name, getattr(ops, _name))
 Tensor.clip = ops.clamp
-Tensor.view = ops.reshape
+Tensor.view = ops.view  # view(shape) reshapes; view(dtype) reinterprets (ops/dtype_view.py)
 Tensor.T = property(lambda self: ops.permute(self, *reversed(range(self.ndim))))
 
 
@@ -998,3 +998,20 @@ for _name, _op in (("eq", "eq"), ("ne", "ne"), ("gt", "gt"), ("ge", "ge"), ("lt"
                    ("less_equal", "le"), ("not_equal", "ne")):
     setattr(Tensor, _name + "_", ops.aliases.comparison_inplace(getattr(ops, _op), _name + "_"))
 del _name, _op
+# resize_, the real-tensor forms of the complex functions, more in-place forms (session 12)
+Tensor.resize_, Tensor.resize_as_ = ops.resize.resize_, ops.resize.resize_as_
+for _name in ("isreal", "conj", "conj_physical", "conj_physical_", "resolve_conj", "resolve_neg",
+              "is_conj", "is_neg", "angle"):
+    setattr(Tensor, _name, getattr(ops.real_tensors, _name))
+Tensor.real, Tensor.imag = property(ops.real_tensors.real), property(ops.real_tensors.imag)
+for _name in ("hardshrink", "nonzero_static", "unsafe_chunk", "unsafe_split",
+              "unsafe_split_with_sizes"):
+    setattr(Tensor, _name, getattr(ops, _name))
+for _name in ("addmm", "addbmm", "addmv", "baddbmm"):
+    setattr(Tensor, _name + "_", ops.elementwise_more.inplace(getattr(ops, _name), _name + "_"))
+for _name in ("logical_and", "logical_or", "logical_xor"):  # 1/0 in the tensor's own dtype
+    setattr(Tensor, _name + "_", ops.aliases.comparison_inplace(getattr(ops, _name), _name + "_"))
+Tensor.logical_not_ = ops.elementwise_more.inplace(
+    lambda self: ops.logical_not(self).to(self.dtype), "logical_not_")
+Tensor.const_data_ptr = Tensor.data_ptr
+del _name

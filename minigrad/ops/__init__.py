@@ -91,4 +91,16 @@ from .windows import (bartlett_window, blackman_window, hamming_window, hann_win
 from .finite_difference import gradient
 from .histogram import histogram, histogramdd
 from .incomplete_gamma import igamma, igammac
+from . import dtype_view, resize  # Tensor.view (shapes and dtypes), Tensor.resize_/resize_as_
+from .dtype_view import view
+from .resize import resize_as_
+from .real_tensors import (angle, conj, conj_physical, imag, is_conj, is_neg, isreal, real,
+                           resolve_conj, resolve_neg)
+from .view_copies import (alias_copy, as_strided_copy, detach_copy, diagonal_copy, expand_copy,
+                          permute_copy, select_copy, slice_copy, split_copy,
+                          split_with_sizes_copy, squeeze_copy, t_copy, transpose_copy,
+                          unbind_copy, unfold_copy, unsqueeze_copy, view_copy)
+from .selection import nonzero_static
+from .shrink import hardshrink
+from .aliases import unsafe_chunk, unsafe_split, unsafe_split_with_sizes
 __all__ = [name for name in dir() if not name.startswith("_")]

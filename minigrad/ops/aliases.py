@@ -26,6 +26,8 @@ from .arithmetic import add as _add, sub as _sub
 from .comparison import ge, gt, le, lt, ne, where
 from .elementwise import _tensor_input, operands, scalar_like
 from .elementwise_more import _ZeroGradient, floor_divide
+from .rearrange import chunk, split
+from .scatter_views import split_with_sizes
 from .reduction import SpreadEvenly, ValuesIndices
 from .unary_math import abs as _abs, sign
 
@@ -34,6 +36,9 @@ negative = neg
 absolute = _abs
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 sgn = sign  # real tensors only: sgn is sign
+# PyTorch's "unsafe" splits skip its autograd check on pieces written in place; minigrad
+# refuses in-place writes to tensors that require grad anyway, so they are the same ops
+unsafe_chunk, unsafe_split, unsafe_split_with_sizes = chunk, split, split_with_sizes
 
 
 def _check_alpha(alpha: Any, a: Tensor, op: str, name: str = "alpha") -> None:

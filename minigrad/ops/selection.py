@@ -77,6 +77,19 @@ def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
 
 
 # --- writing along a dim ---------------------------------------------------------------------
+
+def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:  # noqa: A002
+    """``nonzero`` with a fixed number of rows (for code that needs static shapes): the first
+    ``size`` index rows, padded with rows of ``fill_value`` when there are fewer."""
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 0:
+        raise RuntimeError(f"nonzero_static: 'size' must be a non-negative integer, got {size!r}")
+    found = nonzero(input)
+    if found.shape[0] >= size:
+        return _ints(found.array[:size], input)
+    padding = input.xp.full((size - found.shape[0], found.shape[1]), fill_value,
+                            dtype=dtypes.int64)
+    return _ints(input.xp.concatenate([found.array, padding]), input)
+
 def _index_args(input: Tensor, dim: int, index: Any, op: str, source: Tensor | None = None
                 ) -> tuple:
     """(axis, flat int64 index) after PyTorch's checks: a vector index in range whose length

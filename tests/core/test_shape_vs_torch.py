@@ -235,6 +235,8 @@ def test_reshape_refuses_non_int_sizes(shape):
     x = mg.arange(6.0)
     with pytest.raises(TypeError, match="reshape: a shape must be made of ints"):
         x.reshape(*shape)
+    if any(isinstance(s, np.dtype) for s in shape):
+        return  # view(dtype) reinterprets the memory: tests/core/test_tensor_api_additions.py
     with pytest.raises(TypeError, match="reshape: a shape must be made of ints"):
         x.view(*shape)
 

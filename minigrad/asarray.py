@@ -1,0 +1,136 @@
+"""Tensors that share memory with what they are made from: ``asarray`` and ``frombuffer``.
+
+``tensor`` always copies and ``from_numpy`` always shares; ``asarray`` shares when it can
+(same dtype, same device) unless ``copy=True``, and with ``copy=False`` refuses anything that
+would need a copy, as ``torch.asarray``. Python objects with the buffer protocol (bytes,
+bytearray, array.array, memoryview) are read as raw bytes of ``dtype``, as ``torch.frombuffer``.
+A read-only buffer (bytes) gives a tensor that cannot be written in place.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from . import dtypes
+from .backend import get_backend, normalize_device
+from .creation import tensor
+from .tensor import Tensor
+
+
+def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | None = None,
+            requires_grad: bool | None = None) -> Tensor:
+    """``obj`` as a tensor, sharing its memory unless a copy is asked for (``copy=True``) or
+    needed (another dtype or device; ``copy=False`` then raises). ``requires_grad=None`` keeps
+    a tensor's flag (and its graph); True on a tensor that shares turns the flag on in place."""
+    dtype = None if dtype is None else dtypes.as_dtype(dtype)
+    device = None if device is None else normalize_device(device)
+    if isinstance(obj, Tensor):
+        return _from_tensor(obj, dtype, device, copy, requires_grad)
+    if _is_array(obj):
+        out = _from_array(obj, dtype, device, copy)
+    elif _has_buffer(obj):
+        out = frombuffer(obj, dtype=dtypes.get_default_dtype() if dtype is None else dtype)
+        out = _moved(out, None, device, copy, "a buffer")
+        if copy and out.device == "cpu":
+            out = out.clone()
+    else:
+        if copy is False:
+            raise ValueError(f"asarray: can't alias a {type(obj).__name__} (a scalar or a "
+                             "sequence) into a tensor; use copy=None or copy=True")
+        out = tensor(obj, dtype=dtype, device=device)
+    if requires_grad:
+        out.requires_grad = True
+    return out
+
+
+def _from_tensor(obj: Tensor, dtype: Any, device: Any, copy: bool | None,
+                 requires_grad: bool | None) -> Tensor:
+    out = _moved(obj, dtype, device, copy, f"a {obj.dtype} tensor on {obj.device}")
+    if out is obj and copy:
+        out = obj.clone()
+    if requires_grad is False and out.requires_grad:
+        out = out.detach()
+    elif requires_grad and not out.requires_grad:
+        out.requires_grad = True  # on obj itself when it is shared, as torch.asarray does
+    return out
+
+
+def _moved(t: Tensor, dtype: Any, device: Any, copy: bool | None, what: str) -> Tensor:
+    """``t`` converted (differentiably) to ``dtype``/``device`` where they differ; refused
+    under ``copy=False``, as that needs new memory."""
+    new_dtype = dtype is not None and dtype != t.dtype
+    new_device = device is not None and device != t.device
+    if (new_dtype or new_device) and copy is False:
+        to = f"{dtype if new_dtype else t.dtype} on {device if new_device else t.device}"
+        raise ValueError(f"asarray: can't alias {what} as {to} without a copy (copy=False)")
+    return t.to(dtype=dtype if new_dtype else None, device=device if new_device else None)
+
+
+def _is_array(obj: Any) -> bool:
+    return hasattr(obj, "__array_interface__") or hasattr(obj, "__cuda_array_interface__")
+
+
+def _from_array(obj: Any, dtype: Any, device: Any, copy: bool | None) -> Tensor:
+    """A NumPy (or CuPy) array or scalar: shared where dtype and device allow."""
+    from .tensor import _default_device_for
+    own_device = _default_device_for(obj) if hasattr(obj, "__cuda_array_interface__") else "cpu"
+    array_dtype = obj.dtype
+    if array_dtype.kind not in "fiub":
+        raise TypeError(f"asarray: cannot make a tensor from an array of dtype {array_dtype} "
+                        "(minigrad has float, int, uint8 and bool tensors)")
+    is_scalar = not hasattr(type(obj), "__setitem__")  # np.float64(1.0): no memory to share
+    shareable = array_dtype.isnative and not is_scalar and \
+        (dtype is None or dtype == array_dtype) and (device is None or device == own_device)
+    if shareable and not copy:
+        return Tensor._make(obj, own_device)
+    if copy is False and is_scalar:
+        raise RuntimeError("asarray: can't alias a NumPy scalar (it has no memory to share); "
+                           "leave out copy=False or pass a 0-d array")
+    if copy is False:
+        order = "" if array_dtype.isnative else " (its byte order is not the machine's)"
+        raise ValueError(f"asarray: can't alias an array of dtype {array_dtype} on {own_device}"
+                         f"{order} as {dtype or array_dtype} on {device or own_device} without "
+                         "a copy (copy=False)")
+    return tensor(obj, dtype=dtype, device=device or own_device)
+
+
+def _has_buffer(obj: Any) -> bool:
+    try:
+        memoryview(obj).release()
+    except TypeError:
+        return False
+    return True
+
+
+def frombuffer(buffer: Any, *, dtype: Any, count: int = -1, offset: int = 0,
+               requires_grad: bool = False) -> Tensor:
+    """A 1-D CPU tensor over the bytes of an object with the buffer protocol (no copy):
+    ``count`` elements of ``dtype`` (-1: all) starting ``offset`` bytes in."""
+    dtype = dtypes.as_dtype(dtype)
+    try:
+        with memoryview(buffer) as view:
+            nbytes = view.nbytes
+    except TypeError:
+        raise ValueError(f"frombuffer: a {type(buffer).__name__} does not implement Python's "
+                         "buffer protocol") from None
+    if nbytes == 0 or count == 0:
+        raise ValueError(f"frombuffer: both buffer length ({nbytes}) and count ({count}) must "
+                         "not be 0")
+    if not 0 <= offset < nbytes:
+        raise ValueError(f"frombuffer: offset ({offset} bytes) must be non-negative and no "
+                         f"greater than buffer length ({nbytes} bytes) minus 1")
+    if count < 0:
+        if (nbytes - offset) % dtype.itemsize:
+            raise ValueError(f"frombuffer: buffer length ({nbytes - offset} bytes) after offset "
+                             f"({offset} bytes) must be a multiple of element size "
+                             f"({dtype.itemsize})")
+        count = (nbytes - offset) // dtype.itemsize
+    elif offset + count * dtype.itemsize > nbytes:
+        raise ValueError(f"frombuffer: requested buffer length ({count} * {dtype.itemsize} "
+                         f"bytes) after offset ({offset} bytes) must not be greater than actual "
+                         f"buffer length ({nbytes} bytes)")
+    array = get_backend("cpu").xp.frombuffer(buffer, dtype=dtype, count=count, offset=offset)
+    out = Tensor._make(array, "cpu")
+    if requires_grad:
+        out.requires_grad = True
+    return out
+
