@@ -194,6 +194,7 @@ def test_errors_name_the_op_and_shapes(call, message):
 
 
 # --- the layer and fuse_modules ----------------------------------------------------------------
+# (on the test device: the fused op on the CPU, the three separate ops elsewhere)
 def _lesson_cnn() -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2),
                          nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
@@ -222,8 +223,8 @@ def test_fused_model_trains_like_the_plain_one():
     plain = _lesson_cnn().double()
     fused = nn.utils.fuse_modules(plain)  # a deep copy: its own parameters
     assert all(p is not q for p, q in zip(plain.parameters(), fused.parameters()))
-    x = mg.tensor(np.random.default_rng(0).standard_normal((6, 1, 28, 28)), device="cpu")
-    y = mg.tensor(np.random.default_rng(1).integers(0, 10, 6), device="cpu")
+    x = mg.tensor(np.random.default_rng(0).standard_normal((6, 1, 28, 28)))
+    y = mg.tensor(np.random.default_rng(1).integers(0, 10, 6))
     losses = {}
     for name, model in (("plain", plain), ("fused", fused)):
         opt = mg.optim.Adam(model.parameters(), lr=1e-2)
@@ -245,9 +246,9 @@ def test_explicit_runs_and_the_other_fusions():
     mg.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(2, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Flatten(), nn.Linear(4 * 3 * 3, 5), nn.BatchNorm1d(5))
-    model(mg.randn(4, 2, 8, 8, device="cpu"))  # running statistics that are not 0 and 1
+    model(mg.randn(4, 2, 8, 8))  # running statistics that are not 0 and 1
     model.eval()
-    x = mg.randn(3, 2, 8, 8, device="cpu")
+    x = mg.randn(3, 2, 8, 8)
     fused = nn.utils.fuse_modules(model, [["0", "1"], ["5", "6"]])
     assert [type(m).__name__ for m in fused] == [
         "Conv2d", "Identity", "ReLU", "MaxPool2d", "Flatten", "Linear", "Identity"]
@@ -297,7 +298,7 @@ def test_layer_built_directly_and_its_fallback():
     layer = nn.ConvReLUMaxPool2d(2, 3, 3, padding=1, bias=False)
     assert layer.bias is None and tuple(layer.weight.shape) == (3, 2, 3, 3)
     assert "ConvReLUMaxPool2d(2, 3, kernel_size=(3, 3), padding=(1, 1), bias=False" in repr(layer)
-    x = mg.randn(2, 6, 6, device="cpu")
+    x = mg.randn(2, 6, 6)
     batched = layer(x.unsqueeze(0)).squeeze(0)
     np.testing.assert_array_equal(layer(x).detach().numpy(), batched.detach().numpy())
 
