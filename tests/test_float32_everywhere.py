@@ -587,6 +587,7 @@ LAYERS: dict[str, tuple[Callable[[], Any], list]] = {
     "BatchNorm2d": (lambda: nn.BatchNorm2d(3), [_n(2, 3, 2, 2)]),
     "Conv1d": (lambda: nn.Conv1d(3, 4, 3, padding="same"), [_n(2, 3, 6)]),
     "Conv2d": (lambda: nn.Conv2d(3, 4, 3, stride=2), [_n(2, 3, 6, 6)]),
+    "ConvReLUMaxPool2d": (lambda: nn.ConvReLUMaxPool2d(3, 4, 3, padding=1), [_n(2, 3, 6, 6)]),
     "ConvTranspose2d": (lambda: nn.ConvTranspose2d(4, 6, 3, stride=2, groups=2), [_n(2, 4, 3, 3)]),
     "Conv3d": (lambda: nn.Conv3d(2, 4, 2, padding="same"), [_n(2, 2, 3, 3, 3)]),
     "ConvTranspose1d": (lambda: nn.ConvTranspose1d(4, 6, 3, stride=2, groups=2), [_n(2, 4, 5)]),
