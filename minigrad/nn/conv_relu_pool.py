@@ -41,7 +41,7 @@ def _conv_padding(conv: Conv2d) -> tuple | None:
 
 def why_not_fusable(conv: Any, relu_layer: Any, pool: Any) -> str | None:
     """Why these three layers cannot become one ``ConvReLUMaxPool2d`` (None when they can)."""
-    if not (type(conv) is Conv2d and isinstance(relu_layer, ReLU) and type(pool) is MaxPool2d):
+    if not (type(conv) is Conv2d and type(relu_layer) is ReLU and type(pool) is MaxPool2d):
         return (f"expected (Conv2d, ReLU, MaxPool2d), got ({type(conv).__name__}, "
                 f"{type(relu_layer).__name__}, {type(pool).__name__})")
     if conv.stride != (1, 1) or conv.dilation != (1, 1) or conv.groups != 1:

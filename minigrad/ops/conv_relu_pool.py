@@ -14,8 +14,9 @@ Here each group of a few images goes through the whole block while it is in the 
   matrix, and the input gradient, the convolution's own ``_input_grad`` on the group.
 
 Groups run on minigrad's threads (``parallel_for``), each multiplying single-threaded
-(``blas_threads``). The results equal the three ops' (ties go to the first maximum, as in
-max pooling; a NaN propagates and gets no gradient, as through ReLU). With
+(``blas_threads``). The output and the input gradient are the three ops' to the bit, the
+weight gradient up to the order of its sums (ties go to the first maximum, as in max
+pooling; a NaN propagates and gets no gradient, as through ReLU). With
 ``create_graph=True`` backward differentiates the three separate ops instead, so gradients of
 any order are theirs. CPU only: ``nn.ConvReLUMaxPool2d`` runs the three ops elsewhere.
 """

@@ -267,6 +267,7 @@ def test_explicit_runs_and_the_other_fusions():
     ((nn.Conv2d(2, 4, 3), nn.ReLU(), nn.MaxPool2d(3)), "MaxPool2d\\(2\\)"),
     ((nn.Conv2d(2, 4, 3), nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True)), "ceil_mode"),
     ((nn.Conv2d(2, 4, 3), nn.Tanh(), nn.MaxPool2d(2)), "expected \\(Conv2d, ReLU"),
+    ((nn.Conv2d(2, 4, 3), type("MyReLU", (nn.ReLU,), {})(), nn.MaxPool2d(2)), "MyReLU"),
 ])
 def test_unsupported_blocks_are_refused_or_left_alone(layers, message):
     with pytest.raises(FusionError, match=message):
