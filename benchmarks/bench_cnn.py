@@ -124,19 +124,18 @@ class Pair:
         self.tx = torch.from_numpy(self.x_np).to(DEVICE)
         self.ty = torch.from_numpy(self.y_np).to(DEVICE)
 
-    def step_minigrad(self) -> float:
-        self.opt.zero_grad()
-        loss = self.loss_fn(self.model(self.x), self.y)
+    def _step(self, model: nn.Module, opt) -> float:
+        opt.zero_grad()
+        loss = self.loss_fn(model(self.x), self.y)
         loss.backward()
-        self.opt.step()
+        opt.step()
         return loss.item()
 
+    def step_minigrad(self) -> float:
+        return self._step(self.model, self.opt)
+
     def step_fused(self) -> float:
-        self.fused_opt.zero_grad()
-        loss = self.loss_fn(self.fused(self.x), self.y)
-        loss.backward()
-        self.fused_opt.step()
-        return loss.item()
+        return self._step(self.fused, self.fused_opt)
 
     def step_torch(self) -> float:
         self.topt.zero_grad()
@@ -145,13 +144,12 @@ class Pair:
         self.topt.step()
         return loss.item()
 
-    def infer_minigrad(self, x) -> None:
+    def infer_minigrad(self, x, model: nn.Module | None = None) -> None:
         with mg.no_grad():
-            self.model(x)
+            (model or self.model)(x)
 
     def infer_fused(self, x) -> None:
-        with mg.no_grad():
-            self.fused(x)
+        self.infer_minigrad(x, self.fused)
 
     def infer_torch(self, x) -> None:
         with self.torch.no_grad():
