@@ -85,7 +85,9 @@ from .ops.aliases import (absolute, add, addcdiv, addcmul, addr, argwhere, div, 
 from .ops import (bartlett_window, blackman_window, gradient, hamming_window,  # noqa: E402
                   hann_window, histogram, histogramdd, kaiser_window)
 from .ops import igamma, igammac  # noqa: E402
-from .creation import scalar_tensor  # noqa: E402
+from .creation import empty_permuted, empty_strided, scalar_tensor  # noqa: E402
+from .ops import (as_strided_scatter, celu, cosine_similarity, pairwise_distance,  # noqa: E402
+                  typename)
 from .asarray import asarray, frombuffer  # noqa: E402
 from .ops import (alias_copy, angle, as_strided_copy, conj, conj_physical,  # noqa: E402
                   detach_copy, diagonal_copy, expand_copy, hardshrink, imag, is_conj, is_neg,
@@ -107,6 +109,8 @@ def __getattr__(name: str):
     import importlib
     if name in ("nn", "optim", "data", "viz", "training", "distributions", "func", "utils"):
         return importlib.import_module(f".{name}", __name__)
+    if name == "vmap":  # torch.vmap is torch.func.vmap
+        return importlib.import_module(".func", __name__).vmap
     if name in ("save", "load"):
         return getattr(importlib.import_module(".serialization", __name__), name)
     raise AttributeError(f"module 'minigrad' has no attribute {name!r}")

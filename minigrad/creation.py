@@ -265,6 +265,58 @@ def empty_like(t: Tensor, dtype: Any = None, device: Any = None,
     return zeros_like(t, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+def empty_strided(size: Sequence, stride: Sequence, *, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+    """A tensor of shape ``size`` laid out with ``stride`` (in elements), for code that needs a
+    given memory layout. PyTorch leaves the values uninitialized; minigrad zero-fills them."""
+    shape = _shape((size,), "empty_strided")
+    strides = tuple(stride)
+    if not all(isinstance(s, numbers.Integral) and not isinstance(s, builtins.bool) and s >= 0
+               for s in strides):
+        raise RuntimeError(f"empty_strided: strides must be non-negative ints, got {strides}")
+    if len(strides) != len(shape):
+        raise RuntimeError(f"empty_strided: dimensionality of sizes ({len(shape)}) must match "
+                           f"dimensionality of strides ({len(strides)})")
+    device = _device(device)
+    dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
+    extent = 0 if 0 in shape else 1 + builtins.sum((n - 1) * s for n, s in zip(shape, strides))
+    xp = get_backend(device).xp
+    array = xp.lib.stride_tricks.as_strided(xp.zeros(extent, dtype=dtype), shape,
+                                            tuple(s * dtype.itemsize for s in strides))
+    out = Tensor._make(array, device)
+    if requires_grad:
+        out.requires_grad = True
+    return out
+
+
+def empty_permuted(size: Sequence, physical_layout: Sequence, *, dtype: Any = None,
+                   device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of shape ``size`` whose dims lie in memory in the order ``physical_layout``
+    (outermost first): ``empty_permuted((N, C, H, W), (0, 2, 3, 1))`` is channels-last.
+    Zero-filled, as minigrad's ``empty``."""
+    shape = _shape((size,), "empty_permuted")
+    layout = tuple(operator.index(d) for d in physical_layout)
+    if len(layout) != len(shape):
+        raise RuntimeError(f"empty_permuted: the number of dimensions in size ({len(shape)}) "
+                           f"does not match the length of physical_layout ({len(layout)})")
+    if sorted(layout) != list(range(len(shape))):
+        raise RuntimeError(f"empty_permuted: physical_layout {layout} must be a permutation of "
+                           f"0..{len(shape) - 1} (no duplicates, no negative dims)")
+    stored = zeros(tuple(shape[d] for d in layout), dtype=dtype, device=device)
+    out = Tensor._make(stored.array.transpose([layout.index(d) for d in range(len(shape))]),
+                       stored.device)
+    if requires_grad:
+        out.requires_grad = True
+    return out
+
+
+def new_empty_strided(self: Tensor, size: Sequence, stride: Sequence, *, dtype: Any = None,
+                      device: Any = None, requires_grad: bool = False) -> Tensor:
+    """``empty_strided`` with this tensor's dtype and device unless told otherwise."""
+    dtype, device = _like(self, dtype, device)
+    return empty_strided(size, stride, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
 def full_like(t: Tensor, fill_value: Any, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
     dtype, device = _like(t, dtype, device)

@@ -1015,3 +1015,6 @@ Tensor.logical_not_ = ops.elementwise_more.inplace(
     lambda self: ops.logical_not(self).to(self.dtype), "logical_not_")
 Tensor.const_data_ptr = Tensor.data_ptr
 del _name
+Tensor.as_strided_scatter = ops.as_strided_scatter
+from .creation import new_empty_strided as _new_empty_strided  # noqa: E402
+Tensor.new_empty_strided = _new_empty_strided

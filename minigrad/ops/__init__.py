@@ -102,5 +102,8 @@ from .view_copies import (alias_copy, as_strided_copy, detach_copy, diagonal_cop
                           unbind_copy, unfold_copy, unsqueeze_copy, view_copy)
 from .selection import nonzero_static
 from .shrink import hardshrink
-from .aliases import unsafe_chunk, unsafe_split, unsafe_split_with_sizes
+from .aliases import typename, unsafe_chunk, unsafe_split, unsafe_split_with_sizes
+from .scatter_views import as_strided_scatter
+from .activation_more import celu
+from .distance import cosine_similarity, pairwise_distance
 __all__ = [name for name in dir() if not name.startswith("_")]

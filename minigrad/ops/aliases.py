@@ -342,6 +342,17 @@ def storage_offset(self: Tensor) -> int:
 
 
 
+def typename(obj: Any) -> str:
+    """The name of a tensor's type as ``Tensor.type()`` gives it ('minigrad.FloatTensor'); of
+    a class or function, its own dotted name; of any other object, its class's (as
+    torch.typename: builtins go without the module)."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    named = obj if hasattr(obj, "__qualname__") else type(obj)
+    module = getattr(named, "__module__", None) or ""
+    return named.__qualname__ if module in ("", "builtins") else f"{module}.{named.__qualname__}"
+
+
 # --- comparisons written in place (Tensor.gt_, ...): 1/0 in the tensor's own dtype ------------
 def comparison_inplace(compare: Any, name: str) -> Any:
     """Tensor.<name>: self = (self <compare> other), stored as 1/0 (True/False) in self's dtype,

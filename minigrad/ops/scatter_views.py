@@ -1,6 +1,7 @@
 """Writes into, and window views of, a tensor's regular sub-blocks: diagonal_scatter,
 select_scatter, slice_scatter (the out-of-place adjoints of diagonal / select / slicing),
-Tensor.unfold (sliding windows), as_strided, split_with_sizes and sum_to_size.
+Tensor.unfold (sliding windows), as_strided and as_strided_scatter, split_with_sizes and
+sum_to_size.
 
 The scatters are ``indexing.Scatter`` at a basic or diagonal index: the base gets the
 gradient where it was not overwritten, the source gets the gradient read back at the written
@@ -125,13 +126,36 @@ def as_strided(input: Tensor, size: Sequence[int], stride: Sequence[int],
     backward does. (minigrad tensors have no shared storage, so the result is not a view and
     a non-contiguous input is addressed by its logical row-major order.)"""
     _tensor_input(input, "as_strided")
+    flat = _strided_index(input, size, stride, storage_offset, "as_strided")
+    return GetItem.apply(input.reshape(-1), (flat,))
+
+
+def as_strided_scatter(input: Tensor, src: Tensor, size: Sequence[int], stride: Sequence[int],
+                       storage_offset: int | None = None) -> Tensor:
+    """``input`` with the elements that ``as_strided(size, stride, storage_offset)`` reads
+    replaced by ``src`` (of shape ``size``): the out-of-place write into a strided window,
+    differentiable in both. A window that reaches one place twice is refused, as in torch."""
+    _tensor_input(input, "as_strided_scatter")
+    flat = _strided_index(input, size, stride, storage_offset, "as_strided_scatter")
+    if flat.size != input.xp.unique(flat).size:
+        raise RuntimeError(f"as_strided_scatter: more than one element of the window (size "
+                           f"{tuple(flat.shape)}, stride {tuple(stride)}) refers to the same "
+                           "place of the input, so the result would not be defined")
+    _check_src("as_strided_scatter", input, src, tuple(flat.shape))
+    return _write(input.reshape(-1), src, (flat,)).reshape(input.shape)
+
+
+def _strided_index(input: Tensor, size: Sequence[int], stride: Sequence[int],
+                   storage_offset: int | None, op: str) -> Any:
+    """The row-major positions in ``input`` of the elements of a strided window (shape
+    ``size``), checked to lie inside it."""
     size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
     offset = 0 if storage_offset is None else int(storage_offset)
     if len(size) != len(stride):
-        raise RuntimeError(f"as_strided: mismatch in length of strides and shape: size {size}, "
+        raise RuntimeError(f"{op}: mismatch in length of strides and shape: size {size}, "
                            f"stride {stride}")
     if any(s < 0 for s in size) or any(s < 0 for s in stride) or offset < 0:
-        raise RuntimeError(f"as_strided: negative sizes, strides or offset are not supported "
+        raise RuntimeError(f"{op}: negative sizes, strides or offset are not supported "
                            f"(size {size}, stride {stride}, offset {offset})")
     xp, n = input.xp, input.numel()
     flat = xp.full(size, offset, dtype=dtypes.int64)
@@ -140,10 +164,10 @@ def as_strided(input: Tensor, size: Sequence[int], stride: Sequence[int],
         shape[d] = s
         flat = flat + xp.arange(s, dtype=dtypes.int64).reshape(shape) * st
     if flat.size and int(flat.max()) >= n:
-        raise RuntimeError(f"as_strided: size {size}, stride {stride} and storage offset "
+        raise RuntimeError(f"{op}: size {size}, stride {stride} and storage offset "
                            f"{offset} need a storage of {int(flat.max()) + 1} elements, out of "
                            f"bounds for the input of shape {tuple(input.shape)} ({n} elements)")
-    return GetItem.apply(input.reshape(-1), (flat,))
+    return flat
 
 
 def split_with_sizes(self: Tensor, split_sizes: Sequence[int], dim: int = 0) -> tuple:
