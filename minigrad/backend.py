@@ -92,9 +92,12 @@ class Backend:
         """A read-only strided view of every window, with no copy."""
         return np.lib.stride_tricks.sliding_window_view(array, window_shape, axis=axis)
 
-    def as_strided(self, array: Any, shape: tuple, strides: tuple) -> Any:
-        """A view with the given shape and byte strides (no copy, no checks)."""
-        return np.lib.stride_tricks.as_strided(array, shape=shape, strides=strides, writeable=False)
+    def as_strided(self, array: Any, shape: tuple, strides: tuple,
+                   writeable: bool = False) -> Any:
+        """A view with the given shape and byte strides (no copy, no checks); read-only unless
+        ``writeable`` (windows that overlap would see each other's writes)."""
+        return np.lib.stride_tricks.as_strided(array, shape=shape, strides=strides,
+                                               writeable=writeable)
 
     def kernel(self, name: str) -> Callable | None:
         """A hand-written fused kernel for a chain of array calls, or None: the caller then runs
@@ -347,7 +350,8 @@ class CupyBackend(Backend):
         shape, strides = _window_geometry(array.shape, array.strides, window_shape, axis)
         return self.xp.lib.stride_tricks.as_strided(array, shape=shape, strides=strides)
 
-    def as_strided(self, array: Any, shape: tuple, strides: tuple) -> Any:
+    def as_strided(self, array: Any, shape: tuple, strides: tuple,
+                   writeable: bool = False) -> Any:  # CuPy's views are always writeable
         return self.xp.lib.stride_tricks.as_strided(array, shape=shape, strides=strides)
 
     def permutation(self, n: int) -> Any:

@@ -280,9 +280,9 @@ def empty_strided(size: Sequence, stride: Sequence, *, dtype: Any = None, device
     device = _device(device)
     dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
     extent = 0 if 0 in shape else 1 + builtins.sum((n - 1) * s for n, s in zip(shape, strides))
-    xp = get_backend(device).xp
-    array = xp.lib.stride_tricks.as_strided(xp.zeros(extent, dtype=dtype), shape,
-                                            tuple(s * dtype.itemsize for s in strides))
+    backend = get_backend(device)
+    array = backend.as_strided(backend.xp.zeros(extent, dtype=dtype), shape,
+                               tuple(s * dtype.itemsize for s in strides), writeable=True)
     out = Tensor._make(array, device)
     if requires_grad:
         out.requires_grad = True

@@ -129,10 +129,11 @@ class StrictBackend(Backend):
         shape, strides = _window_geometry(array.shape, array.strides, window_shape, axis)
         return self.as_strided(array, shape, strides)
 
-    def as_strided(self, array: Any, shape: tuple, strides: tuple) -> Any:
+    def as_strided(self, array: Any, shape: tuple, strides: tuple,
+                   writeable: bool = False) -> Any:
         _refuse_host_arrays((array,), "as_strided")
         view = np.lib.stride_tricks.as_strided(array.view(np.ndarray), shape=shape,
-                                               strides=strides, writeable=False)
+                                               strides=strides, writeable=writeable)
         return view.view(DeviceArray)
 
 

@@ -72,11 +72,11 @@ def _sizes(sizes: tuple) -> tuple:
 
 def _memory_block(array: Any) -> tuple:
     """(the bytes of the memory block under ``array`` in memory order, as a 1-D uint8 array,
-    and the byte where ``array`` starts in it). The block is the root of the chain of views;
-    a root that is not one contiguous block (it cannot be, for memory NumPy allocated) falls
-    back to the array's own elements."""
+    and the byte where ``array`` starts in it). The block is the root of the chain of views
+    (of the array's own type); a root that is not one contiguous block (it cannot be, for
+    memory NumPy allocated) falls back to the array's own elements."""
     root = array
-    while getattr(root, "base", None) is not None and hasattr(root.base, "strides"):
+    while type(getattr(root, "base", None)) is type(array):  # not into a bytes buffer
         root = root.base
     if root.flags.c_contiguous or root.flags.f_contiguous:
         block = root.reshape(-1, order="A").view("uint8")

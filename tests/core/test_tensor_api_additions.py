@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from devices import second_device
 
 
 def _both(fn):
@@ -187,6 +188,16 @@ def test_resize_is_refused_where_torch_refuses_it():
         mg.ones(2).resize_()
     with pytest.raises(NotImplementedError, match="memory_format"):
         mg.ones(2).resize_(2, memory_format="channels_last")
+
+
+def test_resize_keeps_the_tensor_on_its_device():
+    device = second_device()  # 'strict' (arrays that refuse host arrays), or cpu under it
+    t = mg.arange(6, device=device)[1:]
+    t.resize_(2, 2)
+    assert t.device == device and t.tolist() == [[1, 2], [3, 4]]
+    t.resize_(7)
+    assert t.tolist() == [1, 2, 3, 4, 5, 0, 0]
+    assert mg.ones(2, 2, device=device).resize_as_(mg.zeros(3)).tolist() == [1.0, 1.0, 1.0]
 
 
 def test_resize_of_a_tensor_saved_for_backward_is_caught():
@@ -381,7 +392,7 @@ def test_asarray_to_another_device_copies(testdev):
     with pytest.raises(ValueError, match="asarray: can't alias an array of dtype float64 on cpu "
                                          "as float64 on testdev without a copy"):
         mg.asarray(a, device=testdev, copy=False)
-    t = mg.ones(2)
+    t = mg.ones(2, device="cpu")
     assert mg.asarray(t, device=testdev).device == testdev
     with pytest.raises(ValueError, match="can't alias a float32 tensor on cpu as float32 on "
                                          "testdev"):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from devices import second_device
 
 
 def _torch():
@@ -41,6 +42,16 @@ def test_empty_strided_memory_is_the_layout_asked_for():
     grad = mg.empty_strided((2,), (1,), requires_grad=True)
     assert grad.requires_grad and grad.is_leaf
     assert mg.empty_strided([0, 3], [3, 1]).shape == (0, 3)
+
+
+def test_empty_strided_and_empty_permuted_on_another_device():
+    device = second_device()  # 'strict' (arrays that refuse host arrays), or cpu under it
+    t = mg.empty_strided((2, 3), (1, 2), device=device)
+    t[1, 2] = 4.0  # writeable, on the device
+    assert t.device == device and t.stride() == (1, 2)
+    assert t.tolist() == [[0.0, 0.0, 0.0], [0.0, 0.0, 4.0]]
+    p = mg.empty_permuted((2, 3), (1, 0), device=device)
+    assert p.device == device and p.stride() == (1, 2) and p.tolist() == [[0.0] * 3] * 2
 
 
 def test_empty_strided_errors():
