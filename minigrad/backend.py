@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .errors import ArgumentError
 from .worker_pool import WorkerPool
 
 
@@ -457,7 +458,7 @@ def normalize_device(device: Any) -> str:
     name = str(device)
     base = name.split(":")[0]
     if base not in _FACTORIES:
-        raise ValueError(f"unknown device {name!r}; known devices: {sorted(_FACTORIES)}")
+        raise ArgumentError(f"unknown device {name!r}; known devices: {sorted(_FACTORIES)}")
     return base
 
 

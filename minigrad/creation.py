@@ -9,6 +9,7 @@ from typing import Any, Sequence
 
 from . import dtypes
 from .backend import float_errors_ignored, get_backend, normalize_device
+from .errors import ArgumentError, ShapeError
 from .random import draws as _draws, initial_seed, manual_seed, permutation as _permutation  # noqa: F401
 from .tensor import Tensor
 
@@ -47,7 +48,7 @@ def _shape(size: Sequence, op: str) -> tuple:
             raise TypeError(f"{op}: sizes must be ints, got {s!r} ({type(s).__name__}) in size "
                             f"{tuple(size)}") from None
         if s < 0:
-            raise ValueError(f"{op}: negative dimension {s} in size {tuple(size)}")
+            raise ShapeError(f"{op}: negative dimension {s} in size {tuple(size)}")
         shape.append(s)
     return tuple(shape)
 
@@ -238,7 +239,7 @@ def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+    return _filled(_shape(size, "empty"), 0.0, dtype, device, requires_grad)
 
 
 def full(size: Sequence, fill_value: Any, dtype: Any = None, device: Any = None,
@@ -335,7 +336,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device
         if not isinstance(v, numbers.Real):
             raise TypeError(f"arange: {name} must be a real number, got {type(v).__name__}")
         if not math.isfinite(v):
-            raise ValueError(f"arange: unsupported range {start} -> {end} (step {step})")
+            raise ArgumentError(f"arange: unsupported range {start} -> {end} (step {step})")
     if dtype is None:
         is_float = any(not isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = dtypes.get_default_dtype() if is_float else dtypes.int64
@@ -343,10 +344,10 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device
     if not dtypes.is_floating(dtype):
         start, end, step = builtins.int(start), builtins.int(end), builtins.int(step)
     if step == 0:
-        raise ValueError(f"arange: step must be nonzero, got {step}")
+        raise ArgumentError(f"arange: step must be nonzero, got {step}")
     if (end - start) * step < 0:
-        raise ValueError(f"arange: the step {step} points away from end {end} (start {start}): "
-                         "the range would be empty")
+        raise ArgumentError(f"arange: the step {step} points away from end {end} (start {start}): "
+                            "the range would be empty")
     device = _device(device)
     xp = get_backend(device).xp
     if dtypes.is_floating(dtype):
@@ -365,7 +366,7 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, device: An
     """``steps`` evenly spaced values from start to end, computed in float64 and rounded once
     to ``dtype``; an integer dtype truncates toward zero, as PyTorch (-6.67 -> -6)."""
     if not isinstance(steps, builtins.int) or steps < 0:
-        raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
+        raise ArgumentError(f"linspace: steps must be a non-negative int, got {steps!r}")
     device = _device(device)
     dtype = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
@@ -443,7 +444,7 @@ def randint(low: int, high: int | None = None, size: Sequence = (), dtype: Any =
     if high is None:
         low, high = 0, low
     if low >= high:
-        raise ValueError(f"randint: low ({low}) must be less than high ({high})")
+        raise ArgumentError(f"randint: low ({low}) must be less than high ({high})")
     size = _shape((size,), "randint")
     device = _device(device)
     dtype = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)

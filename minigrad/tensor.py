@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterator
 
 from . import dtypes
 from .backend import backend_of_array, float_errors_ignored, get_backend, normalize_device
+from .errors import DtypeError, ShapeError
 from .hooks import RemovableHandle
 from .printing import format_tensor
 
@@ -585,10 +586,10 @@ class Tensor:
             xp = self.xp
             empty_value = xp.asarray(value).ravel()[:0]
             result = getattr(xp, ufunc)(xp.empty(0, self.dtype), empty_value).dtype
-            raise TypeError(f"{op}: the result has dtype {result}, which cannot be written back "
-                            f"into a tensor of dtype {self.dtype}") from exc
+            raise DtypeError(f"{op}: the result has dtype {result}, which cannot be written back "
+                             f"into a tensor of dtype {self.dtype}") from exc
         except ValueError as exc:  # the value broadcasts to a larger shape than ours
-            raise ValueError(f"{op}: a value of shape {tuple(getattr(value, 'shape', ()))} does "
+            raise ShapeError(f"{op}: a value of shape {tuple(getattr(value, 'shape', ()))} does "
                              f"not fit a tensor of shape {tuple(self.shape)} in place") from exc
         return self
 
@@ -627,7 +628,7 @@ class Tensor:
         try:
             target.array[where] = new
         except ValueError as exc:
-            raise ValueError(f"setitem: cannot write a value of shape "
+            raise ShapeError(f"setitem: cannot write a value of shape "
                              f"{tuple(getattr(new, 'shape', ()))} into the selected elements "
                              f"(shape {tuple(target.array[where].shape)}) of a tensor of "
                              f"shape {tuple(self.shape)}") from exc

@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import dtypes
 from ..creation import empty, zeros
+from ..errors import ShapeError
 from ..ops.broadcast import broadcast_shapes
 from ..ops.comparison import where
 from ..ops.padding import pad
@@ -72,10 +73,10 @@ def _check_sdpa_inputs(query: Any, key: Any, value: Any, attn_mask: Any) -> None
         raise RuntimeError(f"{op}: query, key and value must be on one device, got "
                            f"{query.device}, {key.device} and {value.device}")
     if query.shape[-1] != key.shape[-1]:
-        raise ValueError(f"{op}: query and key must have the same embedding size (last dim), "
+        raise ShapeError(f"{op}: query and key must have the same embedding size (last dim), "
                          f"got {shapes}")
     if key.shape[-2] != value.shape[-2]:
-        raise ValueError(f"{op}: key and value must have the same sequence length S (dim -2), "
+        raise ShapeError(f"{op}: key and value must have the same sequence length S (dim -2), "
                          f"got {shapes}")
     batch = broadcast_shapes(op, query.shape[:-2], key.shape[:-2], value.shape[:-2])
     if attn_mask is None:

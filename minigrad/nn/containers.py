@@ -7,6 +7,7 @@ import operator
 from collections import OrderedDict
 from typing import Any, Iterable, Iterator, Mapping
 
+from ..errors import ShapeError
 from ..tensor import Tensor
 from .module import Module
 from .parameter import Parameter
@@ -325,11 +326,11 @@ class Unflatten(Module):
         known = math.prod(s for s in sizes if s != -1)
         if -1 in sizes:
             if known == 0 or shape[dim] % known:
-                raise ValueError(f"Unflatten: cannot split dim {self.dim} of size {shape[dim]} "
+                raise ShapeError(f"Unflatten: cannot split dim {self.dim} of size {shape[dim]} "
                                  f"into {tuple(sizes)} (input shape {shape})")
             sizes[sizes.index(-1)] = shape[dim] // known
         elif known != shape[dim]:
-            raise ValueError(f"Unflatten: unflattened_size {tuple(sizes)} multiplies to {known}, "
+            raise ShapeError(f"Unflatten: unflattened_size {tuple(sizes)} multiplies to {known}, "
                              f"not to the size {shape[dim]} of dim {self.dim} of the input of "
                              f"shape {shape}")
         return input.reshape(shape[:dim] + tuple(sizes) + shape[dim + 1:])

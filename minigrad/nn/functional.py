@@ -12,6 +12,7 @@ import warnings
 from typing import Any, Sequence
 
 from .. import dtypes, ops
+from ..errors import ArgumentError, DtypeError, InvalidIndexError
 from ..ops.activation import (elu, gelu, hardsigmoid, hardswish, hardtanh, logsigmoid,  # noqa: F401
                               mish, prelu, relu6, selu, silu, softplus, softsign, threshold)
 from ..ops.convolution import conv2d  # noqa: F401
@@ -103,8 +104,8 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # 
                              f"{tuple(input.shape)} (expected a dim in [{-n}, {n - 1}])")
     start, end = start_dim % n, end_dim % n
     if start > end:
-        raise ValueError(f"flatten: start_dim={start_dim} comes after end_dim={end_dim} for an "
-                         f"input of shape {tuple(input.shape)}")
+        raise ArgumentError(f"flatten: start_dim={start_dim} comes after end_dim={end_dim} for an "
+                            f"input of shape {tuple(input.shape)}")
     return ops.flatten(input, start, end)
 
 
@@ -118,14 +119,14 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """Class indices (int64) to one-hot rows (int64), as ``F.one_hot``."""
     if not isinstance(tensor, Tensor) or tensor.dtype.kind not in "iu":
-        raise TypeError("one_hot: expected an integer (int64) tensor of class indices, got "
-                        f"{getattr(tensor, 'dtype', type(tensor).__name__)}")
+        raise DtypeError("one_hot: expected an integer (int64) tensor of class indices, got "
+                         f"{getattr(tensor, 'dtype', type(tensor).__name__)}")
     xp = tensor.xp
     if num_classes == -1:
         num_classes = int(tensor.array.max()) + 1 if tensor.numel() else 0
     if tensor.numel() and (bool((tensor.array < 0).any()) or
                            bool((tensor.array >= num_classes).any())):
-        raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got min "
+        raise InvalidIndexError(f"one_hot: class values must be in [0, {num_classes}), got min "
                          f"{int(tensor.array.min())} and max {int(tensor.array.max())}")
     out = xp.expand_dims(tensor.array, -1) == xp.arange(num_classes)
     return Tensor._make(out.astype(dtypes.int64), tensor.device)

@@ -4,6 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..creation import empty
+from ..errors import ShapeError
+from ..ops.broadcast import broadcast_shapes
 from ..ops.affine import Affine
 from ..tensor import Tensor
 from . import init
@@ -20,9 +22,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
                          f"{tuple(weight.shape)}")
     if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear: input of shape {tuple(input.shape)} does not match weight of "
+        raise ShapeError(f"linear: input of shape {tuple(input.shape)} does not match weight of "
                          f"shape {tuple(weight.shape)}: the last input dimension must be "
                          f"in_features={weight.shape[1]}")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        _check_bias(tuple(bias.shape), tuple(input.shape[:-1]) + (weight.shape[0],))
     if input.dtype == weight.dtype and (bias is None or bias.dtype == input.dtype):
         return Affine.apply(input, weight, bias)  # one op; minigrad/ops/affine.py
     # Mixed dtypes: matmul's promotion rules, then the bias.
@@ -34,6 +38,17 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     else:
         out = input @ weight.T
     return out if bias is None else out + bias
+
+
+def _check_bias(bias: tuple, out: tuple) -> None:
+    """A bias other than (out_features,) must still broadcast to the output, as in PyTorch."""
+    try:
+        fits = broadcast_shapes("linear", bias, out) == out
+    except ShapeError:
+        fits = False
+    if not fits:
+        raise ShapeError(f"linear: bias of shape {bias} does not broadcast to the output shape "
+                         f"{out}")
 
 
 class Linear(Module):
@@ -63,7 +78,7 @@ class Linear(Module):
         if not isinstance(input, Tensor):
             raise TypeError(f"Linear: expected a Tensor input, got {type(input).__name__}")
         if input.ndim == 0 or input.shape[-1] != self.in_features:
-            raise ValueError(f"Linear expected input with last dimension {self.in_features} "
+            raise ShapeError(f"Linear expected input with last dimension {self.in_features} "
                              f"(in_features), got input of shape {tuple(input.shape)}")
         return linear(input, self.weight, self.bias)
 

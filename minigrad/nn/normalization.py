@@ -8,6 +8,7 @@ from typing import Any
 from .. import dtypes
 from ..autograd.grad_mode import no_grad
 from ..creation import ones, tensor, zeros
+from ..errors import ShapeError
 from ..ops.layer_norm import as_shape, group_norm, layer_norm
 from ..ops.normalization import normalize
 from ..tensor import Tensor
@@ -84,7 +85,7 @@ class _BatchNorm(Module):
             raise ValueError(f"{name}: expected {self._shapes} input, got shape "
                              f"{tuple(input.shape)} ({input.ndim}-D)")
         if input.shape[1] != self.num_features:
-            raise ValueError(f"{name} expected {self.num_features} channels (num_features), got "
+            raise ShapeError(f"{name} expected {self.num_features} channels (num_features), got "
                              f"{input.shape[1]} (input shape {tuple(input.shape)})")
         use_batch_stats = self.training or self.running_mean is None
         if use_batch_stats and input.numel() // input.shape[1] <= 1:

@@ -29,6 +29,7 @@ import warnings
 from typing import Any, Callable
 
 from ..creation import empty, zeros
+from ..errors import ShapeError
 from ..ops import cat, index_select, relu, split, stack, tanh, unbind
 from ..ops.gru_cell import gru_scan, gru_update
 from ..ops.lstm_cell import lstm_scan, lstm_update
@@ -171,7 +172,7 @@ class RNNCellBase(Module):
                              f"input_size), got {input.ndim}-D input of shape "
                              f"{tuple(input.shape)}")
         if input.shape[-1] != self.input_size:
-            raise ValueError(f"{name}: expected input with last dimension {self.input_size} "
+            raise ShapeError(f"{name}: expected input with last dimension {self.input_size} "
                              f"(input_size), got input of shape {tuple(input.shape)}")
         unbatched = input.ndim == 1
         x = input.unsqueeze(0) if unbatched else input
@@ -342,7 +343,7 @@ class RNNBase(Module):
             raise ValueError(f"{name}: expected input to be 2-D (L, input_size) or 3-D (batched),"
                              f" got {input.ndim}-D input of shape {tuple(input.shape)}")
         if input.shape[-1] != self.input_size:
-            raise ValueError(f"{name}: expected input with last dimension {self.input_size} "
+            raise ShapeError(f"{name}: expected input with last dimension {self.input_size} "
                              f"(input_size), got input of shape {tuple(input.shape)}")
         unbatched = input.ndim == 2
         if unbatched:

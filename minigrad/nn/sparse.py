@@ -15,6 +15,7 @@ from typing import Any
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..creation import empty
+from ..errors import DtypeError, InvalidIndexError
 from ..ops.shape import IndexAdd
 from ..tensor import Tensor
 from . import init
@@ -95,8 +96,8 @@ def _check_lookup(input: Tensor, weight: Tensor, op: str) -> None:  # noqa: A002
         raise TypeError(f"{op}: expected input and weight tensors, got {type(input).__name__} "
                         f"and {type(weight).__name__}")
     if input.dtype.kind not in "iu":
-        raise TypeError(f"{op}: expected an integer tensor of indices (int64 or int32), got "
-                        f"{input.dtype}")
+        raise DtypeError(f"{op}: expected an integer tensor of indices (int64 or int32), got "
+                         f"{input.dtype}")
     if input.device != weight.device:
         raise RuntimeError(f"{op}: indices are on {input.device} but weight is on "
                            f"{weight.device}")
@@ -108,9 +109,9 @@ def _check_index_range(idx: Any, input: Tensor, weight: Tensor, op: str) -> None
     n = weight.shape[0]
     if idx.size and bool(((idx < 0) | (idx >= n)).any()):
         bad = input.backend.to_numpy(idx[(idx < 0) | (idx >= n)])[0]
-        raise IndexError(f"{op}: index {int(bad)} is out of range for an embedding table of "
-                         f"{n} rows (weight of shape {tuple(weight.shape)}; valid indices are "
-                         f"0..{n - 1})")
+        raise InvalidIndexError(f"{op}: index {int(bad)} is out of range for an embedding "
+                                f"table of {n} rows (weight of shape {tuple(weight.shape)}; "
+                                f"valid indices are 0..{n - 1})")
 
 
 def _renorm_(weight: Tensor, idx: Any, max_norm: float, norm_type: float) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import dtypes
 from ..autograd.function import Function
+from ..errors import DtypeError
 from ..tensor import Tensor
 from .broadcast import broadcast_shapes, sum_to_shape
 from .comparison import where
@@ -138,7 +139,11 @@ def add(a: Any, b: Any) -> Tensor:
 
 
 def sub(a: Any, b: Any) -> Tensor:
-    return Sub.apply(*operands(a, b, "sub"))
+    a, b = operands(a, b, "sub")
+    if a.dtype == dtypes.bool:  # both bool after promotion; NumPy's own TypeError otherwise
+        raise DtypeError(f"sub: the - operator on two bool tensors (shapes {tuple(a.shape)} and "
+                         f"{tuple(b.shape)}) is not supported; use ^ or logical_xor")
+    return Sub.apply(a, b)
 
 
 def mul(a: Any, b: Any) -> Tensor:
@@ -170,7 +175,10 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
 
 def neg(x: Tensor) -> Tensor:
     """-x, as a function for the mg.* namespace (PyTorch's torch.neg)."""
-    return Neg.apply(_tensor_input(x, "neg"))
+    if _tensor_input(x, "neg").dtype == dtypes.bool:
+        raise DtypeError(f"neg: the - operator on a bool tensor (shape {tuple(x.shape)}) is not "
+                         f"supported; use ~ or logical_not")
+    return Neg.apply(x)
 
 
 # --- linear interpolation ------------------------------------------------------------------------

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import ShapeError
+
 
 def broadcast_shapes(op: str, *shapes: tuple) -> tuple:
     """NumPy's broadcasting rule, with an error that names the op and the shapes."""
@@ -14,7 +16,7 @@ def broadcast_shapes(op: str, *shapes: tuple) -> tuple:
             d = s[axis] if -axis <= len(s) else 1
             if d != 1:
                 if size != 1 and d != size:
-                    raise ValueError(
+                    raise ShapeError(
                         f"{op}: shapes {' and '.join(str(tuple(x)) for x in shapes)} cannot be "
                         f"broadcast together (dimension {axis}: {size} vs {d})")
                 size = d

@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import dtypes
 from ..autograd.function import Function
+from ..errors import ArgumentError
 from ..tensor import Tensor
 from .broadcast import broadcast_shapes, sum_to_shape
 from .elementwise import _tensor_input, operands, scalar_like
@@ -136,7 +137,7 @@ class Clamp(Function):
 def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     """Limit x to [min, max]; tensor bounds broadcast and get gradients where they bind."""
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise ArgumentError("clamp: at least one of min and max must be given")
     for bound in (min, max):
         if bound is not None and not isinstance(bound, (Tensor, numbers.Number)):
             raise TypeError(f"clamp: min and max must be numbers or Tensors, got "

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from ..errors import ArgumentError, ShapeError
 from .convolution import ConvGeometry, ConvolutionInputGrad, as_pair, check_conv_tensors
 from ..tensor import Tensor
 
@@ -25,8 +26,8 @@ def positive_tuple(value: Any, name: str, op: str, convert: Any, minimum: int = 
     """``convert(value)`` (``as_pair`` or ``as_triple``), refused below ``minimum``."""
     values = convert(value, name, op)
     if min(values) < minimum:
-        raise ValueError(f"{op}: {name} must be {'positive' if minimum else 'non-negative'}, "
-                         f"got {value!r}")
+        raise ArgumentError(f"{op}: {name} must be {'positive' if minimum else 'non-negative'}, "
+                            f"got {value!r}")
     return values
 
 
@@ -43,15 +44,15 @@ def check_transposed_args(input_shape: tuple, weight_shape: tuple, stride: Any, 
     c, sizes = input_shape[1], input_shape[2:]
     in_channels, og, *kernel = weight_shape
     if not isinstance(groups, int) or isinstance(groups, bool) or groups <= 0:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+        raise ArgumentError(f"{op}: groups must be a positive int, got {groups!r}")
     if c != in_channels:
-        raise ValueError(f"{op} expected {in_channels} input channels (weight shape "
+        raise ShapeError(f"{op} expected {in_channels} input channels (weight shape "
                          f"{weight_shape}), got {c} (input shape {input_shape})")
     if in_channels % groups:
-        raise ValueError(f"{op}: in_channels ({in_channels}, weight shape {weight_shape}) must be "
+        raise ShapeError(f"{op}: in_channels ({in_channels}, weight shape {weight_shape}) must be "
                          f"divisible by groups ({groups})")
     if min(og, *kernel) <= 0:
-        raise ValueError(f"{op}: weight shape {weight_shape} has an empty dimension")
+        raise ShapeError(f"{op}: weight shape {weight_shape} has an empty dimension")
     if isinstance(padding, str):
         raise ValueError(f"{op}: padding must be an int or {_TUPLE_WORDS[len(sizes)]} (PyTorch "
                          f"has no string padding for transposed convolutions), got {padding!r}")
@@ -60,12 +61,12 @@ def check_transposed_args(input_shape: tuple, weight_shape: tuple, stride: Any, 
     padding = positive_tuple(padding, "padding", op, convert, minimum=0)
     extra = positive_tuple(output_padding, "output_padding", op, convert, minimum=0)
     if any(e >= s and e >= d for e, s, d in zip(extra, stride, dilation)):
-        raise ValueError(f"{op}: output_padding must be smaller than either stride or dilation, "
-                         f"got output_padding={extra}, stride={stride}, dilation={dilation}")
+        raise ArgumentError(f"{op}: output_padding must be smaller than either stride or dilation, "
+                            f"got output_padding={extra}, stride={stride}, dilation={dilation}")
     out = tuple((size - 1) * s - 2 * p + d * (k - 1) + e + 1 for size, s, p, d, k, e in
                 zip(sizes, stride, padding, dilation, kernel, extra))
     if min(out) <= 0:
-        raise ValueError(f"{op}: the output would be {' x '.join(map(str, out))} (input shape "
+        raise ShapeError(f"{op}: the output would be {' x '.join(map(str, out))} (input shape "
                          f"{input_shape}, weight shape {weight_shape}, stride={stride}, "
                          f"padding={padding}, dilation={dilation}, output_padding={extra}); "
                          f"it must be positive")
@@ -122,7 +123,7 @@ def conv_transpose(input: Tensor, weight: Tensor, bias: Tensor | None, stride: A
     geo = transposed_geometry(tuple(x.shape), tuple(weight.shape), stride, padding,
                               output_padding, groups, dilation, op)
     if bias is not None and tuple(bias.shape) != (weight.shape[1] * groups,):
-        raise ValueError(f"{op}: bias must have shape ({weight.shape[1] * groups},) to match "
+        raise ShapeError(f"{op}: bias must have shape ({weight.shape[1] * groups},) to match "
                          f"weight shape {tuple(weight.shape)} and groups={groups}, got "
                          f"{tuple(bias.shape)}")
     out_shape = (x.shape[0], weight.shape[1] * groups) + geo.in_size

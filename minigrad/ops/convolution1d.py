@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor
 from .conv_transpose import conv_transpose
 from .convolution import check_conv_tensors, convolve
@@ -28,15 +29,15 @@ def _conv1d_padding(padding: Any, kernel: int, stride: int, dilation: int, op: s
     """The 2-D padding for the unit-height plane, or 'same'/'valid', checked in 1-D terms."""
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
-            raise ValueError(f"{op}: padding must be an int, a 1-tuple, 'valid' or 'same', got "
-                             f"{padding!r}")
+            raise ArgumentError(f"{op}: padding must be an int, a 1-tuple, 'valid' or 'same', got "
+                                f"{padding!r}")
         if padding == "same" and stride != 1:
-            raise ValueError(f"{op}: padding='same' is not supported for strided convolutions "
-                             f"(stride={stride})")
+            raise ArgumentError(f"{op}: padding='same' is not supported for strided convolutions "
+                                f"(stride={stride})")
         return padding
     p = as_single(padding, "padding", op)
     if p < 0:
-        raise ValueError(f"{op}: padding must be non-negative, got {padding!r}")
+        raise ArgumentError(f"{op}: padding must be non-negative, got {padding!r}")
     return (0, p)
 
 
@@ -46,24 +47,24 @@ def convolve1d(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, 
     ``conv2d`` over an (N, C, 1, L) plane with a (O, C/groups, 1, k) weight."""
     check_conv_tensors(input, weight, bias, op, 1, "(out_channels, in_channels/groups, kW)")
     if not isinstance(groups, int) or isinstance(groups, bool) or groups <= 0:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+        raise ArgumentError(f"{op}: groups must be a positive int, got {groups!r}")
     out_channels, cg, k = weight.shape
     if out_channels % groups:
-        raise ValueError(f"{op}: out_channels ({out_channels}, weight shape "
+        raise ShapeError(f"{op}: out_channels ({out_channels}, weight shape "
                          f"{tuple(weight.shape)}) must be divisible by groups ({groups})")
     if input.shape[-2] != cg * groups:
-        raise ValueError(f"{op} expected {cg * groups} input channels, got {input.shape[-2]} "
+        raise ShapeError(f"{op} expected {cg * groups} input channels, got {input.shape[-2]} "
                          f"(input shape {tuple(input.shape)}, weight shape "
                          f"{tuple(weight.shape)}, groups={groups})")
     s, d = as_single(stride, "stride", op), as_single(dilation, "dilation", op)
     for name, value in (("stride", s), ("dilation", d)):
         if value <= 0:
-            raise ValueError(f"{op}: {name} must be positive, got {value}")
+            raise ArgumentError(f"{op}: {name} must be positive, got {value}")
     pad = _conv1d_padding(padding, k, s, d, op)
     length, span = input.shape[-1], d * (k - 1) + 1
     padded = length if isinstance(pad, str) else length + 2 * pad[1]
     if pad != "same" and padded < span:
-        raise ValueError(f"{op}: the kernel ({span}, dilation included) is longer than the "
+        raise ShapeError(f"{op}: the kernel ({span}, dilation included) is longer than the "
                          f"padded input ({padded}); input shape {tuple(input.shape)}, weight "
                          f"shape {tuple(weight.shape)}, padding {padding!r}")
     out = convolve(input.unsqueeze(-2), weight.unsqueeze(2), bias, (1, s), pad, (1, d), groups,
@@ -86,14 +87,14 @@ def _transpose1d_args(input: Tensor, weight: Tensor, stride: Any, padding: Any,
     """conv_transpose1d's arguments checked in 1-D terms -> (stride, padding, output_padding,
     dilation) as ints."""
     if not isinstance(groups, int) or isinstance(groups, bool) or groups <= 0:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+        raise ArgumentError(f"{op}: groups must be a positive int, got {groups!r}")
     in_channels, og, k = weight.shape
     if input.shape[-2] != in_channels:
-        raise ValueError(f"{op} expected {in_channels} input channels (weight shape "
+        raise ShapeError(f"{op} expected {in_channels} input channels (weight shape "
                          f"{tuple(weight.shape)}), got {input.shape[-2]} (input shape "
                          f"{tuple(input.shape)})")
     if in_channels % groups:
-        raise ValueError(f"{op}: in_channels ({in_channels}, weight shape {tuple(weight.shape)}) "
+        raise ShapeError(f"{op}: in_channels ({in_channels}, weight shape {tuple(weight.shape)}) "
                          f"must be divisible by groups ({groups})")
     if isinstance(padding, str):
         raise ValueError(f"{op}: padding must be an int or a 1-tuple (PyTorch has no string "
@@ -103,14 +104,14 @@ def _transpose1d_args(input: Tensor, weight: Tensor, stride: Any, padding: Any,
     for name, value, low in (("stride", s, 1), ("dilation", d, 1), ("padding", p, 0),
                              ("output_padding", e, 0)):
         if value < low:
-            raise ValueError(f"{op}: {name} must be {'positive' if low else 'non-negative'}, "
-                             f"got {value}")
+            raise ArgumentError(f"{op}: {name} must be {'positive' if low else 'non-negative'}, "
+                                f"got {value}")
     if e >= s and e >= d:
-        raise ValueError(f"{op}: output_padding must be smaller than either stride or dilation, "
-                         f"got output_padding={e}, stride={s}, dilation={d}")
+        raise ArgumentError(f"{op}: output_padding must be smaller than either stride or dilation, "
+                            f"got output_padding={e}, stride={s}, dilation={d}")
     length = (input.shape[-1] - 1) * s - 2 * p + d * (k - 1) + e + 1
     if length <= 0:
-        raise ValueError(f"{op}: the output would have length {length} (input shape "
+        raise ShapeError(f"{op}: the output would have length {length} (input shape "
                          f"{tuple(input.shape)}, weight shape {tuple(weight.shape)}, stride={s}, "
                          f"padding={p}, dilation={d}, output_padding={e}); it must be positive")
     return s, p, e, d

@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from ..autograd.function import Function
+from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor
 from .conv_transpose import check_transposed_args, positive_tuple
 from .convolution import (ConvGeometry, Convolution, ConvolutionInputGrad, _copy,
@@ -156,11 +157,11 @@ def conv3d_padding(padding: Any, kernel: tuple, stride: tuple, dilation: tuple, 
         if padding == "valid":
             return ((0, 0),) * 3
         if padding != "same":
-            raise ValueError(f"{op}: padding must be an int, a triple of ints, 'valid' or "
-                             f"'same', got {padding!r}")
+            raise ArgumentError(f"{op}: padding must be an int, a triple of ints, 'valid' or "
+                                f"'same', got {padding!r}")
         if stride != (1, 1, 1):
-            raise ValueError(f"{op}: padding='same' is not supported for strided convolutions "
-                             f"(stride={stride})")
+            raise ArgumentError(f"{op}: padding='same' is not supported for strided convolutions "
+                                f"(stride={stride})")
         totals = [d * (k - 1) for d, k in zip(dilation, kernel)]
         return tuple((t // 2, t - t // 2) for t in totals)
     return tuple((p, p) for p in _positive_triple(padding, "padding", op, minimum=0))
@@ -168,7 +169,7 @@ def conv3d_padding(padding: Any, kernel: tuple, stride: tuple, dilation: tuple, 
 
 def _check_groups(groups: Any, op: str) -> None:
     if not isinstance(groups, int) or isinstance(groups, bool) or groups <= 0:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+        raise ArgumentError(f"{op}: groups must be a positive int, got {groups!r}")
 
 
 def conv3d_geometry(input_shape: tuple, weight_shape: tuple, stride: Any, padding: Any,
@@ -179,20 +180,20 @@ def conv3d_geometry(input_shape: tuple, weight_shape: tuple, stride: Any, paddin
     out_channels, cg, kd, kh, kw = weight_shape
     _check_groups(groups, op)
     if out_channels % groups:
-        raise ValueError(f"{op}: out_channels ({out_channels}, weight shape {weight_shape}) must "
+        raise ShapeError(f"{op}: out_channels ({out_channels}, weight shape {weight_shape}) must "
                          f"be divisible by groups ({groups})")
     if c != cg * groups:
-        raise ValueError(f"{op} expected {cg * groups} input channels, got {c} (input shape "
+        raise ShapeError(f"{op} expected {cg * groups} input channels, got {c} (input shape "
                          f"{input_shape}, weight shape {weight_shape}, groups={groups})")
     if min(kd, kh, kw) <= 0:
-        raise ValueError(f"{op}: kernel size must be positive, got weight shape {weight_shape}")
+        raise ShapeError(f"{op}: kernel size must be positive, got weight shape {weight_shape}")
     stride = _positive_triple(stride, "stride", op)
     dilation = _positive_triple(dilation, "dilation", op)
     pads = conv3d_padding(padding, (kd, kh, kw), stride, dilation, op)
     sizes = [s + a + b for s, (a, b) in zip((d, h, w), pads)]
     spans = [dl * (k - 1) + 1 for dl, k in zip(dilation, (kd, kh, kw))]
     if any(s < k for s, k in zip(sizes, spans)):
-        raise ValueError(f"{op}: the kernel ({' x '.join(map(str, spans))}, dilation included) "
+        raise ShapeError(f"{op}: the kernel ({' x '.join(map(str, spans))}, dilation included) "
                          f"is larger than the padded input ({' x '.join(map(str, sizes))}); "
                          f"input shape {input_shape}, weight shape {weight_shape}, padding "
                          f"{padding!r}")
@@ -227,7 +228,7 @@ def convolve3d(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, 
     check_conv_tensors(input, weight, bias, op, 3,
                        "(out_channels, in_channels/groups, kD, kH, kW)")
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise ValueError(f"{op}: bias must have shape ({weight.shape[0]},) to match weight shape "
+        raise ShapeError(f"{op}: bias must have shape ({weight.shape[0]},) to match weight shape "
                          f"{tuple(weight.shape)}, got {tuple(bias.shape)}")
     unbatched = input.ndim == 4
     x = input.unsqueeze(0) if unbatched else input
@@ -260,7 +261,7 @@ def conv_transpose_3d(input: Tensor, weight: Tensor, bias: Tensor | None, stride
     depth, plane = conv_transpose3d_geometry(tuple(x.shape), tuple(weight.shape), stride,
                                              padding, output_padding, groups, dilation, op)
     if bias is not None and tuple(bias.shape) != (weight.shape[1] * groups,):
-        raise ValueError(f"{op}: bias must have shape ({weight.shape[1] * groups},) to match "
+        raise ShapeError(f"{op}: bias must have shape ({weight.shape[1] * groups},) to match "
                          f"weight shape {tuple(weight.shape)} and groups={groups}, got "
                          f"{tuple(bias.shape)}")
     n, c, d, h, w = x.shape

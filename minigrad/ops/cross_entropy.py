@@ -25,6 +25,7 @@ from typing import Any
 
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
+from ..errors import ArgumentError
 from ..tensor import Tensor
 from .loss import (_check_targets_in_range, _check_weight, _class_inputs, _class_shape,
                    _grad_scale, _index_coefficients, _legacy, _raise_out_of_range, _reduce,
@@ -246,7 +247,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     check_reduction(reduction, op)
     smoothing = float(label_smoothing)
     if not 0.0 <= smoothing <= 1.0:
-        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {smoothing}")
+        raise ArgumentError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {smoothing}")
     x, t, unbatched, probabilities = _class_inputs(input, target, op, allow_probabilities=True)
     if probabilities:
         if isinstance(weight, Tensor) and weight.requires_grad and is_grad_enabled():

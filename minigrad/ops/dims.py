@@ -10,6 +10,8 @@ from __future__ import annotations
 import operator
 from typing import Any
 
+from ..errors import ArgumentError
+
 
 def normalize_dim(dim: Any, shape: tuple, op: str, *, scalar: bool = True) -> int:
     """``dim`` as an axis in [0, ndim), checked once here so every op words the error alike.
@@ -39,5 +41,5 @@ def normalize_dims(dim: Any, shape: tuple, op: str) -> tuple:
     dims = tuple(dim) if isinstance(dim, (list, tuple)) else (dim,)
     axes = tuple(normalize_dim(d, shape, op) for d in dims)
     if len(set(axes)) != len(axes):
-        raise ValueError(f"{op}: dim {dim} repeats an axis")
+        raise ArgumentError(f"{op}: dim {dim} repeats an axis")
     return tuple(sorted(axes)) if shape else ()

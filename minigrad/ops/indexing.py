@@ -15,6 +15,7 @@ from typing import Any
 
 from .. import dtypes
 from ..autograd.function import Function
+from ..errors import DtypeError, InvalidIndexError
 from ..tensor import Tensor
 from .comparison import where
 from .dims import normalize_dim
@@ -44,8 +45,8 @@ def _check_range(index: Tensor, size: int, op: str, dim: int, shape: tuple,
     if a.size and bool(((a < low) | (a >= size)).any()):
         bad = index.to_numpy()
         bad = bad[(bad < low) | (bad >= size)].reshape(-1)[0]
-        raise IndexError(f"{op}: index {int(bad)} is out of bounds for dimension {dim} with "
-                         f"size {size} (input of shape {shape})")
+        raise InvalidIndexError(f"{op}: index {int(bad)} is out of bounds for dimension {dim} with "
+                                f"size {size} (input of shape {shape})")
 
 
 def _along(index: Tensor, dim: int) -> tuple:
@@ -378,7 +379,7 @@ def _mask(input: Tensor, mask: Tensor, op: str, grow: bool = False) -> Tensor:
     if not isinstance(mask, Tensor):
         mask = Tensor(mask, device=input.device)
     if mask.dtype != dtypes.bool:
-        raise TypeError(f"{op}: only boolean masks are supported, got a {mask.dtype} mask")
+        raise DtypeError(f"{op}: only boolean masks are supported, got a {mask.dtype} mask")
     if mask.device != input.device:
         raise RuntimeError(f"{op}: mask is on {mask.device} but the input is on {input.device}")
     from .broadcast import broadcast_shapes

@@ -31,6 +31,7 @@ from typing import Any, Iterator, Sequence
 from .. import dtypes
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
+from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
 
 
@@ -227,7 +228,7 @@ def _check_float(x: Any, op: str) -> None:
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected a Tensor input, got {type(x).__name__}")
     if not dtypes.is_floating(x.dtype):
-        raise TypeError(f"{op}: expected a floating-point input, got {x.dtype}")
+        raise DtypeError(f"{op}: expected a floating-point input, got {x.dtype}")
 
 
 def _check_param(t: Any, name: str, shape: tuple, x: Tensor, op: str) -> None:
@@ -240,7 +241,7 @@ def _check_param(t: Any, name: str, shape: tuple, x: Tensor, op: str) -> None:
     if t.dtype != x.dtype:  # as PyTorch: no silent promotion of a float32 model to float64
         raise RuntimeError(f"{op}: expected {name} of the input's dtype {x.dtype}, got {t.dtype}")
     if tuple(t.shape) != shape:
-        raise ValueError(f"{op}: expected {name} of shape {shape}, got {tuple(t.shape)}")
+        raise ShapeError(f"{op}: expected {name} of shape {shape}, got {tuple(t.shape)}")
 
 
 def as_shape(normalized_shape: Any, op: str) -> tuple:
@@ -254,7 +255,7 @@ def as_shape(normalized_shape: Any, op: str) -> tuple:
                         f"{normalized_shape!r}")
     shape = tuple(int(s) for s in normalized_shape)
     if any(s < 0 for s in shape):
-        raise ValueError(f"{op}: normalized_shape {shape} has a negative size")
+        raise ShapeError(f"{op}: normalized_shape {shape} has a negative size")
     return shape
 
 
@@ -268,7 +269,7 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int],  # noqa: A002
     shape = as_shape(normalized_shape, op)
     k = len(shape)
     if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
-        raise ValueError(f"{op}: given normalized_shape={list(shape)}, expected input with shape "
+        raise ShapeError(f"{op}: given normalized_shape={list(shape)}, expected input with shape "
                          f"[*, {', '.join(map(str, shape))}], but got input of shape "
                          f"{tuple(input.shape)}")
     _check_param(weight, "weight", shape, input, op)
@@ -284,14 +285,14 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # 
     op = "group_norm"
     _check_float(input, op)
     if input.ndim < 2:
-        raise ValueError(f"{op}: expected an input of shape (N, C, *) with at least 2 dims, got "
+        raise ShapeError(f"{op}: expected an input of shape (N, C, *) with at least 2 dims, got "
                          f"shape {tuple(input.shape)}")
     if not isinstance(num_groups, numbers.Integral) or isinstance(num_groups, bool) or \
             num_groups <= 0:
         raise ValueError(f"{op}: num_groups must be a positive int, got {num_groups!r}")
     c = input.shape[1]
     if c % num_groups:
-        raise ValueError(f"{op}: expected the number of channels in the input to be divisible "
+        raise ShapeError(f"{op}: expected the number of channels in the input to be divisible "
                          f"by num_groups, but got input of shape {tuple(input.shape)} and "
                          f"num_groups={num_groups}")
     _check_param(weight, "weight", (c,), input, op)

@@ -7,6 +7,7 @@ from typing import Any
 
 from .. import dtypes
 from ..autograd.function import Function
+from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor
 from .broadcast import broadcast_shapes, sum_to_shape
 from .shape import GetItem
@@ -41,12 +42,12 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError(f"matmul: expected two tensors, got {type(a).__name__} and {type(b).__name__}")
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes "
+        raise ShapeError(f"matmul: both arguments need at least 1 dimension, got shapes "
                          f"{tuple(a.shape)} and {tuple(b.shape)}")
     k_a = a.shape[-1]
     k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if k_a != k_b:
-        raise ValueError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} are not aligned "
+        raise ShapeError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} are not aligned "
                          f"({k_a} != {k_b})")
     if a.ndim > 2 or b.ndim > 2:
         broadcast_shapes("matmul", a.shape[:-2], b.shape[:-2] if b.ndim > 1 else ())
@@ -152,13 +153,13 @@ def _parse_einsum(equation: str, operands: tuple) -> tuple:
     lhs, arrow, rhs = eq.partition("->")
     subs = lhs.split(",")
     if len(subs) != len(operands):
-        raise ValueError(f"einsum: the equation {equation!r} has {len(subs)} operand(s) but "
-                         f"{len(operands)} tensor(s) were given")
+        raise ArgumentError(f"einsum: the equation {equation!r} has {len(subs)} operand(s) but "
+                            f"{len(operands)} tensor(s) were given")
     for s in subs + [rhs]:
         bad = set(s.replace("...", "")) - set(_LETTERS)
         if bad or s.replace("...", "").count(".") or s.count("...") > 1:
-            raise ValueError(f"einsum: invalid subscripts {s!r} in {equation!r} (use letters "
-                             "a-z, A-Z and at most one '...' per operand)")
+            raise ArgumentError(f"einsum: invalid subscripts {s!r} in {equation!r} (use letters "
+                                "a-z, A-Z and at most one '...' per operand)")
     if not arrow:
         counts = {}
         for s in subs:
@@ -171,7 +172,7 @@ def _parse_einsum(equation: str, operands: tuple) -> tuple:
     for s, o in zip(subs, operands):
         n_named = len(s.replace("...", ""))
         if ("..." in s and o.ndim < n_named) or ("..." not in s and o.ndim != n_named):
-            raise ValueError(f"einsum: subscripts {s!r} do not fit an operand of shape "
+            raise ShapeError(f"einsum: subscripts {s!r} do not fit an operand of shape "
                              f"{tuple(o.shape)}")
         if "..." in s:
             n_ellipsis = max(n_ellipsis, o.ndim - n_named)
@@ -182,8 +183,8 @@ def _parse_einsum(equation: str, operands: tuple) -> tuple:
     rhs = rhs.replace("...", ell)
     for c in rhs:
         if rhs.count(c) > 1 or not any(c in s for s in subs):
-            raise ValueError(f"einsum: output subscript {c!r} in {equation!r} must appear once "
-                             "and in some operand")
+            raise ArgumentError(f"einsum: output subscript {c!r} in {equation!r} must appear once "
+                                "and in some operand")
     return subs, rhs
 
 
@@ -209,7 +210,7 @@ def einsum(equation: str, *operands: Any) -> Tensor:
                                    f"{o.shape[s.index(c)]} and {n} (shape {tuple(o.shape)})")
         for c, n in zip(s, o.shape):
             if sizes.get(c, 1) != 1 and n != 1 and sizes[c] != n:
-                raise ValueError(f"einsum: subscript {c!r} has size {sizes[c]} in one operand "
+                raise ShapeError(f"einsum: subscript {c!r} has size {sizes[c]} in one operand "
                                  f"and {n} in another ({equation!r})")
             if sizes.get(c, 1) == 1:
                 sizes[c] = n

@@ -14,6 +14,7 @@ from typing import Any
 from .. import dtypes
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
+from ..errors import ArgumentError, DtypeError, InvalidIndexError, ShapeError
 from ..tensor import Tensor
 from .activation import softplus
 
@@ -168,7 +169,7 @@ def _check_weight(weight: Any, x: Tensor, op: str, differentiable: bool = False)
     if weight.device != x.device:
         raise RuntimeError(f"{op}: weight is on {weight.device} but the input is on {x.device}")
     if tuple(weight.shape) != (x.shape[1],):
-        raise ValueError(f"{op}: weight should be a 1-D tensor of {x.shape[1]} class weights "
+        raise ShapeError(f"{op}: weight should be a 1-D tensor of {x.shape[1]} class weights "
                          f"(input of shape {tuple(x.shape)}), got shape {tuple(weight.shape)}")
     if differentiable:
         return weight
@@ -187,18 +188,18 @@ def _class_inputs(x: Any, target: Any, op: str, allow_probabilities: bool) -> tu
         raise TypeError(f"{op}: expected input and target tensors, got {type(x).__name__} and "
                         f"{type(target).__name__}")
     if not dtypes.is_floating(x.dtype):
-        raise TypeError(f"{op}: expected a floating-point input (scores), got {x.dtype}")
+        raise DtypeError(f"{op}: expected a floating-point input (scores), got {x.dtype}")
     if x.ndim == 0:
-        raise ValueError(f"{op}: input must have at least 1 dimension (classes), got a 0-d tensor")
+        raise ShapeError(f"{op}: input must have at least 1 dimension (classes), got a 0-d tensor")
     if x.device != target.device:
         raise RuntimeError(f"{op}: input is on {x.device} but target is on {target.device}")
     probabilities = dtypes.is_floating(target.dtype)
     if probabilities:
         if not allow_probabilities:
-            raise TypeError(f"{op}: expected integer class indices as target (int64), got "
-                            f"{target.dtype}")
+            raise DtypeError(f"{op}: expected integer class indices as target (int64), got "
+                             f"{target.dtype}")
         if tuple(target.shape) != tuple(x.shape):
-            raise ValueError(f"{op}: class-probability target must have the input's shape "
+            raise ShapeError(f"{op}: class-probability target must have the input's shape "
                              f"{tuple(x.shape)}, got {tuple(target.shape)} (for class indices "
                              "use an integer target)")
         if target.dtype != x.dtype:
@@ -211,7 +212,7 @@ def _class_inputs(x: Any, target: Any, op: str, allow_probabilities: bool) -> tu
             target = target.to(dtypes.int64)
         expected = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
         if tuple(target.shape) != tuple(expected):
-            raise ValueError(f"{op}: expected target of shape {tuple(expected)} for input of shape "
+            raise ShapeError(f"{op}: expected target of shape {tuple(expected)} for input of shape "
                              f"{tuple(x.shape)} (N, C, ...), got target of shape "
                              f"{tuple(target.shape)}")
     unbatched = x.ndim == 1
@@ -231,8 +232,10 @@ def _check_targets_in_range(target: Tensor, n_classes: int, ignore_index: int, o
 def _raise_out_of_range(target: Tensor, bad: Any, n_classes: int, ignore_index: int,
                         op: str) -> None:
     value = int(target.backend.to_numpy(target.array[bad])[0])
-    raise ValueError(f"{op}: target {value} is out of bounds for {n_classes} classes "
-                     f"(valid targets are 0..{n_classes - 1}, or ignore_index={ignore_index})")
+    # PyTorch raises IndexError here; minigrad raised ValueError: InvalidIndexError is both
+    raise InvalidIndexError(f"{op}: target {value} is out of bounds for {n_classes} classes "
+                            f"(valid targets are 0..{n_classes - 1}, or "
+                            f"ignore_index={ignore_index})")
 
 
 def _legacy(size_average: Any, reduce: Any, op: str) -> None:
@@ -266,7 +269,7 @@ def _pointwise_inputs(input: Any, target: Any, op: str) -> None:
     if input.device != target.device:
         raise RuntimeError(f"{op}: input is on {input.device} but target is on {target.device}")
     if tuple(input.shape) != tuple(target.shape):
-        raise ValueError(f"{op}: target shape {tuple(target.shape)} differs from input shape "
+        raise ShapeError(f"{op}: target shape {tuple(target.shape)} differs from input shape "
                          f"{tuple(input.shape)}; broadcasting them would silently change the "
                          "loss, so reshape one to match")
 
@@ -462,7 +465,7 @@ def _check_broadcast(t: Any, x: Tensor, name: str, op: str) -> None:
     except ValueError:
         shape = None
     if shape != tuple(x.shape):
-        raise ValueError(f"{op}: {name} of shape {tuple(t.shape)} does not broadcast to the input "
+        raise ShapeError(f"{op}: {name} of shape {tuple(t.shape)} does not broadcast to the input "
                          f"shape {tuple(x.shape)}")
 
 
@@ -541,7 +544,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None,  # n
     _pointwise_inputs(input, target, op)
     beta = float(beta)
     if beta < 0:
-        raise ValueError(f"{op}: does not support negative values for beta, got {beta}")
+        raise ArgumentError(f"{op}: does not support negative values for beta, got {beta}")
     if beta == 0.0:
         return _reduce((input - target).abs(), reduction)
     return Huber.apply(input, _numeric_target(target, input), beta, 1.0 / beta, reduction)
@@ -556,7 +559,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: 
     _pointwise_inputs(input, target, op)
     delta = float(delta)
     if not delta > 0:
-        raise ValueError(f"{op}: does not support non-positive values for delta, got {delta}")
+        raise ArgumentError(f"{op}: does not support non-positive values for delta, got {delta}")
     target = _numeric_target(target, input)
     if weight is None:
         return Huber.apply(input, target, delta, 1.0, reduction)

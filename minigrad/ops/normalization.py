@@ -26,6 +26,7 @@ from typing import Any
 
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
+from ..errors import ArgumentError, DtypeError, ShapeError
 from ..tensor import Tensor
 from .layout import as_rows
 
@@ -241,7 +242,7 @@ def _check_channel_tensor(t: Tensor | None, name: str, channels: int, x: Tensor,
     if not isinstance(t, Tensor):
         raise TypeError(f"{op}: {name} must be a Tensor or None, got {type(t).__name__}")
     if tuple(t.shape) != (channels,):
-        raise ValueError(f"{op}: {name} has shape {tuple(t.shape)}, but the input of shape "
+        raise ShapeError(f"{op}: {name} has shape {tuple(t.shape)}, but the input of shape "
                          f"{tuple(x.shape)} has {channels} channels")
     if t.device != x.device:
         raise RuntimeError(f"{op}: {name} is on {t.device} but the input is on {x.device}")
@@ -254,24 +255,24 @@ def normalize(input: Tensor, running_mean: Tensor | None, running_var: Tensor | 
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
     if input.ndim < 2:
-        raise ValueError(f"{op}: expected an input with a batch and a channel dimension (at "
+        raise ShapeError(f"{op}: expected an input with a batch and a channel dimension (at "
                          f"least 2-D), got shape {tuple(input.shape)}")
     if input.dtype.kind != "f":
-        raise TypeError(f"{op}: expected a floating-point input, got {input.dtype}")
+        raise DtypeError(f"{op}: expected a floating-point input, got {input.dtype}")
     channels = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
         _check_channel_tensor(t, name, channels, input, op)
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and t.dtype != input.dtype:
-            raise TypeError(f"{op}: {name} is {t.dtype} but the input is {input.dtype}")
+            raise DtypeError(f"{op}: {name} is {t.dtype} but the input is {input.dtype}")
     if training:
         if input.numel() // max(channels, 1) <= 1:
             raise ValueError(f"{op}: Expected more than 1 value per channel when training, got "
                              f"input size {tuple(input.shape)}")
     elif running_mean is None or running_var is None:
-        raise ValueError(f"{op}: running_mean and running_var must be given in evaluation mode "
-                         "(training=False)")
+        raise ArgumentError(f"{op}: running_mean and running_var must be given in evaluation mode "
+                            "(training=False)")
     return BatchNorm.apply(input, weight, bias, running_mean, running_var, bool(training),
                            float(momentum), float(eps))
 

@@ -15,6 +15,7 @@ import operator
 from typing import Any, Sequence
 
 from ..autograd.function import Function
+from ..errors import ArgumentError, InvalidIndexError, ShapeError
 from ..tensor import Tensor
 from .broadcast import broadcast_shapes as _broadcast_shapes
 from .dims import normalize_dim
@@ -56,14 +57,16 @@ def _dims(dims: Any, x: Tensor, op: str) -> tuple:
     """Several distinct axes, in the order given."""
     dims = tuple(normalize_dim(d, x.shape, op) for d in _ints(dims, op, "dims"))
     if len(set(dims)) != len(dims):
-        raise ValueError(f"{op}: dims {dims} repeat an axis of a tensor of shape "
-                         f"{tuple(x.shape)}")
+        raise ArgumentError(f"{op}: dims {dims} repeat an axis of a tensor of shape "
+                            f"{tuple(x.shape)}")
     return dims
 
 
 def _at_least_1d(x: Tensor, op: str) -> None:
     if x.ndim == 0:
-        raise ValueError(f"{op}: expected a tensor with at least 1 dimension, got a 0-d tensor")
+        # torch: RuntimeError for split/chunk, IndexError (no dim 0) for unbind
+        raise InvalidIndexError(f"{op}: expected a tensor with at least 1 dimension, got a 0-d "
+                                "tensor")
 
 
 def _along(dim: int, index: Any) -> tuple:
@@ -116,14 +119,14 @@ def split(tensor: Tensor, split_size_or_sections: Any = None, dim: int = 0,
     if isinstance(split_size_or_sections, (list, tuple)):
         sizes = _ints(split_size_or_sections, "split", "split sizes")
         if any(s < 0 for s in sizes):
-            raise ValueError(f"split: split sizes must be non-negative, got {list(sizes)}")
+            raise ShapeError(f"split: split sizes must be non-negative, got {list(sizes)}")
         if sum(sizes) != length:
-            raise ValueError(f"split: split sizes {list(sizes)} must sum to {length}, the size of "
+            raise ShapeError(f"split: split sizes {list(sizes)} must sum to {length}, the size of "
                              f"dimension {dim} of a tensor of shape {tuple(tensor.shape)}")
     else:
         size = _int(split_size_or_sections, "split", "split_size")
         if size < 0 or (size == 0 and length != 0):
-            raise ValueError(f"split: split_size must be positive (0 only for an empty "
+            raise ShapeError(f"split: split_size must be positive (0 only for an empty "
                              f"dimension), got {size} for dimension {dim} of size {length}")
         if length == 0:
             sizes = (0,)
@@ -138,7 +141,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     _at_least_1d(input, "chunk")
     chunks = _int(chunks, "chunk", "chunks")
     if chunks <= 0:
-        raise ValueError(f"chunk: chunks must be greater than 0, got {chunks}")
+        raise ArgumentError(f"chunk: chunks must be greater than 0, got {chunks}")
     dim = normalize_dim(dim, input.shape, "chunk")
     length = input.shape[dim]
     if length == 0:  # torch returns `chunks` empty pieces here
@@ -155,7 +158,7 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
 def narrow(input: Tensor, dim: int, start: Any, length: Any) -> Tensor:
     """``length`` elements along ``dim`` from ``start`` (negative counts from the end): a view."""
     if input.ndim == 0:
-        raise ValueError("narrow: cannot be applied to a 0-d tensor")
+        raise ShapeError("narrow: cannot be applied to a 0-d tensor")
     dim = normalize_dim(dim, input.shape, "narrow")
     start, length = _int(start, "narrow", "start"), _int(length, "narrow", "length")
     size = input.shape[dim]
@@ -163,11 +166,11 @@ def narrow(input: Tensor, dim: int, start: Any, length: Any) -> Tensor:
         raise IndexError(f"narrow: start {start} is out of range [-{size}, {size}] for dimension "
                          f"{dim} of a tensor of shape {tuple(input.shape)}")
     if length < 0:
-        raise ValueError(f"narrow: length must be non-negative, got {length}")
+        raise ShapeError(f"narrow: length must be non-negative, got {length}")
     if start < 0:  # not start % size: start == size is an empty piece at the end, not 0
         start += size
     if start + length > size:
-        raise ValueError(f"narrow: start ({start}) + length ({length}) exceeds the size {size} of "
+        raise ShapeError(f"narrow: start ({start}) + length ({length}) exceeds the size {size} of "
                          f"dimension {dim} of a tensor of shape {tuple(input.shape)}")
     return getitem(input, _along(dim, slice(start, start + length)))
 
@@ -220,12 +223,12 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
         raise RuntimeError("roll: shifts must hold at least one int, got []")
     if dims is None:
         if len(shifts) != 1:
-            raise ValueError(f"roll: with dims=None, shifts must be a single int, got {shifts}")
+            raise ArgumentError(f"roll: with dims=None, shifts must be a single int, got {shifts}")
         return Roll.apply(input, shifts[0], None)
     dims = tuple(normalize_dim(d, input.shape, "roll", scalar=False)  # torch refuses 0-d here
                  for d in _ints(dims, "roll", "dims"))
     if len(shifts) != len(dims):
-        raise ValueError(f"roll: shifts {shifts} and dims {dims} must have the same length")
+        raise ArgumentError(f"roll: shifts {shifts} and dims {dims} must have the same length")
     return Roll.apply(input, shifts, dims)
 
 
@@ -236,11 +239,11 @@ def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
     dst = tuple(normalize_dim(d, input.shape, "movedim")
                 for d in _ints(destination, "movedim", "destination"))
     if len(src) != len(dst):
-        raise ValueError(f"movedim: source {src} and destination {dst} must name the same "
-                         f"number of dims")
+        raise ArgumentError(f"movedim: source {src} and destination {dst} must name the same "
+                            f"number of dims")
     for name, dims in (("source", src), ("destination", dst)):
         if len(set(dims)) != len(dims):
-            raise ValueError(f"movedim: repeated dim in {name} {dims}")
+            raise ArgumentError(f"movedim: repeated dim in {name} {dims}")
     if input.ndim == 0:  # a 0-d tensor's one "axis" 0 stays where it is, as in torch
         return input
     order = [None] * input.ndim
@@ -254,7 +257,7 @@ def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
 def t(input: Tensor) -> Tensor:
     """Transpose a matrix; 0-d and 1-d tensors come back as they are (torch's ``t``)."""
     if input.ndim > 2:
-        raise ValueError(f"t: expects a tensor with <= 2 dimensions, got shape "
+        raise ShapeError(f"t: expects a tensor with <= 2 dimensions, got shape "
                          f"{tuple(input.shape)}; use transpose(dim0, dim1) or mT")
     return transpose(input, 0, 1) if input.ndim == 2 else input
 
@@ -295,15 +298,15 @@ def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     sizes = _ints(sizes, "unflatten", "sizes")
     size = input.shape[dim]
     if not sizes:
-        raise ValueError("unflatten: sizes must be non-empty")
+        raise ShapeError("unflatten: sizes must be non-empty")
     if sizes.count(-1) > 1 or any(s < -1 for s in sizes):
-        raise ValueError(f"unflatten: sizes {sizes} may hold only one -1 and no other negative")
+        raise ShapeError(f"unflatten: sizes {sizes} may hold only one -1 and no other negative")
     resolved = infer_size(sizes, size)
     if resolved is None and -1 in sizes:
-        raise ValueError(f"unflatten: sizes {sizes} cannot be resolved for dimension {dim} "
+        raise ShapeError(f"unflatten: sizes {sizes} cannot be resolved for dimension {dim} "
                          f"of size {size} (tensor of shape {tuple(input.shape)})")
     if resolved is None:
-        raise ValueError(f"unflatten: sizes {sizes} don't multiply up to the size {size} of "
+        raise ShapeError(f"unflatten: sizes {sizes} don't multiply up to the size {size} of "
                          f"dimension {dim} (tensor of shape {tuple(input.shape)})")
     return reshape(input, input.shape[:dim] + resolved + input.shape[dim + 1:])
 
@@ -317,10 +320,10 @@ def repeat(self: Tensor, *sizes: Any, **kwargs: Any) -> Tensor:
     sizes = _ints(_varargs(sizes) if not kwargs else _keyword(sizes, kwargs, "repeat", "repeats"),
                   "repeat", "sizes")
     if len(sizes) < self.ndim:
-        raise ValueError(f"repeat: got {len(sizes)} repeat sizes {sizes} for a tensor of shape "
+        raise ShapeError(f"repeat: got {len(sizes)} repeat sizes {sizes} for a tensor of shape "
                          f"{tuple(self.shape)}; give at least one per dimension")
     if any(r < 0 for r in sizes):
-        raise ValueError(f"repeat: repeat sizes must be non-negative, got {sizes}")
+        raise ShapeError(f"repeat: repeat sizes must be non-negative, got {sizes}")
     shape = (1,) * (len(sizes) - self.ndim) + tuple(self.shape)
     pairs = tuple(v for s in shape for v in (1, s))
     target = tuple(v for r, s in zip(sizes, shape) for v in (r, s))
@@ -334,7 +337,7 @@ def tile(input: Tensor, dims: Any) -> Tensor:
     """``repeat`` with too-short ``dims`` padded with leading 1s (torch's tile rule)."""
     dims = _ints(dims, "tile", "dims")
     if any(r < 0 for r in dims):
-        raise ValueError(f"tile: dims must be non-negative, got {dims}")
+        raise ShapeError(f"tile: dims must be non-negative, got {dims}")
     return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
 
 
@@ -349,14 +352,14 @@ def broadcast_to(input: Tensor, size: Sequence[int]) -> Tensor:
     shape = _ints(size, "broadcast_to", "shape")
     lead = len(shape) - input.ndim
     if lead < 0:
-        raise ValueError(f"broadcast_to: cannot broadcast shape {tuple(input.shape)} to fewer "
+        raise ShapeError(f"broadcast_to: cannot broadcast shape {tuple(input.shape)} to fewer "
                          f"dimensions {shape}")
     for i, s in enumerate(shape):
         old = input.shape[i - lead] if i >= lead else None
         if s == -1 and old is not None:
             continue
         if s < 0 or (old is not None and old not in (1, s)):
-            raise ValueError(f"broadcast_to: cannot broadcast shape {tuple(input.shape)} to "
+            raise ShapeError(f"broadcast_to: cannot broadcast shape {tuple(input.shape)} to "
                              f"{shape}")
     return expand(input, shape)
 
@@ -383,14 +386,14 @@ def meshgrid(*tensors: Tensor, indexing: str = "ij") -> tuple:
     torch warns when ``indexing`` is not given and means 'ij'; minigrad means 'ij' silently."""
     tensors = _varargs(tensors)
     if indexing not in ("ij", "xy"):
-        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+        raise ArgumentError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
     if not tensors:
-        raise ValueError("meshgrid: expected at least one tensor")
+        raise ArgumentError("meshgrid: expected at least one tensor")
     for x in tensors:
         if not isinstance(x, Tensor):
             raise TypeError(f"meshgrid: expected Tensors, got {type(x).__name__}")
         if x.ndim > 1:
-            raise ValueError(f"meshgrid: expected 0-d or 1-d tensors, got shape {tuple(x.shape)}")
+            raise ShapeError(f"meshgrid: expected 0-d or 1-d tensors, got shape {tuple(x.shape)}")
         if x.dtype != tensors[0].dtype or x.device != tensors[0].device:
             raise RuntimeError(f"meshgrid: all tensors must have the same dtype and device, got "
                                f"{tensors[0].dtype} on {tensors[0].device} and {x.dtype} on "

@@ -15,6 +15,7 @@ from typing import Any
 from .. import dtypes
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
+from ..errors import DtypeError
 from ..tensor import Tensor
 from .comparison import isfinite, where
 from .dims import normalize_dim, normalize_dims
@@ -80,7 +81,7 @@ def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
     can be averaged with ``dtype=float32``)."""
     x = _cast(x, dtype, "mean")
     if not dtypes.is_floating(x.dtype):
-        raise TypeError(f"mean: needs a floating tensor, got {x.dtype}; convert it with .float()")
+        raise DtypeError(f"mean: needs a floating tensor, got {x.dtype}; convert it with .float()")
     dims = normalize_dims(dim, x.shape, "mean")
     count = 1
     for d in dims:
@@ -106,7 +107,7 @@ def var(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
     PyTorch the third positional argument is ``unbiased`` (``x.var(0, False)``), and a bool in
     ``dim``'s place is ``unbiased`` too (``x.var(False)``)."""
     if not dtypes.is_floating(x.dtype):
-        raise TypeError(f"var: needs a floating tensor, got {x.dtype}")
+        raise DtypeError(f"var: needs a floating tensor, got {x.dtype}")
     dim, correction = _correction("var", dim, unbiased, correction)
     dims = normalize_dims(dim, x.shape, "var")
     return Var.apply(x, dims, keepdim, correction)
@@ -157,7 +158,7 @@ def std(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
         correction: Any = None) -> Tensor:
     """Standard deviation; arguments as ``var``."""
     if not dtypes.is_floating(x.dtype):
-        raise TypeError(f"std: needs a floating tensor, got {x.dtype}")
+        raise DtypeError(f"std: needs a floating tensor, got {x.dtype}")
     dim, correction = _correction("std", dim, unbiased, correction)
     return StdFromVar.apply(var(x, dim, keepdim=keepdim, correction=correction))
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import dtypes
 from ..autograd.function import Function
+from ..errors import DtypeError, InvalidIndexError
 from ..tensor import Tensor
 from .comparison import isnan, where
 from .dims import normalize_dim, normalize_dims
@@ -29,7 +30,7 @@ MinMax = namedtuple("MinMax", ["min", "max"])
 def _float_only(input: Tensor, op: str) -> None:
     _tensor_input(input, op)
     if not dtypes.is_floating(input.dtype):
-        raise TypeError(f"{op}: expected a floating-point tensor, got {input.dtype}")
+        raise DtypeError(f"{op}: expected a floating-point tensor, got {input.dtype}")
 
 
 def _int_tensor(array: Any, like: Tensor) -> Tensor:
@@ -258,8 +259,8 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Val
     axis = normalize_dim(dim, input.shape, "kthvalue")
     size = input.shape[axis] if input.ndim else 1
     if not 1 <= k <= size:
-        raise IndexError(f"kthvalue: k={k} is out of range for dimension {dim} of size {size} "
-                         f"(tensor of shape {tuple(input.shape)})")
+        raise InvalidIndexError(f"kthvalue: k={k} is out of range for dimension {dim} of size "
+                                f"{size} (tensor of shape {tuple(input.shape)})")
     if input.ndim == 0:
         return ValuesIndices(input.clone(), _int_tensor(input.xp.zeros(()), input))
     order = sort(input, axis, stable=True).indices

@@ -14,6 +14,7 @@ import numbers
 from typing import Any
 
 from .. import dtypes
+from ..errors import DtypeError, InvalidIndexError
 from ..tensor import Tensor
 from .comparison import where
 from .dims import normalize_dim
@@ -98,8 +99,8 @@ def _index_args(input: Tensor, dim: int, index: Any, op: str, source: Tensor | N
     axis = normalize_dim(dim, input.shape, op)
     index = _index(index, input, op)
     if index.ndim > 1:
-        raise IndexError(f"{op}: index must be a vector (0-d or 1-d), got shape "
-                         f"{tuple(index.shape)}")
+        raise InvalidIndexError(f"{op}: index must be a vector (0-d or 1-d), got shape "
+                                f"{tuple(index.shape)}")
     size = (input.shape or (1,))[axis]
     negative = op == "index_fill"  # as PyTorch: only index_fill takes negative indices
     _check_range(index, size, op, axis, tuple(input.shape), negative)
@@ -112,9 +113,9 @@ def _index_args(input: Tensor, dim: int, index: Any, op: str, source: Tensor | N
         ishape = input.shape or (1,)
         if len(sshape) != len(ishape) or sshape[axis] != flat.size or any(
                 s != i for d, (s, i) in enumerate(zip(sshape, ishape)) if d != axis):
-            raise IndexError(f"{op}: source of shape {tuple(source.shape)} does not fit an "
-                             f"input of shape {tuple(input.shape)} with {flat.size} indices "
-                             f"along dim {axis}")
+            raise InvalidIndexError(f"{op}: source of shape {tuple(source.shape)} does not fit an "
+                                    f"input of shape {tuple(input.shape)} with {flat.size} indices "
+                                    f"along dim {axis}")
         if source.dtype != input.dtype:
             raise RuntimeError(f"{op}: source ({source.dtype}) and input ({input.dtype}) must "
                                "have the same dtype")
@@ -341,8 +342,9 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
     _tensor_input(input, "bincount")
     if input.dtype.kind not in "iu" or input.ndim != 1 or (
             input.numel() and bool((input.array < 0).any())):
-        raise RuntimeError(f"bincount: only supports 1-d non-negative integral inputs, got "
-                           f"shape {tuple(input.shape)} of {input.dtype}")
+        error = DtypeError if input.dtype.kind not in "iu" else RuntimeError  # as PyTorch
+        raise error(f"bincount: only supports 1-d non-negative integral inputs, got "
+                    f"shape {tuple(input.shape)} of {input.dtype}")
     if not isinstance(minlength, numbers.Integral) or minlength < 0:
         raise RuntimeError(f"bincount: minlength must be a non-negative int, got {minlength!r}")
     xp = input.xp

@@ -13,6 +13,7 @@ from typing import Any, Sequence
 from .. import dtypes
 from ..autograd.function import Function
 from ..backend import get_backend
+from ..errors import ArgumentError, InvalidIndexError, ShapeError
 from ..tensor import Tensor
 from .broadcast import sum_to_shape
 
@@ -44,10 +45,10 @@ def _size(s: Any, op: str, what: str = "a shape must be made of ints") -> int:
 def _resolve_shape(shape: Sequence, numel: int, op: str, old: tuple) -> tuple:
     shape = tuple(_size(s, op) for s in shape)
     if shape.count(-1) > 1:
-        raise ValueError(f"{op}: only one dimension can be -1, got {shape}")
+        raise ShapeError(f"{op}: only one dimension can be -1, got {shape}")
     resolved = infer_size(shape, numel)
     if resolved is None:
-        raise ValueError(f"{op}: shape {shape} is invalid for a tensor of shape {old} "
+        raise ShapeError(f"{op}: shape {shape} is invalid for a tensor of shape {old} "
                          f"({numel} elements)")
     return resolved
 
@@ -113,8 +114,11 @@ def permute(x: Tensor, *dims: Any, **kwargs: Any) -> Tensor:
     dims = _shape_args(dims, kwargs, "permute", ("dims",))
     if any(not -x.ndim <= d < max(x.ndim, 1) for d in dims) or \
             sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
-        raise ValueError(f"permute: dims {tuple(dims)} are not a permutation of the "
-                         f"{x.ndim} dimensions of a tensor of shape {tuple(x.shape)}")
+        # as PyTorch: IndexError for a dim out of range, RuntimeError for a repeat or a miscount
+        error = InvalidIndexError if any(not -x.ndim <= d < max(x.ndim, 1) for d in dims) \
+            else ArgumentError
+        raise error(f"permute: dims {tuple(dims)} are not a permutation of the "
+                    f"{x.ndim} dimensions of a tensor of shape {tuple(x.shape)}")
     return Permute.apply(x, tuple(d % x.ndim for d in dims))
 
 
@@ -134,16 +138,17 @@ def expand(x: Tensor, *shape: Any, **kwargs: Any) -> Tensor:
     shape = _shape_args(shape, kwargs, "expand", ("size",))
     lead = len(shape) - x.ndim
     if lead < 0:
-        raise ValueError(f"expand: cannot expand shape {tuple(x.shape)} to fewer dimensions {shape}")
+        raise ShapeError(f"expand: cannot expand shape {tuple(x.shape)} to fewer dimensions "
+                         f"{shape}")
     target = []
     for i, s in enumerate(shape):
         old = x.shape[i - lead] if i >= lead else 1
         if s == -1 and i < lead:
-            raise ValueError(f"expand: -1 is not allowed for the new leading dimension {i} "
+            raise ShapeError(f"expand: -1 is not allowed for the new leading dimension {i} "
                              f"when expanding shape {tuple(x.shape)} to {tuple(shape)}")
         s = old if s == -1 else s
         if old != 1 and old != s:
-            raise ValueError(f"expand: cannot expand shape {tuple(x.shape)} to {tuple(shape)}")
+            raise ShapeError(f"expand: cannot expand shape {tuple(x.shape)} to {tuple(shape)}")
         target.append(s)
     target = tuple(target)
     return x if target == x.shape else Expand.apply(x, target)
@@ -158,7 +163,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
             raise IndexError(f"flatten: dim {d} is out of range for shape {tuple(x.shape)}")
     start, end = start_dim % x.ndim, end_dim % x.ndim
     if start > end:
-        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        raise ArgumentError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     size = 1
     for s in x.shape[start:end + 1]:
         size *= s
@@ -381,7 +386,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     for t in tensors[1:]:
         if t.ndim != first.ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, first.shape))
                                        if i != dim):
-            raise ValueError(f"cat: shapes {tuple(first.shape)} and {tuple(t.shape)} do not match "
+            raise ShapeError(f"cat: shapes {tuple(first.shape)} and {tuple(t.shape)} do not match "
                              f"outside dimension {dim}")
     dtype = tensors[0].dtype
     for t in tensors[1:]:
@@ -394,14 +399,14 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join same-shaped tensors along a new dimension."""
     tensors = list(tensors)
     if not tensors:
-        raise ValueError("stack: expected a non-empty list of tensors")
+        raise ArgumentError("stack: expected a non-empty list of tensors")
     ndim = tensors[0].ndim
     if not -ndim - 1 <= dim <= ndim:
         raise IndexError(f"stack: dim {dim} is out of range for tensors of shape "
                          f"{tuple(tensors[0].shape)} (expected a dim in [{-ndim - 1}, {ndim}])")
     for t in tensors[1:]:
         if t.shape != tensors[0].shape:
-            raise ValueError(f"stack: all tensors must have the same shape, got "
+            raise ShapeError(f"stack: all tensors must have the same shape, got "
                              f"{tuple(tensors[0].shape)} and {tuple(t.shape)}")
     return cat([unsqueeze(t, dim) for t in tensors], dim)
 
