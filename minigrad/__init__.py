@@ -88,7 +88,7 @@ from .ops import igamma, igammac  # noqa: E402
 from .creation import empty_permuted, empty_strided, scalar_tensor  # noqa: E402
 from .ops import (as_strided_scatter, celu, cosine_similarity, pairwise_distance,  # noqa: E402
                   typename)
-from .asarray import asarray, frombuffer  # noqa: E402
+from .interop import asarray, from_dlpack, frombuffer  # noqa: E402
 from .ops import (alias_copy, angle, as_strided_copy, conj, conj_physical,  # noqa: E402
                   detach_copy, diagonal_copy, expand_copy, hardshrink, imag, is_conj, is_neg,
                   isreal, nonzero_static, permute_copy, real, resize_as_, resolve_conj,

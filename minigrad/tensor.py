@@ -1015,7 +1015,9 @@ for _name in ("logical_and", "logical_or", "logical_xor"):  # 1/0 in the tensor'
 Tensor.logical_not_ = ops.elementwise_more.inplace(
     lambda self: ops.logical_not(self).to(self.dtype), "logical_not_")
 Tensor.const_data_ptr = Tensor.data_ptr
-del _name
 Tensor.as_strided_scatter = ops.as_strided_scatter
 from .creation import new_empty_strided as _new_empty_strided  # noqa: E402
 Tensor.new_empty_strided = _new_empty_strided
+from . import interop as _interop  # noqa: E402  (DLPack export: torch.from_dlpack(t) shares)
+Tensor.__dlpack__, Tensor.__dlpack_device__ = _interop.__dlpack__, _interop.__dlpack_device__
+del _name

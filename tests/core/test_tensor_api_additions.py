@@ -1,6 +1,7 @@
 """PyTorch APIs minigrad lacked before session 12 (each was an AttributeError or, for
 ``view(dtype)``, a TypeError): ``Tensor.view(dtype)``, ``Tensor.resize_``/``resize_as_``,
-``mg.scalar_tensor``, ``mg.asarray``, ``mg.frombuffer`` and ``isreal``, checked against torch."""
+``mg.scalar_tensor``, ``mg.asarray``, ``mg.frombuffer``, ``mg.from_dlpack`` / ``Tensor.__dlpack__``
+and ``isreal``, checked against torch."""
 from __future__ import annotations
 
 import array
@@ -400,6 +401,70 @@ def test_asarray_to_another_device_copies(testdev):
     mg.set_default_device(testdev)
     assert mg.asarray([1.0]).device == testdev  # sequences go to the default device
     assert mg.asarray(a).device == "cpu"  # a NumPy array stays where its memory is
+
+
+# --- DLPack: sharing memory with torch (and any library with the protocol) ---------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "int32", "int16",
+                                   "int8", "uint8", "bool"])
+def test_from_dlpack_shares_a_torch_tensors_memory(dtype):
+    torch = _torch_module()
+    theirs = (torch.arange(6) % 3).to(getattr(torch, dtype)).reshape(2, 3)
+    ours = mg.from_dlpack(theirs)
+    assert ours.dtype == np.dtype(dtype) and ours.device == "cpu"
+    assert ours.data_ptr() == theirs.data_ptr()
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    back = torch.from_dlpack(ours)  # and back: the same memory again
+    assert back.data_ptr() == theirs.data_ptr() and back.dtype == theirs.dtype
+
+
+def test_dlpack_writes_are_seen_on_both_sides_and_strides_are_kept():
+    torch = _torch_module()
+    theirs = torch.zeros(2, 3)
+    ours = mg.from_dlpack(theirs.t())
+    assert ours.shape == (3, 2) and ours.stride() == (1, 3)
+    theirs[0, 1] = 5.0
+    assert ours[1, 0].item() == 5.0
+    mine = mg.zeros(2, 3, dtype=mg.int32)
+    shared = torch.from_dlpack(mine.t())
+    assert shared.stride() == (1, 3)
+    mine[1, 2] = 7
+    assert shared[2, 1].item() == 7
+
+
+def test_dlpack_refuses_tensors_that_require_grad_both_ways():
+    torch = _torch_module()
+    with pytest.raises(BufferError, match="require"):
+        mg.from_dlpack(torch.ones(2, requires_grad=True))
+    with pytest.raises(BufferError, match="__dlpack__: can't export a tensor that requires grad"):
+        torch.from_dlpack(mg.ones(2, requires_grad=True))
+    assert torch.from_dlpack(mg.ones(2, requires_grad=True).detach()).tolist() == [1.0, 1.0]
+
+
+def test_from_dlpack_of_numpy_and_of_a_minigrad_tensor():
+    a = np.arange(3.0)
+    t = mg.from_dlpack(a)
+    a[0] = 4.0
+    assert t.tolist() == [4.0, 1.0, 2.0] and t.dtype == mg.float64
+    assert mg.from_dlpack(t) is t
+    with pytest.raises(TypeError, match="from_dlpack: a list does not implement the DLPack"):
+        mg.from_dlpack([1.0])
+
+
+def test_asarray_shares_a_torch_tensor_unless_a_copy_is_asked_or_needed():
+    torch = _torch_module()
+    theirs = torch.arange(4.0)
+    assert mg.asarray(theirs).data_ptr() == theirs.data_ptr()
+    copied = mg.asarray(theirs, copy=True)
+    assert copied.data_ptr() != theirs.data_ptr() and copied.tolist() == [0.0, 1.0, 2.0, 3.0]
+    cast = mg.asarray(theirs, dtype=mg.float64)
+    assert cast.dtype == mg.float64 and cast.tolist() == [0.0, 1.0, 2.0, 3.0]
+    with pytest.raises(ValueError, match="asarray: can't alias a torch.Tensor of dtype float32 "
+                                         "on cpu as float64 on cpu without a copy"):
+        mg.asarray(theirs, dtype=mg.float64, copy=False)
+
+
+def _torch_module():
+    return pytest.importorskip("torch")
 
 
 # --- frombuffer ---------------------------------------------------------------------------------

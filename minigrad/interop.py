@@ -1,10 +1,12 @@
-"""Tensors that share memory with what they are made from: ``asarray`` and ``frombuffer``.
+"""Tensors that share memory with other arrays: ``asarray``, ``frombuffer`` and ``from_dlpack``
+(with ``Tensor.__dlpack__`` in the other direction, so ``torch.from_dlpack(t)`` shares too).
 
 ``tensor`` always copies and ``from_numpy`` always shares; ``asarray`` shares when it can
 (same dtype, same device) unless ``copy=True``, and with ``copy=False`` refuses anything that
 would need a copy, as ``torch.asarray``. Python objects with the buffer protocol (bytes,
 bytearray, array.array, memoryview) are read as raw bytes of ``dtype``, as ``torch.frombuffer``.
-A read-only buffer (bytes) gives a tensor that cannot be written in place.
+A read-only buffer (bytes) gives a tensor that cannot be written in place. Tensors of other
+libraries (torch, JAX, CuPy...) are shared through DLPack, the array-exchange protocol.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any
 from . import dtypes
 from .backend import get_backend, normalize_device
 from .creation import tensor
+from .ops.aliases import typename
 from .tensor import Tensor
 
 
@@ -27,11 +30,17 @@ def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | Non
         return _from_tensor(obj, dtype, device, copy, requires_grad)
     if _is_array(obj):
         out = _from_array(obj, dtype, device, copy)
+    elif hasattr(obj, "__dlpack__"):  # a torch/JAX/... tensor: shared, as a NumPy array is
+        shared = from_dlpack(obj)
+        out = _moved(shared, dtype, device, copy,
+                     f"a {typename(obj)} of dtype {shared.dtype} on {shared.device}")
+        if copy and out is shared:
+            out = shared.clone()
     elif _has_buffer(obj):
-        out = frombuffer(obj, dtype=dtypes.get_default_dtype() if dtype is None else dtype)
-        out = _moved(out, None, device, copy, "a buffer")
-        if copy and out.device == "cpu":
-            out = out.clone()
+        shared = frombuffer(obj, dtype=dtypes.get_default_dtype() if dtype is None else dtype)
+        out = _moved(shared, None, device, copy, "a buffer")
+        if copy and out is shared:
+            out = shared.clone()
     else:
         if copy is False:
             raise ValueError(f"asarray: can't alias a {type(obj).__name__} (a scalar or a "
@@ -134,3 +143,39 @@ def frombuffer(buffer: Any, *, dtype: Any, count: int = -1, offset: int = 0,
         out.requires_grad = True
     return out
 
+
+
+def from_dlpack(ext_tensor: Any) -> Tensor:
+    """A tensor sharing the memory of an object with the DLPack protocol (a torch, JAX or CuPy
+    tensor, a NumPy array), without a copy: ``mg.from_dlpack(torch_tensor)``."""
+    if isinstance(ext_tensor, Tensor):
+        return ext_tensor
+    if not hasattr(ext_tensor, "__dlpack__") or not hasattr(ext_tensor, "__dlpack_device__"):
+        raise TypeError(f"from_dlpack: a {type(ext_tensor).__name__} does not implement the "
+                        "DLPack protocol (__dlpack__ and __dlpack_device__)")
+    kind = int(ext_tensor.__dlpack_device__()[0])
+    device = _DLPACK_DEVICES.get(kind)
+    if device is None:
+        raise RuntimeError(f"from_dlpack: DLPack device type {kind} has no minigrad device "
+                           "(minigrad has cpu and cuda)")
+    array = get_backend(device).xp.from_dlpack(ext_tensor)
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"from_dlpack: cannot share memory of dtype {array.dtype} (minigrad has "
+                        "float, int, uint8 and bool tensors)")
+    return Tensor._make(array, device)
+
+
+_DLPACK_DEVICES = {1: "cpu", 2: "cuda"}  # DLPack's kDLCPU and kDLCUDA
+
+
+def __dlpack__(self: Tensor, **kwargs: Any) -> Any:
+    """Tensor.__dlpack__: this tensor's memory for another library's ``from_dlpack`` (no copy).
+    Refused for a tensor that requires grad, as in torch: the other library has no graph."""
+    if self.requires_grad:
+        raise BufferError("__dlpack__: can't export a tensor that requires grad; use "
+                          "tensor.detach()")
+    return self.array.__dlpack__(**{k: v for k, v in kwargs.items() if v is not None})
+
+
+def __dlpack_device__(self: Tensor) -> tuple:
+    return self.array.__dlpack_device__()
