@@ -64,7 +64,7 @@ def _check_sdpa_inputs(query: Any, key: Any, value: Any, attn_mask: Any) -> None
             raise TypeError(f"{op}: expected {name} to be a Tensor, got {type(t).__name__}")
     shapes = f"query {tuple(query.shape)}, key {tuple(key.shape)}, value {tuple(value.shape)}"
     if min(query.ndim, key.ndim, value.ndim) < 2:
-        raise ValueError(f"{op}: query, key and value must all be at least 2-D (..., L or S, E), "
+        raise ShapeError(f"{op}: query, key and value must all be at least 2-D (..., L or S, E), "
                          f"got {shapes}")
     if not (query.dtype == key.dtype == value.dtype) or not dtypes.is_floating(query.dtype):
         raise TypeError(f"{op}: query, key and value must share one floating dtype, got "
@@ -290,7 +290,7 @@ class MultiheadAttention(Module):
         if mask is not None:
             want = (L, S) if mask.ndim == 2 else (N * H, L, S)
             if tuple(mask.shape) != want:
-                raise ValueError(f"MultiheadAttention: the shape of the {mask.ndim}-D attn_mask "
+                raise ShapeError(f"MultiheadAttention: the shape of the {mask.ndim}-D attn_mask "
                                  f"is {tuple(mask.shape)}, but should be {want}")
             if mask.ndim == 2:
                 mask = mask.unsqueeze(0)

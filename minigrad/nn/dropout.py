@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 
 from .. import dtypes
+from ..errors import ShapeError
 from ..tensor import Tensor
 from .module import Module
 
@@ -83,7 +84,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A00
     if not training or p == 0.0:
         return input
     if input.ndim < 2:
-        raise ValueError(f"dropout2d: expected an input with a batch and a channel dimension, "
+        raise ShapeError(f"dropout2d: expected an input with a batch and a channel dimension, "
                          f"got shape {tuple(input.shape)}")
     if not dtypes.is_floating(input.dtype):
         raise TypeError(f"dropout2d: expected a floating-point input, got {input.dtype}")

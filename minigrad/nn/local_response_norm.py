@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numbers
 
+from ..errors import ArgumentError
 from ..ops.shape import pad
 from ..tensor import Tensor
 from .module import Module
@@ -20,7 +21,7 @@ from .module import Module
 
 def _check_size(size: object, op: str) -> int:
     if not isinstance(size, numbers.Integral) or isinstance(size, bool) or size <= 0:
-        raise ValueError(f"{op}: size must be a positive int, got {size!r}")
+        raise ArgumentError(f"{op}: size must be a positive int, got {size!r}")
     return int(size)
 
 

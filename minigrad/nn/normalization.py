@@ -185,7 +185,7 @@ class GroupNorm(_AffineNorm):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if isinstance(input, Tensor) and input.ndim >= 2 and input.shape[1] != self.num_channels:
-            raise ValueError(f"GroupNorm expected {self.num_channels} channels, got "
+            raise ShapeError(f"GroupNorm expected {self.num_channels} channels, got "
                              f"{input.shape[1]} (input shape {tuple(input.shape)})")
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 

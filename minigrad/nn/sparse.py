@@ -15,7 +15,7 @@ from typing import Any
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..creation import empty
-from ..errors import DtypeError, InvalidIndexError
+from ..errors import DtypeError, InvalidIndexError, ShapeError
 from ..ops.shape import IndexAdd
 from ..tensor import Tensor
 from . import init
@@ -142,7 +142,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # 
         raise NotImplementedError(f"{op}: sparse=True is not supported (minigrad has no sparse "
                                   "gradients); use sparse=False")
     if weight.ndim != 2:
-        raise ValueError(f"{op}: weight must be 2-D (num_embeddings, embedding_dim), got shape "
+        raise ShapeError(f"{op}: weight must be 2-D (num_embeddings, embedding_dim), got shape "
                          f"{tuple(weight.shape)}")
     padding_idx = _padding_index(padding_idx, weight.shape[0], op)
     idx = input.array
@@ -164,7 +164,7 @@ class Embedding(Module):
         super().__init__()
         for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"Embedding: {name} must be a non-negative int, got {value!r}")
+                raise ShapeError(f"Embedding: {name} must be a non-negative int, got {value!r}")
         if sparse:
             raise NotImplementedError("Embedding: sparse=True is not supported (minigrad has no "
                                       "sparse gradients); use sparse=False")

@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import dtypes
 from ..backend import get_backend
+from ..errors import ArgumentError
 from ..tensor import Tensor
 from .arithmetic import div as _true_div, mul, neg
 from .arithmetic import add as _add, sub as _sub
@@ -84,8 +85,8 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor: 
     if rounding_mode == "floor":
         return floor_divide(input, other)
     if rounding_mode != "trunc":
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
-                         f"but found {rounding_mode!r}")
+        raise ArgumentError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                            f"but found {rounding_mode!r}")
     a, b = operands(input, other, "div")
     if dtypes.is_floating(a.dtype):
         return _ZeroGradient.apply(a, b, True)  # trunc(a / b) with zero gradients

@@ -21,6 +21,7 @@ from typing import Any, Sequence
 
 from .. import dtypes
 from ..autograd.function import Function
+from ..errors import ShapeError
 from ..tensor import Tensor
 from .comparison import clamp
 from .loss import check_reduction
@@ -182,18 +183,18 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_leng
                            f"{log_probs.device}")
     unbatched = log_probs.ndim == 2
     if log_probs.ndim not in (2, 3):
-        raise ValueError(f"{op}: expected log_probs of shape (T, N, C) or (T, C), got "
+        raise ShapeError(f"{op}: expected log_probs of shape (T, N, C) or (T, C), got "
                          f"{tuple(log_probs.shape)}")
     lp = log_probs.unsqueeze(1) if unbatched else log_probs
     T, n, C = lp.shape
     if unbatched:
         if targets.ndim != 1:
-            raise ValueError(f"{op}: unbatched log_probs (T, C) take 1-D targets, got shape "
+            raise ShapeError(f"{op}: unbatched log_probs (T, C) take 1-D targets, got shape "
                              f"{tuple(targets.shape)}")
         targets = targets.unsqueeze(0)
         input_lengths, target_lengths = _one(input_lengths), _one(target_lengths)
     elif targets.ndim not in (1, 2):
-        raise ValueError(f"{op}: expected padded (N, S) or concatenated 1-D targets, got shape "
+        raise ShapeError(f"{op}: expected padded (N, S) or concatenated 1-D targets, got shape "
                          f"{tuple(targets.shape)}")
     if not 0 <= int(blank) < C:
         raise RuntimeError(f"{op}: blank must be in label range [0, {C}), got {blank}")

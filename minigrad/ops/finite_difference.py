@@ -12,6 +12,7 @@ import numbers
 from typing import Any
 
 from .. import dtypes
+from ..errors import ArgumentError
 from ..tensor import Tensor
 from .dims import normalize_dim
 from .elementwise import _tensor_input
@@ -69,8 +70,8 @@ def gradient(input: Tensor, *, spacing: Any = 1, dim: Any = None,  # noqa: A002
     """d input / d x_dim for each requested dim, as a tuple (torch.gradient)."""
     f = _tensor_input(input, "gradient")
     if edge_order not in (1, 2) or isinstance(edge_order, bool):
-        raise ValueError(f"torch.gradient only supports edge_order=1 and edge_order=2, got "
-                         f"{edge_order!r}")
+        raise ArgumentError(f"torch.gradient only supports edge_order=1 and edge_order=2, got "
+                            f"{edge_order!r}")
     if f.ndim == 0:
         raise RuntimeError("torch.gradient expected a tensor with at least one dimension")
     if dim is None:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from .. import dtypes
 from ..backend import float_errors_ignored
+from ..errors import ArgumentError
 from ..tensor import Tensor
 from .elementwise import _tensor_input
 
@@ -64,8 +65,8 @@ def histogram(input: Tensor, bins: Any, *, range: Any = None,  # noqa: A002
     values = x.array.reshape(-1)
     if isinstance(edges_in, int) and range is None and values.size and \
             not bool(xp.isfinite(values).all()):
-        raise ValueError(f"histogram: the range of the values must be finite to choose bins, "
-                         f"got non-finite values in a tensor of shape {tuple(x.shape)}")
+        raise ArgumentError(f"histogram: the range of the values must be finite to choose bins, "
+                            f"got non-finite values in a tensor of shape {tuple(x.shape)}")
     hist, edges = xp.histogram(values, bins=edges_in, range=range, weights=weights,
                                density=bool(density))
     return HistogramResult(Tensor._make(hist.astype(x.dtype), x.device),
@@ -127,8 +128,8 @@ def histogramdd(input: Tensor, bins: Any, *, range: Any = None,  # noqa: A002
                                    f"min {low} max {high}")
     elif points.size and any(isinstance(e, int) for e in edges_in) and \
             not bool(xp.isfinite(points).all()):
-        raise ValueError(f"histogramdd: the range of the values must be finite to choose bins, "
-                         f"got non-finite values in a tensor of shape {tuple(x.shape)}")
+        raise ArgumentError(f"histogramdd: the range of the values must be finite to choose bins, "
+                            f"got non-finite values in a tensor of shape {tuple(x.shape)}")
     weights = None
     if weight is not None:
         if not isinstance(weight, Tensor) or tuple(weight.shape) != tuple(x.shape[:-1]):

@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import dtypes
 from ..autograd.function import Function
-from ..errors import DtypeError, InvalidIndexError
+from ..errors import ArgumentError, DtypeError, InvalidIndexError
 from ..tensor import Tensor
 from .comparison import isnan, where
 from .dims import normalize_dim, normalize_dims
@@ -317,8 +317,8 @@ def _quantile(input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str
               ignore_nan: bool) -> Tensor:
     _float_only(input, op)
     if interpolation not in _INTERPOLATIONS:
-        raise ValueError(f"{op}: interpolation must be one of {_INTERPOLATIONS}, got "
-                         f"{interpolation!r}")
+        raise ArgumentError(f"{op}: interpolation must be one of {_INTERPOLATIONS}, got "
+                            f"{interpolation!r}")
     xp = input.xp
     if isinstance(q, Tensor):
         if q.ndim > 1:

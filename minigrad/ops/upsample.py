@@ -22,6 +22,7 @@ import math
 from typing import Any
 
 from ..autograd.function import Function
+from ..errors import ShapeError
 from ..tensor import Tensor
 from .pooling import adaptive_avg_pool
 from .pooling3d import adaptive_avg_pool3d_op
@@ -204,16 +205,16 @@ def _output_sizes(input: Tensor, size: Any, scale_factor: Any, recompute_scale_f
                              f"size")
         sizes = _per_dim(size, dims, "size", input, op)
         if not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes):
-            raise ValueError(f"{op}: size must be positive ints, got {size!r}")
+            raise ShapeError(f"{op}: size must be positive ints, got {size!r}")
         return sizes, (None,) * dims
     factors = _per_dim(scale_factor, dims, "scale_factor", input, op)
     if not all(isinstance(f, (int, float)) and not isinstance(f, bool) and f > 0
                for f in factors):
-        raise ValueError(f"{op}: scale_factor must be positive numbers, got {scale_factor!r}")
+        raise ShapeError(f"{op}: scale_factor must be positive numbers, got {scale_factor!r}")
     factors = tuple(float(f) for f in factors)
     sizes = tuple(math.floor(float(n) * f) for n, f in zip(input.shape[2:], factors))
     if min(sizes) <= 0:
-        raise ValueError(f"{op}: scale_factor={scale_factor!r} makes an empty output from an "
+        raise ShapeError(f"{op}: scale_factor={scale_factor!r} makes an empty output from an "
                          f"input of shape {tuple(input.shape)} (output size {sizes})")
     return sizes, ((None,) * dims if recompute_scale_factor else factors)
 
@@ -251,7 +252,7 @@ def resize(input: Tensor, size: Any, scale_factor: Any, mode: str, align_corners
         raise NotImplementedError(f"{op}: antialias=True is not supported by minigrad")
     sizes, scales = _output_sizes(input, size, scale_factor, recompute_scale_factor, op)
     if min(input.shape[2:]) == 0:
-        raise ValueError(f"{op}: input of shape {tuple(input.shape)} has an empty spatial "
+        raise ShapeError(f"{op}: input of shape {tuple(input.shape)} has an empty spatial "
                          "dimension")
     if mode == "area" and input.ndim == 5:
         return adaptive_avg_pool3d_op(input, sizes, op)
