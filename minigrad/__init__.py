@@ -89,6 +89,8 @@ from .creation import empty_permuted, empty_strided, scalar_tensor  # noqa: E402
 from .ops import (as_strided_scatter, celu, cosine_similarity, pairwise_distance,  # noqa: E402
                   typename)
 from .interop import asarray, from_dlpack, frombuffer  # noqa: E402
+from .ops import inplace_functions as _inplace_functions  # noqa: E402
+globals().update(_inplace_functions.FUNCTIONS)  # mg.relu_(x) is x.relu_(), as torch.relu_
 from .ops import (alias_copy, angle, as_strided_copy, conj, conj_physical,  # noqa: E402
                   detach_copy, diagonal_copy, expand_copy, hardshrink, imag, is_conj, is_neg,
                   isreal, nonzero_static, permute_copy, real, resize_as_, resolve_conj,

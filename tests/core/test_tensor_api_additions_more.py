@@ -297,3 +297,59 @@ def test_dtype_names_match_torch(name):
     values = [1, -2, 3]
     _assert_same(torch.tensor(values, dtype=getattr(torch, name)), mg.tensor(values, dtype=dtype))
     _assert_same(torch.tensor(values).to(getattr(torch, name)), mg.tensor(values).to(name))
+
+
+# --- torch's function spellings of the in-place methods (mg.relu_(x) is x.relu_()) ----------------
+UNARY = ["abs_", "acos_", "arccos_", "arcsin_", "arctan_", "arctanh_", "asin_", "asinh_",
+         "arcsinh_", "atan_", "atanh_", "ceil_", "conj_physical_", "cos_", "cosh_", "deg2rad_",
+         "erf_", "erfc_", "exp2_", "exp_", "expm1_", "fix_", "floor_", "frac_", "i0_", "log10_",
+         "log1p_", "log2_", "log_", "logit_", "nan_to_num_", "neg_", "negative_", "rad2deg_",
+         "reciprocal_", "relu_", "round_", "rsqrt_", "sigmoid_", "sin_", "sinc_", "sinh_", "sqrt_",
+         "square_", "tan_", "tanh_", "trunc_", "zero_"]
+INPLACE_CALLS = [(name, [0.15, 0.5, 0.85], "float64", lambda L: ((), {})) for name in UNARY] + [
+    ("acosh_", [1.5, 2.0], "float64", lambda L: ((), {})),
+    ("arccosh_", [1.5, 2.0], "float64", lambda L: ((), {})),
+    ("clamp_", [0.1, 0.5, 0.9], "float64", lambda L: ((), {"min": 0.3, "max": 0.6})),
+    ("clip_", [0.1, 0.5, 0.9], "float64", lambda L: ((0.3, 0.6), {})),
+    ("clamp_max_", [0.1, 0.5, 0.9], "float64", lambda L: ((0.4,), {})),
+    ("clamp_min_", [0.1, 0.5, 0.9], "float64", lambda L: ((0.4,), {})),
+    ("fill_", [0.1, 0.5], "float64", lambda L: ((2.5,), {})),
+    ("gcd_", [12, 18, 7], "int64", lambda L: ((L.tensor([8, 12, 21]),), {})),
+    ("lcm_", [4, 6, 7], "int64", lambda L: ((L.tensor([6, 4, 3]),), {})),
+    ("ldexp_", [1.5, -2.0], "float64", lambda L: ((L.tensor([2, -1]),), {})),
+    ("xlogy_", [0.0, 2.0, 3.0], "float64", lambda L: ((L.tensor([0.5, 4.0, 1.0],
+                                                               dtype=L.float64),), {})),
+    ("index_put_", [0.0, 0.0, 0.0], "float64",
+     lambda L: (((L.tensor([2, 0]),), L.tensor([5.0, 6.0], dtype=L.float64)), {})),
+    ("addmv_", [1.0, 2.0], "float64",
+     lambda L: ((L.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=L.float64),
+                 L.tensor([0.5, -1.0], dtype=L.float64)), {"beta": 2.0})),
+    ("detach_", [1.0, 2.0], "float64", lambda L: ((), {})),
+]
+
+
+@pytest.mark.parametrize("name, values, dtype, arguments", INPLACE_CALLS,
+                         ids=[call[0] for call in INPLACE_CALLS])
+def test_inplace_function_forms_match_torch(name, values, dtype, arguments):
+    torch = _torch()
+    theirs, ours = _pair(values, dtype)
+    args, kwargs = arguments(torch)
+    assert getattr(torch, name)(theirs, *args, **kwargs) is theirs
+    args, kwargs = arguments(mg)
+    assert getattr(mg, name)(ours, *args, **kwargs) is ours
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, atol=0)
+
+
+def test_inplace_function_forms_follow_the_methods_rules():
+    leaf = mg.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="relu_: a leaf tensor that requires grad cannot be"):
+        mg.relu_(leaf)
+    with mg.no_grad():
+        assert mg.zero_(leaf) is leaf and leaf.tolist() == [0.0, 0.0]
+    with pytest.raises(TypeError, match="sigmoid_: expected a Tensor input, got list"):
+        mg.sigmoid_([1.0])
+    ints = mg.tensor([1, 2])
+    with pytest.raises(RuntimeError, match="sqrt_: result type float32 can't be cast"):
+        mg.sqrt_(ints)
+    assert mg.relu_.__name__ == "relu_" and "in place" in mg.relu_.__doc__
