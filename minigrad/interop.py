@@ -10,6 +10,7 @@ libraries (torch, JAX, CuPy...) are shared through DLPack, the array-exchange pr
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from . import dtypes
@@ -37,7 +38,8 @@ def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | Non
         if copy and out is shared:
             out = shared.clone()
     elif _has_buffer(obj):
-        shared = frombuffer(obj, dtype=dtypes.get_default_dtype() if dtype is None else dtype)
+        buffer_dtype = dtypes.get_default_dtype() if dtype is None else dtype
+        shared = Tensor._make(_buffer_array(obj, buffer_dtype, -1, 0, "asarray"), "cpu")
         out = _moved(shared, None, device, copy, "a buffer")
         if copy and out is shared:
             out = shared.clone()
@@ -46,6 +48,7 @@ def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | Non
             raise ValueError(f"asarray: can't alias a {type(obj).__name__} (a scalar or a "
                              "sequence) into a tensor; use copy=None or copy=True")
         out = tensor(obj, dtype=dtype, device=device)
+    _warn_if_read_only(out.array, "asarray", obj)
     if requires_grad:
         out.requires_grad = True
     return out
@@ -102,6 +105,14 @@ def _from_array(obj: Any, dtype: Any, device: Any, copy: bool | None) -> Tensor:
     return tensor(obj, dtype=dtype, device=device or own_device)
 
 
+def _warn_if_read_only(array: Any, op: str, source: Any) -> None:
+    """As PyTorch warns: a tensor sharing read-only memory cannot be written in place."""
+    if not getattr(array.flags, "writeable", True):  # (CuPy arrays have no such flag)
+        warnings.warn(f"{op}: the given {type(source).__name__} is read-only, so in-place "
+                      "writes to this tensor will fail; clone() it to get memory it can write",
+                      UserWarning, stacklevel=3)
+
+
 def _has_buffer(obj: Any) -> bool:
     try:
         memoryview(obj).release()
@@ -114,35 +125,39 @@ def frombuffer(buffer: Any, *, dtype: Any, count: int = -1, offset: int = 0,
                requires_grad: bool = False) -> Tensor:
     """A 1-D CPU tensor over the bytes of an object with the buffer protocol (no copy):
     ``count`` elements of ``dtype`` (-1: all) starting ``offset`` bytes in."""
-    dtype = dtypes.as_dtype(dtype)
-    try:
-        with memoryview(buffer) as view:
-            nbytes = view.nbytes
-    except TypeError:
-        raise ValueError(f"frombuffer: a {type(buffer).__name__} does not implement Python's "
-                         "buffer protocol") from None
-    if nbytes == 0 or count == 0:
-        raise ValueError(f"frombuffer: both buffer length ({nbytes}) and count ({count}) must "
-                         "not be 0")
-    if not 0 <= offset < nbytes:
-        raise ValueError(f"frombuffer: offset ({offset} bytes) must be non-negative and no "
-                         f"greater than buffer length ({nbytes} bytes) minus 1")
-    if count < 0:
-        if (nbytes - offset) % dtype.itemsize:
-            raise ValueError(f"frombuffer: buffer length ({nbytes - offset} bytes) after offset "
-                             f"({offset} bytes) must be a multiple of element size "
-                             f"({dtype.itemsize})")
-        count = (nbytes - offset) // dtype.itemsize
-    elif offset + count * dtype.itemsize > nbytes:
-        raise ValueError(f"frombuffer: requested buffer length ({count} * {dtype.itemsize} "
-                         f"bytes) after offset ({offset} bytes) must not be greater than actual "
-                         f"buffer length ({nbytes} bytes)")
-    array = get_backend("cpu").xp.frombuffer(buffer, dtype=dtype, count=count, offset=offset)
+    array = _buffer_array(buffer, dtypes.as_dtype(dtype), count, offset, "frombuffer")
+    _warn_if_read_only(array, "frombuffer", buffer)
     out = Tensor._make(array, "cpu")
     if requires_grad:
         out.requires_grad = True
     return out
 
+
+def _buffer_array(buffer: Any, dtype: Any, count: int, offset: int, op: str) -> Any:
+    """A NumPy array over the buffer's bytes, after PyTorch's checks of count and offset."""
+    try:
+        with memoryview(buffer) as view:
+            nbytes = view.nbytes
+    except TypeError:
+        raise ValueError(f"{op}: a {type(buffer).__name__} does not implement Python's "
+                         "buffer protocol") from None
+    if nbytes == 0 or count == 0:
+        raise ValueError(f"{op}: both buffer length ({nbytes}) and count ({count}) must not "
+                         "be 0")
+    if not 0 <= offset < nbytes:
+        raise ValueError(f"{op}: offset ({offset} bytes) must be non-negative and no greater "
+                         f"than buffer length ({nbytes} bytes) minus 1")
+    if count < 0:
+        if (nbytes - offset) % dtype.itemsize:
+            raise ValueError(f"{op}: buffer length ({nbytes - offset} bytes) after offset "
+                             f"({offset} bytes) must be a multiple of element size "
+                             f"({dtype.itemsize})")
+        count = (nbytes - offset) // dtype.itemsize
+    elif offset + count * dtype.itemsize > nbytes:
+        raise ValueError(f"{op}: requested buffer length ({count} * {dtype.itemsize} bytes) "
+                         f"after offset ({offset} bytes) must not be greater than actual "
+                         f"buffer length ({nbytes} bytes)")
+    return get_backend("cpu").xp.frombuffer(buffer, dtype=dtype, count=count, offset=offset)
 
 
 def from_dlpack(ext_tensor: Any) -> Tensor:

@@ -430,13 +430,15 @@ class Tensor:
         return _shape.Clone.apply(self)
 
     # --- in-place writes (no autograd; for optimizers, init, buffers and data) ---------
-    def _check_inplace(self, op: str, value: Any = None) -> None:
+    def _check_inplace(self, op: str, value: Any = None, writes: bool = True) -> None:
         """Refuse an in-place write whose gradient minigrad would lose, then count the write.
 
         minigrad does not record in-place ops in the graph (PyTorch does), so with grad mode on
         neither the tensor written to nor the value written may require grad: the result would
         carry a silently wrong gradient. Every write that goes ahead bumps the version of the
-        memory, which backward checks against what ops saved (see ``memory_version``)."""
+        memory, which backward checks against what ops saved (see ``memory_version``).
+        Read-only memory is refused for ops that write data (``writes``), with an error that
+        says so rather than NumPy's, which the ops would misreport as a shape or value error."""
         from .autograd.grad_mode import is_grad_enabled
         if is_grad_enabled():
             if self.requires_grad:
@@ -451,6 +453,10 @@ class Tensor:
                     f"{op}: the value written in place requires grad, and minigrad would lose "
                     "its gradient; build the result out of place (minigrad.cat, minigrad.stack, "
                     "minigrad.where), or detach() the value")
+        if writes and not getattr(self.array.flags, "writeable", True):  # (CuPy: no such flag)
+            raise RuntimeError(
+                f"{op}: this tensor's memory is read-only (an expanded or broadcast view, or a "
+                "read-only NumPy array or buffer it shares); write into a clone() instead")
         bump_version(self.array)
 
     def _value_array(self, value: Any, op: str = "copy_") -> Any:
@@ -464,7 +470,7 @@ class Tensor:
     # in-place shape changes: the same memory seen with another shape (no data is written)
     def _view_in_place(self, op: str, view: Callable[["Tensor"], "Tensor"]) -> "Tensor":
         from .autograd.grad_mode import no_grad
-        self._check_inplace(op)
+        self._check_inplace(op, writes=False)
         with no_grad():
             self.array = view(self).array
         return self

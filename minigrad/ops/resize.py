@@ -28,7 +28,7 @@ def resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
                            f"{tuple(self.shape)} -> {shape})")
     if shape == tuple(self.shape):
         return self
-    self._check_inplace("resize_")
+    self._check_inplace("resize_", writes=False)  # the new elements are fresh memory
     numel = 1
     for s in shape:
         numel *= s

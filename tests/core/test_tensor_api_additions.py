@@ -498,6 +498,59 @@ def test_frombuffer_shares_memory_and_checks_its_input():
         mg.frombuffer(bytearray(), dtype=mg.uint8)
 
 
+# --- read-only memory: shared read-only buffers and arrays, expanded views ----------------------
+def test_sharing_read_only_memory_warns_as_torch_does():
+    # (torch warns "not writable" here too, once per process, so it is not asserted here)
+    frozen = np.arange(3.0)
+    frozen.flags.writeable = False
+    with pytest.warns(UserWarning, match="asarray: the given ndarray is read-only"):
+        shared = mg.asarray(frozen)
+    assert shared.data_ptr() == frozen.ctypes.data
+    with pytest.warns(UserWarning, match="frombuffer: the given bytes is read-only"):
+        mg.frombuffer(b"\x01\x02", dtype=mg.uint8)
+    with pytest.warns(UserWarning, match="asarray: the given bytes is read-only"):
+        mg.asarray(b"\x01\x02", dtype=mg.uint8)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # writable memory, or a copy: no warning
+        mg.asarray(np.arange(3.0))
+        mg.asarray(frozen, copy=True)
+        mg.frombuffer(bytearray(2), dtype=mg.uint8)
+
+
+WRITES = [(lambda t: t.add_(1), True), (lambda t: t.relu_(), True), (lambda t: t.mul_(2), True),
+          (lambda t: t.copy_(t.clone()), True), (lambda t: t.fill_(2.0), False),
+          (lambda t: t.zero_(), False), (lambda t: t.__setitem__(0, 5.0), False)]
+
+
+@pytest.mark.parametrize("write, torch_refuses", WRITES)
+def test_writing_read_only_memory_says_so(write, torch_refuses):
+    torch = _torch_module()
+    if torch_refuses:  # torch refuses these on an expanded tensor too (the others it allows)
+        with pytest.raises(RuntimeError, match="more than one element of the written-to"):
+            write(torch.ones(3).expand(2, 3))
+    # before: NumPy's "assignment destination is read-only", reported by the ops as a shape
+    # error (add_, setitem), an overflow (fill_) or a bare ValueError (zero_, relu_)
+    for tensor in (mg.ones(3).expand(2, 3), _read_only_tensor()):
+        with pytest.raises(RuntimeError, match="this tensor's memory is read-only"):
+            write(tensor)
+
+
+def _read_only_tensor():
+    frozen = np.ones((2, 3), dtype=np.float32)
+    frozen.flags.writeable = False
+    return mg.from_numpy(frozen)
+
+
+def test_shape_methods_and_resize_still_work_on_read_only_memory():
+    torch = _torch_module()
+    for lib in (torch, mg):
+        t = lib.ones(3).expand(2, 3)
+        assert t.unsqueeze_(0).shape == (1, 2, 3)
+    u = mg.ones(3).expand(2, 3)
+    assert u.resize_(2).tolist() == [1.0, 1.0]
+
+
 # --- isreal -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("values, dtype", [([1.0, float("nan"), float("inf")], "float32"),
                                            ([[1, 2]], "int64"), (True, "bool"), ([], "float64")])
