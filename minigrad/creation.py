@@ -9,7 +9,7 @@ from typing import Any, Sequence
 
 from . import dtypes
 from .backend import float_errors_ignored, get_backend, normalize_device
-from .errors import ArgumentError, ShapeError
+from .errors import ArgumentError, DtypeError, ShapeError
 from .random import draws as _draws, initial_seed, manual_seed, permutation as _permutation  # noqa: F401
 from .tensor import Tensor
 
@@ -143,7 +143,7 @@ def _scan(data: Any) -> tuple:
                             if issubclass(kind, b))
                 found.add(_scan([base()])[0])
             else:
-                raise TypeError(f"tensor: cannot make a tensor from {kind.__name__}")
+                raise DtypeError(f"tensor: cannot make a tensor from {kind.__name__}")
     if numpy_decides:
         return None, holds_tensors
     result = None

@@ -631,6 +631,9 @@ class Tensor:
             target = Tensor._make(self.array[index_arrays(basic, self)], self.device)  # a view
         where = index_arrays(index, target)
         new = self._value_array(value, "setitem")
+        if isinstance(new, (str, bytes)):  # NumPy's "could not convert" is no shape error
+            raise TypeError(f"setitem: cannot assign a {type(new).__name__} to a tensor of "
+                            f"dtype {self.dtype}")
         try:
             target.array[where] = new
         except ValueError as exc:

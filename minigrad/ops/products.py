@@ -7,6 +7,7 @@ from typing import Any, Sequence
 
 from ..tensor import Tensor
 from .broadcast import broadcast_shapes
+from .dims import normalize_dim
 from .linalg import _check_operands, matmul
 
 
@@ -75,8 +76,9 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
     if len(da) != len(db):
         raise RuntimeError(f"tensordot: both dimension lists should have the same length, got "
                            f"{da} and {db}")
-    da = [d % a.ndim for d in da] if a.ndim else da
-    db = [d % b.ndim for d in db] if b.ndim else db
+    # as torch: a dim out of range is an IndexError (d % ndim silently contracted another one)
+    da = [normalize_dim(d, a.shape, "tensordot", scalar=False) for d in da]
+    db = [normalize_dim(d, b.shape, "tensordot", scalar=False) for d in db]
     for i, j in zip(da, db):
         if a.shape[i] != b.shape[j]:
             raise RuntimeError(f"tensordot: contracted dimensions need to match, but first has "

@@ -367,9 +367,22 @@ class Cat(Function):
         return tuple(grads)
 
 
+def _tensor_list(tensors: Any, op: str) -> list:
+    """``tensors`` as a list, refused as torch refuses them: one Tensor rather than a sequence
+    (iterating it would split it silently), or an element that is not a Tensor."""
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{op}: expected a sequence of Tensors, got one Tensor of shape "
+                        f"{tuple(tensors.shape)}")
+    tensors = list(tensors)
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: expected a Tensor as element {i}, got {type(t).__name__}")
+    return tensors
+
+
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dimension."""
-    tensors = list(tensors)
+    tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
     # As in PyTorch, a 1-D empty tensor (shape (0,)) joins anything: it is skipped in the
@@ -397,7 +410,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join same-shaped tensors along a new dimension."""
-    tensors = list(tensors)
+    tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise ArgumentError("stack: expected a non-empty list of tensors")
     ndim = tensors[0].ndim

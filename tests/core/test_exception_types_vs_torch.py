@@ -76,7 +76,7 @@ CASES = [
     ("tile_neg", ValueError, "tile", lambda L: z(L, 2).tile((-1, ))),
     ("repeat_fewer", ValueError, "repeat", lambda L: z(L, 2, 3).repeat(2)),
     ("repeat_neg", ValueError, "repeat", lambda L: z(L, 2, 3).repeat(-1, 1)),
-    ("atleast_bad", ValueError, "meshgrid", lambda L: L.meshgrid(z(L, 2, 2), indexing="ij")),
+    ("meshgrid_2d", ValueError, "meshgrid", lambda L: L.meshgrid(z(L, 2, 2), indexing="ij")),
     ("meshgrid_bad_indexing", ValueError, "meshgrid",
      lambda L: L.meshgrid(z(L, 2), z(L, 3), indexing="zz")),
     ("setitem_shape_bad", ValueError, "setitem", lambda L: z(L, 3, 4).__setitem__(0, z(L, 3))),
@@ -138,7 +138,7 @@ CASES = [
     ("einsum_bad", ValueError, "einsum", lambda L: L.einsum("ij, jk->ik", z(L, 2, 3), z(L, 4, 5))),
     ("einsum_ops_count", ValueError, "einsum", lambda L: L.einsum("ij, jk->ik", z(L, 2, 3))),
     ("einsum_ndim", ValueError, "einsum", lambda L: L.einsum("ij->i", z(L, 2, 3, 4))),
-    ("cross_sizes_differ", ValueError, "cross", lambda L: L.cross(z(L, 3), z(L, 4))),
+    ("cross_sizes_differ", ValueError, "cross", lambda L: L.cross(z(L, 3), z(L, 4), dim=0)),
     ("linalg_vecdot_mismatch", ValueError, "mul", lambda L: L.linalg.vecdot(z(L, 3), z(L, 4))),
     ("dist_bcast", ValueError, "sub", lambda L: L.dist(z(L, 3), z(L, 2))),
     ("zeros_neg", ValueError, "zeros", lambda L: L.zeros(-1)),
@@ -239,7 +239,7 @@ CASES = [
     ("unflatten_two_minus1", ValueError, "unflatten", lambda L: z(L, 2, 6).unflatten(1, (-1, -1))),
     ("unflatten_unresolvable", ValueError, "unflatten", lambda L: z(L, 2, 6).unflatten(1, (-1, 4))),
     ("broadcast_to_fewer", ValueError, "broadcast_to", lambda L: L.broadcast_to(z(L, 2, 3), (3, ))),
-    ("meshgrid_empty", ValueError, "meshgrid", lambda L: L.meshgrid()),
+    ("meshgrid_empty", ValueError, "meshgrid", lambda L: L.meshgrid(indexing="ij")),
     ("sum_dim_repeat2", ValueError, "sum", lambda L: z(L, 2, 3).sum((0, -2))),
     ("amax_dim_repeat", ValueError, "amax", lambda L: z(L, 2, 3).amax((0, 0))),
     ("mean_dim_repeat", ValueError, "mean", lambda L: z(L, 2, 3).mean((1, 1))),
@@ -397,6 +397,8 @@ CASES = [
      lambda L: L.quantile(z(L, 3), 0.5, interpolation="bad")),
     ("sdpa_1d", ValueError, "scaled_dot_product_attention",
      lambda L: F(L).scaled_dot_product_attention(z(L, 4), z(L, 4), z(L, 4))),
+    ("tensor_dict", TypeError, "tensor", lambda L: L.tensor({"a": 1})),
+    ("tensor_none", TypeError, "tensor", lambda L: L.tensor(None)),
 ]
 
 
@@ -405,7 +407,7 @@ def _builtin(exc_type: type) -> type:
     return next(c for c in exc_type.__mro__ if c.__module__ == "builtins")
 
 
-@pytest.mark.filterwarnings("ignore::UserWarning")  # torch's deprecation notes on some calls
+@pytest.mark.filterwarnings("ignore::UserWarning")  # torch's note on loss target shapes
 @pytest.mark.parametrize("old, op, call", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_caught_as_torch_and_as_before(old, op, call) -> None:
     torch = pytest.importorskip("torch")
@@ -478,3 +480,31 @@ def test_minus_on_bool_tensors_names_the_op_not_numpy(call, message) -> None:
     """Before: NumPy's own TypeError ('The numpy boolean negative ... is not supported')."""
     with pytest.raises(RuntimeError, match=message):
         call()
+
+
+# --- wrong results and stray errors found by the same survey ----------------------------------
+def test_tensordot_refuses_a_dim_out_of_range() -> None:
+    """Before: dim 2 of a 2-D tensor was taken as dim 0 (2 % 2) and contracted silently."""
+    with pytest.raises(IndexError, match=r"tensordot: dim 2 is out of range for a tensor of "
+                                         r"shape \(2, 3\)"):
+        mg.tensordot(mg.ones(2, 3), mg.ones(2, 3), dims=([2], [0]))
+    assert mg.tensordot(mg.ones(2, 3), mg.ones(3, 2), dims=([-1], [0])).tolist() == [[3.0] * 2] * 2
+
+
+@pytest.mark.parametrize("op", ["cat", "stack"])
+def test_cat_and_stack_take_a_sequence_of_tensors_only(op) -> None:
+    """Before: AttributeError ('int' object has no attribute 'shape'), and one Tensor was
+    split along its first dimension and joined again. torch raises TypeError for both."""
+    join = getattr(mg, op)
+    with pytest.raises(TypeError, match=rf"{op}: expected a Tensor as element 1, got int"):
+        join([mg.zeros(2), 1])
+    with pytest.raises(TypeError, match=rf"{op}: expected a sequence of Tensors, got one Tensor "
+                                        r"of shape \(2, 3\)"):
+        join(mg.zeros(2, 3))
+
+
+def test_assigning_a_string_is_a_type_error_not_a_shape_error() -> None:
+    """Before: 'cannot write a value of shape () into the selected elements (shape ())'."""
+    with pytest.raises(TypeError, match="setitem: cannot assign a str to a tensor of dtype "
+                                        "float32"):
+        mg.zeros(3)[0] = "a"
