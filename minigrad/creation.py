@@ -202,6 +202,7 @@ def scalar_tensor(s: Any, *, dtype: Any = None, device: Any = None,
     # as PyTorch: a float32 must hold the value; float16 rounds it (to inf past 65504)
     if dtype == dtypes.float32 and math.isfinite(s) and abs(s) > 3.4028234663852886e38:
         raise RuntimeError(message)
+    device = _device(device)  # before the try: an unknown device is not an overflow
     try:
         with float_errors_ignored():
             out = Tensor(s, dtype=dtype, device=device)

@@ -399,6 +399,8 @@ CASES = [
      lambda L: F(L).scaled_dot_product_attention(z(L, 4), z(L, 4), z(L, 4))),
     ("tensor_dict", TypeError, "tensor", lambda L: L.tensor({"a": 1})),
     ("tensor_none", TypeError, "tensor", lambda L: L.tensor(None)),
+    ("scalar_tensor_bad_device", ValueError, "device",
+     lambda L: L.scalar_tensor(1.0, device="tpu")),
 ]
 
 
