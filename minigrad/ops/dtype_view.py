@@ -1,5 +1,8 @@
 """``Tensor.view``: the same memory seen with another shape, or read as another dtype.
 
+``view(shape)`` is ``reshape`` where the memory's layout allows a view, and an error where it
+would need a copy (a transposed matrix flattened), as in PyTorch: ``reshape`` copies there.
+
 ``view(dtype)`` reinterprets the bytes (``float32 -> int32`` gives the IEEE bit patterns). With
 a different element size only the last dimension changes size, so PyTorch asks for what keeps
 that exact: a tensor with dimensions, a last dimension of stride 1, and, when the elements grow,
@@ -11,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import dtypes
+from ..errors import ShapeError
 from ..tensor import _TYPE_NAMES, Tensor
 from .aliases import storage_offset, stride
 from .shape import reshape
@@ -25,7 +29,15 @@ def view(self: Tensor, *shape: Any, **kwargs: Any) -> Tensor:
         return view_dtype(self, shape[0])
     if any(_is_dtype(s) for s in shape):
         raise TypeError(f"view: expected a shape or one dtype, got {shape!r}")
-    return reshape(self, *shape, **kwargs)
+    out = reshape(self, *shape, **kwargs)
+    if out is not self and self.numel() and not self.xp.may_share_memory(out.array, self.array):
+        # reshape had to copy: the memory's layout cannot be seen with that shape, and a copy
+        # would silently not be a view (writes to it would not reach self), so as PyTorch:
+        raise ShapeError(f"view: view size {tuple(out.shape)} is not compatible with the input "
+                         f"tensor's size {tuple(self.shape)} and stride {stride(self)} (at least "
+                         "one dimension spans across two contiguous subspaces); use "
+                         ".reshape(...) instead")
+    return out
 
 
 def _is_dtype(obj: Any) -> bool:

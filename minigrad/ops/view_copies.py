@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 from ..tensor import Tensor
 from .dims import normalize_dim
-from .dtype_view import view as _view
+from .dtype_view import _is_dtype, view_dtype
 from .elementwise import _tensor_input
 from .shape import Clone
 
@@ -101,6 +101,9 @@ def unsqueeze_copy(input: Tensor, dim: int) -> Tensor:  # noqa: A002
 
 
 def view_copy(input: Tensor, size_or_dtype: Any) -> Tensor:  # noqa: A002
-    """A copy of ``input.view(size)`` (any layout, as ``reshape``) or of ``input.view(dtype)``."""
+    """A copy of ``input.view(dtype)``, or of ``input.reshape(size)``: as in PyTorch, any
+    layout can be copied into the new shape, even one that ``view`` would refuse."""
     x = _tensor_input(input, "view_copy")
-    return _copied(_view(x, size_or_dtype))
+    if _is_dtype(size_or_dtype):
+        return _copied(view_dtype(x, size_or_dtype))
+    return _copied(x.reshape(size_or_dtype))

@@ -97,6 +97,32 @@ def test_view_dtype_has_no_gradient_as_in_torch():
             assert w.view(target).grad_fn is None
 
 
+@pytest.mark.parametrize("make, shape", [
+    (lambda L: L.arange(6.0).reshape(2, 3).t(), (6,)),
+    (lambda L: L.arange(6.0).reshape(2, 3).t(), (-1,)),
+    (lambda L: L.arange(6.0).reshape(2, 3).t(), (3, 2)),
+    (lambda L: L.arange(6.0).reshape(2, 3).t(), (1, 3, 2)),
+    (lambda L: L.arange(24.0).reshape(2, 3, 4).permute(1, 0, 2), (3, 8)),
+    (lambda L: L.arange(24.0).reshape(2, 3, 4).permute(1, 0, 2), (3, 2, 2, 2)),
+    (lambda L: L.arange(24.0).reshape(2, 3, 4).permute(1, 0, 2), (6, 4)),
+    (lambda L: L.arange(12.0).reshape(3, 4)[:, ::2], (6,)),
+    (lambda L: L.arange(12.0).reshape(3, 4)[:, ::2], (3, 2, 1)),
+    (lambda L: L.arange(12.0).reshape(3, 4)[:, :2], (3, 2)),
+    (lambda L: L.arange(12.0).reshape(3, 4)[1:], (2, 2, 2)),
+])
+def test_view_refuses_a_shape_its_memory_cannot_take_as_torch(make, shape):
+    theirs, ours = _both(lambda L: make(L).view(*shape))
+    if isinstance(theirs, Exception):  # before: a silent copy that writes did not reach
+        assert isinstance(ours, RuntimeError) and "view: view size" in str(ours), ours
+        assert "use .reshape(...) instead" in str(ours)
+    else:
+        _same(theirs, ours)
+        source = make(mg)
+        view = source.view(*shape)
+        view[(-1,) * view.ndim] = -1.0  # a view: the write reaches the source
+        assert source[(-1,) * source.ndim].item() == -1.0
+
+
 def test_view_keyword_and_argument_forms():
     x = mg.arange(6.0)
     assert x.view(dtype=mg.int32).dtype == mg.int32
