@@ -805,8 +805,8 @@ def _swap_last_two(name: str) -> Callable:
 
 Tensor.mT = property(_swap_last_two("mT"))
 Tensor.expand_as = lambda self, other: ops.expand(self, other.shape)
-Tensor.view_as = lambda self, other: ops.reshape(self, other.shape)
-Tensor.reshape_as = Tensor.view_as
+Tensor.view_as = lambda self, other: ops.view(self, other.shape)  # a view or an error
+Tensor.reshape_as = lambda self, other: ops.reshape(self, other.shape)  # a view or a copy
 del _name
 for _extra in ("sin", "cos", "square", "rsqrt", "reciprocal", "log1p", "expm1", "log2", "log10",
                "exp2", "lerp", "fmod", "remainder", "floor", "ceil", "round", "trunc", "fix",

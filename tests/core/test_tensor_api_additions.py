@@ -123,6 +123,17 @@ def test_view_refuses_a_shape_its_memory_cannot_take_as_torch(make, shape):
         assert source[(-1,) * source.ndim].item() == -1.0
 
 
+def test_view_as_is_a_view_and_reshape_as_may_copy_as_torch():
+    theirs, ours = _both(lambda L: L.arange(6.0).reshape(2, 3).t().view_as(L.zeros(6)))
+    assert isinstance(theirs, RuntimeError) and isinstance(ours, RuntimeError)
+    assert "view: view size (6,) is not compatible" in str(ours)
+    theirs, ours = _both(lambda L: L.arange(6.0).reshape(2, 3).t().reshape_as(L.zeros(6)))
+    _same(theirs, ours)
+    x = mg.arange(6.0)
+    x.view_as(mg.zeros(2, 3))[1, 2] = -1.0
+    assert x[5].item() == -1.0
+
+
 def test_view_keyword_and_argument_forms():
     x = mg.arange(6.0)
     assert x.view(dtype=mg.int32).dtype == mg.int32
