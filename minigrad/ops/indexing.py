@@ -528,7 +528,9 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     appended as the last dim."""
     shape = tuple(input.shape)
     if input.ndim < 2:
-        raise RuntimeError(f"diagonal: input must have at least 2 dimensions, got shape {shape}")
+        # as torch: IndexError (dim 1 is out of range); it was RuntimeError here
+        raise InvalidIndexError(f"diagonal: input must have at least 2 dimensions, got shape "
+                                f"{shape}")
     d1, d2 = normalize_dim(dim1, shape, "diagonal"), normalize_dim(dim2, shape, "diagonal")
     if d1 == d2:
         raise RuntimeError(f"diagonal: dim1 and dim2 cannot be the same dimension ({dim1}, "

@@ -398,9 +398,9 @@ def _norm_cast(input: Tensor, dtype: Any, op: str) -> Tensor:
     """``dtype=`` of the norms: a floating input, cast to a dtype at least as wide (PyTorch
     refuses to narrow float64 to float32 there, or to take an integer input)."""
     if not isinstance(input, Tensor) or not dtypes.is_floating(input.dtype):
-        raise TypeError(f"{op}: expected a floating-point tensor, got "
-                        f"{getattr(input, 'dtype', type(input).__name__)}; convert it with "
-                        ".float()")
+        error = DtypeError if isinstance(input, Tensor) else TypeError
+        raise error(f"{op}: expected a floating-point tensor, got "
+                    f"{getattr(input, 'dtype', type(input).__name__)}; convert it with .float()")
     x = _cast(input, dtype, op)
     if x.dtype.itemsize < input.dtype.itemsize:
         raise RuntimeError(f"{op}: the dtype of the input ({input.dtype}) should be convertible "

@@ -401,6 +401,9 @@ CASES = [
     ("tensor_none", TypeError, "tensor", lambda L: L.tensor(None)),
     ("scalar_tensor_bad_device", ValueError, "device",
      lambda L: L.scalar_tensor(1.0, device="tpu")),
+    ("vector_norm_int", TypeError, "vector_norm",
+     lambda L: L.linalg.vector_norm(L.zeros(3, dtype=L.int64))),
+    ("diagonal_1d", RuntimeError, "diagonal", lambda L: L.linalg.diagonal(z(L, 3))),
 ]
 
 
