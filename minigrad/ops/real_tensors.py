@@ -41,14 +41,17 @@ def conj(input: Tensor) -> Tensor:  # noqa: A002
 
 
 def conj_physical(input: Tensor) -> Tensor:  # noqa: A002
+    """The conjugate written out (a copy in PyTorch's complex case): the tensor itself."""
     return _tensor_input(input, "conj_physical")
 
 
 def resolve_conj(input: Tensor) -> Tensor:  # noqa: A002
+    """A lazily conjugated view made concrete: nothing to resolve, the tensor itself."""
     return _tensor_input(input, "resolve_conj")
 
 
 def resolve_neg(input: Tensor) -> Tensor:  # noqa: A002
+    """A lazily negated view made concrete: nothing to resolve, the tensor itself."""
     return _tensor_input(input, "resolve_neg")
 
 

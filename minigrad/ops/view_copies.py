@@ -42,7 +42,8 @@ def diagonal_copy(input: Tensor, offset: int = 0, dim1: int = 0,  # noqa: A002
     return _copied(_tensor_input(input, "diagonal_copy").diagonal(offset, dim1, dim2))
 
 
-def expand_copy(input: Tensor, size: Sequence[int], *, implicit: bool = False) -> Tensor:  # noqa: A002
+def expand_copy(input: Tensor, size: Sequence[int], *,  # noqa: A002
+                implicit: bool = False) -> Tensor:
     """``implicit`` is accepted, as PyTorch's internal flag, and changes nothing."""
     return _copied(_tensor_input(input, "expand_copy").expand(*size))
 

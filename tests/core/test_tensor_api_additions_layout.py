@@ -156,7 +156,7 @@ def test_as_strided_scatter_errors():
         mg.as_strided_scatter(mg.tensor(base), mg.ones(4, dtype=mg.float64), (4,), (4,))
 
 
-# --- torch-namespace forms of functional ops, vmap, typename ----------------------------------------
+# --- torch-namespace forms of functional ops, vmap, typename ----------------------------
 def test_celu_cosine_similarity_pairwise_distance_match_torch():
     torch = _torch()
     rng = np.random.default_rng(2)
@@ -199,7 +199,8 @@ def test_typename_matches_torch():
     pairs = [(3, 3), (int, int), (np.ones(1), np.ones(1)), (np.float32(1), np.float32(1)),
              (collections.OrderedDict(), collections.OrderedDict()), ("a", "a"), (None, None),
              (len, len), (torch.ones(1, dtype=torch.int64), mg.ones(1, dtype=mg.int64)),
-             (torch.ones(1), mg.ones(1)), (torch.ones(1, dtype=torch.bool), mg.ones(1, dtype=mg.bool))]
+             (torch.ones(1), mg.ones(1)),
+             (torch.ones(1, dtype=torch.bool), mg.ones(1, dtype=mg.bool))]
     for theirs, ours in pairs:
         assert mg.typename(ours) == torch.typename(theirs).replace("torch.", "minigrad.")
     assert mg.typename(mg.nn.Linear(1, 1)) == "minigrad.nn.linear.Linear"
