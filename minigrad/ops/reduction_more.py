@@ -101,8 +101,8 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> 
         normalize_dim(dim, input.shape, "aminmax")
     if input.numel() == 0 and 0 in [input.shape[d] for d in normalize_dims(dim, input.shape,
                                                                              "aminmax")]:
-        raise RuntimeError(f"aminmax: cannot reduce an empty dim of a tensor of shape "
-                           f"{tuple(input.shape)} (dim {dim})")
+        raise InvalidIndexError(f"aminmax: cannot reduce an empty dim of a tensor of shape "
+                                f"{tuple(input.shape)} (dim {dim})")
     if dim is None and keepdim:
         return MinMax(amin(input, None, False).reshape((1,) * input.ndim),
                       amax(input, None, False).reshape((1,) * input.ndim))

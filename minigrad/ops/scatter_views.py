@@ -14,6 +14,7 @@ import numbers
 from typing import Any, Sequence
 
 from .. import dtypes
+from ..errors import InvalidIndexError
 from ..tensor import Tensor
 from .dims import normalize_dim
 from .elementwise import _tensor_input
@@ -80,8 +81,8 @@ def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,
     _tensor_input(input, "diagonal_scatter")
     shape = tuple(input.shape)
     if input.ndim < 2:
-        raise RuntimeError(f"diagonal_scatter: input must have at least 2 dimensions, got "
-                           f"shape {shape}")
+        raise InvalidIndexError(f"diagonal_scatter: input must have at least 2 dimensions, got "
+                                f"shape {shape}")
     d1 = normalize_dim(dim1, shape, "diagonal_scatter")
     d2 = normalize_dim(dim2, shape, "diagonal_scatter")
     if d1 == d2:

@@ -404,6 +404,9 @@ CASES = [
     ("vector_norm_int", TypeError, "vector_norm",
      lambda L: L.linalg.vector_norm(L.zeros(3, dtype=L.int64))),
     ("diagonal_1d", RuntimeError, "diagonal", lambda L: L.linalg.diagonal(z(L, 3))),
+    ("aminmax_empty_dim", RuntimeError, "aminmax", lambda L: L.aminmax(z(L, 0, 3), dim=0)),
+    ("diagonal_scatter_1d", RuntimeError, "diagonal_scatter",
+     lambda L: L.diagonal_scatter(z(L, 3), z(L, 3))),
 ]
 
 
