@@ -1,7 +1,11 @@
 """``Tensor.view``: the same memory seen with another shape, or read as another dtype.
 
-``view(shape)`` is ``reshape`` where the memory's layout allows a view, and an error where it
-would need a copy (a transposed matrix flattened), as in PyTorch: ``reshape`` copies there.
+``view(shape)`` is ``reshape``: a view wherever the memory's layout allows one, and a copy
+where it does not. PyTorch refuses the second case ("use .reshape(...) instead"); minigrad
+does not, on purpose: its ops keep layouts PyTorch's do not (a convolution's output is
+channels-last in memory), so refusing would break ``x.view(x.size(0), -1)`` after a
+convolution, the most common use of ``view``, where PyTorch's contiguous output allows it.
+The price: a write to the result of ``x.t().view(6)`` does not reach ``x``.
 
 ``view(dtype)`` reinterprets the bytes (``float32 -> int32`` gives the IEEE bit patterns). With
 a different element size only the last dimension changes size, so PyTorch asks for what keeps
@@ -14,7 +18,6 @@ from __future__ import annotations
 from typing import Any
 
 from .. import dtypes
-from ..errors import ShapeError
 from ..tensor import _TYPE_NAMES, Tensor
 from .aliases import storage_offset, stride
 from .shape import reshape
@@ -29,15 +32,7 @@ def view(self: Tensor, *shape: Any, **kwargs: Any) -> Tensor:
         return view_dtype(self, shape[0])
     if any(_is_dtype(s) for s in shape):
         raise TypeError(f"view: expected a shape or one dtype, got {shape!r}")
-    out = reshape(self, *shape, **kwargs)
-    if out is not self and self.numel() and not self.xp.may_share_memory(out.array, self.array):
-        # reshape had to copy: the memory's layout cannot be seen with that shape, and a copy
-        # would silently not be a view (writes to it would not reach self), so as PyTorch:
-        raise ShapeError(f"view: view size {tuple(out.shape)} is not compatible with the input "
-                         f"tensor's size {tuple(self.shape)} and stride {stride(self)} (at least "
-                         "one dimension spans across two contiguous subspaces); use "
-                         ".reshape(...) instead")
-    return out
+    return reshape(self, *shape, **kwargs)
 
 
 def _is_dtype(obj: Any) -> bool:
