@@ -368,6 +368,42 @@ TENSOR_METHODS: dict[str, tuple[Callable[..., Any], list]] = {
 }
 
 # mg.* names whose outputs are not floating (or not tensors), so there is no float32 to keep.
+OPS.update({  # the *_copy view functions and real-tensor forms (ops/view_copies.py,
+    # ops/real_tensors.py), and torch-namespace aliases of functional ops
+    "alias_copy": (lambda x: mg.alias_copy(x), [_n(3, 4)]),
+    "as_strided_copy": (lambda x: mg.as_strided_copy(x, (2, 2), (1, 2)), [_n(3, 4)]),
+    "as_strided_scatter": (lambda x, s: mg.as_strided_scatter(x, s, (2, 2), (1, 2)),
+                           [_n(3, 4), _n(2, 2)]),
+    "diagonal_copy": (lambda x: mg.diagonal_copy(x), [_n(3, 4)]),
+    "expand_copy": (lambda x: mg.expand_copy(x, (2, 3, 4)), [_n(3, 4)]),
+    "permute_copy": (lambda x: mg.permute_copy(x, (1, 0)), [_n(3, 4)]),
+    "select_copy": (lambda x: mg.select_copy(x, 1, 2), [_n(3, 4)]),
+    "slice_copy": (lambda x: mg.slice_copy(x, 1, 1, 3), [_n(3, 4)]),
+    "split_copy": (lambda x: mg.split_copy(x, 2, 1), [_n(3, 4)]),
+    "split_with_sizes_copy": (lambda x: mg.split_with_sizes_copy(x, [1, 3], 1), [_n(3, 4)]),
+    "squeeze_copy": (lambda x: mg.squeeze_copy(x), [_n(3, 1, 4)]),
+    "t_copy": (lambda x: mg.t_copy(x), [_n(3, 4)]),
+    "transpose_copy": (lambda x: mg.transpose_copy(x, 0, 1), [_n(3, 4)]),
+    "unbind_copy": (lambda x: mg.unbind_copy(x, 1), [_n(3, 4)]),
+    "unfold_copy": (lambda x: mg.unfold_copy(x, 1, 2, 1), [_n(3, 4)]),
+    "unsqueeze_copy": (lambda x: mg.unsqueeze_copy(x, 0), [_n(3, 4)]),
+    "view_copy": (lambda x: mg.view_copy(x, (4, 3)), [_n(3, 4)]),
+    "unsafe_chunk": (lambda x: mg.unsafe_chunk(x, 2, 1), [_n(3, 4)]),
+    "unsafe_split": (lambda x: mg.unsafe_split(x, 2, 1), [_n(3, 4)]),
+    "unsafe_split_with_sizes": (lambda x: mg.unsafe_split_with_sizes(x, [1, 3], 1), [_n(3, 4)]),
+    "angle": (lambda x: mg.angle(x), [_n(3, 4)]),
+    "conj": (lambda x: mg.conj(x) * 1.0, [_n(3, 4)]),
+    "conj_physical": (lambda x: mg.conj_physical(x), [_n(3, 4)]),
+    "resolve_conj": (lambda x: mg.resolve_conj(x) * 1.0, [_n(3, 4)]),
+    "resolve_neg": (lambda x: mg.resolve_neg(x) * 1.0, [_n(3, 4)]),
+    "real": (lambda x: mg.real(x) * 1.0, [_n(3, 4)]),
+    "celu": (lambda x: mg.celu(x, 0.5), [_n(3, 4)]),
+    "hardshrink": (lambda x: mg.hardshrink(x, 0.3), [_n(3, 4)]),
+    "cosine_similarity": (lambda a, b: mg.cosine_similarity(a, b), [_n(3, 4), _n(1, 4)]),
+    "pairwise_distance": (lambda a, b: mg.pairwise_distance(a, b), [_n(3, 4), _n(3, 4)]),
+})
+
+
 NOT_DIFFERENTIABLE = {
     "allclose", "equal", "isclose", "isfinite", "isinf", "isnan", "isneginf", "isposinf",
     "logical_and", "logical_not", "logical_or", "logical_xor", "numel", "argmax", "argmin",
@@ -389,6 +425,11 @@ NOT_DIFFERENTIABLE |= {  # ops/aliases.py, ops/windows.py, ops/histogram.py: boo
     "argwhere", "is_complex", "is_signed", "is_nonzero", "is_same_size", "set_num_threads",
     "get_num_threads", "hann_window", "hamming_window", "blackman_window", "bartlett_window",
     "kaiser_window", "histogram", "histogramdd"}  # (histogramdd's float32: test_reductions_vs_torch)
+NOT_DIFFERENTIABLE |= {  # queries and in-place writes (refused on tensors that require grad)
+    "imag", "is_conj", "is_neg", "isreal", "nonzero_static", "typename", "detach_copy",
+    "resize_as_", "index_put_"}
+# the function spellings of in-place methods (mg.relu_(x), ...): writes, not graph ops
+NOT_DIFFERENTIABLE |= {name for name in dir(mg) if name.endswith("_") and not name.startswith("_")}
 
 # --- nn.functional: name -> (call, input makers) ---------------------------------------------
 FUNCTIONAL: dict[str, tuple[Callable[..., Any], list]] = {
