@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..creation import empty
+from ..errors import ArgumentError, ShapeError
 from ..ops.conv_transpose import conv_transpose, output_padding_for
 from ..ops.convolution import as_pair, conv_padding, convolve
 from ..ops.convolution1d import _conv1d_padding, as_single, conv1d, convolve1d  # noqa: F401
@@ -74,10 +75,10 @@ def _check_input(input: Any, op: str, dims: int, channels: int, names: str) -> N
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: expected a Tensor input, got {type(input).__name__}")
     if input.ndim not in (dims, dims + 1):
-        raise ValueError(f"{op}: expected a {dims}-D (unbatched) or {dims + 1}-D {names} input, "
+        raise ShapeError(f"{op}: expected a {dims}-D (unbatched) or {dims + 1}-D {names} input, "
                          f"got shape {tuple(input.shape)}")
     if input.shape[-dims] != channels:
-        raise ValueError(f"{op} expected {channels} input channels, got {input.shape[-dims]} "
+        raise ShapeError(f"{op} expected {channels} input channels, got {input.shape[-dims]} "
                          f"(input shape {tuple(input.shape)})")
 
 
@@ -195,7 +196,7 @@ class _ConvTransposeNd(_ConvNd):
             raise ValueError(f"{op}: padding and output_padding must be non-negative, got "
                              f"padding={padding}, output_padding={extra}")
         if any(e >= s and e >= d for e, s, d in zip(extra, stride, dilation)):
-            raise ValueError(f"{op}: output_padding must be smaller than either stride or "
+            raise ArgumentError(f"{op}: output_padding must be smaller than either stride or "
                              f"dilation, got output_padding={extra}, stride={stride}, "
                              f"dilation={dilation}")
         dtype = parameter_dtype(dtype, op)

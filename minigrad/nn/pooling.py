@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd.function import Function
+from ..errors import ArgumentError, ShapeError
 from ..ops.convolution import as_pair
 from ..ops.pooling import adaptive_avg_pool, avg_pool, check_pool_input, max_pool
 from ..tensor import Tensor
@@ -111,16 +112,16 @@ def _window_1d(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilat
     p, d = as_single(padding, "padding", op), as_single(dilation, "dilation", op)
     for name, value in (("kernel_size", k), ("stride", s), ("dilation", d)):
         if value <= 0:
-            raise ValueError(f"{op}: {name} must be positive, got {value}")
+            raise ArgumentError(f"{op}: {name} must be positive, got {value}")
     if p < 0:
-        raise ValueError(f"{op}: padding must be non-negative, got {p}")
+        raise ArgumentError(f"{op}: padding must be non-negative, got {p}")
     span = d * (k - 1) + 1
     if 2 * p > span:
-        raise ValueError(f"{op}: padding should be at most half of the (dilated) kernel size, "
+        raise ArgumentError(f"{op}: padding should be at most half of the (dilated) kernel size, "
                          f"got padding={p}, kernel_size={k}, dilation={d}")
     room = input.shape[-1] + 2 * p - span
     if room < 0 and not ceil_mode or room + s <= 0:
-        raise ValueError(f"{op}: input of shape {tuple(input.shape)} is too small for "
+        raise ShapeError(f"{op}: input of shape {tuple(input.shape)} is too small for "
                          f"kernel_size={k} (dilation {d}) with padding={p}")
     return (1, k), (1, s), (0, p), (1, d)
 
@@ -170,9 +171,9 @@ def _adaptive_avg_pool1d(input: Tensor, output_size: Any, op: str) -> Tensor:
     check_pool_input(input, op, 1)
     size = as_single(output_size, "output_size", op)
     if size <= 0:
-        raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
+        raise ArgumentError(f"{op}: output_size must be positive, got {output_size!r}")
     if input.shape[-1] == 0:
-        raise ValueError(f"{op}: input of shape {tuple(input.shape)} is empty along L")
+        raise ShapeError(f"{op}: input of shape {tuple(input.shape)} is empty along L")
     return adaptive_avg_pool(input.unsqueeze(-2), (1, size), op).squeeze(-2)
 
 
@@ -320,9 +321,9 @@ def _adaptive_max_pool(input: Tensor, output_size: Any, return_indices: bool, op
     sizes = tuple(s if s is not None else n for s, n in zip(sizes, (h, w)))
     ho, wo = as_pair(sizes, "output_size", op)
     if ho <= 0 or wo <= 0:
-        raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
+        raise ArgumentError(f"{op}: output_size must be positive, got {output_size!r}")
     if h == 0 or w == 0:
-        raise ValueError(f"{op}: input of shape {tuple(input.shape)} has an empty plane")
+        raise ShapeError(f"{op}: input of shape {tuple(input.shape)} has an empty plane")
     xp = input.xp
     rows, cols = _adaptive_windows(h, ho, xp), _adaptive_windows(w, wo, xp)
     # where[(i, j), (r, c)]: offset (i, j) of output (r, c)'s window, as a flat h * W + w

@@ -33,6 +33,7 @@ import math
 from typing import Any, NamedTuple
 
 from ..autograd.function import Function
+from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor
 from .layout import is_channels_last
 
@@ -501,22 +502,22 @@ def conv_padding(padding: Any, kernel: tuple, stride: tuple, dilation: tuple, op
         if padding == "valid":
             return (0, 0, 0, 0)
         if padding != "same":
-            raise ValueError(f"{op}: padding must be an int, a pair of ints, 'valid' or 'same', "
+            raise ArgumentError(f"{op}: padding must be an int, a pair of ints, 'valid' or 'same', "
                              f"got {padding!r}")
         if stride != (1, 1):
-            raise ValueError(f"{op}: padding='same' is not supported for strided convolutions "
+            raise ArgumentError(f"{op}: padding='same' is not supported for strided convolutions "
                              f"(stride={stride})")
         total = [d * (k - 1) for d, k in zip(dilation, kernel)]
         return (total[0] // 2, total[0] - total[0] // 2, total[1] // 2, total[1] - total[1] // 2)
     ph, pw = as_pair(padding, "padding", op)
     if ph < 0 or pw < 0:
-        raise ValueError(f"{op}: padding must be non-negative, got {padding!r}")
+        raise ArgumentError(f"{op}: padding must be non-negative, got {padding!r}")
     return (ph, ph, pw, pw)
 
 
 def _check_positive(value: tuple, name: str, op: str) -> None:
     if any(v <= 0 for v in value):
-        raise ValueError(f"{op}: {name} must be positive, got {value}")
+        raise ArgumentError(f"{op}: {name} must be positive, got {value}")
 
 
 def conv_geometry(input_shape: tuple, weight_shape: tuple, stride: Any, padding: Any,
@@ -525,15 +526,15 @@ def conv_geometry(input_shape: tuple, weight_shape: tuple, stride: Any, padding:
     n, c, h, w = input_shape
     out_channels, cg, kh, kw = weight_shape
     if not isinstance(groups, int) or isinstance(groups, bool) or groups <= 0:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+        raise ArgumentError(f"{op}: groups must be a positive int, got {groups!r}")
     if out_channels % groups:
-        raise ValueError(f"{op}: out_channels ({out_channels}, weight shape {weight_shape}) must "
+        raise ShapeError(f"{op}: out_channels ({out_channels}, weight shape {weight_shape}) must "
                          f"be divisible by groups ({groups})")
     if c != cg * groups:
-        raise ValueError(f"{op} expected {cg * groups} input channels, got {c} (input shape "
+        raise ShapeError(f"{op} expected {cg * groups} input channels, got {c} (input shape "
                          f"{input_shape}, weight shape {weight_shape}, groups={groups})")
     if kh <= 0 or kw <= 0:
-        raise ValueError(f"{op}: kernel size must be positive, got weight shape {weight_shape}")
+        raise ShapeError(f"{op}: kernel size must be positive, got weight shape {weight_shape}")
     stride, dilation = as_pair(stride, "stride", op), as_pair(dilation, "dilation", op)
     _check_positive(stride, "stride", op)
     _check_positive(dilation, "dilation", op)
@@ -541,7 +542,7 @@ def conv_geometry(input_shape: tuple, weight_shape: tuple, stride: Any, padding:
     padded = (h + pads[0] + pads[1], w + pads[2] + pads[3])
     span = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
     if padded[0] < span[0] or padded[1] < span[1]:
-        raise ValueError(f"{op}: the kernel ({span[0]} x {span[1]}, dilation included) is larger "
+        raise ShapeError(f"{op}: the kernel ({span[0]} x {span[1]}, dilation included) is larger "
                          f"than the padded input ({padded[0]} x {padded[1]}); input shape "
                          f"{input_shape}, weight shape {weight_shape}, padding {padding!r}")
     out = ((padded[0] - span[0]) // stride[0] + 1, (padded[1] - span[1]) // stride[1] + 1)
@@ -559,10 +560,10 @@ def check_conv_tensors(input: Tensor, weight: Tensor, bias: Tensor | None, op: s
         if not isinstance(t, Tensor):
             raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
     if input.ndim not in (spatial + 1, spatial + 2):
-        raise ValueError(f"{op}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D "
+        raise ShapeError(f"{op}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D "
                          f"(batched) input, got shape {tuple(input.shape)}")
     if weight.ndim != spatial + 2:
-        raise ValueError(f"{op}: expected a {spatial + 2}-D weight {weight_layout}, got shape "
+        raise ShapeError(f"{op}: expected a {spatial + 2}-D weight {weight_layout}, got shape "
                          f"{tuple(weight.shape)}")
     if len({t.dtype for _, t in named}) > 1 or input.dtype.kind != "f":
         names = ", ".join(f"{n} {t.dtype}" for n, t in named)
@@ -577,7 +578,7 @@ def convolve(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, pa
     """``conv2d`` with ``op`` naming the caller in errors (``Conv2d`` from the layer)."""
     check_conv_tensors(input, weight, bias, op, 2, "(out_channels, in_channels/groups, kH, kW)")
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise ValueError(f"{op}: bias must have shape ({weight.shape[0]},) to match weight shape "
+        raise ShapeError(f"{op}: bias must have shape ({weight.shape[0]},) to match weight shape "
                          f"{tuple(weight.shape)}, got {tuple(bias.shape)}")
     unbatched = input.ndim == 3
     x = input.unsqueeze(0) if unbatched else input

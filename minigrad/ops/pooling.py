@@ -23,6 +23,7 @@ import math
 from typing import Any, NamedTuple
 
 from ..autograd.function import Function
+from ..errors import ArgumentError, ShapeError
 from .convolution import as_pair
 from .layout import is_channels_last
 from ..tensor import Tensor
@@ -343,12 +344,12 @@ def pool_geometry(input_shape: tuple, kernel_size: Any, stride: Any, padding: An
     padding, dilation = as_pair(padding, "padding", op), as_pair(dilation, "dilation", op)
     for name, value in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
         if min(value) <= 0:
-            raise ValueError(f"{op}: {name} must be positive, got {value}")
+            raise ArgumentError(f"{op}: {name} must be positive, got {value}")
     if min(padding) < 0:
-        raise ValueError(f"{op}: padding must be non-negative, got {padding}")
+        raise ArgumentError(f"{op}: padding must be non-negative, got {padding}")
     spans = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
     if any(2 * p > s for p, s in zip(padding, spans)):
-        raise ValueError(f"{op}: padding should be at most half of the (dilated) kernel size, "
+        raise ArgumentError(f"{op}: padding should be at most half of the (dilated) kernel size, "
                          f"got padding={padding}, kernel_size={kernel}, dilation={dilation}")
     sizes, out, padded = input_shape[-2:], [], []
     for size, span, s, p in zip(sizes, spans, stride, padding):
@@ -359,7 +360,7 @@ def pool_geometry(input_shape: tuple, kernel_size: Any, stride: Any, padding: An
         out.append(n)
         padded.append(max(size + 2 * p, (n - 1) * s + span))
     if min(out) <= 0:
-        raise ValueError(f"{op}: input of shape {tuple(input_shape)} is too small for "
+        raise ShapeError(f"{op}: input of shape {tuple(input_shape)} is too small for "
                          f"kernel_size={kernel} (dilation {dilation}) with padding={padding}: "
                          f"the output would be {out[0]} x {out[1]}")
     return PoolGeometry(tuple(sizes), kernel, stride, padding, dilation, tuple(out), tuple(padded))
@@ -371,7 +372,7 @@ def check_pool_input(input: Any, op: str, spatial: int) -> None:
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
     if input.ndim not in (spatial + 1, spatial + 2):
-        raise ValueError(f"{op}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D "
+        raise ShapeError(f"{op}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D "
                          f"(batched) input, got shape {tuple(input.shape)}")
     if input.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating-point input, got {input.dtype}")
@@ -401,7 +402,7 @@ def avg_pool(input: Tensor, kernel_size: Any, stride: Any, padding: Any, ceil_mo
     if divisor_override is not None and (not isinstance(divisor_override, int) or
                                          isinstance(divisor_override, bool) or
                                          divisor_override <= 0):
-        raise ValueError(f"{op}: divisor_override must be a positive int, got "
+        raise ArgumentError(f"{op}: divisor_override must be a positive int, got "
                          f"{divisor_override!r}")
     divisor = _divisor(geo, count_include_pad, divisor_override, x.dtype, x.xp)
     out = AvgPool.apply(x, geo, divisor)
@@ -470,10 +471,10 @@ def adaptive_avg_pool(input: Tensor, output_size: Any, op: str) -> Tensor:
         sizes = output_size
     ho, wo = as_pair(sizes, "output_size", op)
     if ho <= 0 or wo <= 0:
-        raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
+        raise ArgumentError(f"{op}: output_size must be positive, got {output_size!r}")
     n, c, h, w = x.shape
     if h == 0 or w == 0:
-        raise ValueError(f"{op}: input of shape {tuple(input.shape)} has an empty plane")
+        raise ShapeError(f"{op}: input of shape {tuple(input.shape)} has an empty plane")
     if h % ho == 0 and w % wo == 0:  # equal windows tiling the plane
         out = BoxMean.apply(x, h // ho, w // wo)
     else:
