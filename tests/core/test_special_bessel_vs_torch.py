@@ -157,19 +157,18 @@ SPECIAL = {
 
 @pytest.mark.parametrize("name", BESSEL)
 def test_special_values(name: str) -> None:
+    """+-inf, -1, +-0, a tiny x and nan: the table above, and PyTorch's values when installed."""
     got = _run(name, np.array(SPECIAL_X))
-    np.testing.assert_allclose(got, SPECIAL[name], rtol=4e-16, atol=0, err_msg=name)
     numbers = ~np.isnan(got)  # the sign of 0 too (J1 is odd: J1(-0.0) = -0.0)
+    np.testing.assert_allclose(got, SPECIAL[name], rtol=4e-16, atol=0, err_msg=name)
     assert np.array_equal(np.signbit(got[numbers]), np.signbit(np.array(SPECIAL[name])[numbers]))
-
-
-@pytest.mark.parametrize("name", BESSEL)
-def test_special_values_match_torch(name: str) -> None:
-    torch = _torch()
+    try:
+        import torch
+    except ImportError:
+        return
     want = getattr(torch.special, name)(torch.tensor(SPECIAL_X, dtype=torch.float64)).numpy()
-    np.testing.assert_allclose(SPECIAL[name], want, rtol=4e-16, atol=0, err_msg=name)
-    numbers = ~np.isnan(want)
-    assert np.array_equal(np.signbit(np.array(SPECIAL[name])[numbers]), np.signbit(want[numbers]))
+    np.testing.assert_allclose(got, want, rtol=4e-16, atol=0, err_msg=f"{name} vs torch")
+    assert np.array_equal(np.signbit(got[numbers]), np.signbit(want[numbers])), (name, want)
 
 
 # --- against mpmath, dense -----------------------------------------------------------------------
