@@ -6,19 +6,23 @@ All are computed in float64 (float32 is rounded once at the end) from two publis
 - Small arguments (|x| <= 1): the power series of A&S (Abramowitz & Stegun, Handbook of
   Mathematical Functions) 9.1.10 (J), 9.1.11/9.1.13 (Y), 9.6.11/9.6.13 (K), 10.4.2-10.4.3 (Ai).
 - Everything else: one integral, the scaled Macdonald function
-      e^w K_nu(w) = int_0^inf exp(-u^2/2) cosh(nu t) / sqrt(w + u^2/4) du,  t = 2 asinh(u / (2 sqrt w)),
+      e^w K_nu(w) = int_0^inf exp(-u^2/2) cosh(nu t) / sqrt(w + u^2/4) du,
+      t = 2 asinh(u / (2 sqrt w)),
   which is DLMF 10.32.9, K_nu(w) = int_0^inf exp(-w cosh t) cosh(nu t) dt, after the change of
   variable u = 2 sqrt(w) sinh(t/2). The integrand is analytic with Gaussian decay, so the
-  trapezoidal rule with step 1/5 (2/5 for |w| >= 4) converges geometrically (Trefethen & Weideman, "The
-  exponentially convergent trapezoidal rule", SIAM Review 56, 2014) and gives about 4e-16 for
-  |w| >= 0.6 - for real w (K_0, K_1, Ai(x > 0)) and for w = -ix too, where (DLMF 10.27.8)
+  trapezoidal rule with step 1/5 (2/5 for |w| >= 4) converges geometrically (Trefethen &
+  Weideman, "The exponentially convergent trapezoidal rule", SIAM Review 56, 2014) and gives
+  about 4e-16 for |w| >= 0.6 - for real w (K_0, K_1, Ai(x > 0)) and for w = -ix too, where
+  (DLMF 10.27.8)
       J_nu(x) + i Y_nu(x) = H1_nu(x) = 2/(pi i) e^(-i nu pi/2) K_nu(-ix)
   and Ai(-x) = 2/pi sqrt(x/3) Im K_{1/3}(-i zeta), zeta = 2/3 x^(3/2) (DLMF 9.6.6 with 10.27.8).
   e^(ix) is formed from NumPy's cos/sin of x itself, which reduce large x exactly.
 
 Special values follow PyTorch (J0(+-inf) and Ai(+-inf) are nan there, K(inf) = 0, Y and K are
-nan below 0). PyTorch defines no derivative for any of these; minigrad gives the exact one,
-written with tensor ops so double backward works: J0' = -J1, J1' = J0 - J1/x, Y0' = -Y1,
+nan below 0); past x = 103.9, where PyTorch's airy_ai returns 0, Ai's subnormal values are kept.
+
+PyTorch defines no derivative for any of these; minigrad gives the exact one, written with
+tensor ops so double backward works: J0' = -J1, J1' = J0 - J1/x, Y0' = -Y1,
 Y1' = Y0 - Y1/x, K0' = -K1, K1' = -K0 - K1/x, Ai' from DLMF 9.6.2/9.6.7 with Ai'' = x Ai.
 """
 from __future__ import annotations
