@@ -6,6 +6,7 @@ reader looking for ``exp``'s backward opens ``ops/unary_math.py``.
 from __future__ import annotations
 
 import numbers
+import sys
 import weakref
 from typing import Any, Callable, Iterator
 
@@ -430,17 +431,19 @@ class Tensor:
         return _shape.Clone.apply(self)
 
     # --- in-place writes (no autograd; for optimizers, init, buffers and data) ---------
-    def _check_inplace(self, op: str, value: Any = None, writes: bool = True) -> None:
+    def _check_inplace(self, op: str, value: Any = None, writes: bool = True,
+                       recorded: bool = False) -> None:
         """Refuse an in-place write whose gradient minigrad would lose, then count the write.
 
-        minigrad does not record in-place ops in the graph (PyTorch does), so with grad mode on
-        neither the tensor written to nor the value written may require grad: the result would
-        carry a silently wrong gradient. Every write that goes ahead bumps the version of the
-        memory, which backward checks against what ops saved (see ``memory_version``).
-        Read-only memory is refused for ops that write data (``writes``), with an error that
-        says so rather than NumPy's, which the ops would misreport as a shape or value error."""
+        Most in-place ops are recorded in the graph when a gradient is involved (see
+        ``_record_inplace``, which passes ``recorded``); the others (random fills, resize_ ...)
+        refuse then, with grad mode on, a tensor written to or a value written that requires
+        grad. Every write that goes ahead bumps the version of the memory, which backward
+        checks against what ops saved (see ``memory_version``). Read-only memory is refused for
+        ops that write data (``writes``), with an error that says so rather than NumPy's, which
+        the ops would misreport as a shape or value error."""
         from .autograd.grad_mode import is_grad_enabled
-        if is_grad_enabled():
+        if is_grad_enabled() and not recorded:
             if self.requires_grad:
                 what = "a leaf tensor that requires grad" if self.is_leaf else \
                     "a tensor that is part of the autograd graph (it requires grad)"
@@ -458,6 +461,58 @@ class Tensor:
                 f"{op}: this tensor's memory is read-only (an expanded or broadcast view, or a "
                 "read-only NumPy array or buffer it shares); write into a clone() instead")
         bump_version(self.array)
+
+    # in-place ops inside the graph: recorded, as PyTorch records them
+    def _records_inplace(self, *values: Any) -> bool:
+        """Whether an in-place op on self must be recorded in the graph: grad mode is on and
+        self or a value written requires grad."""
+        from .autograd.grad_mode import is_grad_enabled
+        return is_grad_enabled() and (self._requires_grad or any(
+            isinstance(v, Tensor) and v._requires_grad for v in values))
+
+    def _record_inplace(self, op: str, compute: Callable[["Tensor"], "Tensor"]) -> "Tensor":
+        """``self = compute(self)``, written into self's memory and recorded: self's place in
+        the graph moves to the result, whose backward reaches self's earlier history (PyTorch's
+        rule; ``y = x * 2; y.mul_(w)`` differentiates like ``y = x * 2 * w``).
+
+        ``compute`` works on a copy of self with self's place in the graph, so what its
+        backward saves is not overwritten. Refused, with the reason: a leaf that requires grad
+        (as in PyTorch), and memory other tensors share (views of self, or a tensor self is a
+        view of): minigrad does not track views, so their gradients would silently be wrong."""
+        if self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(f"{op}: a leaf tensor that requires grad cannot be modified in "
+                               "place (as in PyTorch); write it out of place, or wrap the update "
+                               "in `with minigrad.no_grad():` if no gradient should flow")
+        if _memory_is_shared(self.array):
+            raise RuntimeError(
+                f"{op}: this tensor shares its memory with other tensors (views of it, or a "
+                "tensor it is a view of), and minigrad does not track views: recording the "
+                "write could give them wrong gradients. Write the result out of place, or "
+                "clone() the tensor before writing into it")
+        self._check_inplace(op, writes=True, recorded=True)
+        before = Tensor._make(self.array.copy(), self.device)
+        before._requires_grad, before.grad_fn = self._requires_grad, self.grad_fn
+        before._output_nr = self._output_nr
+        out = compute(before)
+        if out.dtype != self.dtype:
+            if not (dtypes.is_floating(out.dtype) and dtypes.is_floating(self.dtype)):
+                raise DtypeError(f"{op}: result type {out.dtype} can't be cast to the desired "
+                                 f"output type {self.dtype}")
+            out = out.to(self.dtype)
+        if tuple(out.shape) != tuple(self.shape):
+            raise ShapeError(f"{op}: the result's shape {tuple(out.shape)} does not match the "
+                             f"tensor's shape {tuple(self.shape)} written in place")
+        self.array[...] = out.array
+        retained = self.retains_grad
+        if retained:  # PyTorch keeps retaining the gradient of the tensor's new value
+            hooks = self.grad_fn.hooks[self._output_nr]
+            hooks[:] = [h for h in hooks if not getattr(h, "retains_grad", False)]
+            self._retains_grad = False
+        self.grad_fn, self._output_nr = out.grad_fn, out._output_nr
+        self._requires_grad = out._requires_grad
+        if retained and self._requires_grad:
+            self.retain_grad()
+        return self
 
     def _value_array(self, value: Any, op: str = "copy_") -> Any:
         if isinstance(value, Tensor):
@@ -490,7 +545,16 @@ class Tensor:
     def t_(self) -> "Tensor":
         return self._view_in_place("t_", lambda t: t.t())
 
+    def _filled(self, value: Any) -> "Tensor":
+        """``value`` (broadcast) in place of every element, as a function of self with a zero
+        gradient: what ``fill_``/``zero_``/``copy_`` record when a gradient is involved."""
+        from .creation import zeros
+        from .ops import where
+        return where(zeros(self.shape, dtype=dtypes.bool, device=self.device), self, value)
+
     def zero_(self) -> "Tensor":
+        if self._records_inplace():
+            return self._record_inplace("zero_", lambda t: t._filled(0))
         self._check_inplace("zero_")
         self.array[...] = 0
         return self
@@ -502,6 +566,8 @@ class Tensor:
         if not isinstance(value, Tensor) and not _is_scalar(value):
             raise TypeError(f"fill_: the value must be a number or a 0-d tensor, got "
                             f"{type(value).__name__}")
+        if self._records_inplace(value):
+            return self._record_inplace("fill_", lambda t: t._filled(value))
         self._check_inplace("fill_", value)
         try:
             self.array[...] = self._value_array(value)
@@ -548,6 +614,8 @@ class Tensor:
 
     def copy_(self, src: "Tensor") -> "Tensor":
         """Copy ``src`` (broadcast, cast) into this tensor's memory."""
+        if self._records_inplace(src):
+            return self._record_inplace("copy_", lambda t: t._filled(src))
         self._check_inplace("copy_", src)
         src_array = self._value_array(src)
         try:
@@ -564,6 +632,9 @@ class Tensor:
         return self._add_scaled(other, alpha, "sub_", "subtract")
 
     def _add_scaled(self, other: Any, alpha: float, op: str, ufunc: str) -> "Tensor":
+        if self._records_inplace(other):
+            return self._record_inplace(op, lambda t: (t.add if ufunc == "add" else t.sub)(
+                other, alpha=alpha))
         self._check_inplace(op, other)
         if not dtypes.is_floating(self.dtype) and not isinstance(alpha, numbers.Integral):
             raise RuntimeError(f"{op}: for integral input tensors ({self.dtype}), argument "
@@ -575,10 +646,14 @@ class Tensor:
         return self._update(op, ufunc, other if alpha == 1 else alpha * other)
 
     def mul_(self, other: Any) -> "Tensor":
+        if self._records_inplace(other):
+            return self._record_inplace("mul_", lambda t: t * other)
         self._check_inplace("mul_", other)
         return self._update("mul_", "multiply", self._value_array(other, "mul_"))
 
     def div_(self, other: Any) -> "Tensor":
+        if self._records_inplace(other):
+            return self._record_inplace("div_", lambda t: t / other)
         self._check_inplace("div_", other)
         return self._update("div_", "true_divide", self._value_array(other, "div_"))
 
@@ -622,7 +697,11 @@ class Tensor:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """``t[index] = value`` (basic, integer-array and bool-mask indexing, value broadcast),
-        an in-place write with the same rules as ``copy_``."""
+        an in-place write with the same rules as ``copy_``; recorded in the graph when a
+        gradient is involved, as PyTorch does (``z = zeros(3); z[1:] = v``)."""
+        if self._records_inplace(value):
+            self._record_inplace("setitem", lambda t: _written_at(t, index, value))
+            return
         self._check_inplace("setitem", value)
         from .ops.shape import index_arrays, split_integer_index
         target = self
@@ -674,6 +753,23 @@ def _memory_owner(array: Any) -> Any:
     return array
 
 
+#: Whether reference counts are exact (CPython before 3.14), so that ``_memory_is_shared`` can
+#: tell; elsewhere it says "shared", and recorded in-place writes are refused.
+_EXACT_REFCOUNTS = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
+
+
+def _memory_is_shared(array: Any) -> bool:
+    """Whether anything besides the one tensor whose array this is refers to its memory: a
+    view of it, the array it is a view of, another tensor or a NumPy array on it. Counted as
+    references to the memory's owner: the local name ``owner``, getrefcount's argument, and
+    either the tensor's array slot and ``array`` here (when the array owns its memory) or the
+    view's ``base``."""
+    if not _EXACT_REFCOUNTS:
+        return True
+    owner = _memory_owner(array)
+    return sys.getrefcount(owner) > (4 if owner is array else 3)
+
+
 def memory_version(array: Any) -> int:
     """How many in-place writes the memory under ``array`` has had (through any view)."""
     return _versions.get(id(_memory_owner(array)), 0) if _versions else 0
@@ -695,6 +791,22 @@ def bump_version(array: Any) -> None:
 #: PyTorch's legacy type names (``x.type()``), by dtype.
 _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _written_at(t: Tensor, index: Any, value: Any) -> Tensor:
+    """``t`` with ``t[index] = value``, out of place and differentiable: the flat positions
+    ``index`` selects (minigrad's own indexing rules on a tensor of positions), then ``put``."""
+    from .ops import put
+    positions = Tensor._make(t.xp.arange(t.numel()).reshape(t.shape), t.device)[index]
+    if not isinstance(value, Tensor):
+        value = Tensor(value, dtype=t.dtype, device=t.device)
+    try:
+        region = value.to(t.dtype).expand(positions.shape)
+    except (ValueError, RuntimeError) as exc:
+        raise ShapeError(f"setitem: cannot write a value of shape {tuple(value.shape)} into the "
+                         f"selected elements (shape {tuple(positions.shape)}) of a tensor of "
+                         f"shape {tuple(t.shape)}") from exc
+    return put(t, positions.reshape(-1), region.reshape(-1))
 
 
 def _is_scalar(obj: Any) -> bool:

@@ -261,6 +261,8 @@ def inplace(fn: Any, name: str) -> Any:
     PyTorch it refuses a result whose dtype self cannot hold (int.tan_())."""
 
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        if self._records_inplace(*args, *kwargs.values()):  # a gradient is involved
+            return self._record_inplace(name, lambda t: fn(t, *args, **kwargs))
         self._check_inplace(name, next((a for a in args if isinstance(a, Tensor)), None))
         from ..autograd.grad_mode import no_grad
         with no_grad():

@@ -92,7 +92,10 @@ def index_put(input: Tensor, indices: Any, values: Tensor, accumulate: bool = Fa
 
 
 def index_put_(self: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
-    """In-place ``index_put``."""
+    """In-place ``index_put`` (recorded in the graph when a gradient is involved)."""
+    if self._records_inplace(values):
+        return self._record_inplace("index_put_", lambda t: index_put(t, indices, values,
+                                                                     accumulate))
     self._check_inplace("index_put_", values)
     with _no_grad():
         self.array[...] = index_put(self, indices, values, accumulate).array

@@ -336,7 +336,10 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 
 def scatter_(self: Tensor, dim: int, index: Tensor, src: Any = None, *,
              value: Any = None, reduce: str | None = None) -> Tensor:
-    """In-place ``scatter`` (under no_grad, or on tensors that do not require grad)."""
+    """In-place ``scatter`` (recorded in the graph when a gradient is involved)."""
+    if self._records_inplace(src, value):
+        return self._record_inplace("scatter_", lambda t: scatter(t, dim, index, src,
+                                                                 value=value, reduce=reduce))
     self._check_inplace("scatter_", src)
     with _no_grad():
         self.array[...] = scatter(self, dim, index, src, value=value, reduce=reduce).array
@@ -344,7 +347,9 @@ def scatter_(self: Tensor, dim: int, index: Tensor, src: Any = None, *,
 
 
 def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
-    """In-place ``scatter_add``."""
+    """In-place ``scatter_add`` (recorded in the graph when a gradient is involved)."""
+    if self._records_inplace(src):
+        return self._record_inplace("scatter_add_", lambda t: scatter_add(t, dim, index, src))
     self._check_inplace("scatter_add_", src)
     with _no_grad():
         self.array[...] = scatter_add(self, dim, index, src).array
@@ -438,7 +443,9 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
 
 
 def masked_fill_(self: Tensor, mask: Tensor, value: Any) -> Tensor:
-    """In-place ``masked_fill``."""
+    """In-place ``masked_fill`` (recorded in the graph when a gradient is involved)."""
+    if self._records_inplace(value):
+        return self._record_inplace("masked_fill_", lambda t: masked_fill(t, mask, value))
     self._check_inplace("masked_fill_", value)
     mask = _mask(self, mask, "masked_fill_")
     value = _fill_value(self, value, "masked_fill_")
