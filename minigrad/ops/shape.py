@@ -268,6 +268,12 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, x, index):
         ctx.shape, ctx.index = x.shape, index
+        if isinstance(index, tuple) and _is_basic(index) and x.ndim and \
+                sum(isinstance(i, int) for i in index) == x.ndim and \
+                not any(i is Ellipsis for i in index):
+            # every dim picked by an int: NumPy would return a scalar (a copy); with ``...``
+            # it returns a 0-d view, so that x[0].fill_(1) writes into x, as in PyTorch
+            return x.array[index + (Ellipsis,)]
         return x.array[index]
 
     @staticmethod

@@ -151,3 +151,18 @@ def test_without_a_gradient_the_write_is_plain():
     c = mg.ones(2)
     c.mul_(5.0)
     assert c.grad_fn is None and not c.requires_grad
+
+
+def test_an_element_picked_by_ints_is_a_view_as_in_torch():
+    """x[0] of a vector (every dim picked by an int) is a 0-d view of x, as in PyTorch: writing
+    into it writes into x (NumPy's own x[0] is a copy, and the write was lost)."""
+    x = mg.zeros(3, device="cpu")
+    x[0].fill_(1.0)
+    x[2].add_(5.0)
+    m = mg.zeros(2, 2, device="cpu")
+    m[1, 0].mul_(3.0).add_(7.0)
+    np.testing.assert_array_equal(x.numpy(), [1.0, 0.0, 5.0])
+    np.testing.assert_array_equal(m.numpy(), [[0.0, 0.0], [7.0, 0.0]])
+    a = mg.arange(4.0, requires_grad=True)
+    (a[2] * 3.0).backward()  # the gradient of an element is unchanged
+    np.testing.assert_array_equal(a.grad.numpy(), [0.0, 0.0, 3.0, 0.0])
