@@ -489,7 +489,6 @@ class Tensor:
                 "tensor it is a view of), and minigrad does not track views: recording the "
                 "write could give them wrong gradients. Write the result out of place, or "
                 "clone() the tensor before writing into it")
-        self._check_inplace(op, writes=True, recorded=True)
         before = Tensor._make(self.array.copy(), self.device)
         before._requires_grad, before.grad_fn = self._requires_grad, self.grad_fn
         before._output_nr = self._output_nr
@@ -502,6 +501,7 @@ class Tensor:
         if tuple(out.shape) != tuple(self.shape):
             raise ShapeError(f"{op}: the result's shape {tuple(out.shape)} does not match the "
                              f"tensor's shape {tuple(self.shape)} written in place")
+        self._check_inplace(op, recorded=True)  # read-only memory; counts the write
         self.array[...] = out.array
         retained = self.retains_grad
         if retained:  # PyTorch keeps retaining the gradient of the tensor's new value

@@ -166,3 +166,16 @@ def test_an_element_picked_by_ints_is_a_view_as_in_torch():
     a = mg.arange(4.0, requires_grad=True)
     (a[2] * 3.0).backward()  # the gradient of an element is unchanged
     np.testing.assert_array_equal(a.grad.numpy(), [0.0, 0.0, 3.0, 0.0])
+
+
+def test_a_write_that_fails_changes_nothing():
+    """A refused or failing in-place op leaves the tensor, its graph and its version alone, so
+    what a forward pass saved of it still passes backward's check."""
+    x = mg.tensor([0.5, 1.5, 2.5], requires_grad=True)
+    y = x * 2.0
+    z = y.sin()  # saves y
+    with pytest.raises(RuntimeError, match="cannot be broadcast"):
+        y.add_(mg.ones(4))
+    np.testing.assert_array_equal(y.detach().numpy(), [1.0, 3.0, 5.0])
+    z.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2.0 * np.cos([1.0, 3.0, 5.0]), rtol=1e-6)
