@@ -284,13 +284,9 @@ def tune_blas_threads(timeout: int = 4) -> bool:
     """
     if not sys.platform.startswith("linux") or "OPENBLAS_THREAD_TIMEOUT" in os.environ:
         return False
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
-    except OSError:
-        return False
+    from .blas_threads import openblas_paths
     applied = False
-    for path in sorted(p for p in paths if p.startswith("/")):
+    for path in openblas_paths():
         try:
             lib = ctypes.CDLL(path)
             read_env, restart = lib.openblas_read_env, lib.blas_thread_shutdown_

@@ -27,20 +27,23 @@ _api: tuple[Callable, Callable] | None = None
 _looked = False
 
 
+def openblas_paths() -> list[str]:
+    """The files of the OpenBLAS libraries loaded in this process (Linux; else none)."""
+    if not sys.platform.startswith("linux"):
+        return []
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
+    except OSError:
+        return []
+    return sorted(p for p in paths if p.startswith("/"))
+
+
 def _find_openblas() -> tuple[Callable, Callable] | None:
     """(set_num_threads, get_num_threads) of the OpenBLAS that NumPy loaded, if any. NumPy's
     wheels bundle it with a prefix (scipy_openblas_...64_); distributions link plain
     ``openblas_``."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower()})
-    except OSError:
-        return None
-    for path in paths:
-        if not path.startswith("/"):
-            continue
+    for path in openblas_paths():
         try:
             lib = ctypes.CDLL(path)
         except OSError:
